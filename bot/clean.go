@@ -1,0 +1,48 @@
+package bot
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxQuestionLen caps the cleaned question, in characters. Longer messages are cut at a
+// word boundary: the start of a long story usually says what it is about.
+const MaxQuestionLen = 600
+
+var (
+	// Discord mentions (<@123>, <@!123>, <@&123>, <#123>), custom emoji (<:name:123>) and
+	// Telegram @usernames say who is addressed, not what is asked.
+	mentionMarkup = regexp.MustCompile(`<(@[!&]?|#)\d+>|<a?:\w+:\d+>|(^|\s)@\w+`)
+	// Telegram commands addressed to a bot (/ask@SomeBot) keep only the command.
+	commandSuffix = regexp.MustCompile(`^(/\w+)@\w+`)
+)
+
+// Clean prepares text for search: invalid UTF-8, control characters and mention markup
+// are removed, white space is collapsed, and the length is capped.
+func Clean(text string) string {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, " ")
+	}
+	text = commandSuffix.ReplaceAllString(text, "$1")
+	text = mentionMarkup.ReplaceAllString(text, " ")
+	text = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+			return -1
+		}
+		return r
+	}, text)
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) > MaxQuestionLen {
+		runes := []rune(text)[:MaxQuestionLen]
+		text = string(runes)
+		if i := strings.LastIndexByte(text, ' '); i > MaxQuestionLen/2 {
+			text = text[:i]
+		}
+	}
+	return text
+}

@@ -1,0 +1,255 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/smpbot/smpbot/index"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// Searcher finds FAQ entries for a text. *index.Index implements it; Search must be safe
+// for concurrent use and see an edited FAQ as soon as the edit is indexed.
+type Searcher interface {
+	// Search returns up to n matches, most confident first.
+	Search(ctx context.Context, text string, n int) ([]index.Match, error)
+	// Entry returns the entry with the id, if there is one.
+	Entry(id string) (knowledge.Entry, bool)
+	// Entries returns every entry.
+	Entries() []knowledge.Entry
+}
+
+var _ Searcher = (*index.Index)(nil)
+
+// Thresholds on index confidence. An answer needs AnswerConfidence; a weaker match is
+// only offered as a suggestion, and only above SuggestConfidence.
+const (
+	DefaultAnswerConfidence  = 0.5
+	DefaultSuggestConfidence = 0.2
+	maxSuggestions           = 3
+)
+
+// Disclaimer goes with every answer.
+const Disclaimer = "General information, not medical advice: for your own situation, talk to a doctor or a qualified laser professional."
+
+// FAQ is the Handler that answers from a searchable FAQ.
+type FAQ struct {
+	search   Searcher
+	log      *slog.Logger
+	answerAt float64
+	suggest  float64
+}
+
+var (
+	_ Handler   = (*FAQ)(nil)
+	_ Topics    = (*FAQ)(nil)
+	_ Completer = (*FAQ)(nil)
+)
+
+// Option configures an FAQ handler.
+type Option func(*FAQ)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(f *FAQ) { f.log = l } }
+
+// WithConfidence sets the confidence an answer needs and the one a suggestion needs.
+func WithConfidence(answer, suggest float64) Option {
+	return func(f *FAQ) { f.answerAt, f.suggest = answer, suggest }
+}
+
+// NewFAQ returns a handler answering from s.
+func NewFAQ(s Searcher, opts ...Option) *FAQ {
+	f := &FAQ{search: s, log: slog.New(slog.DiscardHandler), answerAt: DefaultAnswerConfidence, suggest: DefaultSuggestConfidence}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+// Answer implements Handler.
+func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
+	text := Clean(q.Text)
+	r := Reply{Question: text}
+	if q.EntryID != "" {
+		e, ok := f.search.Entry(q.EntryID)
+		if !ok {
+			r.Kind = KindNoMatch
+			r.Message = "That topic is no longer in the FAQ; it may have been removed by a moderator. Ask your question in your own words and I'll look again."
+			r.Text = r.Message
+			return r, nil
+		}
+		if r.Question == "" {
+			r.Question = e.Question
+		}
+		f.answer(&r, e, 1, nil)
+		return r, nil
+	}
+	if IsUrgent(text) {
+		r.Urgent = true
+		r.Notice = UrgentNotice
+	}
+	if !r.Urgent {
+		switch smallTalk(text) {
+		case greeting:
+			return f.chat(r, helloText), nil
+		case gratitude:
+			return f.chat(r, thanksText), nil
+		case farewell:
+			return f.chat(r, byeText), nil
+		}
+	}
+	matches, err := f.search.Search(ctx, text, maxSuggestions+1)
+	if err != nil {
+		return Reply{}, fmt.Errorf("searching the FAQ: %w", err)
+	}
+	if r.Urgent {
+		// Medical care comes first: the complications entry answers, and whatever else
+		// the message asked stays one tap away.
+		if e, ok := f.search.Entry(UrgentEntryID); ok {
+			f.answer(&r, e, 1, matches)
+			return r, nil
+		}
+	}
+	if len(matches) > 0 && matches[0].Confidence >= f.answerAt {
+		e, ok := f.search.Entry(matches[0].ID)
+		if ok {
+			f.answer(&r, e, matches[0].Confidence, matches[1:])
+			return r, nil
+		}
+	}
+	f.decline(&r, matches)
+	return r, nil
+}
+
+func (f *FAQ) chat(r Reply, msg string) Reply {
+	r.Kind = KindSmallTalk
+	r.Message = msg
+	r.Text = msg
+	return r
+}
+
+// answer fills r with entry e; others are offered as suggestions if confident enough.
+func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []index.Match) {
+	r.Kind = KindAnswer
+	r.Entry = &e
+	r.Confidence = confidence
+	r.Disclaimer = Disclaimer
+	for _, m := range others {
+		if m.ID != e.ID && m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
+			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
+		}
+	}
+	for _, id := range e.Related {
+		if rel, ok := f.search.Entry(id); ok {
+			r.Related = append(r.Related, Suggestion{rel.ID, rel.Question})
+		}
+	}
+	r.Text = PlainText(*r, false)
+}
+
+func (f *FAQ) decline(r *Reply, matches []index.Match) {
+	r.Kind = KindNoMatch
+	if len(matches) > 0 {
+		r.Confidence = matches[0].Confidence
+	}
+	for _, m := range matches {
+		if m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
+			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
+		}
+	}
+	if len(r.Suggestions) > 0 {
+		r.Message = "I'm not sure I have a good answer to that. These topics from the FAQ come closest:"
+	} else {
+		r.Message = "Sorry, I don't have a good answer to that. I only know about removing or fixing scalp micropigmentation (SMP): " +
+			"laser and saline removal, cost, pain, healing, side effects, corrections. Try asking in other words, or ask for the list of topics."
+	}
+	r.Text = PlainText(*r, false)
+}
+
+// Topics implements Topics: every entry, in FAQ order.
+func (f *FAQ) Topics() []Suggestion {
+	es := f.search.Entries()
+	out := make([]Suggestion, len(es))
+	for i, e := range es {
+		out[i] = Suggestion{e.ID, e.Question}
+	}
+	return out
+}
+
+// Complete implements Completer.
+func (f *FAQ) Complete(ctx context.Context, partial string, n int) []Suggestion {
+	text := Clean(partial)
+	if text == "" {
+		return nil
+	}
+	ms, err := f.search.Search(ctx, text, n)
+	if err != nil {
+		f.log.DebugContext(ctx, "completion search failed", "err", err)
+		return nil
+	}
+	out := make([]Suggestion, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, Suggestion{m.ID, m.Question})
+	}
+	return out
+}
+
+// PlainText writes the reply as plain text: the urgent notice first, then the answer
+// with caveats, sources and the disclaimer, or the no-match message, then suggestions
+// and related entries, numbered from 1 across both lists when numbered is set so that a
+// person can choose one by typing its number.
+func PlainText(r Reply, numbered bool) string {
+	var b strings.Builder
+	n := 0
+	item := func(s string) {
+		n++
+		if numbered {
+			fmt.Fprintf(&b, "%d. %s\n", n, s)
+			return
+		}
+		b.WriteString("- " + s + "\n")
+	}
+	if r.Notice != "" {
+		b.WriteString(r.Notice)
+		b.WriteString("\n\n")
+	}
+	if r.Entry != nil {
+		e := r.Entry
+		b.WriteString(e.Question)
+		b.WriteString("\n\n")
+		b.WriteString(e.Answer)
+		b.WriteString("\n")
+		if len(e.Caveats) > 0 {
+			b.WriteString("\nKeep in mind:\n")
+			for _, c := range e.Caveats {
+				b.WriteString("- " + c + "\n")
+			}
+		}
+		if len(e.Sources) > 0 {
+			b.WriteString("\nSources:\n")
+			for _, s := range e.Sources {
+				b.WriteString("- " + s.Title + ": " + s.URL + "\n")
+			}
+		}
+		b.WriteString("\n" + r.Disclaimer + "\n")
+	} else {
+		b.WriteString(r.Message + "\n")
+	}
+	if len(r.Suggestions) > 0 {
+		if r.Entry != nil {
+			b.WriteString("\nDid you mean:\n")
+		}
+		for _, s := range r.Suggestions {
+			item(s.Question)
+		}
+	}
+	if len(r.Related) > 0 {
+		b.WriteString("\nRelated:\n")
+		for _, s := range r.Related {
+			item(s.Question)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

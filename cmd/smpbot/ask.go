@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/console"
+)
+
+// askResult is one line of `smpbot ask --json`.
+type askResult struct {
+	Question    string           `json:"question"`
+	Kind        bot.Kind         `json:"kind"`
+	EntryID     string           `json:"entry_id"`
+	Confidence  float64          `json:"confidence"`
+	Urgent      bool             `json:"urgent"`
+	Suggestions []bot.Suggestion `json:"suggestions"`
+	Reply       string           `json:"reply"`
+}
+
+func (e *env) ask(ctx context.Context, args []string) error {
+	fs := e.flags("ask")
+	asJSON := fs.Bool("json", false, "write one JSON object per question")
+	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	h, idx, err := e.openHandler(*data)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	answer := func(text string) error {
+		r, err := h.Answer(ctx, bot.Question{Text: text, Platform: "cli", User: "cli"})
+		if err != nil {
+			return err
+		}
+		if !*asJSON {
+			_, err := fmt.Fprintln(e.stdout, bot.PlainText(r, false)+"\n")
+			return err
+		}
+		res := askResult{Question: text, Kind: r.Kind, Confidence: round(r.Confidence), Urgent: r.Urgent,
+			Suggestions: r.Suggestions, Reply: r.Text}
+		if r.Entry != nil {
+			res.EntryID = r.Entry.ID
+		}
+		if res.Suggestions == nil {
+			res.Suggestions = []bot.Suggestion{}
+		}
+		return enc.Encode(res)
+	}
+	if fs.NArg() > 0 {
+		return answer(strings.Join(fs.Args(), " "))
+	}
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 4096), console.MaxLineLen)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		if err := answer(sc.Text()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+func (e *env) chat(ctx context.Context, args []string) error {
+	fs := e.flags("chat")
+	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	h, idx, err := e.openHandler(*data)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
+}
