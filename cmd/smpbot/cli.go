@@ -19,6 +19,7 @@ const usage = `smpbot answers questions about removing or fixing scalp micropigm
 Usage:
   smpbot ask [--json] [--data DIR] [QUESTION...]   answer a question (or one per line of stdin)
   smpbot chat [--data DIR]                         talk to the bot in the terminal
+  smpbot run [--data DIR]                          serve Discord and/or Telegram (see README)
   smpbot eval [--data DIR] FILE.jsonl              measure retrieval on a question set
   smpbot faq validate [DIR]                        check a FAQ directory (default: the embedded FAQ)
 
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.eval(ctx, rest)
 	case "faq":
 		err = e.faq(ctx, rest)
+	case "run":
+		err = e.run(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0
