@@ -27,7 +27,7 @@ var _ Searcher = (*index.Index)(nil)
 // only offered as a suggestion, and only above SuggestConfidence.
 const (
 	DefaultAnswerConfidence  = 0.5
-	DefaultSuggestConfidence = 0.2
+	DefaultSuggestConfidence = 0.3
 	maxSuggestions           = 3
 )
 

@@ -45,6 +45,7 @@ var phrases = []struct{ pattern, token string }{
 	{`at[\s-]+home|home[\s-]*made|do[\s-]*it[\s-]*yourself`, "diy"},
 	{`semi[\s-]*permanent`, "temporary"},
 	{`med[\s-]*spa`, "clinic"},
+	{`after[\s-]+care`, "aftercare"},
 }
 
 // synonyms are groups of single words that search treats as the same. A group with
@@ -86,17 +87,21 @@ var synonyms = []struct{ input, words []string }{
 	{nil, []string{"fix", "correct", "correction", "repair", "touchup"}},
 	{nil, []string{"specialist", "provider", "professional", "expert"}},
 	{nil, []string{"bot", "smpbot"}},
+	{[]string{"care", "clean", "wash"}, []string{"aftercare"}},
 }
 
-// stopWords are dropped from text before search: the usual English ones (bleve's
-// stop_en) plus filler common in chat that says nothing about the topic.
-var extraStopWords = []string{
-	"pls", "please", "plz", "thanks", "thx", "ty", "hi", "hey", "hello",
-	"guys", "bro", "lol", "tbh", "ngl", "idk", "im", "ive", "dont", "can", "will", "would",
-	"could", "should", "get", "got", "also", "really", "just", "u", "ur", "ya", "yeah",
-	"anyone", "someone", "know", "want", "wanna", "gonna", "like", "thing", "things", "stuff",
-	"one", "much", "many", "lot", "lots", "ok", "okay", "well",
-}
+// stopWords are dropped from text before search. The list is narrower than a general
+// English one on purpose: words like "again", "before", "after", "between", "not",
+// "only", "long" and "many" are what tell one FAQ question from another here.
+var stopWords = strings.Fields(`
+a an the and or but if so of to in on at by for from with about as into than then
+that this these those there here it its i me my mine myself we us our you your yours
+he him his she her they them their what which who whom whose is are was were be been
+being am do does did doing done have has had having will would shall should can could
+may might must just also really very please pls plz thanks thx ty hi hey hello guys
+bro lol tbh ngl idk im ive dont doesnt didnt cant wont u ur ya yeah anyone someone
+somebody know want wanna gonna like thing things stuff ok okay well how when where why
+get got getting gets any some all s t d ll m re ve`)
 
 // newMapping builds the index mapping: the custom English analyzer on every text field,
 // the synonym source on the fields that questions are matched against, and BM25.
@@ -118,7 +123,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	if err := m.AddCustomTokenMap("smp_stop_map", map[string]any{
 		"type":   tokenmap.Name,
-		"tokens": toAny(extraStopWords),
+		"tokens": toAny(stopWords),
 	}); err != nil {
 		return nil, err
 	}
@@ -132,7 +137,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		"type":          custom.Name,
 		"char_filters":  charFilters,
 		"tokenizer":     unicode.Name,
-		"token_filters": []any{en.PossessiveName, lowercase.Name, en.StopName, "smp_stop", en.SnowballStemmerName},
+		"token_filters": []any{en.PossessiveName, lowercase.Name, "smp_stop", en.SnowballStemmerName},
 	}); err != nil {
 		return nil, err
 	}

@@ -247,6 +247,9 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
+// candidates is how many of bleve's best hits are re-ranked.
+const candidates = 8
+
 // MaxQueryLen bounds the text searched; a longer text is cut at a word boundary.
 const MaxQueryLen = 1000
 
@@ -273,23 +276,24 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil
 	}
-	hits, err := s.query(ctx, text, n+2, "")
+	hits, err := s.query(ctx, text, max(n+2, candidates), "")
 	if err != nil {
 		return nil, err
 	}
+	anchored := s.anchored(terms)
 	out := make([]Match, 0, len(hits))
+	keys := make(map[string]float64, len(hits))
 	for _, h := range hits {
 		e := s.entries[h.id]
 		self, err := s.selfScore(ctx, e)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Match{ID: h.id, Question: e.Question, Score: h.score,
-			Confidence: s.confidence(terms, h.id, h.score, self)})
+		f := s.features(terms, h.id, h.score, self)
+		keys[h.id] = f.rank()
+		out = append(out, Match{ID: h.id, Question: e.Question, Score: h.score, Confidence: f.confidence(anchored)})
 	}
-	// Confidence, not raw score, decides the order: it accounts for how much of the
-	// text an entry explains, which the raw score of a long answer field blurs.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
+	sort.SliceStable(out, func(i, j int) bool { return keys[out[i].ID] > keys[out[j].ID] })
 	if len(out) > n {
 		out = out[:n]
 	}
@@ -329,50 +333,125 @@ func (s *snapshot) query(ctx context.Context, text string, n int, only string) (
 	return hits, nil
 }
 
-// selfScore is the score an entry gets for its own question: the yardstick its other
-// scores are measured against. Computed on first use, since most entries of a large FAQ
-// are never a top hit.
+// selfScore is the typical score an entry gets when asked the way it expects: the
+// median over its question and alternates. It is the yardstick its other scores are
+// measured against (one phrasing alone is fragile: a question made mostly of common
+// words scores low even against itself). Computed on first use, since most entries of
+// a large FAQ are never a top hit.
 func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, error) {
 	if v, ok := s.self.Load(e.ID); ok {
 		return v.(float64), nil
 	}
-	hits, err := s.query(ctx, e.Question, 1, e.ID)
-	if err != nil {
-		return 0, err
+	var scores []float64
+	for _, p := range append([]string{e.Question}, e.Alternates...) {
+		hits, err := s.query(ctx, p, 1, e.ID)
+		if err != nil {
+			return 0, err
+		}
+		if len(hits) == 1 && hits[0].score > 0 {
+			scores = append(scores, hits[0].score)
+		}
 	}
 	score := 1.0
-	if len(hits) == 1 && hits[0].score > 0 {
-		score = hits[0].score
+	if len(scores) > 0 {
+		sort.Float64s(scores)
+		score = scores[len(scores)/2]
 	}
 	s.self.Store(e.ID, score)
 	return score, nil
 }
 
-// confidence combines how the score compares to the entry's own question's score with
-// how much of the searched text the entry accounts for, weighting each term by how
-// rare it is in the FAQ.
-func (s *snapshot) confidence(terms []string, id string, score, self float64) float64 {
-	ratio := math.Min(1, score/self)
+// features describe how well an entry matches a text. Term weights are inverse
+// document frequencies, in units of the weight of a term no entry holds.
+type features struct {
+	ratio   float64 // score / the entry's yardstick score
+	cover   float64 // share of the text's term weight the entry holds
+	matched float64 // term weight the entry holds
+	unknown float64 // weight of the text's terms that no entry holds
+	total   float64 // weight of all the text's terms
+}
+
+func (s *snapshot) features(terms []string, id string, score, self float64) features {
 	have := s.terms[id]
 	n := float64(len(s.order))
-	var total, matched float64
+	unit := math.Log1p(n)
+	var f features
 	for _, t := range terms {
-		w := math.Log1p(n / float64(s.df[t]+1))
-		total += w
-		if _, ok := have[t]; ok {
-			matched += w
-			continue
+		w := math.Log1p(n/float64(s.df[t]+1)) / unit
+		f.total += w
+		if s.df[t] == 0 {
+			f.unknown += w
 		}
-		for _, alt := range s.syn[t] {
-			if _, ok := have[alt]; ok {
-				matched += w
-				break
-			}
+		if s.holds(have, t) {
+			f.matched += w
 		}
 	}
-	cover := 0.0
-	if total > 0 {
-		cover = matched / total
+	f.ratio = score / self
+	if f.total > 0 {
+		f.cover = f.matched / f.total
 	}
-	return math.Sqrt(ratio) * cover
+	return f
+}
+
+// holds reports whether an entry's terms include t or a synonym t finds.
+func (s *snapshot) holds(have termSet, t string) bool {
+	if _, ok := have[t]; ok {
+		return true
+	}
+	for _, alt := range s.syn[t] {
+		if _, ok := have[alt]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// rank orders candidate entries: the score relative to the entry's yardstick, sharpened
+// by how much of the text the entry accounts for, so that an entry matching one word
+// of a long story very well does not beat one that matches most of it.
+func (f features) rank() float64 { return math.Sqrt(f.ratio) * f.cover * f.cover }
+
+// Calibration of confidence, fitted on the question sets in bot/testdata and the shared
+// dev set (see README, "Retrieval"): what decides whether an entry answers a text is
+// how much of the text it explains, and how much evidence that is.
+const (
+	// unknownWeight multiplies the weight of words no entry holds: a text about
+	// "botox" or "minoxidil" is about something the FAQ does not cover, however well
+	// the rest of it matches.
+	unknownWeight = 3
+	// enoughEvidence is the matched weight (about two distinctive terms) above which
+	// the amount of evidence no longer limits confidence.
+	enoughEvidence = 2
+	// anchorDF is the share of entries a term must appear in to mark a text as being
+	// about the FAQ's subject at all (smp, laser, removal, pigment, ...).
+	anchorDF = 0.15
+	// offTopicPenalty scales confidence for a text with unknown words and no anchor.
+	offTopicPenalty = 0.5
+	// spread maps the raw product so that 0.5 falls where on-topic and off-topic
+	// texts part in the question sets.
+	spread = 0.68
+)
+
+// confidence maps features to 0..1.
+func (f features) confidence(anchored bool) float64 {
+	total := f.total + (unknownWeight-1)*f.unknown
+	if total <= 0 {
+		return 0
+	}
+	c := math.Sqrt(f.matched/total) * math.Min(1, f.matched/enoughEvidence)
+	if f.unknown > 0 && !anchored {
+		c *= offTopicPenalty
+	}
+	return math.Pow(c, spread)
+}
+
+// anchored reports whether any of terms is common across the FAQ.
+func (s *snapshot) anchored(terms []string) bool {
+	min := anchorDF * float64(len(s.order))
+	for _, t := range terms {
+		if float64(s.df[t]) >= min {
+			return true
+		}
+	}
+	return false
 }

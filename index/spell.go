@@ -33,8 +33,8 @@ func words(text string) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) })
 }
 
-// correct returns text with each unknown word of four letters or more replaced by the
-// closest known word within one edit (two for words of seven letters or more).
+// correct returns text with each unknown word of five letters or more replaced by the
+// closest known word within one edit (two for words of nine letters or more).
 func (sp *speller) correct(text string) string {
 	var b strings.Builder
 	changed := false
@@ -55,16 +55,21 @@ func (sp *speller) correct(text string) string {
 }
 
 func (sp *speller) fix(w string) string {
-	if len(w) < 4 || sp.vocab[w] > 0 || sp.isStop(w) {
+	if len(w) < 5 || sp.vocab[w] > 0 || sp.isStop(w) {
 		return w
 	}
 	max := 1
-	if len(w) >= 7 {
+	if len(w) >= 9 {
 		max = 2
 	}
 	best, bestD, bestF := w, max+1, 0
 	for l := len(w) - max; l <= len(w)+max; l++ {
 		for _, c := range sp.byLen[l] {
+			// A typo rarely hits the first letter; insisting on it keeps "topping" from
+			// becoming "popping".
+			if c[0] != w[0] {
+				continue
+			}
 			d := distance(w, c, max)
 			if d < bestD || d == bestD && sp.vocab[c] > bestF {
 				best, bestD, bestF = c, d, sp.vocab[c]
