@@ -17,6 +17,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -180,17 +181,19 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		}
 		s.entries[e.ID] = e
 		s.order = append(s.order, e.ID)
+		// Ids are descriptive ("fading-naturally"), so their words count as tags.
+		tags := append(strings.Split(e.ID, "-"), e.Tags...)
 		doc := map[string]any{
 			"question":   e.Question,
 			"alternates": e.Alternates,
-			"tags":       e.Tags,
+			"tags":       tags,
 			"answer":     e.Answer,
 		}
 		if err := b.Index(e.ID, doc); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
-		text := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(e.Tags, " ") + " " + e.Answer
+		text := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ") + " " + e.Answer
 		ts := termSet{}
 		for _, t := range s.analyze(text) {
 			ts[t] = struct{}{}
@@ -247,6 +250,10 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
+// fold removes accents before spelling correction, as the analyzer does before
+// indexing, so "pigméntation" is one letter from a known word, not two bytes.
+var fold = asciifolding.New()
+
 // candidates is how many of bleve's best hits are re-ranked.
 const candidates = 8
 
@@ -271,7 +278,7 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
-	text = s.spell.correct(text)
+	text = s.spell.correct(string(fold.Filter([]byte(text))))
 	terms := s.analyze(text)
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil

@@ -1,0 +1,214 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+func shipped(t testing.TB) []knowledge.Entry {
+	t.Helper()
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+func newIndex(t testing.TB, entries []knowledge.Entry) *Index {
+	t.Helper()
+	x, err := New(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+func top(t *testing.T, x *Index, text string) Match {
+	t.Helper()
+	ms, err := x.Search(context.Background(), text, 3)
+	if err != nil {
+		t.Fatalf("Search(%q): %v", text, err)
+	}
+	if len(ms) == 0 {
+		return Match{}
+	}
+	return ms[0]
+}
+
+// Every entry must be found, confidently, by its own question: otherwise moderators
+// have written an entry nobody can reach.
+func TestEveryEntryFindsItself(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	for _, e := range x.Entries() {
+		m := top(t, x, e.Question)
+		if m.ID != e.ID || m.Confidence < 0.5 {
+			t.Errorf("Search(%q) = %s (%.2f), want %s with confidence >= 0.5", e.Question, m.ID, m.Confidence, e.ID)
+		}
+	}
+}
+
+func TestSearchUnderstandsTheDomain(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	tests := []struct{ name, text, want string }{
+		{"synonym scalp tattoo", "what does it cost to get a scalp tattoo lasered off", "cost"},
+		{"synonym price", "smp laser price", "cost"},
+		{"synonym pico", "is a pico-second laser better for scalp micro pigmentation", "laser-types"},
+		{"synonym q-switched", "Q-Switched Nd:YAG for smp?", "laser-types"},
+		{"stemming", "lightening my smp before a correction", "lighten-before-correction"},
+		{"unicode folding", "scalp micropigméntation fädes naturally?", "fading-naturally"},
+		{"typo", "how many sesions of lazer", "laser-sessions-count"},
+		{"typo long word", "micropigmantation removal cost", "cost"},
+		{"keeps 'again'", "can I get smp again after removing it", "redo-after-removal"},
+		{"keeps 'between'", "how many weeks between laser treatments", "laser-session-interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := top(t, x, tt.text); got.ID != tt.want {
+				t.Errorf("Search(%q) = %s (%.2f), want %s", tt.text, got.ID, got.Confidence, tt.want)
+			}
+		})
+	}
+}
+
+// Nothing a person types is query syntax: operators, fields and wildcards are just
+// characters, so the text finds what its words find.
+func TestQuerySyntaxIsText(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	tests := []struct{ syntax, words string }{
+		{`+laser -pain "sessions" ~2 *`, "laser pain sessions 2"},
+		{`(cost OR pain) AND NOT laser`, "cost or pain and not laser"},
+		{`/.*/ smp? [a TO z]`, "smp a to z"},
+	}
+	for _, tt := range tests {
+		got, want := top(t, x, tt.syntax), top(t, x, tt.words)
+		if got.ID != want.ID || got.Confidence != want.Confidence {
+			t.Errorf("Search(%q) = %s (%.2f), want %s (%.2f) as for %q", tt.syntax, got.ID, got.Confidence, want.ID, want.Confidence, tt.words)
+		}
+	}
+}
+
+func TestOffTopicIsNotConfident(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	for _, text := range []string{
+		"what is the capital of France",
+		"how do I bake sourdough bread",
+		"best laser printer for an office",
+		"zzzz qqqq",
+		"",
+		"?!?",
+	} {
+		if m := top(t, x, text); m.Confidence >= 0.5 {
+			t.Errorf("Search(%q) = %s with confidence %.2f, want < 0.5", text, m.ID, m.Confidence)
+		}
+	}
+}
+
+func TestConfidenceIsAProbabilityScale(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	for _, text := range []string{"laser", "smp smp smp smp", "how long does healing take after laser removal of my scalp micropigmentation"} {
+		ms, err := x.Search(context.Background(), text, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Confidence < 0 || m.Confidence > 1 {
+				t.Errorf("Search(%q): %s confidence %v outside [0,1]", text, m.ID, m.Confidence)
+			}
+		}
+	}
+}
+
+// Rebuilding must swap atomically: searches running meanwhile see either the old
+// FAQ or the new one, never an error or a half-built index.
+func TestRebuildWhileSearching(t *testing.T) {
+	entries := shipped(t)
+	x := newIndex(t, entries)
+	edited := append([]knowledge.Entry(nil), entries...)
+	for i := range edited {
+		if edited[i].ID == "cost" {
+			edited[i].Alternates = append(edited[i].Alternates, "wallet damage for zapping")
+		}
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				ms, err := x.Search(ctx, "how much does laser removal cost", 3)
+				if err != nil || len(ms) == 0 || ms[0].ID != "cost" {
+					errs <- fmt.Errorf("search during rebuild: %v %v", ms, err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 5; i++ {
+		next := entries
+		if i%2 == 0 {
+			next = edited
+		}
+		if err := x.Rebuild(next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := x.Rebuild(edited); err != nil {
+		t.Fatal(err)
+	}
+	if m := top(t, x, "wallet damage for zapping"); m.ID != "cost" {
+		t.Errorf("after rebuild, new alternate finds %s, want cost", m.ID)
+	}
+}
+
+func TestRebuildRefusesDuplicateIDs(t *testing.T) {
+	entries := shipped(t)
+	x := newIndex(t, entries)
+	if err := x.Rebuild(append(entries, entries[0])); !errors.Is(err, knowledge.ErrDuplicateID) {
+		t.Errorf("Rebuild with a duplicate = %v, want ErrDuplicateID", err)
+	}
+	if x.Len() != len(entries) {
+		t.Errorf("failed rebuild changed the index: %d entries, want %d", x.Len(), len(entries))
+	}
+}
+
+func TestClosed(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	x.Close()
+	if _, err := x.Search(context.Background(), "laser", 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("Search after Close = %v, want ErrClosed", err)
+	}
+	if err := x.Rebuild(shipped(t)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Rebuild after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestSpeller(t *testing.T) {
+	sp := newSpeller([]string{"sessions removal laser micropigmentation sessions"}, func(w string) bool { return w == "about" })
+	tests := []struct{ in, want string }{
+		{"sesions", "sessions"},
+		{"remval", "removal"},
+		{"micropigmantation", "micropigmentation"},
+		{"laser", "laser"},
+		{"about", "about"},       // stop words are left alone
+		{"song", "song"},         // short words are too easy to "correct" wrongly
+		{"pessions", "pessions"}, // the first letter must match
+	}
+	for _, tt := range tests {
+		if got := sp.fix(tt.in); got != tt.want {
+			t.Errorf("fix(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package knowledge
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func sample() Entry {
+	return Entry{
+		ID:         "laser-pain",
+		Question:   "Does laser removal hurt?",
+		Alternates: []string{"does smp removal hurt", "how painful is lasering: honestly?"},
+		Answer:     "It stings, like a rubber band.\n\nNumbing cream helps.",
+		Caveats:    []string{"Everyone feels it differently."},
+		Tags:       []string{"laser", "pain"},
+		Related:    []string{"aftercare"},
+		Sources:    []Source{{Title: "Cleveland Clinic", URL: "https://my.clevelandclinic.org/health/treatments/8313"}},
+		Updated:    "2026-11-25",
+	}
+}
+
+func TestFormatParseRoundTrip(t *testing.T) {
+	want := sample()
+	f, err := Parse("laser-pain.md", Format(want))
+	if err != nil {
+		t.Fatalf("Parse(Format(e)): %v", err)
+	}
+	if !reflect.DeepEqual(f.Entry, want) {
+		t.Errorf("round trip:\ngot  %+v\nwant %+v", f.Entry, want)
+	}
+	if got := f.Line("question"); got != 3 {
+		t.Errorf("Line(question) = %d, want 3", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       error
+		line       int
+	}{
+		{"no front matter", "just text\n", ErrSyntax, 1},
+		{"unclosed", "---\nid: x\n", ErrSyntax, 1},
+		{"empty front matter", "---\n---\nanswer\n", ErrSyntax, 2},
+		{"bad yaml", "---\nid: x\nquestion: a: b\n---\nanswer\n", ErrSyntax, 3},
+		{"unknown key", "---\nid: x\nquestoin: typo\n---\nanswer\n", ErrSyntax, 3},
+		{"wrong type", "---\nid: x\nalternates: {a: b}\n---\nanswer\n", ErrSyntax, 3},
+		{"too large", "---\n" + strings.Repeat("x", MaxFileSize) + "\n---\n", ErrTooLong, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("e.md", []byte(tt.text))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Parse error = %v, want %v", err, tt.want)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.File != "e.md" || e.Line != tt.line {
+				t.Errorf("error %q: want file e.md line %d", err, tt.line)
+			}
+		})
+	}
+}
+
+func TestParseAcceptsCRLFAndBOM(t *testing.T) {
+	text := "\xef\xbb\xbf" + strings.ReplaceAll(string(Format(sample())), "\n", "\r\n")
+	f, err := Parse("e.md", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Entry.Answer != sample().Answer {
+		t.Errorf("answer = %q, want %q", f.Entry.Answer, sample().Answer)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	other := sample()
+	other.ID, other.Question, other.Alternates, other.Related = "aftercare", "What aftercare?", nil, nil
+	tests := []struct {
+		name   string
+		edit   func(e *Entry)
+		want   error
+		field  string
+		noLine bool
+	}{
+		{"missing question", func(e *Entry) { e.Question = "" }, ErrMissingField, "question", false},
+		{"missing answer", func(e *Entry) { e.Answer = " " }, ErrMissingField, "answer", false},
+		{"missing caveats", func(e *Entry) { e.Caveats = nil }, ErrMissingField, "caveats", true},
+		{"missing sources", func(e *Entry) { e.Sources = nil }, ErrMissingField, "sources", true},
+		{"bad id", func(e *Entry) { e.ID = "Laser Pain" }, ErrInvalidField, "id", false},
+		{"bad date", func(e *Entry) { e.Updated = "yesterday" }, ErrInvalidField, "updated", false},
+		{"bad url", func(e *Entry) { e.Sources[0].URL = "javascript:alert(1)" }, ErrInvalidField, "sources", false},
+		{"long question", func(e *Entry) { e.Question = strings.Repeat("q", MaxQuestionLen+1) }, ErrTooLong, "question", false},
+		{"long answer", func(e *Entry) { e.Answer = strings.Repeat("a", MaxAnswerLen+1) }, ErrTooLong, "answer", false},
+		{"too many tags", func(e *Entry) { e.Tags = strings.Fields(strings.Repeat("t ", MaxTags+1)) }, ErrTooLong, "tags", false},
+		{"unknown related", func(e *Entry) { e.Related = []string{"nope"} }, ErrUnknownRelated, "related", false},
+		{"self related", func(e *Entry) { e.Related = []string{e.ID} }, ErrInvalidField, "related", false},
+		{"duplicate id", func(e *Entry) { e.ID, e.Related = "aftercare", nil }, ErrDuplicateID, "id", false},
+		{"alternate in two entries", func(e *Entry) { e.Alternates = append(e.Alternates, "What  aftercare") }, ErrDuplicateAlternate, "alternates", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := sample()
+			e.Sources = append([]Source(nil), e.Sources...)
+			tt.edit(&e)
+			f, err := Parse("laser-pain.md", Format(e))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			// Format drops empty lists, so a missing list has no line of its own.
+			err = Validate([]File{{Name: "aftercare.md", Entry: other}, f})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Validate = %v, want %v", err, tt.want)
+			}
+			var ve *Error
+			if !errors.As(err, &ve) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			if ve.File != "laser-pain.md" || ve.Field != tt.field {
+				t.Errorf("error at %s field %q, want laser-pain.md field %q", ve.File, ve.Field, tt.field)
+			}
+			if !tt.noLine && ve.Line != f.Line(tt.field) || !tt.noLine && ve.Line == 0 {
+				t.Errorf("error line %d, want %d (the line of %s)", ve.Line, f.Line(tt.field), tt.field)
+			}
+		})
+	}
+	if err := Validate([]File{{Name: "a.md", Entry: other}, {Name: "b.md", Entry: sample()}}); err != nil {
+		t.Errorf("valid entries: %v", err)
+	}
+}
+
+func TestLoadRefusesABrokenFAQ(t *testing.T) {
+	good := Format(sample())
+	fsys := fstest.MapFS{
+		"laser-pain.md": {Data: good},
+		"broken.md":     {Data: []byte("---\nid: broken\n")},
+		".swp.md":       {Data: []byte("editor junk")},
+		"notes.txt":     {Data: []byte("ignored")},
+	}
+	_, err := Load(fsys)
+	if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "broken.md:1") {
+		t.Errorf("Load = %v, want a syntax error in broken.md:1", err)
+	}
+	if _, err := Load(fstest.MapFS{}); err == nil {
+		t.Error("Load of an empty FAQ succeeded")
+	}
+}
+
+// TestEmbeddedFAQCoversEveryTopic checks the shipped FAQ against the topics it must
+// cover, and that its answers stay short enough to read on a phone.
+func TestEmbeddedFAQCoversEveryTopic(t *testing.T) {
+	entries, err := Load(Embedded())
+	if err != nil {
+		t.Fatalf("embedded FAQ: %v", err)
+	}
+	have := map[string]Entry{}
+	for _, e := range entries {
+		have[e.ID] = e
+		if len(e.Answer) > 1200 {
+			t.Errorf("%s: answer is %d bytes; keep it short enough for a phone", e.ID, len(e.Answer))
+		}
+		if len(e.Alternates) < 5 {
+			t.Errorf("%s: only %d alternates", e.ID, len(e.Alternates))
+		}
+	}
+	f, err := os.Open("../../shared/knowledge/topics.md")
+	if err != nil {
+		t.Fatalf("the topic list is needed beside the project: %v", err)
+	}
+	defer f.Close()
+	row := regexp.MustCompile("^\\| ([a-z0-9-]+) \\|")
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := row.FindStringSubmatch(sc.Text())
+		if m == nil || m[1] == "id" {
+			continue
+		}
+		n++
+		if _, ok := have[m[1]]; !ok {
+			t.Errorf("topic %q has no entry", m[1])
+		}
+	}
+	if n < 40 {
+		t.Errorf("read only %d topics from topics.md", n)
+	}
+}
