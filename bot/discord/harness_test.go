@@ -1,0 +1,184 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/discord/discordtest"
+	"github.com/smpbot/smpbot/index"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+const testToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx1y2z.s3cr3t-t0ken-value_abcdefghijklmnop"
+
+// faq is the real handler over the embedded FAQ, built once for the package.
+var faq = sync.OnceValues(func() (*bot.FAQ, error) {
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		return nil, err
+	}
+	idx, err := index.New(entries)
+	if err != nil {
+		return nil, err
+	}
+	return bot.NewFAQ(idx), nil
+})
+
+func realHandler(t testing.TB) *bot.FAQ {
+	t.Helper()
+	h, err := faq()
+	if err != nil {
+		t.Fatalf("building the FAQ handler: %v", err)
+	}
+	return h
+}
+
+func entry(t testing.TB, id string) knowledge.Entry {
+	t.Helper()
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("no FAQ entry %q", id)
+	return knowledge.Entry{}
+}
+
+// syncBuffer is a log destination safe for the adapter's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// rig is an adapter running against a fake Discord.
+type rig struct {
+	fake *discordtest.Server
+	logs *syncBuffer
+	ctx  context.Context // bounds waits in the test
+}
+
+type rigConfig struct {
+	handler bot.Handler
+	cfg     Config
+	opts    []Option
+	fake    []discordtest.Option
+	before  func(*discordtest.Server) // runs before the adapter starts
+	// noCommands skips waiting for the commands to be registered.
+	noCommands bool
+}
+
+// start runs an adapter against a new fake and stops both when the test ends, checking
+// then that no message could ping anyone and that the token was never logged.
+func start(t *testing.T, rc rigConfig) *rig {
+	t.Helper()
+	fake := discordtest.New(testToken, rc.fake...)
+	if rc.before != nil {
+		rc.before(fake)
+	}
+	logs := &syncBuffer{}
+	if rc.handler == nil {
+		rc.handler = realHandler(t)
+	}
+	cfg := rc.cfg
+	cfg.Token, cfg.APIBase = testToken, fake.URL
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := New(cfg, append([]Option{WithLogger(log)}, rc.opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- a.Run(ctx, rc.handler) }()
+	wait, cancelWait := context.WithTimeout(context.Background(), 20*time.Second)
+	r := &rig{fake: fake, logs: logs, ctx: wait}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("Run returned %v after a clean stop, want nil", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("Run did not return after its context ended")
+		}
+		cancelWait()
+		fake.Close()
+		r.checkNoPings(t)
+		if l := logs.String(); strings.Contains(l, strings.TrimPrefix(testToken, "Bot ")) {
+			t.Errorf("the token appears in the logs:\n%s", l)
+		}
+		if t.Failed() {
+			t.Logf("adapter logs:\n%s", logs.String())
+		}
+	})
+	if err := fake.WaitReady(wait); err != nil {
+		t.Fatalf("the bot never identified: %v\nlogs:\n%s", err, logs.String())
+	}
+	if !rc.noCommands {
+		if _, err := fake.WaitRequest(wait, func(q discordtest.Request) bool {
+			return q.Method == "PUT" && strings.HasSuffix(q.Path, "/commands") && q.Status == 200
+		}); err != nil {
+			t.Fatalf("commands never registered: %v", err)
+		}
+	}
+	return r
+}
+
+// checkNoPings checks every message the bot sent.
+func (r *rig) checkNoPings(t *testing.T) {
+	t.Helper()
+	for _, m := range r.fake.Sent() {
+		if m.ResponseType == discordgo.InteractionApplicationCommandAutocompleteResult {
+			continue
+		}
+		if err := m.CheckNoPings(); err != nil {
+			t.Errorf("%s %s: %v", m.Request.Method, m.Request.Path, err)
+		}
+	}
+}
+
+// reply waits for the visible reply to an interaction.
+func (r *rig) reply(t *testing.T, ix discordtest.Interaction) discordtest.Sent {
+	t.Helper()
+	got, _, err := r.fake.WaitReply(r.ctx, ix)
+	if err != nil {
+		t.Fatalf("%v\nlogs:\n%s", err, r.logs.String())
+	}
+	return got
+}
+
+// channelReply waits for the bot's reply to message id in a channel.
+func (r *rig) channelReply(t *testing.T, channelID, messageID string) discordtest.Sent {
+	t.Helper()
+	got, err := r.fake.WaitSent(r.ctx, func(m discordtest.Sent) bool {
+		return discordtest.InChannel(channelID)(m) && m.Message.MessageReference != nil && m.Message.MessageReference.MessageID == messageID
+	})
+	if err != nil {
+		t.Fatalf("no reply to message %s in channel %s: %v\nlogs:\n%s", messageID, channelID, err, r.logs.String())
+	}
+	return got
+}
