@@ -1,0 +1,186 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// botAPI is the part of the client library the adapter calls. Updates are fetched with
+// Request rather than GetUpdates so that one malformed update cannot make a whole batch
+// undecodable; setWebhook goes through MakeRequest because the library's WebhookConfig
+// has no secret_token.
+type botAPI interface {
+	Request(c tgbotapi.Chattable) (*tgbotapi.APIResponse, error)
+	Send(c tgbotapi.Chattable) (tgbotapi.Message, error)
+	MakeRequest(endpoint string, params tgbotapi.Params) (*tgbotapi.APIResponse, error)
+}
+
+var _ botAPI = (*tgbotapi.BotAPI)(nil)
+
+// callTimeout bounds one Bot API call other than a long poll.
+const callTimeout = 30 * time.Second
+
+// maxAttempts bounds the tries of one call that keeps failing with retryable errors.
+const maxAttempts = 8
+
+// doFunc adapts a function to tgbotapi.HTTPClient.
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// api returns the library bound to ctx: the library builds requests without a context,
+// so each call gets a shallow copy of the BotAPI whose client attaches ctx, which makes
+// a long poll end the moment ctx does. Errors come back with the token redacted.
+func (a *Adapter) api(ctx context.Context) botAPI {
+	b := *a.bot
+	b.Client = doFunc(func(r *http.Request) (*http.Response, error) { return a.http.Do(r.WithContext(ctx)) })
+	return redacting{api: &b, token: a.cfg.Token}
+}
+
+// redacting removes the token from every error the library returns: its errors quote
+// request URLs, and the token is part of the path.
+type redacting struct {
+	api   botAPI
+	token string
+}
+
+func (r redacting) Request(c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	resp, err := r.api.Request(c)
+	return resp, redact(err, r.token)
+}
+
+func (r redacting) Send(c tgbotapi.Chattable) (tgbotapi.Message, error) {
+	m, err := r.api.Send(c)
+	return m, redact(err, r.token)
+}
+
+func (r redacting) MakeRequest(endpoint string, params tgbotapi.Params) (*tgbotapi.APIResponse, error) {
+	resp, err := r.api.MakeRequest(endpoint, params)
+	return resp, redact(err, r.token)
+}
+
+// redactedError is an error whose message had the token taken out. It unwraps to the
+// original so that errors.Is and errors.As still see context and network errors; only
+// its own message is ever printed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact returns err with every form of the token in its message replaced.
+func redact(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	msg := err.Error()
+	out := strings.NewReplacer(token, "<token>", url.PathEscape(token), "<token>", url.QueryEscape(token), "<token>").Replace(msg)
+	if out == msg {
+		return err
+	}
+	return &redactedError{msg: out, err: err}
+}
+
+// apiError returns the Bot API's error, if err is one.
+func apiError(err error) (*tgbotapi.Error, bool) {
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		return te, true
+	}
+	return nil, false
+}
+
+// retryWait says whether a failed call is worth repeating and after how long: 429 after
+// its retry_after, 5xx and network errors (and truncated or non-JSON answers) after a
+// backoff; other API errors (a bad request, a blocked bot) never.
+func (a *Adapter) retryWait(err error, attempt int) (time.Duration, bool) {
+	if te, ok := apiError(err); ok {
+		switch {
+		case te.Code == http.StatusTooManyRequests:
+			return max(time.Second, time.Duration(te.RetryAfter)*time.Second), true
+		case te.Code >= 500:
+			return a.backoff(attempt), true
+		default:
+			return 0, false
+		}
+	}
+	return a.backoff(attempt), true
+}
+
+// backoff is the wait before retry number attempt (from 1): doubling from backoffMin up
+// to backoffMax, with jitter so that many clients do not retry in step.
+func (a *Adapter) backoff(attempt int) time.Duration {
+	d := a.backoffMin
+	for i := 1; i < attempt && d < a.backoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, a.backoffMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits for d or until ctx is done, reporting whether the wait completed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// retry makes a call, repeating it while it fails with a retryable error, up to
+// maxAttempts. The error names the call.
+func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) error) error {
+	for attempt := 1; ; attempt++ {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		err := call(a.api(cctx))
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		wait, ok := a.retryWait(err, attempt)
+		if !ok || attempt >= maxAttempts {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		a.log.DebugContext(ctx, "retrying a Bot API call", "call", what, "attempt", attempt, "wait", wait, "err", err)
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+	}
+}
+
+// send sends a message, with retries.
+func (a *Adapter) send(ctx context.Context, what string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+	var m tgbotapi.Message
+	err := a.retry(ctx, what, func(api botAPI) error {
+		var err error
+		m, err = api.Send(c)
+		return err
+	})
+	return m, err
+}
+
+// request makes a call whose result is just true (answerCallbackQuery,
+// answerInlineQuery, setMyCommands, deleteWebhook): such results do not decode as a
+// Message, so they go through Request, never Send.
+func (a *Adapter) request(ctx context.Context, what string, c tgbotapi.Chattable) error {
+	return a.retry(ctx, what, func(api botAPI) error {
+		_, err := api.Request(c)
+		return err
+	})
+}

@@ -1,0 +1,405 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot"
+)
+
+// Texts the bot sends.
+const (
+	sorryText   = "Sorry, something went wrong on my side. Please try again in a moment."
+	notTextText = "I can only read text messages. Please type your question in words, or send /help to see how I work."
+	askHowText  = "Ask me a question after my name, like: @%s how many laser sessions will I need?"
+	askUsage    = "Ask like this: /ask how many laser sessions will I need?"
+	unknownCmd  = "I don't know that command. Send /help to see what I can do."
+	privateOnly = "That command only works in a private chat with me."
+	noTopics    = "I can't list the topics right now. Just ask your question."
+	staleButton = "This button no longer works. Please ask your question again."
+	oldMessage  = "This message is too old for its buttons. Please ask your question again."
+)
+
+func helpText(username string) string {
+	return "I answer questions about removing or fixing scalp micropigmentation (SMP): laser and saline removal, " +
+		"cost, pain, healing, side effects and corrections, from a curated FAQ with sources. " +
+		"It's general information, not medical advice.\n\n" +
+		"How to ask:\n" +
+		"• In a private chat with me, just type your question.\n" +
+		"• In a group, mention me (@" + username + " does laser removal hurt?), reply to one of my messages, or use /ask followed by your question.\n" +
+		"• In any chat, type @" + username + " and a few words to pick an answer to share.\n\n" +
+		"/topics lists everything I can answer."
+}
+
+// command is one slash command. Commands live in a table so that later ones (a
+// moderator's /faq_* commands in a private chat) are rows, not new branches.
+type command struct {
+	name string
+	// desc is shown in Telegram's command menu; "" keeps the command out of the menu.
+	desc string
+	// private restricts the command to private chats with the bot.
+	private bool
+	run     func(a *Adapter, ctx context.Context, h bot.Handler, ev event) error
+}
+
+func (a *Adapter) commandTable() []command {
+	return []command{
+		{name: "start", run: (*Adapter).cmdHelp},
+		{name: "help", desc: "What I do and how to ask", run: (*Adapter).cmdHelp},
+		{name: "topics", desc: "List the questions I can answer", run: (*Adapter).cmdTopics},
+		{name: "ask", desc: "Ask a question (in groups: /ask your question)", run: (*Adapter).cmdAsk},
+	}
+}
+
+// callbackRoute handles the buttons whose callback data starts with prefix; payload
+// is the rest of the data.
+type callbackRoute struct {
+	prefix string
+	run    func(a *Adapter, ctx context.Context, h bot.Handler, ev event, payload string) error
+}
+
+// callbackTable routes button presses by prefix. cbFeedback and cbModerator are
+// reserved for feedback buttons and moderator confirmations.
+func (a *Adapter) callbackTable() []callbackRoute {
+	return []callbackRoute{
+		{prefix: cbAnswer, run: (*Adapter).cbAnswerEntry},
+	}
+}
+
+// menu is the command list for setMyCommands.
+func (a *Adapter) menu() []tgbotapi.BotCommand {
+	var out []tgbotapi.BotCommand
+	for _, c := range a.commands {
+		if c.desc != "" && !c.private {
+			out = append(out, tgbotapi.BotCommand{Command: c.name, Description: c.desc})
+		}
+	}
+	return out
+}
+
+// registerCommands sets the command menu. A failure is logged, not fatal: the bot
+// answers without a menu.
+func (a *Adapter) registerCommands(ctx context.Context) {
+	if err := a.request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(a.menu()...)); err != nil && ctx.Err() == nil {
+		a.log.WarnContext(ctx, "could not register the command menu", "err", err)
+	}
+}
+
+// errUnhandled marks an update whose handling was cut short by shutdown: it must not be
+// confirmed, so that Telegram delivers it again.
+var errUnhandled = errors.New("update not handled")
+
+// handle acts on one event. It returns errUnhandled only when ctx ended before the
+// event was dealt with; any other failure is logged and the update counts as handled,
+// since delivering it again would fail the same way.
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev event) (err error) {
+	log := a.log.With("update_id", ev.update, "kind", ev.kind.String())
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(ctx, "handling an update panicked", "panic", fmt.Sprint(p))
+			err = nil
+		}
+	}()
+	if ev.clipped {
+		log.InfoContext(ctx, "very long message clipped", "max_bytes", maxTextLen)
+	}
+	switch ev.kind {
+	case kindIgnore:
+		log.DebugContext(ctx, "update ignored", "why", ev.why)
+		return nil
+	case kindQuestion:
+		err = a.question(ctx, h, ev, ev.text)
+	case kindCommand:
+		err = a.command(ctx, h, ev)
+	case kindCallback:
+		err = a.callback(ctx, h, ev)
+	case kindInline:
+		err = a.inlineQuery(ctx, h, ev)
+	case kindNotText:
+		log.InfoContext(ctx, "non-text message in a private chat")
+		err = a.reply(ctx, ev, []message{{text: plain(notTextText)}})
+	}
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return errUnhandled
+	}
+	log.WarnContext(ctx, "handling an update failed", "err", err)
+	return nil
+}
+
+// question answers text, asked in ev's chat.
+func (a *Adapter) question(ctx context.Context, h bot.Handler, ev event, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return a.reply(ctx, ev, []message{{text: plain(fmt.Sprintf(askHowText, a.me.user.UserName))}})
+	}
+	// An urgent message is answered even over the limit: its notice is the one reply
+	// that must never be withheld.
+	if !bot.IsUrgent(text) && !a.allow(ev.user) {
+		return a.rateLimited(ctx, ev)
+	}
+	r, err := h.Answer(ctx, a.questionFor(ev, text, ""))
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		a.log.ErrorContext(ctx, "the handler failed", "update_id", ev.update, "err", err)
+		return a.reply(ctx, ev, []message{{text: plain(sorryText)}})
+	}
+	return a.reply(ctx, ev, renderReply(r))
+}
+
+func (a *Adapter) questionFor(ev event, text, entryID string) bot.Question {
+	q := bot.Question{Text: text, EntryID: entryID, Platform: "telegram", User: strconv.FormatInt(ev.user, 10)}
+	if ev.chatID != 0 {
+		q.Chat = strconv.FormatInt(ev.chatID, 10)
+	}
+	return q
+}
+
+func (a *Adapter) allow(user int64) bool {
+	return a.limiter.Allow(strconv.FormatInt(user, 10), time.Now())
+}
+
+// rateLimited tells the user they are asking too fast, at most once a minute.
+func (a *Adapter) rateLimited(ctx context.Context, ev event) error {
+	a.log.InfoContext(ctx, "question over the rate limit", "update_id", ev.update, "user", ev.user)
+	if !a.notices.Allow(strconv.FormatInt(ev.user, 10), time.Now()) {
+		return nil
+	}
+	return a.reply(ctx, ev, []message{{text: plain(bot.RateLimitedText)}})
+}
+
+// reply sends messages to ev's chat, quoting the asking message in a group.
+func (a *Adapter) reply(ctx context.Context, ev event, msgs []message) error {
+	for _, m := range msgs {
+		if m.text == "" {
+			continue
+		}
+		c := tgbotapi.NewMessage(ev.chatID, m.text)
+		c.ParseMode = tgbotapi.ModeHTML
+		c.DisableWebPagePreview = true
+		c.ReplyToMessageID = ev.replyTo
+		// The question may have been deleted meanwhile; the answer is still useful.
+		c.AllowSendingWithoutReply = true
+		if m.keyboard != nil {
+			c.ReplyMarkup = *m.keyboard
+		}
+		if _, err := a.send(ctx, "sendMessage", c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) command(ctx context.Context, h bot.Handler, ev event) error {
+	for _, c := range a.commands {
+		if c.name != ev.cmd {
+			continue
+		}
+		if c.private && !ev.private {
+			return a.reply(ctx, ev, []message{{text: plain(privateOnly)}})
+		}
+		return c.run(a, ctx, h, ev)
+	}
+	if ev.private || ev.addressed {
+		return a.reply(ctx, ev, []message{{text: plain(unknownCmd)}})
+	}
+	a.log.DebugContext(ctx, "unknown command ignored", "update_id", ev.update, "command", ev.cmd)
+	return nil
+}
+
+func (a *Adapter) cmdHelp(ctx context.Context, _ bot.Handler, ev event) error {
+	return a.reply(ctx, ev, []message{{text: plain(helpText(a.me.user.UserName))}})
+}
+
+func (a *Adapter) cmdTopics(ctx context.Context, h bot.Handler, ev event) error {
+	t, ok := h.(bot.Topics)
+	if !ok {
+		return a.reply(ctx, ev, []message{{text: plain(noTopics)}})
+	}
+	msgs := topicMessages(t.Topics())
+	if len(msgs) == 0 {
+		msgs = []message{{text: plain(noTopics)}}
+	}
+	return a.reply(ctx, ev, msgs)
+}
+
+func (a *Adapter) cmdAsk(ctx context.Context, h bot.Handler, ev event) error {
+	if ev.text == "" {
+		return a.reply(ctx, ev, []message{{text: plain(askUsage)}})
+	}
+	return a.question(ctx, h, ev, ev.text)
+}
+
+// callback dispatches a button press by the prefix of its data. Every press is
+// acknowledged, so that the client stops its spinner.
+func (a *Adapter) callback(ctx context.Context, h bot.Handler, ev event) error {
+	data := ev.callback.Data
+	for _, r := range a.callbacks {
+		if payload, ok := strings.CutPrefix(data, r.prefix); ok {
+			return r.run(a, ctx, h, ev, payload)
+		}
+	}
+	a.log.InfoContext(ctx, "button with unknown data", "update_id", ev.update, "data_len", len(data))
+	return a.ack(ctx, ev, staleButton, false)
+}
+
+// ack answers a callback query. A query that is too old to answer is not worth failing
+// the press for, so that error is only logged.
+func (a *Adapter) ack(ctx context.Context, ev event, text string, alert bool) error {
+	c := tgbotapi.NewCallback(ev.callback.ID, text)
+	c.ShowAlert = alert
+	err := a.request(ctx, "answerCallbackQuery", c)
+	if err != nil && ctx.Err() == nil {
+		a.log.InfoContext(ctx, "could not acknowledge a button press", "update_id", ev.update, "err", err)
+		return nil
+	}
+	return err
+}
+
+// cbAnswerEntry answers the entry a suggestion or related button names: in the chat of
+// the message the button is on or, for a message sent in inline mode, by editing it.
+func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, id string) error {
+	cb := ev.callback
+	if id == "" {
+		return a.ack(ctx, ev, staleButton, false)
+	}
+	if ev.chatID == 0 && cb.InlineMessageID == "" {
+		return a.ack(ctx, ev, oldMessage, false)
+	}
+	if !a.allow(ev.user) {
+		a.log.InfoContext(ctx, "button press over the rate limit", "update_id", ev.update, "user", ev.user)
+		return a.ack(ctx, ev, bot.RateLimitedText, true)
+	}
+	r, err := h.Answer(ctx, a.questionFor(ev, "", id))
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		a.log.ErrorContext(ctx, "the handler failed", "update_id", ev.update, "err", err)
+		return a.ack(ctx, ev, sorryText, true)
+	}
+	if err := a.ack(ctx, ev, "", false); err != nil {
+		return err
+	}
+	if cb.InlineMessageID != "" {
+		m := renderOne(r)
+		c := tgbotapi.EditMessageTextConfig{
+			BaseEdit:              tgbotapi.BaseEdit{InlineMessageID: cb.InlineMessageID, ReplyMarkup: m.keyboard},
+			Text:                  m.text,
+			ParseMode:             tgbotapi.ModeHTML,
+			DisableWebPagePreview: true,
+		}
+		// Editing an inline message returns true, not a Message.
+		return a.request(ctx, "editMessageText", c)
+	}
+	return a.reply(ctx, ev, renderReply(r))
+}
+
+// Inline mode limits.
+const (
+	maxInlineResults = 8
+	inlineCacheTime  = 60 // seconds Telegram may reuse an answer to the same query
+	maxDescription   = 120
+)
+
+// inlineQuery offers the best matching entries for "@bot question": each result
+// inserts the entry's full answer. When the question describes an emergency, every
+// result starts with the urgent notice.
+func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) error {
+	q := ev.inline
+	query := strings.TrimSpace(clip(q.Query, maxTextLen))
+	var ids []string
+	var notice string
+	if query == "" {
+		if t, ok := h.(bot.Topics); ok {
+			for _, s := range t.Topics() {
+				ids = append(ids, s.ID)
+			}
+		}
+	} else {
+		r, err := h.Answer(ctx, a.questionFor(ev, query, ""))
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			a.log.WarnContext(ctx, "the handler failed on an inline query", "update_id", ev.update, "err", err)
+		}
+		if r.Urgent {
+			notice = r.Notice
+		}
+		if r.Entry != nil {
+			ids = append(ids, r.Entry.ID)
+		}
+		for _, s := range r.Suggestions {
+			ids = append(ids, s.ID)
+		}
+		if c, ok := h.(bot.Completer); ok {
+			for _, s := range c.Complete(ctx, query, maxInlineResults) {
+				ids = append(ids, s.ID)
+			}
+		}
+	}
+	results := []any{}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if len(results) == maxInlineResults {
+			break
+		}
+		if seen[id] || id == "" || len(id) > 64 {
+			continue
+		}
+		seen[id] = true
+		r, err := h.Answer(ctx, a.questionFor(ev, "", id))
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			continue
+		}
+		if r.Kind != bot.KindAnswer || r.Entry == nil {
+			continue
+		}
+		if notice != "" {
+			r.Urgent, r.Notice = true, notice
+		}
+		m := renderOne(r)
+		article := tgbotapi.NewInlineQueryResultArticleHTML(id, r.Entry.Question, m.text)
+		if c, ok := article.InputMessageContent.(tgbotapi.InputTextMessageContent); ok {
+			c.DisableWebPagePreview = true
+			article.InputMessageContent = c
+		}
+		article.Description = description(r)
+		article.ReplyMarkup = m.keyboard
+		results = append(results, article)
+	}
+	c := tgbotapi.InlineConfig{InlineQueryID: q.ID, Results: results, CacheTime: inlineCacheTime}
+	if len(results) == 0 {
+		c.SwitchPMText = "Ask me in a private chat"
+		c.SwitchPMParameter = "inline"
+	}
+	return a.request(ctx, "answerInlineQuery", c)
+}
+
+// description is the line under an inline result's title: the urgent notice, or the
+// start of the answer.
+func description(r bot.Reply) string {
+	s := r.Entry.Answer
+	if r.Urgent && r.Notice != "" {
+		s = r.Notice
+	}
+	s = strings.Join(strings.Fields(strings.NewReplacer("**", "", "\n- ", " ").Replace(s)), " ")
+	if utf8.RuneCountInString(s) > maxDescription {
+		s = string([]rune(s)[:maxDescription-1]) + "…"
+	}
+	return s
+}

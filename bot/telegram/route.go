@@ -1,0 +1,229 @@
+package telegram
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// kind is what the adapter does with an update.
+type kind int
+
+const (
+	kindIgnore   kind = iota // nothing, but log why
+	kindQuestion             // answer ev.text
+	kindCommand              // run ev.cmd with ev.text as its arguments
+	kindCallback             // a button was pressed
+	kindInline               // an inline query
+	kindNotText              // a sticker, photo or other non-text message in a private chat
+)
+
+var kindNames = [...]string{"ignore", "question", "command", "callback", "inline", "not_text"}
+
+func (k kind) String() string { return kindNames[k] }
+
+// maxTextLen caps the text taken from a message, in bytes. Telegram's own limit is 4,096
+// characters; anything longer did not come from Telegram, and the handler keeps only
+// the first few hundred characters anyway.
+const maxTextLen = 16 << 10
+
+// event is an update reduced to what the adapter acts on. route makes it without any
+// network call, so the whole decision can be tested and fuzzed on its own.
+type event struct {
+	update int
+	kind   kind
+	why    string // for kindIgnore, what to log
+
+	chatID  int64
+	private bool
+	user    int64
+	// replyTo is the message a reply should quote: the asking message in a group, none
+	// in a private chat.
+	replyTo int
+
+	text string // the question, or the command's arguments
+	cmd  string // the command, lower-case, without "/" or "@bot"
+	// addressed is set when a command names this bot (/cmd@ThisBot), so that an unknown
+	// one gets an answer even in a group.
+	addressed bool
+	clipped   bool // the text was cut to maxTextLen
+
+	callback *tgbotapi.CallbackQuery
+	inline   *tgbotapi.InlineQuery
+}
+
+// key groups events that must be handled in order: those of one chat, or of one user
+// for inline queries.
+func (ev event) key() int64 {
+	if ev.chatID != 0 {
+		return ev.chatID
+	}
+	return ev.user
+}
+
+// decodeUpdate decodes one update from getUpdates or a webhook. The id is read on its
+// own first, so that an update whose body does not decode can still be logged and
+// confirmed by its id; ok reports whether raw had one.
+func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, ok bool, err error) {
+	var head struct {
+		UpdateID *int `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &head) == nil && head.UpdateID != nil {
+		id, ok = *head.UpdateID, true
+	}
+	err = json.Unmarshal(raw, &u)
+	return u, id, ok, err
+}
+
+// route decides what to do with an update.
+func route(u *tgbotapi.Update, self me) event {
+	ev := event{update: u.UpdateID}
+	ignore := func(why string) event { ev.kind, ev.why = kindIgnore, why; return ev }
+	switch {
+	case u.Message != nil:
+		return routeMessage(ev, u.Message, self)
+	case u.CallbackQuery != nil:
+		cb := u.CallbackQuery
+		if cb.From == nil || cb.ID == "" {
+			return ignore("callback query without sender or id")
+		}
+		ev.kind, ev.callback, ev.user = kindCallback, cb, cb.From.ID
+		if m := cb.Message; m != nil && m.Chat != nil {
+			ev.chatID = m.Chat.ID
+			ev.private = m.Chat.Type == "private"
+			if !ev.private {
+				ev.replyTo = m.MessageID
+			}
+		}
+		return ev
+	case u.InlineQuery != nil:
+		q := u.InlineQuery
+		if q.From == nil || q.ID == "" {
+			return ignore("inline query without sender or id")
+		}
+		ev.kind, ev.inline, ev.user = kindInline, q, q.From.ID
+		return ev
+	case u.EditedMessage != nil:
+		return ignore("edited message")
+	case u.ChannelPost != nil, u.EditedChannelPost != nil:
+		return ignore("channel post")
+	case u.ChosenInlineResult != nil:
+		return ignore("chosen inline result")
+	case u.MyChatMember != nil, u.ChatMember != nil, u.ChatJoinRequest != nil:
+		return ignore("chat membership change")
+	}
+	return ignore("unsupported update kind")
+}
+
+func routeMessage(ev event, m *tgbotapi.Message, self me) event {
+	ignore := func(why string) event { ev.kind, ev.why = kindIgnore, why; return ev }
+	if m.Chat == nil {
+		return ignore("message without chat")
+	}
+	if m.From != nil && m.From.IsBot {
+		return ignore("message from a bot")
+	}
+	if m.ViaBot != nil && m.ViaBot.ID == self.user.ID {
+		return ignore("message sent through this bot's inline mode")
+	}
+	ev.chatID = m.Chat.ID
+	switch m.Chat.Type {
+	case "private":
+		ev.private = true
+	case "group", "supergroup":
+		ev.replyTo = m.MessageID
+	default:
+		return ignore("message in a " + m.Chat.Type)
+	}
+	switch {
+	case m.From != nil:
+		ev.user = m.From.ID
+	case m.SenderChat != nil:
+		ev.user = m.SenderChat.ID // an anonymous group admin or a linked channel
+	default:
+		ev.user = m.Chat.ID
+	}
+	text := m.Text
+	if text == "" {
+		if ev.private {
+			ev.kind = kindNotText
+			return ev
+		}
+		return ignore("group message without text")
+	}
+	if len(text) > maxTextLen {
+		text = clip(text, maxTextLen)
+		ev.clipped = true
+	}
+	if cmd, target, args, ok := parseCommand(text); ok {
+		if target != "" && !strings.EqualFold(target, self.user.UserName) {
+			return ignore("command for another bot")
+		}
+		ev.kind, ev.cmd, ev.text, ev.addressed = kindCommand, cmd, args, target != ""
+		return ev
+	}
+	switch {
+	case ev.private:
+	case m.ReplyToMessage != nil && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.ID == self.user.ID:
+	case self.mention != nil && self.mention.MatchString(text):
+	default:
+		return ignore("group message not addressed to the bot")
+	}
+	ev.kind = kindQuestion
+	ev.text = strings.TrimSpace(stripMention(text, self))
+	return ev
+}
+
+// parseCommand splits "/name@bot args" into its parts. Telegram marks commands with an
+// entity, but entity offsets count UTF-16 units and a malformed update can put them
+// anywhere, so the text itself is parsed.
+func parseCommand(text string) (name, target, args string, ok bool) {
+	if !strings.HasPrefix(text, "/") {
+		return "", "", "", false
+	}
+	tok, rest := text, ""
+	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
+		tok, rest = text[:i], text[i:]
+	}
+	name, target, _ = strings.Cut(tok[1:], "@")
+	if !isCommandName(name) {
+		return "", "", "", false
+	}
+	return strings.ToLower(name), target, strings.TrimSpace(rest), true
+}
+
+// isCommandName reports whether s can be a command: 1-32 Latin letters, digits and
+// underscores.
+func isCommandName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// stripMention removes "@ThisBot" from a question: it says who is asked, not what.
+func stripMention(text string, self me) string {
+	if self.mention == nil {
+		return text
+	}
+	return self.mention.ReplaceAllString(text, "$1")
+}
+
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

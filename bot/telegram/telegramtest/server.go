@@ -1,0 +1,1070 @@
+// Package telegramtest is a fake Telegram Bot API server for tests. It speaks the Bot
+// API's real JSON over HTTP on 127.0.0.1, so the real client library can be driven
+// against it: it implements the methods smpbot's Telegram adapter uses (getMe,
+// getUpdates with long polling and offsets, sendMessage, editMessageText,
+// answerCallbackQuery, answerInlineQuery, setMyCommands, setWebhook, deleteWebhook,
+// getWebhookInfo), validates requests the way Telegram does (HTML that must parse, the
+// 4,096-character limit, 64-byte callback data, queries answered once), records what it
+// receives, delivers updates to a webhook once one is set, and injects faults: 429 with
+// retry_after, 5xx, slow responses and dropped connections.
+//
+// Tests act as Telegram's users through Send, Press, Inline and Push, then inspect what
+// the bot did through Messages, CallbackAnswers, InlineAnswers, Commands and Calls.
+package telegramtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// MaxMessageLen is Telegram's limit on a message's text after entity parsing, in UTF-16
+// code units.
+const MaxMessageLen = 4096
+
+// SecretHeader carries the webhook's secret token on every delivery.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// Fault is what the server does instead of answering one call normally.
+type Fault struct {
+	// Status answers with this HTTP status and error_code (429, 500, 502, ...) without
+	// processing the call. Zero processes it.
+	Status int
+	// RetryAfter goes into parameters.retry_after, in seconds, with Status 429.
+	RetryAfter int
+	// Delay waits this long before answering (a slow response). The call is processed
+	// after the wait only if the client is still there.
+	Delay time.Duration
+	// Drop closes the connection without any response, before processing the call.
+	Drop bool
+}
+
+func (f Fault) zero() bool { return f == Fault{} }
+
+// Call is one request the server received.
+type Call struct {
+	Method string
+	Params url.Values
+	// Status is the HTTP status answered; 0 when the connection was dropped or the
+	// client went away first.
+	Status int
+	// At is when the call arrived.
+	At time.Time
+}
+
+// Sent is a message the bot sent (sendMessage) or a text it edited (editMessageText).
+type Sent struct {
+	Method          string
+	ChatID          int64
+	MessageID       int
+	InlineMessageID string
+	ReplyTo         int
+	// HTML is the text as the bot sent it; Text is what the user sees after parsing.
+	HTML      string
+	Text      string
+	ParseMode string
+	Keyboard  [][]tgbotapi.InlineKeyboardButton
+}
+
+// CallbackAnswer is the bot's acknowledgement of a button press.
+type CallbackAnswer struct {
+	QueryID   string
+	Text      string
+	ShowAlert bool
+}
+
+// InlineAnswer is the bot's answer to an inline query.
+type InlineAnswer struct {
+	QueryID   string
+	CacheTime int
+	Results   []InlineResult
+}
+
+// InlineResult is one article offered in inline mode.
+type InlineResult struct {
+	Type, ID, Title, Description string
+	// HTML is the message_text the result inserts; Text is it after parsing.
+	HTML, Text, ParseMode string
+	Keyboard              [][]tgbotapi.InlineKeyboardButton
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithBot sets the bot's own user, as getMe returns it. The default is
+// {ID: 7000001, IsBot: true, FirstName: "SMP Bot", UserName: "SMPBot"}.
+func WithBot(u tgbotapi.User) Option { return func(s *Server) { s.bot = u } }
+
+// Server is a fake Bot API server. It is safe for concurrent use.
+type Server struct {
+	// URL is the server's base address, like http://127.0.0.1:12345.
+	URL string
+
+	token  string
+	bot    tgbotapi.User
+	hs     *httptest.Server
+	client *http.Client
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	mu           sync.Mutex
+	changed      chan struct{} // closed and replaced whenever anything changes
+	nextUpdateID int
+	updates      []pending // not yet confirmed, in update_id order
+	chats        map[int64]*chat
+	calls        []Call
+	sent         []Sent
+	callbacks    map[string]bool // query id: answered
+	cbAnswers    []CallbackAnswer
+	inline       map[string]bool // query id: answered
+	inlineMsgs   map[string]bool // inline message ids that exist
+	inAnswers    []InlineAnswer
+	commands     []tgbotapi.BotCommand
+	hookURL      string
+	hookSecret   string
+	faults       map[string][]Fault
+	policy       func(method string, n int) Fault
+	counts       map[string]int
+	blocked      map[int64]bool
+	nextQueryID  int
+}
+
+type pending struct {
+	id  int
+	raw json.RawMessage
+}
+
+type chat struct {
+	chat   tgbotapi.Chat
+	nextID int
+	msgs   map[int]*tgbotapi.Message
+}
+
+// NewServer starts a fake Bot API server for the bot with the token. Close it when done.
+func NewServer(token string, opts ...Option) *Server {
+	s := &Server{
+		token:        token,
+		bot:          tgbotapi.User{ID: 7000001, IsBot: true, FirstName: "SMP Bot", UserName: "SMPBot"},
+		client:       &http.Client{Timeout: 10 * time.Second},
+		done:         make(chan struct{}),
+		changed:      make(chan struct{}),
+		nextUpdateID: 100001,
+		chats:        map[int64]*chat{},
+		callbacks:    map[string]bool{},
+		inline:       map[string]bool{},
+		inlineMsgs:   map[string]bool{},
+		faults:       map[string][]Fault{},
+		counts:       map[string]int{},
+		blocked:      map[int64]bool{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.hs = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.hs.URL
+	s.wg.Add(1)
+	go s.deliver()
+	return s
+}
+
+// Endpoint is the API endpoint format for tgbotapi and TELEGRAM_API_ENDPOINT.
+func (s *Server) Endpoint() string { return s.URL + "/bot%s/%s" }
+
+// Bot is the bot's own user.
+func (s *Server) Bot() tgbotapi.User { return s.bot }
+
+// Close stops the server, ending pending long polls.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+		s.mu.Unlock()
+		return
+	default:
+	}
+	close(s.done)
+	s.mu.Unlock()
+	s.hs.CloseClientConnections()
+	s.hs.Close()
+	s.wg.Wait()
+}
+
+// notify wakes every waiter. Callers hold s.mu.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Wait polls cond until it is true or the timeout passes, waking whenever the server's
+// state changes. It reports whether cond became true.
+func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return cond()
+		}
+	}
+}
+
+// Fail queues faults for the next calls of method, one per call, in order. Method ""
+// matches any method.
+func (s *Server) Fail(method string, faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], faults...)
+}
+
+// SetFaults installs a policy consulted for every call without a queued fault: n counts
+// the calls of that method from 1. A nil policy removes it.
+func (s *Server) SetFaults(policy func(method string, n int) Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = policy
+}
+
+// Block makes sending to the chat fail with 403, as when a user blocks the bot.
+func (s *Server) Block(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked[chatID] = true
+}
+
+// --- acting as Telegram's users ---
+
+// PrivateChat returns (and registers) the private chat with a user.
+func (s *Server) PrivateChat(u tgbotapi.User) tgbotapi.Chat {
+	return s.register(tgbotapi.Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, UserName: u.UserName})
+}
+
+// Group returns (and registers) a supergroup with the id (Telegram's group ids are
+// negative).
+func (s *Server) Group(id int64, title string) tgbotapi.Chat {
+	return s.register(tgbotapi.Chat{ID: id, Type: "supergroup", Title: title})
+}
+
+func (s *Server) register(c tgbotapi.Chat) tgbotapi.Chat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatLocked(c)
+	return c
+}
+
+func (s *Server) chatLocked(c tgbotapi.Chat) *chat {
+	ch, ok := s.chats[c.ID]
+	if !ok {
+		ch = &chat{chat: c, nextID: 1, msgs: map[int]*tgbotapi.Message{}}
+		s.chats[c.ID] = ch
+	}
+	return ch
+}
+
+// Send delivers a text message from a user, as Telegram would: with a message id, the
+// bot_command and mention entities Telegram marks, and, when replyTo is not 0, the
+// message it replies to. It returns the message.
+func (s *Server) Send(c tgbotapi.Chat, from tgbotapi.User, text string, replyTo int) tgbotapi.Message {
+	m := tgbotapi.Message{From: &from, Text: text, Entities: Entities(text)}
+	return s.SendMessage(c, m, replyTo)
+}
+
+// SendMessage delivers any message (a sticker, a photo, a caption) in the chat; its id,
+// date and chat are filled in.
+func (s *Server) SendMessage(c tgbotapi.Chat, m tgbotapi.Message, replyTo int) tgbotapi.Message {
+	s.mu.Lock()
+	ch := s.chatLocked(c)
+	m.MessageID = ch.nextID
+	ch.nextID++
+	m.Chat = &ch.chat
+	m.Date = int(time.Now().Unix())
+	if replyTo != 0 {
+		if r, ok := ch.msgs[replyTo]; ok {
+			cp := *r
+			cp.ReplyToMessage = nil // Telegram nests only one level
+			m.ReplyToMessage = &cp
+		}
+	}
+	ch.msgs[m.MessageID] = &m
+	s.mu.Unlock()
+	s.Push(tgbotapi.Update{Message: &m})
+	return m
+}
+
+// Edit delivers an edited_message update for a message the user sent earlier.
+func (s *Server) Edit(m tgbotapi.Message, text string) int {
+	m.Text = text
+	m.Entities = Entities(text)
+	m.EditDate = int(time.Now().Unix())
+	return s.Push(tgbotapi.Update{EditedMessage: &m})
+}
+
+// Press presses an inline keyboard button with the callback data on a message the bot
+// sent, and returns the callback query id.
+func (s *Server) Press(from tgbotapi.User, msg tgbotapi.Message, data string) string {
+	id := s.queryID()
+	s.mu.Lock()
+	s.callbacks[id] = false
+	s.mu.Unlock()
+	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
+		ID: id, From: &from, Message: &msg, ChatInstance: "ci" + id, Data: data,
+	}})
+	return id
+}
+
+// PressInline presses a button on a message sent in inline mode (the update carries
+// inline_message_id instead of the message), and returns the callback query id.
+func (s *Server) PressInline(from tgbotapi.User, inlineMessageID, data string) string {
+	id := s.queryID()
+	s.mu.Lock()
+	s.callbacks[id] = false
+	s.inlineMsgs[inlineMessageID] = true
+	s.mu.Unlock()
+	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
+		ID: id, From: &from, InlineMessageID: inlineMessageID, ChatInstance: "ci" + id, Data: data,
+	}})
+	return id
+}
+
+// Inline sends an inline query (the user typed "@bot query"), and returns its id.
+func (s *Server) Inline(from tgbotapi.User, query string) string {
+	id := s.queryID()
+	s.mu.Lock()
+	s.inline[id] = false
+	s.mu.Unlock()
+	s.Push(tgbotapi.Update{InlineQuery: &tgbotapi.InlineQuery{ID: id, From: &from, Query: query, ChatType: "sender"}})
+	return id
+}
+
+func (s *Server) queryID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextQueryID++
+	return strconv.Itoa(4200000000 + s.nextQueryID)
+}
+
+// Push queues an update, giving it the next update_id, and returns the id.
+func (s *Server) Push(u tgbotapi.Update) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u.UpdateID = s.nextUpdateID
+	s.nextUpdateID++
+	raw, err := json.Marshal(u)
+	if err != nil {
+		panic(fmt.Sprintf("telegramtest: marshalling an update: %v", err))
+	}
+	s.updates = append(s.updates, pending{u.UpdateID, raw})
+	s.notify()
+	return u.UpdateID
+}
+
+// PushRaw queues an update exactly as given, malformed or not. The server numbers it
+// like any other (the id returned) for confirming; the JSON is not changed, so it
+// carries whatever update_id the caller wrote, or none.
+func (s *Server) PushRaw(raw string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextUpdateID
+	s.nextUpdateID++
+	s.updates = append(s.updates, pending{id, json.RawMessage(raw)})
+	s.notify()
+	return id
+}
+
+// NextUpdateID is the update_id the next pushed update gets.
+func (s *Server) NextUpdateID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextUpdateID
+}
+
+// --- what the bot did ---
+
+// Calls returns the calls of method received so far ("" for all).
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Messages returns the messages the bot sent or edited successfully, in order.
+func (s *Server) Messages() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sent...)
+}
+
+// CallbackAnswers returns the bot's answers to callback queries.
+func (s *Server) CallbackAnswers() []CallbackAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CallbackAnswer(nil), s.cbAnswers...)
+}
+
+// InlineAnswers returns the bot's answers to inline queries.
+func (s *Server) InlineAnswers() []InlineAnswer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]InlineAnswer(nil), s.inAnswers...)
+}
+
+// Commands returns the command list last set with setMyCommands.
+func (s *Server) Commands() []tgbotapi.BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tgbotapi.BotCommand(nil), s.commands...)
+}
+
+// Webhook returns the webhook URL and secret token set, "" when polling.
+func (s *Server) Webhook() (url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hookURL, s.hookSecret
+}
+
+// Pending is the number of updates not yet confirmed by the bot.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
+
+// --- the HTTP API ---
+
+var pathRE = regexp.MustCompile(`^/bot([^/]+)/([A-Za-z]+)$`)
+
+type apiError struct {
+	status     int
+	desc       string
+	retryAfter int
+}
+
+func (e *apiError) Error() string { return e.desc }
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, desc: "Bad Request: " + fmt.Sprintf(format, args...)}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	m := pathRE.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		writeError(w, &apiError{status: http.StatusNotFound, desc: "Not Found"})
+		return
+	}
+	token, method := m[1], m[2]
+	params, err := readParams(r)
+	call := Call{Method: method, Params: params, At: time.Now()}
+	if token != s.token {
+		call.Status = http.StatusUnauthorized
+		s.record(call)
+		writeError(w, &apiError{status: http.StatusUnauthorized, desc: "Unauthorized"})
+		return
+	}
+	if err != nil {
+		call.Status = http.StatusBadRequest
+		s.record(call)
+		writeError(w, badRequest("%v", err))
+		return
+	}
+	if f := s.fault(method); !f.zero() {
+		if f.Delay > 0 {
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+				s.record(call)
+				return
+			case <-s.done:
+				return
+			}
+		}
+		if f.Drop {
+			s.record(call)
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler) // aborts the response when hijacking is impossible
+		}
+		if f.Status != 0 {
+			call.Status = f.Status
+			s.record(call)
+			e := &apiError{status: f.Status, desc: http.StatusText(f.Status), retryAfter: f.RetryAfter}
+			if f.Status == http.StatusTooManyRequests {
+				e.desc = fmt.Sprintf("Too Many Requests: retry after %d", f.RetryAfter)
+			}
+			writeError(w, e)
+			return
+		}
+	}
+	var result any
+	if method == "getUpdates" {
+		result, err = s.getUpdates(r, params)
+		if result == nil && err == nil {
+			s.record(call) // the client went away during the long poll
+			return
+		}
+	} else {
+		result, err = s.call(method, params)
+	}
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = badRequest("%v", err)
+		}
+		call.Status = ae.status
+		s.record(call)
+		writeError(w, ae)
+		return
+	}
+	call.Status = http.StatusOK
+	s.record(call)
+	writeResult(w, result)
+}
+
+func (s *Server) record(c Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, c)
+	s.notify()
+}
+
+func (s *Server) fault(method string) Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[method]++
+	for _, key := range []string{method, ""} {
+		if q := s.faults[key]; len(q) > 0 {
+			s.faults[key] = q[1:]
+			return q[0]
+		}
+	}
+	if s.policy != nil {
+		return s.policy(method, s.counts[method])
+	}
+	return Fault{}
+}
+
+// readParams reads a call's parameters from the query string and a form or JSON body,
+// the three ways the Bot API accepts them.
+func readParams(r *http.Request) (url.Values, error) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var body map[string]json.RawMessage
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
+			return nil, fmt.Errorf("can't parse JSON: %w", err)
+		}
+		v := r.URL.Query()
+		for k, raw := range body {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				v.Set(k, s)
+			} else {
+				v.Set(k, string(raw))
+			}
+		}
+		return v, nil
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return nil, err
+	}
+	return r.Form, nil
+}
+
+func writeResult(w http.ResponseWriter, result any) {
+	raw, err := json.Marshal(result)
+	if err != nil {
+		writeError(w, &apiError{status: http.StatusInternalServerError, desc: err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"ok":true,"result":%s}`, raw)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	body := map[string]any{"ok": false, "error_code": e.status, "description": e.desc}
+	if e.retryAfter > 0 {
+		body["parameters"] = map[string]int{"retry_after": e.retryAfter}
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// getUpdates confirms updates below offset, then answers with the next ones, waiting
+// up to timeout seconds for some to arrive. It returns nil, nil when the client left.
+func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
+	offset, _ := strconv.Atoi(p.Get("offset"))
+	limit, _ := strconv.Atoi(p.Get("limit"))
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	timeout, _ := strconv.Atoi(p.Get("timeout"))
+	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
+	for {
+		s.mu.Lock()
+		if s.hookURL != "" {
+			s.mu.Unlock()
+			return nil, &apiError{status: http.StatusConflict, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
+		}
+		s.confirmLocked(offset)
+		var batch []json.RawMessage
+		for _, u := range s.updates {
+			if len(batch) == limit {
+				break
+			}
+			batch = append(batch, u.raw)
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		wait := time.Until(deadline)
+		if len(batch) > 0 || wait <= 0 {
+			if batch == nil {
+				batch = []json.RawMessage{}
+			}
+			return batch, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return nil, nil
+		case <-s.done:
+			t.Stop()
+			return nil, nil
+		}
+		t.Stop()
+	}
+}
+
+// confirmLocked forgets the updates the offset confirms, as Telegram does: a positive
+// offset confirms every update below it, a negative one keeps only the last -offset.
+func (s *Server) confirmLocked(offset int) {
+	n := 0
+	switch {
+	case offset > 0:
+		for n < len(s.updates) && s.updates[n].id < offset {
+			n++
+		}
+	case offset < 0:
+		n = max(0, len(s.updates)+offset)
+	}
+	if n > 0 {
+		s.updates = append([]pending(nil), s.updates[n:]...)
+		s.notify()
+	}
+}
+
+func (s *Server) call(method string, p url.Values) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch method {
+	case "getMe":
+		return s.bot, nil
+	case "sendMessage":
+		return s.sendMessage(p)
+	case "editMessageText":
+		return s.editMessageText(p)
+	case "answerCallbackQuery":
+		return s.answerCallback(p)
+	case "answerInlineQuery":
+		return s.answerInline(p)
+	case "setMyCommands":
+		return s.setCommands(p)
+	case "setWebhook":
+		return s.setWebhook(p)
+	case "deleteWebhook":
+		s.hookURL, s.hookSecret = "", ""
+		if p.Get("drop_pending_updates") == "true" {
+			s.updates = nil
+		}
+		s.notify()
+		return true, nil
+	case "getWebhookInfo":
+		return map[string]any{"url": s.hookURL, "has_custom_certificate": false, "pending_update_count": len(s.updates)}, nil
+	}
+	return nil, &apiError{status: http.StatusNotFound, desc: "Not Found"}
+}
+
+// text parses a message text as Telegram does for the parse mode, returning what the
+// user sees.
+func text(raw, mode string) (string, error) {
+	plain := raw
+	if strings.EqualFold(mode, "HTML") {
+		var err error
+		if plain, err = ParseHTML(raw); err != nil {
+			return "", badRequest("%v", err)
+		}
+	}
+	if strings.TrimSpace(plain) == "" {
+		return "", badRequest("message text is empty")
+	}
+	if Len(plain) > MaxMessageLen {
+		return "", badRequest("message is too long")
+	}
+	return plain, nil
+}
+
+func keyboard(raw string) (*tgbotapi.InlineKeyboardMarkup, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var kb tgbotapi.InlineKeyboardMarkup
+	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
+		return nil, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			if b.Text == "" {
+				return nil, badRequest("BUTTON_TEXT_EMPTY")
+			}
+			n := 0
+			if b.CallbackData != nil {
+				n++
+				if l := len(*b.CallbackData); l < 1 || l > 64 {
+					return nil, badRequest("BUTTON_DATA_INVALID")
+				}
+			}
+			if b.URL != nil {
+				n++
+			}
+			if b.SwitchInlineQuery != nil || b.SwitchInlineQueryCurrentChat != nil {
+				n++
+			}
+			if n != 1 {
+				return nil, badRequest("can't parse inline keyboard button: exactly one optional field must be used")
+			}
+		}
+	}
+	return &kb, nil
+}
+
+func rows(kb *tgbotapi.InlineKeyboardMarkup) [][]tgbotapi.InlineKeyboardButton {
+	if kb == nil {
+		return nil
+	}
+	return kb.InlineKeyboard
+}
+
+func (s *Server) sendMessage(p url.Values) (any, error) {
+	id, err := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+	if err != nil {
+		return nil, badRequest("chat_id is empty")
+	}
+	ch, ok := s.chats[id]
+	if !ok {
+		return nil, badRequest("chat not found")
+	}
+	if s.blocked[id] {
+		return nil, &apiError{status: http.StatusForbidden, desc: "Forbidden: bot was blocked by the user"}
+	}
+	plain, err := text(p.Get("text"), p.Get("parse_mode"))
+	if err != nil {
+		return nil, err
+	}
+	kb, err := keyboard(p.Get("reply_markup"))
+	if err != nil {
+		return nil, err
+	}
+	m := &tgbotapi.Message{From: &s.bot, Chat: &ch.chat, Date: int(time.Now().Unix()), Text: plain, ReplyMarkup: kb}
+	replyTo, _ := strconv.Atoi(p.Get("reply_to_message_id"))
+	if replyTo != 0 {
+		r, ok := ch.msgs[replyTo]
+		switch {
+		case ok:
+			cp := *r
+			cp.ReplyToMessage = nil
+			m.ReplyToMessage = &cp
+		case p.Get("allow_sending_without_reply") != "true":
+			return nil, badRequest("message to be replied not found")
+		}
+	}
+	m.MessageID = ch.nextID
+	ch.nextID++
+	ch.msgs[m.MessageID] = m
+	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo,
+		HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)})
+	return m, nil
+}
+
+func (s *Server) editMessageText(p url.Values) (any, error) {
+	plain, err := text(p.Get("text"), p.Get("parse_mode"))
+	if err != nil {
+		return nil, err
+	}
+	kb, err := keyboard(p.Get("reply_markup"))
+	if err != nil {
+		return nil, err
+	}
+	sent := Sent{Method: "editMessageText", HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)}
+	if im := p.Get("inline_message_id"); im != "" {
+		if !s.inlineMsgs[im] {
+			return nil, badRequest("MESSAGE_ID_INVALID")
+		}
+		sent.InlineMessageID = im
+		s.sent = append(s.sent, sent)
+		return true, nil
+	}
+	id, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+	ch, ok := s.chats[id]
+	if !ok {
+		return nil, badRequest("chat not found")
+	}
+	mid, _ := strconv.Atoi(p.Get("message_id"))
+	m, ok := ch.msgs[mid]
+	if !ok {
+		return nil, badRequest("message to edit not found")
+	}
+	if m.From == nil || m.From.ID != s.bot.ID {
+		return nil, badRequest("message can't be edited")
+	}
+	if m.Text == plain && fmt.Sprint(rows(m.ReplyMarkup)) == fmt.Sprint(rows(kb)) {
+		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+	}
+	m.Text, m.ReplyMarkup = plain, kb
+	m.EditDate = int(time.Now().Unix())
+	sent.ChatID, sent.MessageID = id, mid
+	s.sent = append(s.sent, sent)
+	return m, nil
+}
+
+func (s *Server) answerCallback(p url.Values) (any, error) {
+	id := p.Get("callback_query_id")
+	if answered, ok := s.callbacks[id]; !ok || answered {
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
+	if Len(p.Get("text")) > 200 {
+		return nil, badRequest("MESSAGE_TOO_LONG")
+	}
+	s.callbacks[id] = true
+	s.cbAnswers = append(s.cbAnswers, CallbackAnswer{QueryID: id, Text: p.Get("text"), ShowAlert: p.Get("show_alert") == "true"})
+	return true, nil
+}
+
+func (s *Server) answerInline(p url.Values) (any, error) {
+	id := p.Get("inline_query_id")
+	if answered, ok := s.inline[id]; !ok || answered {
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
+	var results []struct {
+		Type                string          `json:"type"`
+		ID                  string          `json:"id"`
+		Title               string          `json:"title"`
+		Description         string          `json:"description"`
+		InputMessageContent json.RawMessage `json:"input_message_content"`
+		ReplyMarkup         json.RawMessage `json:"reply_markup"`
+	}
+	if err := json.Unmarshal([]byte(p.Get("results")), &results); err != nil {
+		return nil, badRequest("can't parse inline query results: %v", err)
+	}
+	if len(results) > 50 {
+		return nil, badRequest("RESULTS_TOO_MUCH")
+	}
+	a := InlineAnswer{QueryID: id}
+	a.CacheTime, _ = strconv.Atoi(p.Get("cache_time"))
+	seen := map[string]bool{}
+	for _, r := range results {
+		if r.ID == "" || len(r.ID) > 64 || seen[r.ID] {
+			return nil, badRequest("RESULT_ID_INVALID")
+		}
+		seen[r.ID] = true
+		if r.Type != "article" {
+			return nil, badRequest("unsupported result type %q in this fake", r.Type)
+		}
+		if r.Title == "" {
+			return nil, badRequest("RESULT_TITLE_EMPTY")
+		}
+		var content tgbotapi.InputTextMessageContent
+		if err := json.Unmarshal(r.InputMessageContent, &content); err != nil {
+			return nil, badRequest("can't parse input_message_content")
+		}
+		plain, err := text(content.Text, content.ParseMode)
+		if err != nil {
+			return nil, err
+		}
+		var kb *tgbotapi.InlineKeyboardMarkup
+		if len(r.ReplyMarkup) > 0 && !bytes.Equal(r.ReplyMarkup, []byte("null")) {
+			if kb, err = keyboard(string(r.ReplyMarkup)); err != nil {
+				return nil, err
+			}
+		}
+		a.Results = append(a.Results, InlineResult{Type: r.Type, ID: r.ID, Title: r.Title, Description: r.Description,
+			HTML: content.Text, Text: plain, ParseMode: content.ParseMode, Keyboard: rows(kb)})
+	}
+	s.inline[id] = true
+	s.inAnswers = append(s.inAnswers, a)
+	return true, nil
+}
+
+var commandRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
+func (s *Server) setCommands(p url.Values) (any, error) {
+	var cmds []tgbotapi.BotCommand
+	if err := json.Unmarshal([]byte(p.Get("commands")), &cmds); err != nil {
+		return nil, badRequest("can't parse commands JSON: %v", err)
+	}
+	if len(cmds) > 100 {
+		return nil, badRequest("BOT_COMMANDS_TOO_MUCH")
+	}
+	for _, c := range cmds {
+		if !commandRE.MatchString(c.Command) {
+			return nil, badRequest("BOT_COMMAND_INVALID")
+		}
+		if n := Len(c.Description); n < 1 || n > 256 {
+			return nil, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
+		}
+	}
+	s.commands = cmds
+	return true, nil
+}
+
+var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+func (s *Server) setWebhook(p url.Values) (any, error) {
+	u := p.Get("url")
+	secret := p.Get("secret_token")
+	if secret != "" && !secretRE.MatchString(secret) {
+		return nil, badRequest("secret token contains unallowed characters")
+	}
+	if u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return nil, badRequest("bad webhook: invalid URL")
+		}
+	}
+	s.hookURL, s.hookSecret = u, secret
+	if p.Get("drop_pending_updates") == "true" {
+		s.updates = nil
+	}
+	s.notify()
+	return true, nil
+}
+
+// deliver posts pending updates to the webhook, one at a time and in order, while one
+// is set, retrying until the bot answers 2xx, as Telegram does.
+func (s *Server) deliver() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		hook, secret := s.hookURL, s.hookSecret
+		var next *pending
+		if hook != "" && len(s.updates) > 0 {
+			next = &s.updates[0]
+		}
+		s.mu.Unlock()
+		if next == nil {
+			select {
+			case <-ch:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		if s.post(hook, secret, next.raw) {
+			s.mu.Lock()
+			if len(s.updates) > 0 && s.updates[0].id == next.id {
+				s.updates = s.updates[1:]
+				s.notify()
+			}
+			s.mu.Unlock()
+			continue
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *Server) post(hook, secret string, raw []byte) bool {
+	req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set(SecretHeader, secret)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode/100 == 2
+}
+
+// Entities marks the bot commands and @mentions in text as Telegram does, with offsets
+// and lengths in UTF-16 code units.
+func Entities(text string) []tgbotapi.MessageEntity {
+	var out []tgbotapi.MessageEntity
+	u16 := 0 // UTF-16 offset of byte i
+	for i := 0; i < len(text); {
+		c := text[i]
+		start := i == 0 || isSpace(text[i-1])
+		if start && (c == '/' || c == '@') {
+			j := i + 1
+			for j < len(text) && (isWord(text[j]) || (c == '/' && text[j] == '@' && j > i+1)) {
+				j++
+			}
+			if j > i+1 {
+				kind := "mention"
+				if c == '/' {
+					kind = "bot_command"
+				}
+				if c == '/' && i != 0 {
+					kind = "" // Telegram marks commands anywhere, but the adapter only cares about leading ones
+				}
+				if kind != "" {
+					out = append(out, tgbotapi.MessageEntity{Type: kind, Offset: u16, Length: j - i})
+				}
+				u16 += j - i // ASCII only
+				i = j
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r > 0xFFFF {
+			u16 += 2
+		} else {
+			u16++
+		}
+		i += size
+	}
+	return out
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' }
+func isWord(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
