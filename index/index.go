@@ -55,14 +55,20 @@ type snapshot struct {
 	analyzer analysis.Analyzer
 	entries  map[string]knowledge.Entry
 	order    []string            // entry ids in load order
-	terms    map[string]termSet  // entry id -> analysed terms of all its fields
+	terms    map[string]termSet  // entry id -> analysed terms of its fields
 	df       map[string]int      // analysed term -> number of entries holding it
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
 	self     sync.Map // entry id -> float64: the score the entry's own question gets
 }
 
-type termSet map[string]struct{}
+// termSet maps a term to how strongly an entry holds it: 1 in how the entry is asked
+// (question, alternates, tags), answerOnly when it appears only in the answer.
+type termSet map[string]float64
+
+// answerOnly is the credit for a term found only in an entry's answer: answers
+// mention many things they are not about.
+const answerOnly = 0.5
 
 // New builds an index over entries.
 func New(entries []knowledge.Entry) (*Index, error) {
@@ -193,16 +199,19 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
-		text := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ") + " " + e.Answer
+		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
 		ts := termSet{}
-		for _, t := range s.analyze(text) {
-			ts[t] = struct{}{}
+		for _, t := range s.analyze(e.Answer) {
+			ts[t] = answerOnly
+		}
+		for _, t := range s.analyze(asked) {
+			ts[t] = 1
 		}
 		for t := range ts {
 			s.df[t]++
 		}
 		s.terms[e.ID] = ts
-		words = append(words, text)
+		words = append(words, asked, e.Answer)
 	}
 	if err := idx.Batch(b); err != nil {
 		idx.Close()
@@ -389,9 +398,7 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 		if s.df[t] == 0 {
 			f.unknown += w
 		}
-		if s.holds(have, t) {
-			f.matched += w
-		}
+		f.matched += w * s.holds(have, t)
 	}
 	f.ratio = score / self
 	if f.total > 0 {
@@ -400,17 +407,13 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	return f
 }
 
-// holds reports whether an entry's terms include t or a synonym t finds.
-func (s *snapshot) holds(have termSet, t string) bool {
-	if _, ok := have[t]; ok {
-		return true
-	}
+// holds reports how strongly an entry holds t or a synonym t finds.
+func (s *snapshot) holds(have termSet, t string) float64 {
+	best := have[t]
 	for _, alt := range s.syn[t] {
-		if _, ok := have[alt]; ok {
-			return true
-		}
+		best = max(best, have[alt])
 	}
-	return false
+	return best
 }
 
 // rank orders candidate entries: the score relative to the entry's yardstick, sharpened
@@ -429,14 +432,16 @@ const (
 	// enoughEvidence is the matched weight (about two distinctive terms) above which
 	// the amount of evidence no longer limits confidence.
 	enoughEvidence = 2
+	// fullCoverEvidence is the evidence credited to a text an entry explains fully.
+	fullCoverEvidence = 0.5
 	// anchorDF is the share of entries a term must appear in to mark a text as being
 	// about the FAQ's subject at all (smp, laser, removal, pigment, ...).
-	anchorDF = 0.15
+	anchorDF = 0.25
 	// offTopicPenalty scales confidence for a text with unknown words and no anchor.
-	offTopicPenalty = 0.5
+	offTopicPenalty = 0.4
 	// spread maps the raw product so that 0.5 falls where on-topic and off-topic
 	// texts part in the question sets.
-	spread = 0.68
+	spread = 0.568
 )
 
 // confidence maps features to 0..1.
@@ -445,7 +450,11 @@ func (f features) confidence(anchored bool) float64 {
 	if total <= 0 {
 		return 0
 	}
-	c := math.Sqrt(f.matched/total) * math.Min(1, f.matched/enoughEvidence)
+	cover := f.matched / total
+	// A text the entry explains completely needs less evidence: "can smp be removed"
+	// is all common words, and all of them on topic.
+	evidence := math.Max(math.Min(1, f.matched/enoughEvidence), fullCoverEvidence*math.Pow(cover, 4))
+	c := math.Sqrt(cover) * evidence
 	if f.unknown > 0 && !anchored {
 		c *= offTopicPenalty
 	}
