@@ -74,9 +74,10 @@ type Adapter struct {
 	limiter *bot.RateLimiter
 	notices *bot.RateLimiter // at most one "slow down" reply a minute to a flooding user
 
-	deferAfter    time.Duration
-	handleTimeout time.Duration
-	grace         time.Duration
+	deferAfter      time.Duration
+	completeTimeout time.Duration // bounds the search behind an autocomplete, well inside Discord's 3 s
+	handleTimeout   time.Duration
+	grace           time.Duration
 
 	commands   map[string]command
 	components map[string]componentFunc
@@ -105,7 +106,10 @@ func WithDeferAfter(d time.Duration) Option { return func(a *Adapter) { a.deferA
 
 // New checks cfg and prepares the adapter; nothing is sent to Discord before Run.
 func New(cfg Config, opts ...Option) (*Adapter, error) {
-	secret := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
+	secret := strings.TrimSpace(cfg.Token)
+	if rest, ok := strings.CutPrefix(secret+" ", "Bot "); ok {
+		secret = strings.TrimSpace(rest)
+	}
 	if secret == "" {
 		return nil, errors.New("discord: no token")
 	}
@@ -119,14 +123,15 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		cfg.QuestionsPerMinute = DefaultQuestionsPerMinute
 	}
 	a := &Adapter{
-		cfg:           cfg,
-		log:           slog.New(slog.DiscardHandler),
-		red:           newRedactor(secret),
-		limiter:       bot.NewRateLimiter(max(cfg.QuestionsPerMinute, 0)),
-		notices:       bot.NewRateLimiter(1),
-		deferAfter:    time.Second,
-		handleTimeout: 30 * time.Second,
-		grace:         5 * time.Second,
+		cfg:             cfg,
+		log:             slog.New(slog.DiscardHandler),
+		red:             newRedactor(secret),
+		limiter:         bot.NewRateLimiter(max(cfg.QuestionsPerMinute, 0)),
+		notices:         bot.NewRateLimiter(1),
+		deferAfter:      time.Second,
+		completeTimeout: 1500 * time.Millisecond,
+		handleTimeout:   30 * time.Second,
+		grace:           5 * time.Second,
 	}
 	for _, o := range opts {
 		o(a)

@@ -3,6 +3,7 @@ package discord
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -16,6 +17,10 @@ import (
 	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
 )
+
+// waitLimit bounds each wait for the bot: far longer than any answer takes, short
+// enough that a lost reply fails the test rather than hanging it.
+const waitLimit = 15 * time.Second
 
 const testToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx1y2z.s3cr3t-t0ken-value_abcdefghijklmnop"
 
@@ -78,7 +83,6 @@ func (b *syncBuffer) String() string {
 type rig struct {
 	fake *discordtest.Server
 	logs *syncBuffer
-	ctx  context.Context // bounds waits in the test
 }
 
 type rigConfig struct {
@@ -87,8 +91,8 @@ type rigConfig struct {
 	opts    []Option
 	fake    []discordtest.Option
 	before  func(*discordtest.Server) // runs before the adapter starts
-	// noCommands skips waiting for the commands to be registered.
-	noCommands bool
+	// cfgFrom, when set, makes the config from the fake instead of cfg.
+	cfgFrom func(*discordtest.Server) Config
 }
 
 // start runs an adapter against a new fake and stops both when the test ends, checking
@@ -104,17 +108,19 @@ func start(t *testing.T, rc rigConfig) *rig {
 		rc.handler = realHandler(t)
 	}
 	cfg := rc.cfg
+	if rc.cfgFrom != nil {
+		cfg = rc.cfgFrom(fake)
+	}
 	cfg.Token, cfg.APIBase = testToken, fake.URL
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := New(cfg, append([]Option{WithLogger(log)}, rc.opts...)...)
+	a, err := New(cfg, append([]Option{WithLogger(slogTo(logs))}, rc.opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- a.Run(ctx, rc.handler) }()
-	wait, cancelWait := context.WithTimeout(context.Background(), 20*time.Second)
-	r := &rig{fake: fake, logs: logs, ctx: wait}
+	wait, cancelWait := context.WithTimeout(context.Background(), waitLimit)
+	r := &rig{fake: fake, logs: logs}
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -138,12 +144,10 @@ func start(t *testing.T, rc rigConfig) *rig {
 	if err := fake.WaitReady(wait); err != nil {
 		t.Fatalf("the bot never identified: %v\nlogs:\n%s", err, logs.String())
 	}
-	if !rc.noCommands {
-		if _, err := fake.WaitRequest(wait, func(q discordtest.Request) bool {
-			return q.Method == "PUT" && strings.HasSuffix(q.Path, "/commands") && q.Status == 200
-		}); err != nil {
-			t.Fatalf("commands never registered: %v", err)
-		}
+	if _, err := fake.WaitRequest(wait, func(q discordtest.Request) bool {
+		return q.Method == "PUT" && strings.HasSuffix(q.Path, "/commands") && q.Status == 200
+	}); err != nil {
+		t.Fatalf("commands never registered: %v", err)
 	}
 	return r
 }
@@ -164,7 +168,7 @@ func (r *rig) checkNoPings(t *testing.T) {
 // reply waits for the visible reply to an interaction.
 func (r *rig) reply(t *testing.T, ix discordtest.Interaction) discordtest.Sent {
 	t.Helper()
-	got, _, err := r.fake.WaitReply(r.ctx, ix)
+	got, _, err := r.fake.WaitReply(waitCtx(t), ix)
 	if err != nil {
 		t.Fatalf("%v\nlogs:\n%s", err, r.logs.String())
 	}
@@ -174,7 +178,7 @@ func (r *rig) reply(t *testing.T, ix discordtest.Interaction) discordtest.Sent {
 // channelReply waits for the bot's reply to message id in a channel.
 func (r *rig) channelReply(t *testing.T, channelID, messageID string) discordtest.Sent {
 	t.Helper()
-	got, err := r.fake.WaitSent(r.ctx, func(m discordtest.Sent) bool {
+	got, err := r.fake.WaitSent(waitCtx(t), func(m discordtest.Sent) bool {
 		return discordtest.InChannel(channelID)(m) && m.Message.MessageReference != nil && m.Message.MessageReference.MessageID == messageID
 	})
 	if err != nil {
@@ -182,3 +186,17 @@ func (r *rig) channelReply(t *testing.T, channelID, messageID string) discordtes
 	}
 	return got
 }
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// waitCtx bounds one wait for the bot.
+func waitCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// withCompleteTimeout changes how long an autocomplete search may take.
+func withCompleteTimeout(d time.Duration) Option { return func(a *Adapter) { a.completeTimeout = d } }

@@ -236,19 +236,15 @@ func (a *Adapter) topics(ctx context.Context, h bot.Handler, i *discordgo.Intera
 	a.reply(ctx, i, renderTopics(ts), true)
 }
 
-// completeTimeout bounds the search behind an autocomplete, well inside the 3 seconds
-// Discord waits.
-const completeTimeout = 1500 * time.Millisecond
-
 // completeAsk offers the FAQ questions best matching what is typed; with nothing typed
 // yet, the first topics; with no match, what was typed, so it can still be sent.
 func (a *Adapter) completeAsk(ctx context.Context, h bot.Handler, i *discordgo.Interaction, req request) {
-	ctx, cancel := context.WithTimeout(ctx, completeTimeout)
-	defer cancel()
 	typed := strings.TrimSpace(req.focused())
 	var ss []bot.Suggestion
 	if c, ok := h.(bot.Completer); ok && typed != "" {
-		ss = c.Complete(ctx, typed, maxChoices)
+		cctx, cancel := context.WithTimeout(ctx, a.completeTimeout)
+		ss = c.Complete(cctx, typed, maxChoices)
+		cancel()
 	}
 	if t, ok := h.(bot.Topics); ok && typed == "" {
 		ss = t.Topics()
@@ -262,23 +258,9 @@ func (a *Adapter) completeAsk(ctx context.Context, h bot.Handler, i *discordgo.I
 // choices answers an autocomplete. A choice's value is the question itself, so that
 // what the channel sees ("used /ask question: ...") reads as a question.
 func (a *Adapter) choices(ctx context.Context, i *discordgo.Interaction, ss []bot.Suggestion) {
-	cs := make([]*discordgo.ApplicationCommandOptionChoice, 0, maxChoices)
-	seen := map[string]bool{}
-	for _, s := range ss {
-		name := trimText(oneLine(s.Question), maxChoiceText)
-		value := prefix(oneLine(s.Question), maxChoiceText)
-		if name == "" || seen[value] {
-			continue
-		}
-		seen[value] = true
-		cs = append(cs, &discordgo.ApplicationCommandOptionChoice{Name: name, Value: value})
-		if len(cs) == maxChoices {
-			break
-		}
-	}
 	err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
-		Data: &discordgo.InteractionResponseData{Choices: cs},
+		Data: &discordgo.InteractionResponseData{Choices: buildChoices(ss)},
 	}, discordgo.WithContext(ctx))
 	if err != nil {
 		// Nothing more can be sent: an autocomplete has no message to apologise in.
@@ -345,6 +327,7 @@ func (a *Adapter) rendered(ctx context.Context, i *discordgo.Interaction, r bot.
 // reply sends m as the interaction's response. If Discord refuses it, the person gets a
 // short apology in its place if the interaction can still be answered.
 func (a *Adapter) reply(ctx context.Context, i *discordgo.Interaction, m message, ephemeral bool) {
+	ephemeral = ephemeral || m.apology // an apology concerns only the person who asked
 	err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m.responseData(ephemeral),
 	}, discordgo.WithContext(ctx))
@@ -376,4 +359,23 @@ func (a *Adapter) edit(ctx context.Context, i *discordgo.Interaction, m message)
 	if _, err := a.s.FollowupMessageCreate(i, true, apologyMessage().followup(true), discordgo.WithContext(ctx)); err != nil {
 		a.log.ErrorContext(ctx, "sending an apology failed too", "interaction", i.ID, "err", a.red.Err(err))
 	}
+}
+
+// buildChoices makes at most 25 distinct autocomplete choices.
+func buildChoices(ss []bot.Suggestion) []*discordgo.ApplicationCommandOptionChoice {
+	cs := make([]*discordgo.ApplicationCommandOptionChoice, 0, min(len(ss), maxChoices))
+	seen := map[string]bool{}
+	for _, s := range ss {
+		name := trimText(oneLine(s.Question), maxChoiceText)
+		value := prefix(oneLine(s.Question), maxChoiceText)
+		if name == "" || seen[value] {
+			continue
+		}
+		seen[value] = true
+		cs = append(cs, &discordgo.ApplicationCommandOptionChoice{Name: name, Value: value})
+		if len(cs) == maxChoices {
+			break
+		}
+	}
+	return cs
 }

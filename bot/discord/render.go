@@ -322,7 +322,8 @@ func trimText(s string, max int) string {
 		return ""
 	}
 	cut := prefix(s, max-width(ellipsis))
-	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 && width(cut[i:]) <= 40 {
+	next, _ := utf8.DecodeRuneInString(s[len(cut):])
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > 0 && width(cut[i:]) <= 40 && !unicode.IsSpace(next) {
 		cut = cut[:i]
 	}
 	return strings.TrimRightFunc(cut, unicode.IsSpace) + ellipsis

@@ -156,6 +156,16 @@ func (s *Server) WaitReply(ctx context.Context, ix Interaction) (reply, callback
 	return reply, callback, nil
 }
 
+// CheckMessage returns Discord's objections to a message body, as sent to
+// POST /channels/{id}/messages, or nil when Discord would accept it.
+func CheckMessage(body []byte) error {
+	s, err := parseSent(body, false)
+	if err != nil {
+		return err
+	}
+	return checkMessage(s, false)
+}
+
 // parseSent reads a message body, or an interaction callback's {"type", "data"}.
 func parseSent(body []byte, callback bool) (Sent, error) {
 	var sent Sent
