@@ -190,10 +190,10 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		// Ids are descriptive ("fading-naturally"), so their words count as tags.
 		tags := append(strings.Split(e.ID, "-"), e.Tags...)
 		doc := map[string]any{
-			"question":   e.Question,
-			"alternates": e.Alternates,
+			"question":   prepare(e.Question),
+			"alternates": prepareAll(e.Alternates),
 			"tags":       tags,
-			"answer":     e.Answer,
+			"answer":     prepare(e.Answer),
 		}
 		if err := b.Index(e.ID, doc); err != nil {
 			idx.Close()
@@ -201,10 +201,10 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
 		ts := termSet{}
-		for _, t := range s.analyze(e.Answer) {
+		for _, t := range s.analyze(prepare(e.Answer)) {
 			ts[t] = answerOnly
 		}
-		for _, t := range s.analyze(asked) {
+		for _, t := range s.analyze(prepare(asked)) {
 			ts[t] = 1
 		}
 		for t := range ts {
@@ -259,6 +259,17 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
+// prepare readies text for the analyzer: accents folded, multi-word names rewritten.
+func prepare(text string) string { return rewrite(string(fold.Filter([]byte(text)))) }
+
+func prepareAll(texts []string) []string {
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = prepare(t)
+	}
+	return out
+}
+
 // fold removes accents before spelling correction, as the analyzer does before
 // indexing, so "pigméntation" is one letter from a known word, not two bytes.
 var fold = asciifolding.New()
@@ -287,7 +298,7 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
-	text = s.spell.correct(string(fold.Filter([]byte(text))))
+	text = prepare(s.spell.correct(string(fold.Filter([]byte(text)))))
 	terms := s.analyze(text)
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil
@@ -360,7 +371,7 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 	}
 	var scores []float64
 	for _, p := range append([]string{e.Question}, e.Alternates...) {
-		hits, err := s.query(ctx, p, 1, e.ID)
+		hits, err := s.query(ctx, prepare(p), 1, e.ID)
 		if err != nil {
 			return 0, err
 		}
