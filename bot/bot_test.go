@@ -1,0 +1,250 @@
+package bot_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/index"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+var (
+	faqOnce sync.Once
+	faqIdx  *index.Index
+	faqErr  error
+)
+
+// handler returns the real handler over the shipped FAQ, built once per test binary.
+func handler(t testing.TB) *bot.FAQ {
+	t.Helper()
+	faqOnce.Do(func() {
+		var entries []knowledge.Entry
+		entries, faqErr = knowledge.Load(knowledge.Embedded())
+		if faqErr == nil {
+			faqIdx, faqErr = index.New(entries)
+		}
+	})
+	if faqErr != nil {
+		t.Fatal(faqErr)
+	}
+	return bot.NewFAQ(faqIdx)
+}
+
+func ask(t *testing.T, h bot.Handler, text string) bot.Reply {
+	t.Helper()
+	r, err := h.Answer(context.Background(), bot.Question{Text: text, Platform: "test", User: "u1"})
+	if err != nil {
+		t.Fatalf("Answer(%q): %v", text, err)
+	}
+	return r
+}
+
+func TestAnswerCarriesCaveatsSourcesAndDisclaimer(t *testing.T) {
+	r := ask(t, handler(t), "How many laser sessions will I need to remove my SMP?")
+	if r.Kind != bot.KindAnswer || r.Entry == nil || r.Entry.ID != "laser-sessions-count" {
+		t.Fatalf("got %s %v, want an answer from laser-sessions-count", r.Kind, r.Entry)
+	}
+	if r.Confidence < 0.5 || r.Confidence > 1 {
+		t.Errorf("confidence %v, want in [0.5, 1]", r.Confidence)
+	}
+	for _, want := range append([]string{r.Entry.Answer, bot.Disclaimer, r.Entry.Sources[0].URL}, r.Entry.Caveats...) {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("reply text lacks %q:\n%s", want, r.Text)
+		}
+	}
+	if len(r.Related) == 0 {
+		t.Error("no related entries")
+	}
+	if len(r.Suggestions) > 3 {
+		t.Errorf("%d suggestions, want at most 3", len(r.Suggestions))
+	}
+	for _, s := range r.Suggestions {
+		if s.ID == r.Entry.ID {
+			t.Errorf("the answer is also suggested")
+		}
+	}
+}
+
+func TestOffTopicIsDeclined(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{
+		"what's the best way to cook rice",
+		"who won the world cup",
+		"asdf qwer zxcv",
+		"buy followers cheap now!!!",
+	} {
+		r := ask(t, h, q)
+		if r.Kind != bot.KindNoMatch || r.Entry != nil {
+			t.Errorf("Answer(%q) = %s %v, want no_match without an entry", q, r.Kind, r.Entry)
+		}
+		if r.Text == "" || strings.Contains(r.Text, bot.Disclaimer) {
+			t.Errorf("Answer(%q): decline text %q", q, r.Text)
+		}
+	}
+}
+
+func TestUncertainQuestionOffersClosestTopics(t *testing.T) {
+	// Vague but on topic: either a confident answer or the closest topics, never a
+	// bare "no".
+	for _, q := range []string{"smp", "laser", "my smp"} {
+		r := ask(t, handler(t), q)
+		if r.Kind != bot.KindAnswer && len(r.Suggestions) == 0 {
+			t.Errorf("Answer(%q) = %s with no suggestions: %q", q, r.Kind, r.Text)
+		}
+	}
+}
+
+func TestUrgentPutsMedicalCareFirst(t *testing.T) {
+	h := handler(t)
+	tests := []string{
+		"my scalp has pus and a fever after laser",
+		"how long until I can swim? the blisters are getting bigger and spreading",
+		"I think I'm having an allergic reaction, my face is swelling after the saline removal",
+	}
+	for _, q := range tests {
+		r := ask(t, h, q)
+		if !r.Urgent || r.Notice == "" {
+			t.Errorf("Answer(%q) not urgent", q)
+			continue
+		}
+		if !strings.HasPrefix(r.Text, r.Notice) {
+			t.Errorf("Answer(%q): text does not start with the medical notice:\n%s", q, r.Text)
+		}
+		if r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
+			t.Errorf("Answer(%q) answered %v, want %s", q, r.Entry, bot.UrgentEntryID)
+		}
+	}
+	if r := ask(t, h, "Is laser removal painful?"); r.Urgent {
+		t.Errorf("a question about pain in general was flagged urgent")
+	}
+}
+
+func TestSmallTalk(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye"} {
+		if r := ask(t, h, q); r.Kind != bot.KindSmallTalk || r.Text == "" {
+			t.Errorf("Answer(%q) = %s, want smalltalk", q, r.Kind)
+		}
+	}
+	if r := ask(t, h, "hi, does laser removal hurt?"); r.Kind != bot.KindAnswer {
+		t.Errorf("a greeting with a question got %s, want an answer", r.Kind)
+	}
+	if r := ask(t, h, "hi"); !strings.Contains(r.Text, "SMP") {
+		t.Errorf("greeting does not say what the bot does: %q", r.Text)
+	}
+}
+
+func TestChosenEntryIsAnswered(t *testing.T) {
+	h := handler(t)
+	r, err := h.Answer(context.Background(), bot.Question{EntryID: "cost"})
+	if err != nil || r.Kind != bot.KindAnswer || r.Entry.ID != "cost" || r.Confidence != 1 {
+		t.Fatalf("Answer(EntryID cost) = %s %v %v (%v)", r.Kind, r.Entry, r.Confidence, err)
+	}
+	r, err = h.Answer(context.Background(), bot.Question{EntryID: "no-such-entry"})
+	if err != nil || r.Kind != bot.KindNoMatch || r.Text == "" {
+		t.Errorf("Answer(unknown EntryID) = %s %q (%v), want no_match with a message", r.Kind, r.Text, err)
+	}
+}
+
+func TestTopicsAndComplete(t *testing.T) {
+	h := handler(t)
+	if n := len(h.Topics()); n < 40 {
+		t.Errorf("Topics() = %d entries", n)
+	}
+	got := h.Complete(context.Background(), "how many sess", 25)
+	if len(got) == 0 || got[0].ID != "laser-sessions-count" {
+		t.Errorf("Complete(how many sess) = %v, want laser-sessions-count first", got)
+	}
+	if got := h.Complete(context.Background(), "", 25); got != nil {
+		t.Errorf("Complete(\"\") = %v, want nothing", got)
+	}
+}
+
+func TestAnswerAfterIndexClosedIsAnError(t *testing.T) {
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := index.New(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if _, err := bot.NewFAQ(x).Answer(context.Background(), bot.Question{Text: "laser cost"}); err == nil {
+		t.Error("Answer on a closed index succeeded")
+	}
+}
+
+func TestHandlerFunc(t *testing.T) {
+	var h bot.Handler = bot.HandlerFunc(func(ctx context.Context, q bot.Question) (bot.Reply, error) {
+		return bot.Reply{Kind: bot.KindSmallTalk, Text: "echo " + q.Text}, nil
+	})
+	if r, _ := h.Answer(context.Background(), bot.Question{Text: "x"}); r.Text != "echo x" {
+		t.Errorf("HandlerFunc reply %q", r.Text)
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	l := bot.NewRateLimiter(3)
+	now := time.Unix(1000, 0)
+	for i := 0; i < 3; i++ {
+		if !l.Allow("a", now) {
+			t.Fatalf("question %d refused within the limit", i+1)
+		}
+	}
+	if l.Allow("a", now) {
+		t.Error("4th question in the same instant allowed")
+	}
+	if !l.Allow("b", now) {
+		t.Error("another user was limited")
+	}
+	if !l.Allow("a", now.Add(20*time.Second)) {
+		t.Error("not refilled after 20 s at 3 a minute")
+	}
+	if bot.NewRateLimiter(0).Allow("a", now) != true {
+		t.Error("a zero limit should mean no limit")
+	}
+}
+
+// TestQuestionSets measures retrieval on the project's question sets: the shared dev
+// set and our own held-out phrasings (typos, slang, stories, off-topic).
+func TestQuestionSets(t *testing.T) {
+	h := handler(t)
+	tests := []struct {
+		file              string
+		minP1, minDecline float64
+		minUrgent, minMRR float64
+	}{
+		{"../../shared/eval/dev.jsonl", 0.95, 1, 1, 0.95},
+		{"testdata/questions.jsonl", 0.88, 0.9, 1, 0.93},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			f, err := os.Open(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cases, err := bot.ReadEvalCases(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := bot.Evaluate(context.Background(), h, cases)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			rep.Write(&b)
+			t.Log("\n" + b.String())
+			if rep.PrecisionAt1() < tt.minP1 || rep.DeclineRate() < tt.minDecline || rep.UrgentRecall() < tt.minUrgent || rep.MRR < tt.minMRR {
+				t.Errorf("precision@1 %.3f (min %.2f), decline %.3f (min %.2f), urgent recall %.3f (min %.2f), MRR %.3f (min %.2f)",
+					rep.PrecisionAt1(), tt.minP1, rep.DeclineRate(), tt.minDecline, rep.UrgentRecall(), tt.minUrgent, rep.MRR, tt.minMRR)
+			}
+		})
+	}
+}
