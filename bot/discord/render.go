@@ -307,14 +307,18 @@ func utf16Len(r rune) int {
 }
 
 // oneLine folds line breaks into spaces, for titles, labels and list items.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string { return strings.Join(strings.Fields(validUTF8(s)), " ") }
+
+// validUTF8 replaces invalid bytes, which JSON would turn into U+FFFD anyway, so that
+// what is measured is what is sent.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 const ellipsis = "…"
 
 // trimText shortens s to at most max, cutting at a word boundary when there is one
 // near the limit and marking the cut with an ellipsis.
 func trimText(s string, max int) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(validUTF8(s))
 	if width(s) <= max {
 		return s
 	}
@@ -375,6 +379,7 @@ func joinLines(lines []string, max int) string {
 	var b strings.Builder
 	w := 0
 	for i, l := range lines {
+		l = validUTF8(l)
 		lw := width(l)
 		if i > 0 {
 			lw++ // the newline

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/discord/discordtest"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+const e2eToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.e2e.t0ken-that-must-never-be-logged"
+
+// lockedBuffer collects the process's stderr while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestDiscordEndToEnd runs the smpbot binary against the fake Discord: slash command,
+// autocomplete, button, mention and DM, a gateway drop, then SIGTERM.
+func TestDiscordEndToEnd(t *testing.T) {
+	fake := discordtest.New(e2eToken, discordtest.WithCommands("", "stale"))
+	defer fake.Close()
+
+	bin := filepath.Join(t.TempDir(), "smpbot")
+	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancelBuild()
+	if out, err := exec.CommandContext(buildCtx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, "run")
+	for _, kv := range os.Environ() {
+		// Only the fake may be reached: no real platform from the developer's shell.
+		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "DISCORD_TOKEN="+e2eToken, "DISCORD_API_BASE="+fake.URL, "DISCORD_QUESTIONS_PER_MINUTE=30")
+	stderr := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("smpbot stderr:\n%s", stderr.String())
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := fake.WaitReady(ctx); err != nil {
+		t.Fatalf("smpbot never identified: %v", err)
+	}
+	if _, err := fake.WaitRequest(ctx, func(q discordtest.Request) bool {
+		return q.Method == "PUT" && strings.HasSuffix(q.Path, "/commands") && q.Status == 200
+	}); err != nil {
+		t.Fatalf("commands never registered: %v", err)
+	}
+	var names []string
+	for _, c := range fake.Commands("") {
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, []string{"ask", "topics"}) {
+		t.Errorf("global commands = %q, want [ask topics] (stale ones replaced)", names)
+	}
+
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	question := map[string]string{}
+	for _, e := range entries {
+		question[e.ID] = e.Question
+	}
+	user := fake.NewUser("mona")
+	reply := func(ix discordtest.Interaction) discordtest.Sent {
+		t.Helper()
+		got, _, err := fake.WaitReply(ctx, ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	channelReply := func(p discordtest.Place, id string) discordtest.Sent {
+		t.Helper()
+		got, err := fake.WaitSent(ctx, func(m discordtest.Sent) bool {
+			return discordtest.InChannel(p.ChannelID)(m) && m.Message.MessageReference != nil && m.Message.MessageReference.MessageID == id
+		})
+		if err != nil {
+			t.Fatalf("no reply to message %s: %v", id, err)
+		}
+		return got
+	}
+	checkAnswer := func(step string, got discordtest.Sent, wantTitle string, wantEphemeral bool) {
+		t.Helper()
+		if len(got.Message.Embeds) == 0 {
+			t.Fatalf("%s: no embed, content %q", step, got.Message.Content)
+		}
+		em := got.Message.Embeds[0]
+		last := got.Message.Embeds[len(got.Message.Embeds)-1]
+		if em.Title != wantTitle || em.Description == "" {
+			t.Errorf("%s: embed %q / %.40q, want title %q and the answer", step, em.Title, em.Description, wantTitle)
+		}
+		if last.Footer == nil || last.Footer.Text != bot.Disclaimer {
+			t.Errorf("%s: footer %+v, want the disclaimer", step, last.Footer)
+		}
+		if got.Ephemeral() != wantEphemeral {
+			t.Errorf("%s: ephemeral = %v, want %v", step, got.Ephemeral(), wantEphemeral)
+		}
+		if err := got.CheckNoPings(); err != nil {
+			t.Errorf("%s: %v", step, err)
+		}
+	}
+
+	// Slash command, with a ping in the question that must not become one.
+	slash := reply(fake.Command(fake.Guild(), user, "ask", discordtest.String("question", "@everyone How many laser sessions will I need?")))
+	checkAnswer("/ask", slash, question["laser-sessions-count"], false)
+	buttons := slash.Buttons()
+	if len(buttons) == 0 || !strings.HasPrefix(buttons[0].CustomID, "a:") || buttons[0].Label == "" {
+		t.Fatalf("/ask: buttons %+v, want suggestion buttons with a:<entry> ids", buttons)
+	}
+
+	// Autocomplete.
+	ac := reply(fake.Autocomplete(fake.Guild(), user, "ask", discordtest.Focused("question", "does laser hurt")))
+	if ac.ResponseType != discordgo.InteractionApplicationCommandAutocompleteResult || len(ac.Choices) == 0 || len(ac.Choices) > 25 {
+		t.Errorf("autocomplete: type %d with %d choices, want type 8 with 1 to 25", ac.ResponseType, len(ac.Choices))
+	} else if ac.Choices[0].Name != question["laser-pain"] {
+		t.Errorf("autocomplete: first choice %q, want the laser pain question", ac.Choices[0].Name)
+	}
+
+	// Pressing the first suggestion answers that entry, for the presser.
+	pressed := reply(fake.Button(fake.Guild(), user, buttons[0].CustomID))
+	checkAnswer("button", pressed, buttons[0].Label, true)
+
+	// A mention in a channel and a direct message.
+	self := discordtest.User{ID: fake.BotUser.ID, Username: fake.BotUser.Username, Bot: true}
+	id := fake.Message(fake.Guild(), user, discordtest.Mention(self)+" does laser removal hurt?", self)
+	checkAnswer("mention", channelReply(fake.Guild(), id), question["laser-pain"], false)
+	dm := fake.DM(user)
+	id = fake.Message(dm, user, "How much does SMP removal cost?")
+	checkAnswer("DM", channelReply(dm, id), question["cost"], false)
+
+	// The gateway drops; the bot resumes and keeps answering.
+	if err := fake.DropGateway(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake.WaitFrame(ctx, func(f discordtest.Frame) bool { return f.FromBot && f.Op == discordtest.OpResume }); err != nil {
+		t.Fatalf("no RESUME after the drop: %v", err)
+	}
+	after := reply(fake.Command(fake.Guild(), user, "ask", discordtest.String("question", "my scalp has pus and a fever after laser")))
+	if !strings.HasPrefix(after.Message.Content, bot.UrgentNotice) {
+		t.Errorf("after resume: content %.60q, want the urgent notice first", after.Message.Content)
+	}
+	checkAnswer("after resume", after, question[bot.UrgentEntryID], false)
+
+	// SIGTERM stops the process promptly and cleanly.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("smpbot still running 10 s after SIGTERM")
+	}
+	for _, m := range fake.Sent() {
+		if m.ResponseType == discordgo.InteractionApplicationCommandAutocompleteResult {
+			continue
+		}
+		if err := m.CheckNoPings(); err != nil {
+			t.Errorf("%s %s: %v", m.Request.Method, m.Request.Path, err)
+		}
+	}
+	logs := stderr.String()
+	if strings.Contains(logs, e2eToken) {
+		t.Errorf("the token appears in smpbot's output:\n%s", logs)
+	}
+	if !strings.Contains(logs, "smpbot stopped") {
+		t.Errorf("smpbot did not log a clean stop:\n%s", logs)
+	}
+}
+
+func TestDiscordFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantNil bool
+		wantErr string
+	}{
+		{"not configured", map[string]string{}, true, ""},
+		{"token only", map[string]string{"DISCORD_TOKEN": e2eToken}, false, ""},
+		{"everything", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_GUILD_ID": "1", "DISCORD_API_BASE": "http://127.0.0.1:1",
+			"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "2", "DISCORD_QUESTIONS_PER_MINUTE": "0"}, false, ""},
+		{"bad number", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_SHARD_COUNT": "two"}, true, "DISCORD_SHARD_COUNT"},
+		{"shard out of range", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_SHARD_ID": "3", "DISCORD_SHARD_COUNT": "2"}, true, "shard"},
+		{"bad API base", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_API_BASE": "discord.example"}, true, "API base"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := discordFromEnv(func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
+			if (a == nil) != tt.wantNil {
+				t.Errorf("adapter = %v, want nil: %v", a, tt.wantNil)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want one about %q", err, tt.wantErr)
+			case err != nil && strings.Contains(err.Error(), e2eToken):
+				t.Errorf("err %q contains the token", err)
+			}
+		})
+	}
+}
