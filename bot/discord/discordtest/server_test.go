@@ -1,0 +1,249 @@
+package discordtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+func post(t *testing.T, method, url, auth string, body any) (int, string) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(resp.Body)
+	return resp.StatusCode, out.String()
+}
+
+func TestREST(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	u := s.NewUser("ann")
+	cmd := s.Command(s.Guild(), u, "ask", String("question", "hi"))
+	ac := s.Autocomplete(s.Guild(), u, "ask", Focused("question", "h"))
+	api := s.URL + "/api/v9"
+	msg := map[string]any{"type": 4, "data": map[string]any{"content": "hello", "allowed_mentions": map[string]any{"parse": []string{}}}}
+	tests := []struct {
+		name, method, path, auth string
+		body                     any
+		wantStatus               int
+		wantBody                 string
+	}{
+		{"gateway discovery", "GET", "/gateway", "", nil, 200, s.GatewayURL},
+		{"gateway/bot needs the token", "GET", "/gateway/bot", "Bot wrong", nil, 401, "401: Unauthorized"},
+		{"gateway/bot", "GET", "/gateway/bot", "Bot tok", nil, 200, `"shards":1`},
+		{"edit before any response", "PATCH", "/webhooks/" + s.AppID + "/" + cmd.Token + "/messages/@original", "", map[string]any{"content": "x"}, 404, "Unknown Message"},
+		{"autocomplete answered with a message", "POST", "/interactions/" + ac.ID + "/" + ac.Token + "/callback", "", msg, 400, "needs response type 8"},
+		{"message over the content limit", "POST", "/interactions/" + cmd.ID + "/" + cmd.Token + "/callback", "",
+			map[string]any{"type": 4, "data": map[string]any{"content": strings.Repeat("x", 2001)}}, 400, "content: 2001 characters"},
+		{"callback", "POST", "/interactions/" + cmd.ID + "/" + cmd.Token + "/callback", "", msg, 204, ""},
+		{"second callback", "POST", "/interactions/" + cmd.ID + "/" + cmd.Token + "/callback", "", msg, 400, "already been acknowledged"},
+		{"edit after the response", "PATCH", "/webhooks/" + s.AppID + "/" + cmd.Token + "/messages/@original", "", map[string]any{"content": "x"}, 200, `"content":"x"`},
+		{"unknown interaction", "POST", "/interactions/1/nope/callback", "", msg, 404, "Unknown interaction"},
+		{"channel message needs the token", "POST", "/channels/" + s.ChannelID + "/messages", "", map[string]any{"content": "x"}, 401, ""},
+		{"empty channel message", "POST", "/channels/" + s.ChannelID + "/messages", "Bot tok", map[string]any{}, 400, "empty message"},
+		{"channel message", "POST", "/channels/" + s.ChannelID + "/messages", "Bot tok", map[string]any{"content": "x"}, 200, `"channel_id":"` + s.ChannelID},
+		{"commands overwrite", "PUT", "/applications/" + s.AppID + "/commands", "Bot tok", []map[string]any{{"name": "ask", "description": "d"}}, 200, `"name":"ask"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := post(t, tt.method, api+tt.path, tt.auth, tt.body)
+			if status != tt.wantStatus || !strings.Contains(got, tt.wantBody) {
+				t.Errorf("%s %s = %d %s, want %d containing %q", tt.method, tt.path, status, got, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+	if got := s.Commands(""); len(got) != 1 || got[0].Name != "ask" || got[0].ID == "" {
+		t.Errorf("commands = %+v, want ask with an id", got)
+	}
+	sent := s.Sent()
+	var vias []string
+	for _, m := range sent {
+		vias = append(vias, m.Via)
+	}
+	if strings.Join(vias, ",") != "callback,edit,channel" {
+		t.Errorf("recorded %v, want callback,edit,channel", vias)
+	}
+	if err := sent[0].CheckNoPings(); err != nil {
+		t.Errorf("CheckNoPings on parse []: %v", err)
+	}
+	if err := sent[1].CheckNoPings(); err == nil {
+		t.Errorf("CheckNoPings accepts a message without allowed_mentions")
+	}
+}
+
+func TestFaults(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	s.Inject(Fault{Path: "/gateway", Status: 429, RetryAfter: 1500 * time.Millisecond})
+	s.Inject(Fault{Path: "/gateway", Status: 503, Times: 2, EchoAuthorization: true})
+	want := []struct {
+		status int
+		body   string
+	}{{429, `"retry_after":1.5`}, {503, "Bot tok"}, {503, "Bot tok"}, {200, "ws://"}}
+	for i, w := range want {
+		status, body := post(t, "GET", s.URL+"/api/v9/gateway", "Bot tok", nil)
+		if status != w.status || !strings.Contains(body, w.body) {
+			t.Errorf("request %d = %d %s, want %d containing %q", i+1, status, body, w.status, w.body)
+		}
+	}
+}
+
+func TestCheckMessage(t *testing.T) {
+	row := func(n int, prefix string) map[string]any {
+		var cs []any
+		for i := range n {
+			cs = append(cs, map[string]any{"type": 2, "style": 1, "label": "b", "custom_id": fmt.Sprintf("%s%d", prefix, i)})
+		}
+		return map[string]any{"type": 1, "components": cs}
+	}
+	embed := func(desc string, fields int) map[string]any {
+		var fs []any
+		for range fields {
+			fs = append(fs, map[string]any{"name": "n", "value": "v"})
+		}
+		return map[string]any{"title": "t", "description": desc, "fields": fs}
+	}
+	tests := []struct {
+		name string
+		msg  map[string]any
+		want string // "" for accepted
+	}{
+		{"fine", map[string]any{"content": "hi", "embeds": []any{embed("d", 2)}, "components": []any{row(5, "a")}}, ""},
+		{"empty", map[string]any{}, "empty"},
+		{"description too long", map[string]any{"embeds": []any{embed(strings.Repeat("é", 4097), 0)}}, "description"},
+		{"6000 in all", map[string]any{"embeds": []any{embed(strings.Repeat("x", 4000), 0), embed(strings.Repeat("x", 2000), 0)}}, "in all"},
+		{"too many fields", map[string]any{"embeds": []any{embed("d", 26)}}, "fields"},
+		{"six buttons in a row", map[string]any{"components": []any{row(6, "a")}}, "components[0]"},
+		{"six rows", map[string]any{"components": []any{row(1, "a"), row(1, "b"), row(1, "c"), row(1, "d"), row(1, "e"), row(1, "f")}}, "rows"},
+		{"custom id twice", map[string]any{"components": []any{row(1, "a"), row(1, "a")}}, "used twice"},
+		{"custom id too long", map[string]any{"components": []any{row(1, strings.Repeat("x", 100))}}, "over 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := json.Marshal(tt.msg)
+			err := CheckMessage(b)
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("CheckMessage = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// gwClient is a minimal gateway client, to test the fake without discordgo.
+type gwClient struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dial(t *testing.T, s *Server) *gwClient {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(s.GatewayURL+"/?v=9&encoding=json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	c := &gwClient{t, ws}
+	if p := c.read(); p.Op != OpHello {
+		t.Fatalf("first payload op %d, want HELLO", p.Op)
+	}
+	return c
+}
+
+type payload struct {
+	Op int             `json:"op"`
+	S  int64           `json:"s"`
+	T  string          `json:"t"`
+	D  json.RawMessage `json:"d"`
+}
+
+func (c *gwClient) read() payload {
+	c.t.Helper()
+	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var p payload
+	if err := c.ws.ReadJSON(&p); err != nil {
+		c.t.Fatalf("reading the gateway: %v", err)
+	}
+	return p
+}
+
+func (c *gwClient) send(op int, d any) {
+	c.t.Helper()
+	if err := c.ws.WriteJSON(map[string]any{"op": op, "d": d}); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func TestGateway(t *testing.T) {
+	s := New("tok", WithHeartbeatInterval(time.Second))
+	defer s.Close()
+	u := s.NewUser("bea")
+
+	bad := dial(t, s)
+	bad.send(OpIdentify, map[string]any{"token": "Bot wrong"})
+	if _, _, err := bad.ws.ReadMessage(); !websocket.IsCloseError(err, 4004) {
+		t.Errorf("IDENTIFY with a wrong token: %v, want close 4004", err)
+	}
+
+	c := dial(t, s)
+	c.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": 4608})
+	ready := c.read()
+	var r discordgo.Ready
+	if err := json.Unmarshal(ready.D, &r); err != nil || ready.T != "READY" || r.SessionID == "" || r.Application == nil || r.Application.ID != s.AppID || r.User.ID != s.BotUser.ID {
+		t.Fatalf("got %s %s (%v), want READY with the session, application and bot user", ready.T, ready.D, err)
+	}
+	c.send(OpHeartbeat, ready.S)
+	if p := c.read(); p.Op != OpHeartbeatACK {
+		t.Errorf("heartbeat answered with op %d, want %d", p.Op, OpHeartbeatACK)
+	}
+	s.Message(s.DM(u), u, "first")
+	if p := c.read(); p.T != "MESSAGE_CREATE" || p.S != ready.S+1 {
+		t.Errorf("got %s seq %d, want MESSAGE_CREATE seq %d", p.T, p.S, ready.S+1)
+	}
+
+	if err := s.DropGateway(); err != nil {
+		t.Fatal(err)
+	}
+	missed := s.Command(s.Guild(), u, "ask", String("question", "while away"))
+	resumed := dial(t, s)
+	resumed.send(OpResume, map[string]any{"token": "Bot tok", "session_id": r.SessionID, "seq": ready.S + 1})
+	var ix discordgo.InteractionCreate
+	if p := resumed.read(); p.T != "INTERACTION_CREATE" || json.Unmarshal(p.D, &ix) != nil || ix.ID != missed.ID {
+		t.Errorf("after RESUME got %s %s, want the missed interaction %s replayed", p.T, p.D, missed.ID)
+	} else if d := ix.ApplicationCommandData(); d.Name != "ask" || d.Options[0].StringValue() != "while away" || ix.Member.User.ID != u.ID || ix.GuildID != s.GuildID {
+		t.Errorf("replayed interaction %+v does not decode as /ask by %s in the guild", ix.Interaction, u.ID)
+	}
+	if p := resumed.read(); p.T != "RESUMED" {
+		t.Errorf("got %s, want RESUMED", p.T)
+	}
+
+	stale := dial(t, s)
+	stale.send(OpResume, map[string]any{"token": "Bot tok", "session_id": "nope", "seq": 1})
+	if p := stale.read(); p.Op != OpInvalidSession {
+		t.Errorf("RESUME of an unknown session answered with op %d, want %d", p.Op, OpInvalidSession)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.WaitFrame(ctx, func(f Frame) bool { return f.FromBot && f.Op == OpResume && f.Conn == 3 }); err != nil {
+		t.Errorf("the RESUME was not recorded: %v", err)
+	}
+}
