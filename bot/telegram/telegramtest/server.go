@@ -140,6 +140,7 @@ type Server struct {
 	counts       map[string]int
 	blocked      map[int64]bool
 	nextQueryID  int
+	polling      int // getUpdates calls waiting for updates
 }
 
 type pending struct {
@@ -651,18 +652,37 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 			return batch, nil
 		}
 		t := time.NewTimer(wait)
+		s.setPolling(+1)
 		select {
 		case <-ch:
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			s.setPolling(-1)
 			return nil, nil
 		case <-s.done:
 			t.Stop()
+			s.setPolling(-1)
 			return nil, nil
 		}
 		t.Stop()
+		s.setPolling(-1)
 	}
+}
+
+func (s *Server) setPolling(d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.polling += d
+	s.notify()
+}
+
+// Polling is the number of getUpdates calls waiting for updates right now: a bot in a
+// long poll.
+func (s *Server) Polling() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polling
 }
 
 // confirmLocked forgets the updates the offset confirms, as Telegram does: a positive

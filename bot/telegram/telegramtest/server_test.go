@@ -1,0 +1,215 @@
+package telegramtest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+const token = "42:test-token"
+
+func client(t *testing.T, s *Server) *tgbotapi.BotAPI {
+	t.Helper()
+	b, err := tgbotapi.NewBotAPIWithClient(token, s.Endpoint(), &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("connecting the real library to the fake: %v", err)
+	}
+	return b
+}
+
+func TestParseHTML(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"<b>bold</b> &amp; &lt;i&gt; &#34;q&#34; &quot;", `bold & <i> "q" "`, true},
+		{`<a href="https://x.org/?a=1&amp;b=2">link</a>`, "link", true},
+		{"<i><b>nested</b></i>", "nested", true},
+		{"lone & ampersand", "lone & ampersand", true},
+		{"<b>unclosed", "", false},
+		{"<b><i>crossed</b></i>", "", false},
+		{"<script>x</script>", "", false},
+		{"a < b", "", false},
+		{"&nbsp;", "", false},
+		{"<a>no href</a>", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseHTML(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseHTML(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestEntities(t *testing.T) {
+	got := Entities("/ask@SMPBot é😀 @Bob?")
+	want := []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: 11}, {Type: "mention", Offset: 16, Length: 4}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("Entities = %+v, want %+v", got, want)
+	}
+}
+
+func TestLongPollWaitsAndOffsetConfirms(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	u := tgbotapi.User{ID: 1, FirstName: "U"}
+	c := s.PrivateChat(u)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Send(c, u, "hello", 0)
+	}()
+	updates, err := b.GetUpdates(tgbotapi.UpdateConfig{Timeout: 10})
+	if err != nil || len(updates) != 1 || updates[0].Message.Text != "hello" {
+		t.Fatalf("long poll returned %+v, %v; want the message sent while it waited", updates, err)
+	}
+	// Not confirmed yet: asking again from the start returns it again.
+	again, err := b.GetUpdates(tgbotapi.UpdateConfig{})
+	if err != nil || len(again) != 1 {
+		t.Fatalf("without an offset got %d updates, %v; want the unconfirmed one again", len(again), err)
+	}
+	// The offset confirms it.
+	after, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: updates[0].UpdateID + 1})
+	if err != nil || len(after) != 0 || s.Pending() != 0 {
+		t.Fatalf("after confirming got %d updates, %v, %d pending; want none", len(after), err, s.Pending())
+	}
+}
+
+func TestLongPollEndsWhenTheClientLeaves(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/bot"+token+"/getUpdates?timeout=50", nil)
+		_, err := http.DefaultClient.Do(req)
+		done <- err
+	}()
+	if !s.Wait(5*time.Second, func() bool { return s.Polling() == 1 }) {
+		t.Fatal("the long poll never started")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("client got %v, want its own cancellation", err)
+	}
+	if !s.Wait(5*time.Second, func() bool { return len(s.Calls("getUpdates")) == 1 }) {
+		t.Fatal("the server's long poll did not end when the client left")
+	}
+	if s.Polling() != 0 {
+		t.Errorf("%d polls still waiting", s.Polling())
+	}
+	if st := s.Calls("getUpdates")[0].Status; st != 0 {
+		t.Errorf("abandoned poll recorded with status %d, want 0", st)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	c := s.PrivateChat(tgbotapi.User{ID: 1})
+	s.Fail("sendMessage",
+		Fault{Status: http.StatusTooManyRequests, RetryAfter: 3},
+		Fault{Status: http.StatusInternalServerError},
+		Fault{Drop: true},
+	)
+	_, err := b.Send(tgbotapi.NewMessage(c.ID, "x"))
+	var te *tgbotapi.Error
+	if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter != 3 {
+		t.Errorf("first send: %v, want a 429 with retry_after 3", err)
+	}
+	if _, err = b.Send(tgbotapi.NewMessage(c.ID, "x")); !errors.As(err, &te) || te.Code != 500 {
+		t.Errorf("second send: %v, want a 500", err)
+	}
+	if _, err = b.Send(tgbotapi.NewMessage(c.ID, "x")); err == nil || errors.As(err, &te) {
+		t.Errorf("third send: %v, want a network error", err)
+	}
+	m, err := b.Send(tgbotapi.NewMessage(c.ID, "x"))
+	if err != nil || m.MessageID == 0 || len(s.Messages()) != 1 {
+		t.Errorf("fourth send: %+v, %v; want it through, and only it recorded", m, err)
+	}
+}
+
+func TestValidation(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	c := s.PrivateChat(tgbotapi.User{ID: 1})
+	long := tgbotapi.NewMessage(c.ID, strings.Repeat("a", MaxMessageLen+1))
+	badHTML := tgbotapi.NewMessage(c.ID, "<b>x")
+	badHTML.ParseMode = "HTML"
+	bigData := tgbotapi.NewMessage(c.ID, "x")
+	bigData.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("b", strings.Repeat("d", 65))))
+	noChat := tgbotapi.NewMessage(999, "x")
+	tests := []struct {
+		name string
+		c    tgbotapi.Chattable
+		want string
+	}{
+		{"too long", long, "message is too long"},
+		{"bad HTML", badHTML, "can't parse entities"},
+		{"callback data over 64 bytes", bigData, "BUTTON_DATA_INVALID"},
+		{"unknown chat", noChat, "chat not found"},
+		{"callback answered unknown", tgbotapi.NewCallback("nope", ""), "query is too old"},
+	}
+	for _, tt := range tests {
+		_, err := b.Request(tt.c)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	// answerCallbackQuery returns true, which Send cannot decode as a Message: the
+	// reason the adapter must use Request.
+	q := s.Press(tgbotapi.User{ID: 1}, tgbotapi.Message{MessageID: 1, Chat: &c}, "a:x")
+	if _, err := b.Send(tgbotapi.NewCallback(q, "")); err == nil {
+		t.Errorf("Send of answerCallbackQuery succeeded, want a decoding error")
+	}
+	if _, err := b.Request(tgbotapi.NewCallback(q, "")); err == nil || !strings.Contains(err.Error(), "too old") {
+		t.Errorf("a second answer to the same query: %v, want it refused", err)
+	}
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	got := make(chan string, 4)
+	var fails atomic.Int32
+	fails.Store(1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if fails.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		got <- r.Header.Get(SecretHeader) + " " + string(body)
+	}))
+	defer hook.Close()
+	b := client(t, s)
+	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL, "secret_token": "sec"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.GetUpdates(tgbotapi.UpdateConfig{}); err == nil || !strings.Contains(err.Error(), "Conflict") {
+		t.Errorf("getUpdates with a webhook set: %v, want a conflict", err)
+	}
+	u := tgbotapi.User{ID: 1}
+	s.Send(s.PrivateChat(u), u, "hi", 0)
+	select {
+	case d := <-got:
+		if !strings.HasPrefix(d, "sec {") || !strings.Contains(d, `"text":"hi"`) {
+			t.Errorf("delivery = %s, want the update with the secret header", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the update was not delivered to the webhook")
+	}
+	if !s.Wait(5*time.Second, func() bool { return s.Pending() == 0 }) {
+		t.Error("a delivered update stayed pending")
+	}
+}
