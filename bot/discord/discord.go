@@ -91,7 +91,7 @@ var _ bot.Adapter = (*Adapter)(nil)
 
 // identity is who the bot is, learnt from READY.
 type identity struct {
-	userID, appID string
+	userID string
 }
 
 // Option configures an Adapter.
@@ -229,8 +229,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	ready := make(chan *discordgo.Ready, 1)
 	a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		if r.User != nil && r.Application != nil {
-			a.self.Store(&identity{userID: r.User.ID, appID: r.Application.ID})
+		if r.User != nil {
+			a.self.Store(&identity{userID: r.User.ID})
 		}
 		a.log.InfoContext(ctx, "connected to Discord", "shard", a.cfg.ShardID, "shard_count", a.cfg.ShardCount)
 		select {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -723,6 +724,44 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), testToken) {
 				t.Errorf("the error %q contains the token", err)
+			}
+		})
+	}
+}
+
+// roundTripFunc lets a test see the requests a transport passes on.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRebase(t *testing.T) {
+	tests := []struct {
+		name, base, in, want string
+	}{
+		{"REST call", "http://127.0.0.1:8080", "https://discord.com/api/v9/gateway/bot", "http://127.0.0.1:8080/api/v9/gateway/bot"},
+		{"proxy under a path", "https://proxy.example/discord", "https://discord.com/api/v9/channels/1/messages", "https://proxy.example/discord/api/v9/channels/1/messages"},
+		{"query kept", "http://127.0.0.1:8080", "https://discord.com/api/v9/webhooks/1/tok?wait=true", "http://127.0.0.1:8080/api/v9/webhooks/1/tok?wait=true"},
+		{"other hosts untouched", "http://127.0.0.1:8080", "https://cdn.discordapp.com/avatars/1/2.png", "https://cdn.discordapp.com/avatars/1/2.png"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := New(Config{Token: testToken, APIBase: tt.base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			rt := a.s.(*discordgo.Session).Client.Transport.(*rebase)
+			rt.next = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				got = r.URL.String()
+				return nil, errors.New("stop")
+			})
+			req, _ := http.NewRequest("GET", tt.in, nil)
+			_, _ = rt.RoundTrip(req)
+			if got != tt.want {
+				t.Errorf("request for %s went to %s, want %s", tt.in, got, tt.want)
+			}
+			if req.URL.String() != tt.in {
+				t.Errorf("the caller's request was changed to %s", req.URL)
 			}
 		})
 	}

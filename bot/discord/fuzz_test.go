@@ -2,7 +2,6 @@ package discord
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -81,8 +80,3 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
-
-// roundTripFunc lets a test see the requests a transport passes on.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
