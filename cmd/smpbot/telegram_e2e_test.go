@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+	"github.com/smpbot/smpbot/index"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+const telegramE2EToken = "7000001:AAE2E-telegram_t0ken-that-must-never-be-logged"
+
+// tgStderr collects the process's stderr while the test reads it.
+type tgStderr struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *tgStderr) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *tgStderr) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTelegramEndToEnd builds smpbot and runs `smpbot run` against the fake Bot API:
+// a private question, a group mention, /ask@ThisBot, a command for another bot, group
+// chatter, a button press and an inline query, each reply checked against the real
+// FAQ; then SIGTERM must stop it cleanly, with every update confirmed.
+func TestTelegramEndToEnd(t *testing.T) {
+	fake := telegramtest.NewServer(telegramE2EToken)
+	defer fake.Close()
+
+	bin := filepath.Join(t.TempDir(), "smpbot")
+	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancelBuild()
+	if out, err := exec.CommandContext(buildCtx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "run")
+	for _, kv := range os.Environ() {
+		// Only the fake may be reached: no real platform from the developer's shell.
+		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "TELEGRAM_TOKEN="+telegramE2EToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(),
+		"TELEGRAM_QUESTIONS_PER_MINUTE=30")
+	stderr := &tgStderr{}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("smpbot stderr:\n%s", stderr.String())
+		}
+	}()
+	if !fake.Wait(40*time.Second, func() bool { return fake.Polling() > 0 }) {
+		t.Fatal("smpbot never started polling")
+	}
+	if got := len(fake.Commands()); got == 0 {
+		t.Errorf("no command menu registered")
+	}
+
+	expect := newTGExpect(t)
+	ann := tgbotapi.User{ID: 501, FirstName: "Ann", UserName: "ann"}
+	bob := tgbotapi.User{ID: 502, FirstName: "Bob"}
+	private := fake.PrivateChat(ann)
+	group := fake.Group(-100900, "SMP removal support")
+	fake.Send(private, ann, "How many laser sessions will I need?", 0)
+	mention := fake.Send(group, bob, "@SMPBot does laser removal hurt?", 0)
+	ask := fake.Send(group, bob, "/ask@SMPBot what is the best pizza topping", 0)
+	fake.Send(group, bob, "/ask@OtherBot how much does it cost?", 0)
+	fake.Send(group, bob, "chatting among ourselves about laser", 0)
+	inline := fake.Inline(ann, "my scalp has pus and a fever after laser")
+	if !fake.Wait(30*time.Second, func() bool { return len(fake.Messages()) >= 3 && len(fake.InlineAnswers()) == 1 }) {
+		t.Fatalf("got %d messages and %d inline answers, want 3 and 1", len(fake.Messages()), len(fake.InlineAnswers()))
+	}
+
+	msgs := fake.Messages()
+	byReply := map[int64]telegramtest.Sent{}
+	for _, m := range msgs {
+		byReply[m.ChatID*1000+int64(m.ReplyTo)] = m
+	}
+	tests := []struct {
+		name       string
+		chat       int64
+		replyTo    int
+		question   string
+		wantPrefix string
+	}{
+		{"private question", private.ID, 0, "How many laser sessions will I need?", ""},
+		{"group mention", group.ID, mention.MessageID, "does laser removal hurt?", ""},
+		{"/ask@SMPBot", group.ID, ask.MessageID, "what is the best pizza topping", "Sorry, I don't have a good answer"},
+	}
+	for _, tt := range tests {
+		m, ok := byReply[tt.chat*1000+int64(tt.replyTo)]
+		if !ok {
+			t.Errorf("%s: no reply in chat %d to message %d", tt.name, tt.chat, tt.replyTo)
+			continue
+		}
+		want := tt.wantPrefix
+		if want == "" {
+			want = expect.answer(tt.question)
+		}
+		if !strings.HasPrefix(m.Text, want) || m.ParseMode != "HTML" {
+			t.Errorf("%s: reply starts %q (mode %q), want %q in HTML", tt.name, strings.SplitN(m.Text, "\n", 2)[0], m.ParseMode, want)
+		}
+	}
+
+	// Pressing the first button under the private answer answers that entry.
+	first := byReply[private.ID*1000]
+	if len(first.Keyboard) == 0 {
+		t.Fatalf("the private answer has no buttons")
+	}
+	data := *first.Keyboard[0][0].CallbackData
+	q := fake.Press(ann, tgbotapi.Message{MessageID: first.MessageID, Chat: &private, Text: first.Text}, data)
+	if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 4 && len(fake.CallbackAnswers()) == 1 }) {
+		t.Fatalf("after the button press: %d messages and %d callback answers, want 4 and 1", len(fake.Messages()), len(fake.CallbackAnswers()))
+	}
+	if ack := fake.CallbackAnswers()[0]; ack.QueryID != q {
+		t.Errorf("acknowledged query %s, want %s", ack.QueryID, q)
+	}
+	pressed := fake.Messages()[3]
+	if want := expect.entry(strings.TrimPrefix(data, "a:")); pressed.ChatID != private.ID || !strings.HasPrefix(pressed.Text, want) {
+		t.Errorf("button answer in chat %d starts %q, want chat %d and %q", pressed.ChatID, strings.SplitN(pressed.Text, "\n", 2)[0], private.ID, want)
+	}
+
+	// Inline mode: the urgent notice comes first in what the result inserts.
+	ia := fake.InlineAnswers()[0]
+	if ia.QueryID != inline || len(ia.Results) == 0 || ia.Results[0].ID != bot.UrgentEntryID || !strings.HasPrefix(ia.Results[0].Text, "⚠️") {
+		t.Errorf("inline answer = %+v, want %s first with the urgent notice", ia, bot.UrgentEntryID)
+	}
+
+	if !fake.Wait(20*time.Second, func() bool { return fake.Pending() == 0 }) {
+		t.Errorf("%d updates unconfirmed", fake.Pending())
+	}
+	if !fake.Wait(20*time.Second, func() bool { return fake.Polling() > 0 }) {
+		t.Fatal("smpbot is not polling")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("smpbot did not exit within 15s of SIGTERM")
+	}
+	if n := len(fake.Messages()); n != 4 {
+		t.Errorf("sent %d messages in all, want 4: the command for another bot and the chatter get none", n)
+	}
+	out := stderr.String()
+	if !strings.Contains(out, "smpbot stopped") {
+		t.Errorf("stderr lacks the clean-stop line")
+	}
+	if strings.Contains(out, telegramE2EToken) || strings.Contains(out, strings.Split(telegramE2EToken, ":")[1]) {
+		t.Errorf("the token appears on stderr")
+	}
+}
+
+// tgExpect answers with the real FAQ, for the replies the binary should send.
+type tgExpect struct {
+	t *testing.T
+	h *bot.FAQ
+}
+
+func newTGExpect(t *testing.T) tgExpect {
+	t.Helper()
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := index.New(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return tgExpect{t, bot.NewFAQ(idx)}
+}
+
+// answer is the question of the entry that answers q.
+func (e tgExpect) answer(q string) string {
+	e.t.Helper()
+	r, err := e.h.Answer(context.Background(), bot.Question{Text: q})
+	if err != nil || r.Entry == nil {
+		e.t.Fatalf("the FAQ does not answer %q: %v", q, err)
+	}
+	return r.Entry.Question
+}
+
+// entry is the question of the entry with the id.
+func (e tgExpect) entry(id string) string {
+	e.t.Helper()
+	r, err := e.h.Answer(context.Background(), bot.Question{EntryID: id})
+	if err != nil || r.Entry == nil {
+		e.t.Fatalf("the FAQ has no entry %q: %v", id, err)
+	}
+	return r.Entry.Question
+}
+
+func TestTelegramFromEnv(t *testing.T) {
+	fake := telegramtest.NewServer(telegramE2EToken)
+	defer fake.Close()
+	log := slog.New(slog.DiscardHandler)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		enabled bool
+		wantErr string
+	}{
+		{"unset", map[string]string{}, false, ""},
+		{"configured", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint()}, true, ""},
+		{"bad limit", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_QUESTIONS_PER_MINUTE": "lots"}, false, "TELEGRAM_QUESTIONS_PER_MINUTE"},
+		{"secret without address", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_WEBHOOK_SECRET": "s"}, false, "TELEGRAM_WEBHOOK_ADDR"},
+		{"webhook without secret", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_WEBHOOK_ADDR": "127.0.0.1:0"}, false, "secret token"},
+		{"webhook", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_WEBHOOK_ADDR": "127.0.0.1:0", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, true, ""},
+		{"wrong token", map[string]string{"TELEGRAM_TOKEN": "1:wrong-token-value", "TELEGRAM_API_ENDPOINT": fake.Endpoint()}, false, "Unauthorized"},
+	}
+	for _, tt := range tests {
+		a, err := telegramFromEnv(func(k string) string { return tt.env[k] }, log)
+		if got := a != nil; got != tt.enabled {
+			t.Errorf("%s: adapter enabled = %v, want %v", tt.name, got, tt.enabled)
+		}
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "wrong-token-value") {
+			t.Errorf("%s: error contains the token: %v", tt.name, err)
+		}
+	}
+}
