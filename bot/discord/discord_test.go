@@ -298,6 +298,7 @@ func TestMentionsAndDMs(t *testing.T) {
 		{"DM", f.DM(erin), q, false, "laser-sessions-count", ""},
 		{"DM no match", f.DM(erin), "what is the best pizza topping", false, "", expected(t, bot.Question{Text: "what is the best pizza topping"}).Message},
 		{"bare mention", f.Guild(), discordtest.Mention(self), true, "", hintText},
+		{"topics typed in a DM", f.DM(erin), "topics?", false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,6 +318,9 @@ func TestMentionsAndDMs(t *testing.T) {
 			}
 			if got.Message.Content != tt.wantContent {
 				t.Errorf("content = %q, want %q", got.Message.Content, tt.wantContent)
+			}
+			if tt.wantContent == "" && (len(got.Message.Embeds) != 1 || got.Message.Embeds[0].Title != "What I can answer" || len(got.CustomIDs()) == 0) {
+				t.Errorf("got %d embeds and menus %q, want the topics list", len(got.Message.Embeds), got.CustomIDs())
 			}
 		})
 	}

@@ -65,8 +65,17 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		}
 		return
 	}
-	if text == "" {
+	switch strings.ToLower(strings.Trim(text, " ?!.")) {
+	case "":
 		a.send(ctx, m, textMessage(hintText))
+		return
+	case "topics", "/topics":
+		// What the no-match reply suggests asking for, typed rather than run as /topics.
+		var ts []bot.Suggestion
+		if t, ok := h.(bot.Topics); ok {
+			ts = t.Topics()
+		}
+		a.send(ctx, m, renderTopics(ts))
 		return
 	}
 	r, err := h.Answer(ctx, bot.Question{Text: text, Platform: "discord", User: m.Author.ID, Chat: m.ChannelID})
