@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,17 @@ func (a *Adapter) registerCommands(ctx context.Context) {
 	}
 }
 
+// notableIgnore are the reasons for ignoring an update that are logged at info level:
+// updates a person may expect an answer to, or that should not arrive at all. Group
+// chatter and other bots' commands are routine and logged at debug level.
+var notableIgnore = map[string]bool{
+	"edited message":                      true,
+	"unsupported update kind":             true,
+	"message without chat":                true,
+	"callback query without sender or id": true,
+	"inline query without sender or id":   true,
+}
+
 // errUnhandled marks an update whose handling was cut short by shutdown: it must not be
 // confirmed, so that Telegram delivers it again.
 var errUnhandled = errors.New("update not handled")
@@ -112,7 +124,11 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev event) (err erro
 	}
 	switch ev.kind {
 	case kindIgnore:
-		log.DebugContext(ctx, "update ignored", "why", ev.why)
+		level := slog.LevelDebug
+		if notableIgnore[ev.why] {
+			level = slog.LevelInfo
+		}
+		log.Log(ctx, level, "update ignored", "why", ev.why)
 		return nil
 	case kindQuestion:
 		err = a.question(ctx, h, ev, ev.text)

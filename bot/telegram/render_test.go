@@ -250,3 +250,13 @@ func TestRedact(t *testing.T) {
 		t.Errorf("an error without the token was changed: %v", got)
 	}
 }
+
+func BenchmarkRenderReply(b *testing.B) {
+	r, err := handler(b).Answer(context.Background(), bot.Question{Text: "How many laser sessions will I need?"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		renderReply(r)
+	}
+}

@@ -182,3 +182,16 @@ func TestDecodeBatchGivesUnreadableUpdatesIDs(t *testing.T) {
 		t.Errorf("decode errors = %v, %v, %v, %v; want only the second to decode", items[0].err, items[1].err, items[2].err, items[3].err)
 	}
 }
+
+func BenchmarkDecodeAndRoute(b *testing.B) {
+	raw := []byte(`{"update_id":2,"message":{"message_id":2,"from":{"id":42,"is_bot":false,"first_name":"A"},"chat":{"id":-100,"type":"supergroup"},"date":1,"text":"@SMPBot how many laser sessions will I need?","entities":[{"type":"mention","offset":0,"length":7}]}}`)
+	for b.Loop() {
+		u, _, _, err := decodeUpdate(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ev := route(&u, testMe); ev.kind != kindQuestion {
+			b.Fatalf("routed to %v", ev.kind)
+		}
+	}
+}

@@ -159,6 +159,8 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	// getUpdates takes whole seconds, and 0 would turn long polling into a busy loop.
+	a.pollTimeout = max(time.Second, a.pollTimeout.Truncate(time.Second))
 	if a.webhookMode() {
 		w := &a.cfg.Webhook
 		if w.Path == "" {

@@ -56,9 +56,11 @@ func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
-	var inflight sync.WaitGroup
+	// Each update being handled holds a slot; taking them all after shutdown waits for
+	// the last one, and leaves none for a request that arrives late.
+	slots := make(chan struct{}, a.workers*4)
 	mux := http.NewServeMux()
-	mux.Handle(w.Path, a.webhookHandler(hctx, h, &inflight))
+	mux.Handle(w.Path, a.webhookHandler(hctx, h, slots))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -82,16 +84,19 @@ func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.WarnContext(ctx, "webhook server", "err", err)
 	}
-	inflight.Wait()
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
 	return nil
 }
 
 // webhookHandler checks and acknowledges each update Telegram posts and handles it in
-// the background, in ctx. Redeliveries of an update already accepted are dropped.
-func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, inflight *sync.WaitGroup) http.Handler {
+// the background, in ctx, holding one of slots. Redeliveries of an update already
+// accepted are dropped; when every slot is taken the request is refused with 503, and
+// Telegram posts it again later.
+func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, slots chan struct{}) http.Handler {
 	secret := []byte(a.cfg.Webhook.SecretToken)
 	seen := newRecent(4096)
-	slots := make(chan struct{}, a.workers*4)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -132,9 +137,7 @@ func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, inflight *s
 			return
 		}
 		ev := route(&u, a.me)
-		inflight.Add(1)
 		go func() {
-			defer inflight.Done()
 			defer func() { <-slots }()
 			_ = a.handle(ctx, h, ev)
 		}()
