@@ -25,6 +25,9 @@ type Question struct {
 	// User and Chat are the platform's opaque ids of who asked and where.
 	User string
 	Chat string
+	// FromAnswer, with EntryID, is the Reply.ID of the answer whose suggestion or
+	// related button was pressed, so the question log can link the two.
+	FromAnswer string
 }
 
 // Kind says what sort of reply the handler made.
@@ -46,6 +49,8 @@ type Suggestion struct {
 // Reply is the handler's structured answer, for an adapter to render in its platform's
 // idiom. Text holds the whole reply as plain text for platforms without formatting.
 type Reply struct {
+	// ID identifies this reply for feedback buttons; set by a Recorder, empty otherwise.
+	ID   string
 	Kind Kind
 	// Question is the cleaned text that was answered.
 	Question string

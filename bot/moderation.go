@@ -1,0 +1,199 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// ErrForbidden is returned when someone who is not a moderator tries to change the FAQ.
+var ErrForbidden = errors.New("only moderators can do that")
+
+// Editor is the FAQ store moderators change. *knowledge.Store implements it: every
+// change is validated, recorded in the audit log and written atomically, and an edit
+// based on a stale version fails with knowledge.ErrStale.
+type Editor interface {
+	Entries() []knowledge.Entry
+	Get(id string) (knowledge.Entry, knowledge.Version, error)
+	Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error)
+	Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error
+	History(id string) ([]knowledge.Change, error)
+	Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error)
+}
+
+var _ Editor = (*knowledge.Store)(nil)
+
+// Moderators says who may change the FAQ.
+type Moderators struct {
+	DiscordUsers  []string `toml:"discord_users"`
+	DiscordRoles  []string `toml:"discord_roles"`
+	TelegramUsers []string `toml:"telegram_users"`
+}
+
+// Identity is who is asking for a moderator action.
+type Identity struct {
+	Platform string   // "discord", "telegram", "cli"
+	User     string   // platform user id
+	Name     string   // display name, for the audit log
+	Chat     string   // where the request was made
+	Roles    []string // Discord role ids of the member, if any
+}
+
+// Allows reports whether id is a moderator. On the command line, whoever can write the
+// data directory is one.
+func (m Moderators) Allows(id Identity) bool {
+	switch id.Platform {
+	case "cli":
+		return true
+	case "discord":
+		if slices.Contains(m.DiscordUsers, id.User) {
+			return true
+		}
+		for _, r := range id.Roles {
+			if slices.Contains(m.DiscordRoles, r) {
+				return true
+			}
+		}
+	case "telegram":
+		return slices.Contains(m.TelegramUsers, id.User)
+	}
+	return false
+}
+
+// Moderation is what the chat fronts and the command line call to change the FAQ: it
+// checks that the caller is a moderator, logs refused attempts, and passes the change
+// to the store, which validates, records and publishes it (the index follows through
+// the store's OnChange).
+type Moderation struct {
+	store Editor
+	mods  Moderators
+	log   *slog.Logger
+}
+
+// NewModeration returns a Moderation over store for the given moderators.
+func NewModeration(store Editor, mods Moderators, log *slog.Logger) *Moderation {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Moderation{store: store, mods: mods, log: log}
+}
+
+// Allowed reports whether id may moderate; a refusal is logged.
+func (m *Moderation) Allowed(ctx context.Context, id Identity, action string) bool {
+	if m.mods.Allows(id) {
+		return true
+	}
+	m.log.WarnContext(ctx, "moderator command refused", "platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action)
+	return false
+}
+
+func (m *Moderation) check(ctx context.Context, id Identity, action string) error {
+	if !m.Allowed(ctx, id, action) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+func actor(id Identity) knowledge.Actor {
+	return knowledge.Actor{Platform: id.Platform, User: id.User, Name: id.Name, Chat: id.Chat}
+}
+
+// Entries lists the FAQ (anyone may read it).
+func (m *Moderation) Entries() []knowledge.Entry { return m.store.Entries() }
+
+// Get returns an entry and its version, for showing or for editing.
+func (m *Moderation) Get(id string) (knowledge.Entry, knowledge.Version, error) {
+	return m.store.Get(id)
+}
+
+// Add adds a new entry.
+func (m *Moderation) Add(ctx context.Context, who Identity, e knowledge.Entry) error {
+	if err := m.check(ctx, who, "add"); err != nil {
+		return err
+	}
+	_, err := m.store.Put(ctx, e, "", actor(who))
+	return err
+}
+
+// Edit replaces the version base of an entry.
+func (m *Moderation) Edit(ctx context.Context, who Identity, e knowledge.Entry, base knowledge.Version) error {
+	if err := m.check(ctx, who, "edit"); err != nil {
+		return err
+	}
+	_, err := m.store.Put(ctx, e, base, actor(who))
+	return err
+}
+
+// Remove deletes the version base of an entry.
+func (m *Moderation) Remove(ctx context.Context, who Identity, id string, base knowledge.Version) error {
+	if err := m.check(ctx, who, "remove"); err != nil {
+		return err
+	}
+	return m.store.Remove(ctx, id, base, actor(who))
+}
+
+// History returns the recorded changes to an entry.
+func (m *Moderation) History(ctx context.Context, who Identity, id string) ([]knowledge.Change, error) {
+	if err := m.check(ctx, who, "history"); err != nil {
+		return nil, err
+	}
+	return m.store.History(id)
+}
+
+// Undo restores an entry to its version before its last change.
+func (m *Moderation) Undo(ctx context.Context, who Identity, id string) (knowledge.Change, error) {
+	if err := m.check(ctx, who, "undo"); err != nil {
+		return knowledge.Change{}, err
+	}
+	return m.store.Undo(ctx, id, actor(who))
+}
+
+// ParseEntry reads an entry pasted in the FAQ file format, as a moderator may send it
+// in chat, and validates it on its own (the store validates it against the whole FAQ).
+func ParseEntry(text string) (knowledge.Entry, error) {
+	f, err := knowledge.Parse("message", []byte(text))
+	if err != nil {
+		return knowledge.Entry{}, err
+	}
+	if err := knowledge.Validate([]knowledge.File{f}); err != nil {
+		var errs []error
+		// Related ids are checked against the whole FAQ by the store.
+		for _, e := range unjoin(err) {
+			if !errors.Is(e, knowledge.ErrUnknownRelated) {
+				errs = append(errs, e)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return f.Entry, err
+		}
+	}
+	return f.Entry, nil
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// DescribeError turns a moderation error into a sentence for the moderator.
+func DescribeError(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrForbidden):
+		return "Sorry, only moderators can change the FAQ."
+	case errors.Is(err, knowledge.ErrStale):
+		return "Someone else changed this entry after you opened it. Nothing was saved; open it again to see their version."
+	case errors.Is(err, knowledge.ErrNotFound):
+		return "There is no entry with that id."
+	case errors.Is(err, knowledge.ErrDuplicateID):
+		return "An entry with that id already exists."
+	}
+	return fmt.Sprintf("Not saved: %v", err)
+}
