@@ -22,6 +22,11 @@ Usage:
   smpbot run [--data DIR]                          serve Discord and/or Telegram (see README)
   smpbot eval [--data DIR] FILE.jsonl              measure retrieval on a question set
   smpbot faq validate [DIR]                        check a FAQ directory (default: the embedded FAQ)
+  smpbot faq add|edit|remove|show|list|history|undo|export|import [--data DIR] ...
+                                                   change the FAQ in a data directory
+  smpbot report unanswered|stats|suggestions [--json] [--days N] [--data DIR]
+                                                   what moderators should look at
+  smpbot data purge --user PLATFORM:ID [--data DIR] delete what the question log holds on a user
 
 Without --data the FAQ compiled into the binary is used.
 `
@@ -55,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.faq(ctx, rest)
 	case "run":
 		err = e.run(ctx, rest)
+	case "report":
+		err = e.report(ctx, rest)
+	case "data":
+		err = e.data(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0
