@@ -274,6 +274,10 @@ func prepareAll(texts []string) []string {
 // indexing, so "pigméntation" is one letter from a known word, not two bytes.
 var fold = asciifolding.New()
 
+// yardstickPhrasings bounds the searches that compute an entry's yardstick on its
+// first appearance as a candidate.
+const yardstickPhrasings = 8
+
 // candidates is how many of bleve's best hits are re-ranked.
 const candidates = 8
 
@@ -361,7 +365,7 @@ func (s *snapshot) query(ctx context.Context, text string, n int, only string) (
 }
 
 // selfScore is the typical score an entry gets when asked the way it expects: the
-// median over its question and alternates. It is the yardstick its other scores are
+// median over its question and first alternates. It is the yardstick its other scores are
 // measured against (one phrasing alone is fragile: a question made mostly of common
 // words scores low even against itself). Computed on first use, since most entries of
 // a large FAQ are never a top hit.
@@ -370,7 +374,11 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 		return v.(float64), nil
 	}
 	var scores []float64
-	for _, p := range append([]string{e.Question}, e.Alternates...) {
+	phrasings := append([]string{e.Question}, e.Alternates...)
+	if len(phrasings) > yardstickPhrasings {
+		phrasings = phrasings[:yardstickPhrasings]
+	}
+	for _, p := range phrasings {
 		hits, err := s.query(ctx, prepare(p), 1, e.ID)
 		if err != nil {
 			return 0, err
