@@ -41,9 +41,12 @@ type Change struct {
 	Time   time.Time `json:"time"`
 	Actor  Actor     `json:"actor"`
 	Action string    `json:"action"` // add, edit, remove, undo, import
-	ID     string    `json:"id"`
-	Before *Entry    `json:"before,omitempty"` // nil when the entry did not exist
-	After  *Entry    `json:"after,omitempty"`  // nil when the entry was removed
+	// Batch, when not zero, groups the changes of one import: recovery after a crash
+	// completes the whole batch, so the FAQ on disk stays valid.
+	Batch  int64  `json:"batch,omitempty"`
+	ID     string `json:"id"`
+	Before *Entry `json:"before,omitempty"` // nil when the entry did not exist
+	After  *Entry `json:"after,omitempty"`  // nil when the entry was removed
 }
 
 // Version identifies the content of an entry; an edit names the version it was based
@@ -215,6 +218,71 @@ func (s *Store) Undo(ctx context.Context, id string, who Actor) (Change, error) 
 	return last, nil
 }
 
+// Import adds or replaces many entries at once. The FAQ as it would be afterwards is
+// validated before anything is written; then every change is recorded and written.
+func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, replaced int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := s.lock()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unlock()
+	if err := s.reloadLocked(); err != nil {
+		return 0, 0, err
+	}
+	next := s.list()
+	incoming := map[string]bool{}
+	for _, e := range entries {
+		if incoming[e.ID] {
+			return 0, 0, fmt.Errorf("%w: %q appears twice in the import", ErrDuplicateID, e.ID)
+		}
+		incoming[e.ID] = true
+	}
+	next = slices.DeleteFunc(next, func(e Entry) bool { return incoming[e.ID] })
+	next = append(next, entries...)
+	if err := ValidateEntries(next); err != nil {
+		return 0, 0, err
+	}
+	seq, err := s.lastSeq()
+	if err != nil {
+		return 0, 0, err
+	}
+	batch := seq + 1
+	var changes []Change
+	for _, e := range entries {
+		e := e
+		var before *Entry
+		if cur, ok := s.entries[e.ID]; ok {
+			if VersionOf(cur) == VersionOf(e) {
+				continue
+			}
+			before = &cur
+			replaced++
+		} else {
+			added++
+		}
+		seq++
+		changes = append(changes, Change{Seq: seq, Time: time.Now().UTC(), Actor: who, Action: "import", Batch: batch, ID: e.ID, Before: before, After: &e})
+	}
+	if err := s.appendAudit(changes...); err != nil {
+		return 0, 0, err
+	}
+	for _, ch := range changes {
+		if err := s.write(ch); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := s.reloadLocked(); err != nil {
+		return 0, 0, err
+	}
+	s.log.Info("FAQ imported", "added", added, "replaced", replaced, "platform", who.Platform, "user", who.User)
+	return added, replaced, nil
+}
+
 // apply makes one change: check the base version, validate the FAQ as it would be,
 // record the change in the audit log, write the file, and publish the new FAQ.
 func (s *Store) apply(ctx context.Context, action, id string, after *Entry, base Version, who Actor) error {
@@ -329,19 +397,23 @@ func (s *Store) lastSeq() (int64, error) {
 	return all[len(all)-1].Seq, nil
 }
 
-// appendAudit appends one record and makes it durable before the change is made: the
+// appendAudit appends records and makes them durable before the change is made: the
 // log is written ahead, so a crash between the two is completed by recover.
-func (s *Store) appendAudit(ch Change) error {
-	line, err := json.Marshal(ch)
-	if err != nil {
-		return err
+func (s *Store) appendAudit(changes ...Change) error {
+	var buf bytes.Buffer
+	for _, ch := range changes {
+		line, err := json.Marshal(ch)
+		if err != nil {
+			return err
+		}
+		buf.Write(append(line, '\n'))
 	}
 	path := filepath.Join(s.dir, AuditFile)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(buf.Bytes()); err != nil {
 		f.Close()
 		return err
 	}
@@ -382,29 +454,46 @@ func (s *Store) recover() error {
 	if len(all) == 0 {
 		return nil
 	}
-	last := all[len(all)-1]
-	want := []byte(nil)
-	if last.After != nil {
-		want = Format(*last.After)
+	// The changes that may be unfinished: the last one, or the whole last batch.
+	pending := all[len(all)-1:]
+	if b := pending[0].Batch; b != 0 {
+		i := len(all) - 1
+		for i > 0 && all[i-1].Batch == b {
+			i--
+		}
+		pending = all[i:]
 	}
-	have, err := os.ReadFile(s.faqPath(last.ID))
+	for _, ch := range pending {
+		if err := s.complete(ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// complete makes the file of one recorded change agree with it, if the file still
+// holds the version from before the change. A file edited by hand since is left alone.
+func (s *Store) complete(ch Change) error {
+	want := []byte(nil)
+	if ch.After != nil {
+		want = Format(*ch.After)
+	}
+	have, err := os.ReadFile(s.faqPath(ch.ID))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if bytes.Equal(have, want) {
 		return nil
 	}
-	// Only a change made through the store is completed; a file edited by hand since is
-	// left alone.
 	before := []byte(nil)
-	if last.Before != nil {
-		before = Format(*last.Before)
+	if ch.Before != nil {
+		before = Format(*ch.Before)
 	}
 	if !bytes.Equal(have, before) {
 		return nil
 	}
-	s.log.Warn("completing a change interrupted by a crash", "seq", last.Seq, "action", last.Action, "id", last.ID)
-	return s.write(last)
+	s.log.Warn("completing a change interrupted by a crash", "seq", ch.Seq, "action", ch.Action, "id", ch.ID)
+	return s.write(ch)
 }
 
 // Reload reads the files again. If they are not a valid FAQ, the last good FAQ stays

@@ -25,15 +25,16 @@ type askResult struct {
 func (e *env) ask(ctx context.Context, args []string) error {
 	fs := e.flags("ask")
 	asJSON := fs.Bool("json", false, "write one JSON object per question")
-	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	data := dataFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	h, idx, err := e.openHandler(*data)
+	fb, err := e.openFAQ(*data)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer fb.Close()
+	h := fb.h
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
 	answer := func(text string) error {
@@ -75,14 +76,15 @@ func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 func (e *env) chat(ctx context.Context, args []string) error {
 	fs := e.flags("chat")
-	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	data := dataFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	h, idx, err := e.openHandler(*data)
+	fb, err := e.openFAQ(*data)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer fb.Close()
+	h := fb.h
 	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/index"
@@ -91,75 +90,74 @@ func (e *env) flags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, turning flag errors into usage errors.
+// parse parses args, allowing flags after positional arguments ("faq show ID --data
+// D"), and turns flag errors into usage errors. The positional arguments are then
+// fs.Args().
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
-// loadEntries reads the FAQ from dir, or the embedded one when dir is empty.
-func loadEntries(dir string) ([]knowledge.Entry, error) {
+// faqBot is the FAQ the bot answers from, indexed, with the handler over it.
+type faqBot struct {
+	idx   *index.Index
+	store *knowledge.Store // nil when answering from the embedded FAQ
+	h     *bot.FAQ
+}
+
+// openFAQ loads the embedded FAQ (dir empty) or the data directory dir, seeding it on
+// first use; changes to the data directory's FAQ are indexed as they are made.
+func (e *env) openFAQ(dir string) (*faqBot, error) {
+	fb := &faqBot{}
+	var entries []knowledge.Entry
 	if dir == "" {
-		entries, err := knowledge.Load(knowledge.Embedded())
-		if err != nil {
+		var err error
+		if entries, err = knowledge.Load(knowledge.Embedded()); err != nil {
 			return nil, fmt.Errorf("embedded FAQ: %w", err)
 		}
-		return entries, nil
-	}
-	return knowledge.LoadDir(dir)
-}
-
-// openHandler loads the FAQ, indexes it and returns the handler over it.
-func (e *env) openHandler(dir string) (*bot.FAQ, *index.Index, error) {
-	entries, err := loadEntries(dir)
-	if err != nil {
-		return nil, nil, err
+	} else {
+		store, err := knowledge.OpenStore(dir, knowledge.WithStoreLogger(e.log), knowledge.OnChange(func(es []knowledge.Entry) {
+			if fb.idx == nil {
+				return
+			}
+			if err := fb.idx.Rebuild(es); err != nil {
+				e.log.Error("reindexing the FAQ failed; answers use the previous version", "err", err)
+				return
+			}
+			e.log.Info("FAQ reindexed", "entries", len(es))
+		}))
+		if err != nil {
+			return nil, err
+		}
+		fb.store = store
+		entries = store.Entries()
 	}
 	idx, err := index.New(entries)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return bot.NewFAQ(idx, bot.WithLogger(e.log)), idx, nil
+	fb.idx = idx
+	fb.h = bot.NewFAQ(idx, bot.WithLogger(e.log))
+	return fb, nil
 }
 
-func (e *env) faq(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%w: faq needs a subcommand", errUsage)
-	}
-	switch args[0] {
-	case "validate":
-		return e.faqValidate(args[1:])
-	}
-	return fmt.Errorf("%w: unknown faq command %q", errUsage, args[0])
-}
-
-func (e *env) faqValidate(args []string) error {
-	fs := e.flags("faq validate")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 1 {
-		return fmt.Errorf("%w: faq validate takes at most one directory", errUsage)
-	}
-	dir := fs.Arg(0)
-	fsys, name := knowledge.Embedded(), "embedded FAQ"
-	if dir != "" {
-		fsys, name = os.DirFS(dir), dir
-	}
-	files, err := knowledge.ReadFS(fsys)
-	err = errors.Join(err, knowledge.Validate(files))
-	if err != nil {
-		fmt.Fprintln(e.stdout, err)
-		return fmt.Errorf("%s: FAQ is not valid", name)
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("%s: no %s entry files", name, knowledge.Ext)
-	}
-	fmt.Fprintf(e.stdout, "%s: %d entries, all valid\n", name, len(files))
-	return nil
-}
+// Close releases the index.
+func (fb *faqBot) Close() error { return fb.idx.Close() }

@@ -10,7 +10,7 @@ import (
 
 func (e *env) eval(ctx context.Context, args []string) error {
 	fs := e.flags("eval")
-	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	data := dataFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,11 +26,12 @@ func (e *env) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	h, idx, err := e.openHandler(*data)
+	fb, err := e.openFAQ(*data)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer fb.Close()
+	h := fb.h
 	rep, err := bot.Evaluate(ctx, h, cases)
 	if err != nil {
 		return err

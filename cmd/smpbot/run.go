@@ -26,7 +26,7 @@ var platforms = []platform{
 
 func (e *env) run(ctx context.Context, args []string) error {
 	fs := e.flags("run")
-	data := fs.String("data", "", "FAQ directory (default: the embedded FAQ)")
+	data := dataFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,16 +48,26 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return fmt.Errorf("no platform configured: set %v (or try the bot locally with `smpbot chat`)", needs)
 	}
 	e.log = log
-	h, idx, err := e.openHandler(*data)
+	fb, err := e.openFAQ(*data)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
-	log.Info("smpbot running", "platforms", names, "entries", idx.Len())
+	defer fb.Close()
+	h := fb.h
+	log.Info("smpbot running", "platforms", names, "entries", fb.idx.Len())
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if fb.store != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fb.store.Watch(ctx); err != nil {
+				log.Error("not watching the FAQ for edits on disk", "err", err)
+			}
+		}()
+	}
 	errs := make([]error, len(adapters))
 	for i, a := range adapters {
 		wg.Add(1)

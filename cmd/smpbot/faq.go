@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+func (e *env) faq(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: faq needs a subcommand", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "validate" {
+		return e.faqValidate(rest)
+	}
+	fs := e.flags("faq " + cmd)
+	data := dataFlag(fs)
+	file := fs.String("file", "", "entry in the FAQ file format (add, edit), or entries to import; - for stdin")
+	base := fs.String("base", "", "version the edit or removal is based on (from faq show); refused if the entry changed since")
+	asJSON := fs.Bool("json", false, "write JSON (list, history)")
+	format := fs.String("format", "", "json or csv (export, import; default from the file name, else json)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *data == "" {
+		return fmt.Errorf("%w: faq %s needs --data DIR (or SMPBOT_DATA)", errUsage, cmd)
+	}
+	store, err := knowledge.OpenStore(*data, knowledge.WithStoreLogger(e.log))
+	if err != nil {
+		return err
+	}
+	mod := bot.NewModeration(store, bot.Moderators{}, e.log)
+	who := cliIdentity()
+	arg := func() (string, error) {
+		if fs.NArg() != 1 {
+			return "", fmt.Errorf("%w: faq %s needs one entry id", errUsage, cmd)
+		}
+		return fs.Arg(0), nil
+	}
+	switch cmd {
+	case "list":
+		entries := store.Entries()
+		if *asJSON {
+			return writeJSON(e.stdout, entries)
+		}
+		for _, en := range entries {
+			fmt.Fprintf(e.stdout, "%-28s %s\n", en.ID, en.Question)
+		}
+		return nil
+	case "show":
+		id, err := arg()
+		if err != nil {
+			return err
+		}
+		en, v, err := store.Get(id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "version %s\n", v)
+		_, err = e.stdout.Write(knowledge.Format(en))
+		return err
+	case "add", "edit":
+		if *file == "" {
+			return fmt.Errorf("%w: faq %s needs --file F", errUsage, cmd)
+		}
+		data, err := e.readInput(*file)
+		if err != nil {
+			return err
+		}
+		f, err := knowledge.Parse(*file, data)
+		if err != nil {
+			return err
+		}
+		if cmd == "add" {
+			err = mod.Add(ctx, who, f.Entry)
+		} else {
+			v := knowledge.Version(*base)
+			if v == "" {
+				// Without --base the edit applies to the entry as it is now.
+				if _, v, err = store.Get(f.Entry.ID); err != nil {
+					return err
+				}
+			}
+			err = mod.Edit(ctx, who, f.Entry, v)
+		}
+		if err != nil {
+			return err
+		}
+		_, v, _ := store.Get(f.Entry.ID)
+		fmt.Fprintf(e.stdout, "%s %s: version %s\n", verbed(cmd), f.Entry.ID, v)
+		return nil
+	case "remove":
+		id, err := arg()
+		if err != nil {
+			return err
+		}
+		v := knowledge.Version(*base)
+		if v == "" {
+			if _, v, err = store.Get(id); err != nil {
+				return err
+			}
+		}
+		if err := mod.Remove(ctx, who, id, v); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "removed %s\n", id)
+		return nil
+	case "history":
+		id, err := arg()
+		if err != nil {
+			return err
+		}
+		hist, err := mod.History(ctx, who, id)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, hist)
+		}
+		if len(hist) == 0 {
+			fmt.Fprintf(e.stdout, "no recorded changes to %s\n", id)
+		}
+		for _, c := range hist {
+			fmt.Fprintf(e.stdout, "#%d %s %-6s by %s:%s%s\n", c.Seq, c.Time.Format("2006-01-02 15:04:05Z"), c.Action, c.Actor.Platform, c.Actor.User, describeChange(c))
+		}
+		return nil
+	case "undo":
+		id, err := arg()
+		if err != nil {
+			return err
+		}
+		c, err := mod.Undo(ctx, who, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "undid change #%d (%s of %s)\n", c.Seq, c.Action, id)
+		return nil
+	case "export":
+		switch formatOf(*format, *file) {
+		case "csv":
+			return knowledge.WriteCSV(e.stdout, store.Entries())
+		default:
+			return writeJSON(e.stdout, store.Entries())
+		}
+	case "import":
+		if *file == "" {
+			return fmt.Errorf("%w: faq import needs --file F", errUsage)
+		}
+		data, err := e.readInput(*file)
+		if err != nil {
+			return err
+		}
+		var entries []knowledge.Entry
+		if formatOf(*format, *file) == "csv" {
+			entries, err = knowledge.ReadCSV(strings.NewReader(string(data)))
+		} else {
+			entries, err = knowledge.ReadJSON(strings.NewReader(string(data)))
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+		added, replaced, err := store.Import(ctx, entries, knowledge.Actor{Platform: who.Platform, User: who.User, Name: "import " + filepath.Base(*file)})
+		if err != nil {
+			return fmt.Errorf("%s: nothing imported: %w", *file, err)
+		}
+		fmt.Fprintf(e.stdout, "imported %s: %d added, %d replaced, %d unchanged\n", *file, added, replaced, len(entries)-added-replaced)
+		return nil
+	}
+	return fmt.Errorf("%w: unknown faq command %q", errUsage, cmd)
+}
+
+func verbed(cmd string) string {
+	if cmd == "add" {
+		return "added"
+	}
+	return "edited"
+}
+
+// describeChange says in a few words what a change did to an entry.
+func describeChange(c knowledge.Change) string {
+	switch {
+	case c.Before == nil && c.After != nil:
+		return fmt.Sprintf(" (created: %q)", c.After.Question)
+	case c.After == nil:
+		return " (removed)"
+	}
+	var fields []string
+	b, a := *c.Before, *c.After
+	diff := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			fields = append(fields, name)
+		}
+	}
+	diff("question", b.Question, a.Question)
+	diff("alternates", b.Alternates, a.Alternates)
+	diff("answer", b.Answer, a.Answer)
+	diff("caveats", b.Caveats, a.Caveats)
+	diff("tags", b.Tags, a.Tags)
+	diff("related", b.Related, a.Related)
+	diff("sources", b.Sources, a.Sources)
+	if len(fields) == 0 {
+		return ""
+	}
+	return " (changed " + strings.Join(fields, ", ") + ")"
+}
+
+func formatOf(format, file string) string {
+	if format != "" {
+		return strings.ToLower(format)
+	}
+	if strings.HasSuffix(strings.ToLower(file), ".csv") {
+		return "csv"
+	}
+	return "json"
+}
+
+func (e *env) readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(e.stdin, 16<<20))
+	}
+	return os.ReadFile(name)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// dataFlag adds --data, defaulting to $SMPBOT_DATA.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", os.Getenv("SMPBOT_DATA"), "data directory (FAQ in DIR/faq, audit log, question log); default $SMPBOT_DATA")
+}
+
+// cliIdentity is who runs the command: whoever can write the data directory moderates.
+func cliIdentity() bot.Identity {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return bot.Identity{Platform: "cli", User: name, Name: name, Chat: "cli"}
+}
+
+func (e *env) faqValidate(args []string) error {
+	fs := e.flags("faq validate")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return fmt.Errorf("%w: faq validate takes at most one directory", errUsage)
+	}
+	dir := fs.Arg(0)
+	fsys, name := knowledge.Embedded(), "embedded FAQ"
+	if dir != "" {
+		// A data directory holds its FAQ in a subdirectory.
+		if st, err := os.Stat(filepath.Join(dir, knowledge.FAQDir)); err == nil && st.IsDir() {
+			dir = filepath.Join(dir, knowledge.FAQDir)
+		}
+		fsys, name = os.DirFS(dir), dir
+	}
+	files, err := knowledge.ReadFS(fsys)
+	err = errors.Join(err, knowledge.Validate(files))
+	if err != nil {
+		fmt.Fprintln(e.stdout, err)
+		return fmt.Errorf("%s: FAQ is not valid", name)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%s: no %s entry files", name, knowledge.Ext)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d entries, all valid\n", name, len(files))
+	return nil
+}

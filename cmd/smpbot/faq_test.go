@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+func TestFAQCommands(t *testing.T) {
+	data := t.TempDir()
+	// list seeds the empty data directory with the embedded FAQ.
+	code, out, errs := runCLI(t, "", "faq", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "laser-sessions-count") {
+		t.Fatalf("list: exit %d\n%s%s", code, out, errs)
+	}
+	// show prints the file format and, on stderr, the version.
+	code, out, errs = runCLI(t, "", "faq", "show", "cost", "--data", data)
+	if code != 0 || !strings.HasPrefix(out, "---\nid: cost\n") || !strings.HasPrefix(errs, "version ") {
+		t.Fatalf("show: exit %d\n%s%s", code, out, errs)
+	}
+	v1 := strings.TrimSpace(strings.TrimPrefix(errs, "version "))
+	f, err := knowledge.Parse("cost.md", []byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// edit with the version shown.
+	f.Entry.Answer = "Quotes differ wildly between clinics (test edit)."
+	file := filepath.Join(t.TempDir(), "cost.md")
+	os.WriteFile(file, knowledge.Format(f.Entry), 0o644)
+	if code, out, errs := runCLI(t, "", "faq", "edit", "--data", data, "--file", file, "--base", v1); code != 0 || !strings.Contains(out, "edited cost") {
+		t.Fatalf("edit: exit %d\n%s%s", code, out, errs)
+	}
+	// the same edit again, based on the old version, is refused.
+	if code, _, errs := runCLI(t, "", "faq", "edit", "--data", data, "--file", file, "--base", v1); code != 1 || !strings.Contains(errs, "changed since") {
+		t.Errorf("stale edit: exit %d\n%s", code, errs)
+	}
+	// an invalid entry is refused, naming the problem.
+	bad := f.Entry
+	bad.ID, bad.Question, bad.Alternates, bad.Related = "new-topic", "A new topic?", nil, []string{"nowhere"}
+	os.WriteFile(file, knowledge.Format(bad), 0o644)
+	if code, _, errs := runCLI(t, "", "faq", "add", "--data", data, "--file", file); code != 1 || !strings.Contains(errs, `unknown related id: "nowhere"`) {
+		t.Errorf("invalid add: exit %d\n%s", code, errs)
+	}
+	// ask answers from the edited data directory at once.
+	if code, out, _ := runCLI(t, "", "ask", "--data", data, "how much does laser removal cost"); code != 0 || !strings.Contains(out, "differ wildly") {
+		t.Errorf("ask after edit:\n%s", out)
+	}
+	// history, undo, remove.
+	if code, out, _ := runCLI(t, "", "faq", "history", "cost", "--data", data); code != 0 || !strings.Contains(out, "edit") || !strings.Contains(out, "changed answer") {
+		t.Errorf("history:\n%s", out)
+	}
+	if code, out, _ := runCLI(t, "", "faq", "undo", "cost", "--data", data); code != 0 || !strings.Contains(out, "undid change #1") {
+		t.Errorf("undo:\n%s", out)
+	}
+	if code, out, _ := runCLI(t, "", "ask", "--data", data, "how much does laser removal cost"); code != 0 || strings.Contains(out, "differ wildly") {
+		t.Errorf("ask after undo still shows the edit:\n%s", out)
+	}
+	if code, _, errs := runCLI(t, "", "faq", "remove", "hide-with-hair", "--data", data); code != 1 || !strings.Contains(errs, "unknown related id") {
+		t.Errorf("removing an entry others point at: exit %d\n%s", code, errs)
+	}
+}
+
+func TestFAQExportImport(t *testing.T) {
+	data := t.TempDir()
+	for _, format := range []string{"csv", "json"} {
+		code, out, errs := runCLI(t, "", "faq", "export", "--data", data, "--format", format)
+		if code != 0 {
+			t.Fatalf("export %s: exit %d %s", format, code, errs)
+		}
+		// Edit one answer in the exported text and import it back.
+		changed := strings.Replace(out, "Prices", "Costs", 1)
+		if changed == out {
+			t.Fatalf("export %s lacks the cost answer", format)
+		}
+		file := filepath.Join(t.TempDir(), "faq."+format)
+		os.WriteFile(file, []byte(changed), 0o644)
+		code, out, errs = runCLI(t, "", "faq", "import", "--data", data, "--file", file)
+		if code != 0 || !strings.Contains(out, "0 added, 1 replaced") {
+			t.Fatalf("import %s: exit %d\n%s%s", format, code, out, errs)
+		}
+		runCLI(t, "", "faq", "undo", "cost", "--data", data)
+	}
+	// A spreadsheet with one bad row imports nothing.
+	csv := "id,question,answer,caveats,sources,updated\n" +
+		"new-one,A new question?,An answer.,A caveat.,Somewhere | https://example.org/,2026-11-25\n" +
+		"new-two,Another question?,,A caveat.,Somewhere | https://example.org/,2026-11-25\n"
+	file := filepath.Join(t.TempDir(), "sheet.csv")
+	os.WriteFile(file, []byte(csv), 0o644)
+	code, _, errs := runCLI(t, "", "faq", "import", "--data", data, "--file", file)
+	if code != 1 || !strings.Contains(errs, "nothing imported") || !strings.Contains(errs, "new-two.md: answer: missing field") {
+		t.Errorf("bad import: exit %d\n%s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(data, knowledge.FAQDir, "new-one.md")); err == nil {
+		t.Error("a row of a refused import was written")
+	}
+}
+
+// TestFAQSurvivesSIGKILL kills `smpbot faq` with SIGKILL at random moments during a
+// stream of edits and imports, a hundred times. Afterwards every file must be a whole
+// old or new version, the audit log must agree with the files once the store has
+// recovered, and a bot started on the directory must answer with what the files say.
+func TestFAQSurvivesSIGKILL(t *testing.T) {
+	bin := buildSmpbot(t)
+	data := t.TempDir()
+	if out, err := exec.Command(bin, "faq", "list", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("seeding: %v\n%s", err, out)
+	}
+	base, err := knowledge.LoadDir(filepath.Join(data, knowledge.FAQDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]knowledge.Entry{}
+	for _, e := range base {
+		byID[e.ID] = e
+	}
+	written := map[string]map[string]bool{} // id -> every answer ever sent for it
+	for _, e := range base {
+		written[e.ID] = map[string]bool{e.Answer: true}
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	work := t.TempDir()
+	// Time an uninterrupted command, so the kills spread over its whole run.
+	start := time.Now()
+	if out, err := exec.Command(bin, "faq", "show", "cost", "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	span := max(time.Since(start)*3/2, 5*time.Millisecond)
+	kills := 0
+	for i := 0; i < 100; i++ {
+		var args []string
+		if i%2 == 0 {
+			e := byID["cost"]
+			e.Answer = fmt.Sprintf("Edit number %d of the cost answer.", i)
+			written["cost"][e.Answer] = true
+			file := filepath.Join(work, fmt.Sprintf("edit-%d.md", i))
+			os.WriteFile(file, knowledge.Format(e), 0o644)
+			args = []string{"faq", "edit", "--data", data, "--file", file}
+		} else {
+			var batch []knowledge.Entry
+			for _, id := range []string{"laser-pain", "aftercare", "healing-time", "cost"} {
+				e := byID[id]
+				e.Answer = fmt.Sprintf("Import %d rewrote %s.", i, id)
+				written[id][e.Answer] = true
+				batch = append(batch, e)
+			}
+			file := filepath.Join(work, fmt.Sprintf("import-%d.json", i))
+			b, _ := json.Marshal(batch)
+			os.WriteFile(file, b, 0o644)
+			args = []string{"faq", "import", "--data", data, "--file", file}
+		}
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(span))))
+		if cmd.Process.Signal(syscall.SIGKILL) == nil {
+			kills++
+		}
+		cmd.Wait()
+
+		// No torn file: every entry parses and holds an answer that was really sent.
+		files, err := knowledge.ReadFS(os.DirFS(filepath.Join(data, knowledge.FAQDir)))
+		if err != nil {
+			t.Fatalf("round %d: a file is torn: %v", i, err)
+		}
+		for _, f := range files {
+			if w := written[f.Entry.ID]; w != nil && !w[f.Entry.Answer] {
+				t.Fatalf("round %d: %s holds an answer never written: %q", i, f.Name, f.Entry.Answer)
+			}
+		}
+		// Recovery: the audit log's last record for each entry matches its file.
+		s, err := knowledge.OpenStore(data)
+		if err != nil {
+			t.Fatalf("round %d: reopening: %v", i, err)
+		}
+		audit, err := s.Audit()
+		if err != nil {
+			t.Fatalf("round %d: audit log: %v", i, err)
+		}
+		last := map[string]knowledge.Change{}
+		for _, c := range audit {
+			last[c.ID] = c
+		}
+		for id, c := range last {
+			got, _, err := s.Get(id)
+			if err != nil || c.After == nil || knowledge.VersionOf(got) != knowledge.VersionOf(*c.After) {
+				t.Fatalf("round %d: audit says %s is %v, file has %q (%v)", i, id, c.After, got.Answer, err)
+			}
+		}
+		// The index a bot builds at start answers with what the files say.
+		if i%20 == 19 {
+			cost, _, _ := s.Get("cost")
+			out, err := exec.Command(bin, "ask", "--json", "--data", data, "how much does laser removal cost").Output()
+			if err != nil || !bytes.Contains(out, []byte(cost.Answer)) {
+				t.Fatalf("round %d: ask answered %s (%v), want the file's answer %q", i, out, err, cost.Answer)
+			}
+		}
+	}
+	s, err := knowledge.OpenStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, _ := s.Audit()
+	t.Logf("100 runs over %v each: %d killed while running, %d changes recorded", span, kills, len(audit))
+	// Both outcomes must occur, or the kills did not land at varied points.
+	if kills == 0 || len(audit) == 0 {
+		t.Errorf("%d kills, %d changes: the test did not exercise interrupted writes", kills, len(audit))
+	}
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// buildSmpbot builds the smpbot binary once for the tests of this package.
+func buildSmpbot(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "smpbot-test-")
+		if buildErr != nil {
+			return
+		}
+		var out []byte
+		out, buildErr = exec.Command("go", "build", "-o", filepath.Join(buildDir, "smpbot"), ".").CombinedOutput()
+		if buildErr != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", buildErr, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(buildDir, "smpbot")
+}
