@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
@@ -40,7 +41,23 @@ type FAQ struct {
 	log      *slog.Logger
 	answerAt float64
 	suggest  float64
+	observe  []Observer
 }
+
+// Observer is told of every question answered, after the reply is made; it must be
+// quick and must not block (metrics, logs).
+type Observer interface {
+	Observe(q Question, r Reply, took time.Duration)
+}
+
+// ObserverFunc adapts a function to the Observer interface.
+type ObserverFunc func(q Question, r Reply, took time.Duration)
+
+// Observe calls f(q, r, took).
+func (f ObserverFunc) Observe(q Question, r Reply, took time.Duration) { f(q, r, took) }
+
+// WithObserver adds an observer of every answer.
+func WithObserver(o Observer) Option { return func(f *FAQ) { f.observe = append(f.observe, o) } }
 
 var (
 	_ Handler   = (*FAQ)(nil)
@@ -70,6 +87,18 @@ func NewFAQ(s Searcher, opts ...Option) *FAQ {
 
 // Answer implements Handler.
 func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
+	start := time.Now()
+	r, err := f.reply(ctx, q)
+	if err == nil {
+		took := time.Since(start)
+		for _, o := range f.observe {
+			o.Observe(q, r, took)
+		}
+	}
+	return r, err
+}
+
+func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 	text := Clean(q.Text)
 	r := Reply{Question: text}
 	if q.EntryID != "" {
