@@ -107,3 +107,9 @@ type Topics interface {
 type Completer interface {
 	Complete(ctx context.Context, partial string, n int) []Suggestion
 }
+
+// Connector is implemented by adapters that can tell whether they are connected to
+// their platform right now; readiness checks use it.
+type Connector interface {
+	Connected() bool
+}

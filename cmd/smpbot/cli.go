@@ -18,7 +18,8 @@ const usage = `smpbot answers questions about removing or fixing scalp micropigm
 Usage:
   smpbot ask [--json] [--data DIR] [QUESTION...]   answer a question (or one per line of stdin)
   smpbot chat [--data DIR]                         talk to the bot in the terminal
-  smpbot run [--data DIR]                          serve Discord and/or Telegram (see README)
+  smpbot run [--config F] [--data DIR] ...         serve Discord and/or Telegram (see README)
+  smpbot config check [--config F] ...             validate the configuration, print it (secrets redacted)
   smpbot eval [--data DIR] FILE.jsonl              measure retrieval on a question set
   smpbot faq validate [DIR]                        check a FAQ directory (default: the embedded FAQ)
   smpbot faq add|edit|remove|show|list|history|undo|export|import [--data DIR] ...
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.faq(ctx, rest)
 	case "run":
 		err = e.run(ctx, rest)
+	case "config":
+		err = e.configCmd(rest)
 	case "report":
 		err = e.report(ctx, rest)
 	case "data":
@@ -121,11 +124,13 @@ type faqBot struct {
 	idx   *index.Index
 	store *knowledge.Store // nil when answering from the embedded FAQ
 	h     *bot.FAQ
+	// reindexed, if set before the store can change, is told of every rebuild.
+	reindexed func(entries int, err error)
 }
 
 // openFAQ loads the embedded FAQ (dir empty) or the data directory dir, seeding it on
 // first use; changes to the data directory's FAQ are indexed as they are made.
-func (e *env) openFAQ(dir string) (*faqBot, error) {
+func (e *env) openFAQ(dir string, opts ...bot.Option) (*faqBot, error) {
 	fb := &faqBot{}
 	var entries []knowledge.Entry
 	if dir == "" {
@@ -138,7 +143,11 @@ func (e *env) openFAQ(dir string) (*faqBot, error) {
 			if fb.idx == nil {
 				return
 			}
-			if err := fb.idx.Rebuild(es); err != nil {
+			err := fb.idx.Rebuild(es)
+			if fb.reindexed != nil {
+				fb.reindexed(len(es), err)
+			}
+			if err != nil {
 				e.log.Error("reindexing the FAQ failed; answers use the previous version", "err", err)
 				return
 			}
@@ -155,7 +164,7 @@ func (e *env) openFAQ(dir string) (*faqBot, error) {
 		return nil, err
 	}
 	fb.idx = idx
-	fb.h = bot.NewFAQ(idx, bot.WithLogger(e.log))
+	fb.h = bot.NewFAQ(idx, append([]bot.Option{bot.WithLogger(e.log)}, opts...)...)
 	return fb, nil
 }
 
