@@ -5,7 +5,13 @@
 // in a direct message. Answers are embeds: the question as title, the answer, its
 // caveats and sources as fields and the not-medical-advice note in the footer, cut to
 // Discord's limits. Suggestions and related questions are buttons that answer their
-// entry when pressed. No message the bot sends can ping anyone.
+// entry when pressed; when the handler records feedback, Helpful / Not helpful buttons
+// follow each answer. No message the bot sends can ping anyone.
+//
+// With WithModeration, moderators keep the FAQ up to date with /faq: add and edit
+// entries in a form (a Discord modal), remove them after confirming, show, list, read
+// the history and undo; with WithReports too, read the question log's reports and
+// accept or reject suggested phrasings. Every /faq reply is ephemeral.
 //
 // All REST calls, gateway discovery included, can go to another server than
 // https://discord.com (Config.APIBase), as large bots do with a REST proxy; tests use it
@@ -45,6 +51,11 @@ type Config struct {
 	// QuestionsPerMinute limits each user; 0 means DefaultQuestionsPerMinute and a
 	// negative number no limit.
 	QuestionsPerMinute int
+	// ModeratorPermissions are the Discord permissions a member needs to see /faq (a
+	// permission bit set, registered as the command's default_member_permissions); 0
+	// means DefaultModeratorPermissions. /faq exists only WithModeration, and only
+	// moderators may use it whoever sees it.
+	ModeratorPermissions int64
 }
 
 // DefaultQuestionsPerMinute is the per-user limit when Config leaves it 0.
@@ -82,6 +93,11 @@ type Adapter struct {
 	commands   map[string]command
 	components map[string]componentFunc
 	modals     map[string]componentFunc
+
+	mod     *bot.Moderation // nil: no /faq
+	reports bot.Reports     // nil: no question log reports
+	drafts  *drafts         // refused entry forms, to reopen
+	votes   *votes          // feedback already recorded
 
 	self atomic.Pointer[identity]
 	ran  atomic.Bool
@@ -132,6 +148,8 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		completeTimeout: 1500 * time.Millisecond,
 		handleTimeout:   30 * time.Second,
 		grace:           5 * time.Second,
+		drafts:          newDrafts(),
+		votes:           newVotes(),
 	}
 	for _, o := range opts {
 		o(a)

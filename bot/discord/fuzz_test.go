@@ -70,7 +70,9 @@ func FuzzRender(f *testing.F) {
 		if urgent {
 			r.Urgent, r.Notice = true, bot.UrgentNotice+caveat
 		}
-		m := render(r)
+		// The reply id is as arbitrary as the entry ids: custom ids must still fit.
+		r.ID = id
+		m := render(r, !urgent)
 		checkLimits(t, m)
 		if len(m.embeds) == 0 {
 			t.Errorf("an answer rendered without an embed")

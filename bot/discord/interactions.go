@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,15 +14,15 @@ import (
 	"github.com/smpbot/smpbot/bot"
 )
 
-// Custom ids of buttons and select menus are "<kind>:<payload>", at most 100
+// Custom ids of buttons, select menus and modals are "<kind>:<payload>", at most 100
 // characters. Each kind is routed through Adapter.components (or Adapter.modals for
-// modal submissions); the reserved kinds are for features to come, so that ids already
-// out on old messages keep their meaning.
+// modal submissions). Ids out on old messages keep their meaning: "a:<entry id>" from
+// before answers had ids still answers its entry.
 const (
-	kindAnswer    = "a" // a:<entry id>: answer that entry (suggestion and related buttons)
+	kindAnswer    = "a" // a:<entry id>[:<reply id>]: answer that entry (suggestion and related buttons)
 	kindTopics    = "t" // t:<menu>: a /topics select menu; the chosen value is an entry id
-	kindFeedback  = "f" // reserved: f:<entry id>:<vote>, the Helpful / Not helpful buttons
-	kindModerator = "m" // reserved: m:<action>:..., moderator actions and their modals
+	kindFeedback  = "f" // f:<reply id>:<y|n>: the Helpful / Not helpful buttons
+	kindModerator = "m" // m:<action>:...: moderator buttons and modals (see moderation.go)
 )
 
 // customID builds a custom id, or returns "" when it would pass Discord's limit.
@@ -42,12 +43,16 @@ func splitCustomID(id string) (kind, payload string) {
 // request is what an interaction asks, read out of discordgo's types.
 type request struct {
 	typ     discordgo.InteractionType
-	command string   // slash command name
-	options []option // its options, as given
-	kind    string   // component or modal custom id kind
-	payload string   // and the rest of the id
-	values  []string // select menu values
+	command string            // slash command name
+	sub     string            // its subcommand, if any
+	options []option          // its (or its subcommand's) options, as given
+	kind    string            // component or modal custom id kind
+	payload string            // and the rest of the id
+	values  []string          // select menu values
+	fields  map[string]string // modal text inputs by custom id
 	user    string
+	name    string   // the user's name as shown in the guild, for the audit log
+	roles   []string // the member's role ids, in a guild
 	chat    string
 }
 
@@ -60,29 +65,73 @@ type option struct {
 // decode, and any field may be missing.
 func parseInteraction(i *discordgo.Interaction) request {
 	req := request{typ: i.Type, chat: i.ChannelID}
+	var u *discordgo.User
 	switch {
 	case i.Member != nil && i.Member.User != nil:
-		req.user = i.Member.User.ID
+		u = i.Member.User
+		req.roles = i.Member.Roles
+		req.name = i.Member.Nick
 	case i.User != nil:
-		req.user = i.User.ID
+		u = i.User
+	}
+	if u != nil {
+		req.user = u.ID
+		if req.name == "" {
+			req.name = u.GlobalName
+		}
+		if req.name == "" {
+			req.name = u.Username
+		}
 	}
 	switch d := i.Data.(type) {
 	case discordgo.ApplicationCommandInteractionData:
 		req.command = d.Name
-		for _, o := range d.Options {
+		opts := d.Options
+		// A subcommand (or one in a group) holds the options that were filled in.
+		for depth := 0; depth < 2 && len(opts) == 1 && opts[0] != nil &&
+			(opts[0].Type == discordgo.ApplicationCommandOptionSubCommand || opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup); depth++ {
+			req.sub = strings.TrimSpace(req.sub + " " + opts[0].Name)
+			opts = opts[0].Options
+		}
+		for _, o := range opts {
 			if o == nil {
 				continue
 			}
-			v, _ := o.Value.(string)
-			req.options = append(req.options, option{name: o.Name, value: v, focused: o.Focused})
+			req.options = append(req.options, option{name: o.Name, value: optionValue(o.Value), focused: o.Focused})
 		}
 	case discordgo.MessageComponentInteractionData:
 		req.kind, req.payload = splitCustomID(d.CustomID)
 		req.values = d.Values
 	case discordgo.ModalSubmitInteractionData:
 		req.kind, req.payload = splitCustomID(d.CustomID)
+		req.fields = map[string]string{}
+		for _, c := range d.Components {
+			row, ok := c.(*discordgo.ActionsRow)
+			if !ok || row == nil {
+				continue
+			}
+			for _, c := range row.Components {
+				if in, ok := c.(*discordgo.TextInput); ok && in != nil {
+					req.fields[in.CustomID] = in.Value
+				}
+			}
+		}
 	}
 	return req
+}
+
+// optionValue writes an option's value as text: strings as given, numbers in decimal
+// (integers without a fraction), booleans as true or false.
+func optionValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
 }
 
 // option returns the value of the named option.
@@ -116,11 +165,12 @@ type command struct {
 	def      *discordgo.ApplicationCommand
 	run      handlerFunc
 	complete handlerFunc
+	// guildOnly keeps a global command out of DMs.
+	guildOnly bool
 }
 
-// routes builds the dispatch tables. A new command (say /faq for moderators, whose
-// actions open modals) is one more entry in commands, plus its kinds in components
-// and modals.
+// routes builds the dispatch tables: a command is one entry in commands, plus the
+// custom id kinds of its buttons in components and of its forms in modals.
 func (a *Adapter) routes() {
 	a.commands = map[string]command{
 		"ask": {
@@ -144,21 +194,31 @@ func (a *Adapter) routes() {
 		},
 	}
 	a.components = map[string]componentFunc{
-		kindAnswer: a.pressAnswer,
-		kindTopics: a.chooseTopic,
+		kindAnswer:   a.pressAnswer,
+		kindTopics:   a.chooseTopic,
+		kindFeedback: a.pressFeedback,
 	}
 	a.modals = map[string]componentFunc{}
+	if a.mod != nil {
+		a.commands["faq"] = command{def: a.faqCommand(), run: a.faq, complete: a.completeFAQ, guildOnly: true}
+		a.components[kindModerator] = a.moderatorButton
+		a.modals[kindModerator] = a.moderatorForm
+	}
 }
 
 // commandDefs are the definitions to register, in a stable order.
 func (a *Adapter) commandDefs() []*discordgo.ApplicationCommand {
 	defs := make([]*discordgo.ApplicationCommand, 0, len(a.commands))
 	for _, name := range slices.Sorted(maps.Keys(a.commands)) {
-		def := *a.commands[name].def
+		c := a.commands[name]
+		def := *c.def
 		if a.cfg.GuildID == "" {
 			// Global commands work in servers and in DMs with the bot; contexts only
 			// apply to global commands.
 			def.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+			if c.guildOnly {
+				def.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+			}
 		}
 		defs = append(defs, &def)
 	}
@@ -215,9 +275,11 @@ func (a *Adapter) ask(ctx context.Context, h bot.Handler, i *discordgo.Interacti
 }
 
 // pressAnswer answers the entry of a suggestion or related button, for the person who
-// pressed it only: the channel already has the message the button is on.
+// pressed it only: the channel already has the message the button is on. The button
+// names the answer it was on, when that had an id, for the question log.
 func (a *Adapter) pressAnswer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, req request) {
-	a.answer(ctx, h, i, bot.Question{EntryID: req.payload, Platform: "discord", User: req.user, Chat: req.chat}, true)
+	entryID, from, _ := strings.Cut(req.payload, ":")
+	a.answer(ctx, h, i, bot.Question{EntryID: entryID, FromAnswer: from, Platform: "discord", User: req.user, Chat: req.chat}, true)
 }
 
 func (a *Adapter) chooseTopic(ctx context.Context, h bot.Handler, i *discordgo.Interaction, req request) {
@@ -268,50 +330,63 @@ func (a *Adapter) choices(ctx context.Context, i *discordgo.Interaction, ss []bo
 	}
 }
 
-// answer answers q in reply to an interaction. When the answer takes longer than
-// deferAfter, the interaction is deferred (Discord shows "thinking") and the answer
-// edited in when ready.
+// answer answers q in reply to an interaction.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, q bot.Question, ephemeral bool) {
 	if !a.limiter.Allow("discord:"+q.User, time.Now()) {
 		a.reply(ctx, i, textMessage(bot.RateLimitedText), true)
 		return
 	}
-	type result struct {
-		r   bot.Reply
-		err error
-	}
-	done := make(chan result, 1)
+	a.respond(ctx, i, ephemeral, false, func(ctx context.Context) message {
+		r, err := h.Answer(ctx, q)
+		return a.rendered(ctx, i, h, r, err)
+	})
+}
+
+// respond answers an interaction with what work makes: a new message, or, with update,
+// a new version of the message the pressed button is on. When work takes longer than
+// deferAfter, the interaction is deferred (Discord shows "thinking") and the result
+// edited in when ready.
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, ephemeral, update bool, work func(context.Context) message) {
+	done := make(chan message, 1)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- result{err: fmt.Errorf("handler panic: %v", p)}
+				a.log.ErrorContext(ctx, "panic while answering", "interaction", i.ID, "panic", a.red.String(fmt.Sprint(p)))
+				done <- apologyMessage()
 			}
 		}()
-		r, err := h.Answer(ctx, q)
-		done <- result{r, err}
+		done <- work(ctx)
 	}()
 	timer := time.NewTimer(a.deferAfter)
 	defer timer.Stop()
-	var res result
+	var m message
 	select {
-	case res = <-done:
+	case m = <-done:
 	case <-timer.C:
-		err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+		deferral := &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 			Data: &discordgo.InteractionResponseData{Flags: flags(ephemeral), AllowedMentions: noPings()},
-		}, discordgo.WithContext(ctx))
-		res = <-done
+		}
+		if update {
+			deferral = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+		}
+		err := a.s.InteractionRespond(i, deferral, discordgo.WithContext(ctx))
+		m = <-done
 		if err == nil {
-			a.edit(ctx, i, a.rendered(ctx, i, res.r, res.err))
+			a.edit(ctx, i, m)
 			return
 		}
 		a.log.ErrorContext(ctx, "deferring an interaction failed; answering directly", "interaction", i.ID, "err", a.red.Err(err))
 	}
-	a.reply(ctx, i, a.rendered(ctx, i, res.r, res.err), ephemeral)
+	if update && !m.apology {
+		a.update(ctx, i, m)
+		return
+	}
+	a.reply(ctx, i, m, ephemeral)
 }
 
 // rendered renders a handler's reply, or an apology when it failed.
-func (a *Adapter) rendered(ctx context.Context, i *discordgo.Interaction, r bot.Reply, err error) message {
+func (a *Adapter) rendered(ctx context.Context, i *discordgo.Interaction, h bot.Handler, r bot.Reply, err error) message {
 	if err != nil {
 		a.log.ErrorContext(ctx, "answering failed", "interaction", i.ID, "err", a.red.Err(err))
 		return apologyMessage()
@@ -321,7 +396,7 @@ func (a *Adapter) rendered(ctx context.Context, i *discordgo.Interaction, r bot.
 		entry = r.Entry.ID
 	}
 	a.log.DebugContext(ctx, "answered", "interaction", i.ID, "kind", r.Kind, "entry", entry, "confidence", r.Confidence, "urgent", r.Urgent)
-	return render(r)
+	return render(r, takesFeedback(h))
 }
 
 // reply sends m as the interaction's response. If Discord refuses it, the person gets a
@@ -338,6 +413,23 @@ func (a *Adapter) reply(ctx context.Context, i *discordgo.Interaction, m message
 	if m.apology {
 		return
 	}
+	err = a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: apologyMessage().responseData(true),
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.ErrorContext(ctx, "sending an apology failed too", "interaction", i.ID, "err", a.red.Err(err))
+	}
+}
+
+// update replaces the message the pressed button is on with m.
+func (a *Adapter) update(ctx context.Context, i *discordgo.Interaction, m message) {
+	err := a.s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseUpdateMessage, Data: m.updateData(),
+	}, discordgo.WithContext(ctx))
+	if err == nil {
+		return
+	}
+	a.log.ErrorContext(ctx, "updating a message failed", "interaction", i.ID, "err", a.red.Err(err))
 	err = a.s.InteractionRespond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: apologyMessage().responseData(true),
 	}, discordgo.WithContext(ctx))

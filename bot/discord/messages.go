@@ -84,7 +84,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		a.send(ctx, m, apologyMessage())
 		return
 	}
-	a.send(ctx, m, render(r))
+	a.send(ctx, m, render(r, takesFeedback(h)))
 }
 
 // send replies to m; if Discord refuses the reply, it tries a short apology.

@@ -81,6 +81,15 @@ func (m message) responseData(ephemeral bool) *discordgo.InteractionResponseData
 	}
 }
 
+// updateData replaces the message a button is on: every field is set, so that what m
+// leaves out (the buttons, say) is removed.
+func (m message) updateData() *discordgo.InteractionResponseData {
+	return &discordgo.InteractionResponseData{
+		Content: m.content, Embeds: append([]*discordgo.MessageEmbed{}, m.embeds...),
+		Components: append([]discordgo.MessageComponent{}, m.components...), AllowedMentions: noPings(),
+	}
+}
+
 func (m message) edit() *discordgo.WebhookEdit {
 	// Every field is set, empty ones as [] and "", so that the "thinking" placeholder
 	// of a deferred response is replaced entirely.
@@ -104,10 +113,17 @@ func (m message) send(reply *discordgo.Message) *discordgo.MessageSend {
 	return s
 }
 
+// takesFeedback reports whether h records Helpful / Not helpful presses.
+func takesFeedback(h bot.Handler) bool {
+	_, ok := h.(bot.FeedbackRecorder)
+	return ok
+}
+
 // render turns a reply into a message: an urgent notice first, in the content where
 // nothing can hide it; an answer as embeds; a no-match or small-talk message as text;
-// suggestions and related entries as buttons.
-func render(r bot.Reply) message {
+// suggestions and related entries as buttons; with feedback, Helpful / Not helpful
+// buttons under an answer that has an id.
+func render(r bot.Reply, feedback bool) message {
 	var m message
 	var text []string
 	if r.Notice != "" {
@@ -119,7 +135,15 @@ func render(r bot.Reply) message {
 		text = append(text, r.Message)
 	}
 	m.content = trimText(strings.Join(text, "\n\n"), maxContent)
-	m.components = buttonRows(r)
+	row := feedbackRow(r, feedback)
+	rows := maxRows
+	if row != nil {
+		rows--
+	}
+	m.components = buttonRows(r, rows)
+	if row != nil {
+		m.components = append(m.components, row)
+	}
 	if m.content == "" && len(m.embeds) == 0 {
 		m.content = trimText(r.Text, maxContent)
 		if m.content == "" {
@@ -208,9 +232,46 @@ func sourceLine(s knowledge.Source) string {
 	return oneLine(s.URL)
 }
 
+// Labels of the feedback buttons.
+const (
+	helpfulLabel    = "Helpful"
+	notHelpfulLabel = "Not helpful"
+)
+
+// feedbackRow is the Helpful / Not helpful row under an answer, or nil when the answer
+// has no id to record feedback against.
+func feedbackRow(r bot.Reply, feedback bool) discordgo.MessageComponent {
+	if !feedback || r.ID == "" || r.Entry == nil {
+		return nil
+	}
+	yes, no := customID(kindFeedback, r.ID+":y"), customID(kindFeedback, r.ID+":n")
+	if yes == "" || no == "" {
+		return nil
+	}
+	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: helpfulLabel, Style: discordgo.SecondaryButton, CustomID: yes, Emoji: &discordgo.ComponentEmoji{Name: "👍"}},
+		discordgo.Button{Label: notHelpfulLabel, Style: discordgo.SecondaryButton, CustomID: no, Emoji: &discordgo.ComponentEmoji{Name: "👎"}},
+	}}
+}
+
+// answerID is the custom id of a button answering entry: with the id of the reply it
+// is on when that fits, so the question log can link the two.
+func answerID(entry, replyID string) string {
+	if replyID != "" {
+		if id := customID(kindAnswer, entry+":"+replyID); id != "" && entry != "" && !strings.Contains(entry, ":") {
+			return id
+		}
+	}
+	if strings.Contains(entry, ":") {
+		return "" // would be read as an entry and a reply id
+	}
+	return customID(kindAnswer, entry)
+}
+
 // buttonRows offers suggestions (primary) and related entries (secondary) as buttons,
-// five to a row, never the answered entry itself nor one entry twice.
-func buttonRows(r bot.Reply) []discordgo.MessageComponent {
+// five to a row and at most maxRows rows, never the answered entry itself nor one
+// entry twice.
+func buttonRows(r bot.Reply, maxRows int) []discordgo.MessageComponent {
 	seen := map[string]bool{}
 	if r.Entry != nil {
 		seen[r.Entry.ID] = true
@@ -225,7 +286,7 @@ func buttonRows(r bot.Reply) []discordgo.MessageComponent {
 			row = nil
 		}
 		for _, s := range ss {
-			id := customID(kindAnswer, s.ID)
+			id := answerID(s.ID, r.ID)
 			if id == "" || seen[s.ID] {
 				continue
 			}

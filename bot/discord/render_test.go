@@ -104,7 +104,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := render(tt.reply)
+			m := render(tt.reply, false)
 			checkLimits(t, m)
 			if m.content != tt.wantContent {
 				t.Errorf("content = %q, want %q", m.content, tt.wantContent)
@@ -131,7 +131,7 @@ func TestRender(t *testing.T) {
 
 func TestRenderHugeReply(t *testing.T) {
 	r := hugeReply()
-	m := render(r)
+	m := render(r, false)
 	checkLimits(t, m)
 	if !strings.HasPrefix(m.content, bot.UrgentNotice) || !strings.HasSuffix(m.content, ellipsis) {
 		t.Errorf("content = %.80q...%q, want the notice, cut with an ellipsis", m.content, m.content[max(0, len(m.content)-20):])
@@ -349,6 +349,6 @@ func BenchmarkRender(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		render(r)
+		render(r, false)
 	}
 }

@@ -1,6 +1,8 @@
 package discordtest
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +14,11 @@ type Opt struct {
 	Name, Value string
 	// Focused marks the option being typed, in an autocomplete interaction.
 	Focused bool
+	// Type is the option type; 0 means a string. An integer's Value is its decimal
+	// digits, sent as a JSON number.
+	Type discordgo.ApplicationCommandOptionType
+	// Options are the options of a subcommand.
+	Options []Opt
 }
 
 // String is a filled-in string option.
@@ -19,6 +26,16 @@ func String(name, value string) Opt { return Opt{Name: name, Value: value} }
 
 // Focused is the string option being typed.
 func Focused(name, partial string) Opt { return Opt{Name: name, Value: partial, Focused: true} }
+
+// Int is a filled-in integer option.
+func Int(name string, n int) Opt {
+	return Opt{Name: name, Value: strconv.Itoa(n), Type: discordgo.ApplicationCommandOptionInteger}
+}
+
+// Sub is a subcommand with its options, as in /faq edit id:cost.
+func Sub(name string, opts ...Opt) Opt {
+	return Opt{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
+}
 
 // Mention is how Discord writes a mention of u in message content.
 func Mention(u User) string { return "<@" + u.ID + ">" }
@@ -42,8 +59,14 @@ func userObject(u User) map[string]any {
 }
 
 func memberObject(u *User, withPermissions bool) map[string]any {
+	roles := []any{}
+	if u != nil {
+		for _, r := range u.Roles {
+			roles = append(roles, r)
+		}
+	}
 	o := map[string]any{
-		"roles": []any{}, "premium_since": nil, "pending": false, "nick": nil, "mute": false, "deaf": false,
+		"roles": roles, "premium_since": nil, "pending": false, "nick": nil, "mute": false, "deaf": false,
 		"joined_at": "2024-05-01T10:00:00.000000+00:00", "flags": 0, "communication_disabled_until": nil,
 		"banner": nil, "avatar": nil, "unusual_dm_activity_until": nil,
 	}
@@ -105,15 +128,38 @@ func (s *Server) interaction(p Place, u User, typ discordgo.InteractionType, dat
 	return Interaction{ID: id, Token: token, Type: typ}
 }
 
-func (s *Server) commandData(p Place, name string, opts []Opt) map[string]any {
+// optionObjects writes options as Discord does: subcommands hold their options, and
+// only the focused option of an autocomplete carries "focused".
+func optionObjects(opts []Opt) []any {
 	options := make([]any, 0, len(opts))
 	for _, o := range opts {
-		m := map[string]any{"type": int(discordgo.ApplicationCommandOptionString), "name": o.Name, "value": o.Value}
+		typ := o.Type
+		if typ == 0 {
+			typ = discordgo.ApplicationCommandOptionString
+		}
+		m := map[string]any{"type": int(typ), "name": o.Name}
+		switch typ {
+		case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+			m["options"] = optionObjects(o.Options)
+		case discordgo.ApplicationCommandOptionInteger, discordgo.ApplicationCommandOptionNumber:
+			if o.Focused {
+				m["value"] = o.Value // what is typed so far is sent as a string
+			} else {
+				m["value"] = json.Number(o.Value)
+			}
+		default:
+			m["value"] = o.Value
+		}
 		if o.Focused {
 			m["focused"] = true
 		}
 		options = append(options, m)
 	}
+	return options
+}
+
+func (s *Server) commandData(p Place, name string, opts []Opt) map[string]any {
+	options := optionObjects(opts)
 	s.mu.Lock()
 	data := map[string]any{"id": s.commandID(p.GuildID, name), "name": name, "type": int(discordgo.ChatApplicationCommand), "options": options}
 	s.mu.Unlock()
@@ -165,6 +211,28 @@ func (s *Server) Select(p Place, u User, customID string, values ...string) Inte
 	menu := map[string]any{"type": int(discordgo.SelectMenuComponent), "id": 2, "custom_id": customID, "options": options, "min_values": 1, "max_values": 1}
 	data := map[string]any{"custom_id": customID, "component_type": int(discordgo.SelectMenuComponent), "values": values, "id": 2}
 	return s.interaction(p, u, discordgo.InteractionMessageComponent, data, s.botMessage(p, menu))
+}
+
+// SubmitModal dispatches u's submission of a modal the bot opened (a callback of
+// response type 9, as recorded in Sent.Modal). Like Discord, it sends every text input:
+// with the value in values when there is one, else with the value the bot prefilled.
+func (s *Server) SubmitModal(p Place, u User, modal *Modal, values map[string]string) Interaction {
+	var rows []any
+	customID := ""
+	if modal != nil {
+		customID = modal.CustomID
+		for i, in := range modal.Inputs {
+			v, ok := values[in.CustomID]
+			if !ok {
+				v = in.Value
+			}
+			rows = append(rows, map[string]any{"type": int(discordgo.ActionsRowComponent), "id": 2*i + 1, "components": []any{
+				map[string]any{"type": int(discordgo.TextInputComponent), "id": 2*i + 2, "custom_id": in.CustomID, "value": v},
+			}})
+		}
+	}
+	data := map[string]any{"custom_id": customID, "components": rows}
+	return s.interaction(p, u, discordgo.InteractionModalSubmit, data, nil)
 }
 
 // Message dispatches MESSAGE_CREATE: u writes content in p, mentioning mentions (put

@@ -36,6 +36,31 @@ type Sent struct {
 	AllowedMentions json.RawMessage
 	// Choices are an autocomplete result's choices.
 	Choices []*discordgo.ApplicationCommandOptionChoice
+	// Modal is the modal a callback of response type 9 opened.
+	Modal *Modal
+}
+
+// Modal is a form the bot opened: its custom id, title and text inputs in order.
+type Modal struct {
+	CustomID string
+	Title    string
+	Inputs   []discordgo.TextInput
+	// Rows holds, for each top-level component, how many text inputs it holds (-1 when
+	// it is not an action row of text inputs only).
+	Rows []int
+}
+
+// Input returns the text input with the custom id, and whether there is one.
+func (m *Modal) Input(customID string) (discordgo.TextInput, bool) {
+	if m == nil {
+		return discordgo.TextInput{}, false
+	}
+	for _, in := range m.Inputs {
+		if in.CustomID == customID {
+			return in, true
+		}
+	}
+	return discordgo.TextInput{}, false
 }
 
 // Ephemeral reports whether the message is visible only to the person who acted.
@@ -190,9 +215,30 @@ func parseSent(body []byte, callback bool) (Sent, error) {
 	var extra struct {
 		AllowedMentions json.RawMessage                             `json:"allowed_mentions"`
 		Choices         []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
+		CustomID        string                                      `json:"custom_id"`
+		Title           string                                      `json:"title"`
 	}
 	if err := json.Unmarshal(data, &extra); err != nil {
 		return sent, fmt.Errorf("message body: %w", err)
+	}
+	if sent.ResponseType == discordgo.InteractionResponseModal {
+		sent.Modal = &Modal{CustomID: extra.CustomID, Title: extra.Title}
+		for _, c := range sent.Message.Components {
+			row, ok := c.(*discordgo.ActionsRow)
+			if !ok {
+				sent.Modal.Rows = append(sent.Modal.Rows, -1)
+				continue
+			}
+			n := len(row.Components)
+			for _, c := range row.Components {
+				if in, ok := c.(*discordgo.TextInput); ok {
+					sent.Modal.Inputs = append(sent.Modal.Inputs, *in)
+				} else {
+					n = -1
+				}
+			}
+			sent.Modal.Rows = append(sent.Modal.Rows, n)
+		}
 	}
 	if string(extra.AllowedMentions) != "null" {
 		sent.AllowedMentions = extra.AllowedMentions
@@ -323,6 +369,71 @@ func checkMessage(s Sent, partial bool) error {
 			default:
 				bad("components[%d]: unexpected component %T", i, c)
 			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Discord's limits on a modal.
+const (
+	MaxModalTitle  = 45
+	MaxModalRows   = 5
+	MaxInputLabel  = 45
+	MaxPlaceholder = 100
+	MaxInputLength = 4000
+)
+
+// checkModal refuses a modal the way Discord does: a title, one to five action rows
+// of one text input each, labels, placeholders, lengths and custom ids within limits,
+// a prefilled value that fits its bounds.
+func checkModal(m *Modal) error {
+	if m == nil {
+		return errors.New("modal: no data")
+	}
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if m.CustomID == "" || chars(m.CustomID) > MaxCustomID {
+		bad("modal custom_id %q must have 1 to %d characters", m.CustomID, MaxCustomID)
+	}
+	if m.Title == "" || chars(m.Title) > MaxModalTitle {
+		bad("modal title %q must have 1 to %d characters", m.Title, MaxModalTitle)
+	}
+	if len(m.Rows) == 0 || len(m.Rows) > MaxModalRows {
+		bad("modal: %d components, 1 to %d allowed", len(m.Rows), MaxModalRows)
+	}
+	for i, n := range m.Rows {
+		if n != 1 {
+			bad("modal components[%d]: must be an action row holding one text input", i)
+		}
+	}
+	ids := map[string]bool{}
+	for i, in := range m.Inputs {
+		switch {
+		case in.CustomID == "" || chars(in.CustomID) > MaxCustomID:
+			bad("modal input %d: custom_id %q must have 1 to %d characters", i, in.CustomID, MaxCustomID)
+		case ids[in.CustomID]:
+			bad("modal input %d: custom_id %q is used twice", i, in.CustomID)
+		}
+		ids[in.CustomID] = true
+		if in.Label == "" || chars(in.Label) > MaxInputLabel {
+			bad("modal input %d: label %q must have 1 to %d characters", i, in.Label, MaxInputLabel)
+		}
+		if in.Style != discordgo.TextInputShort && in.Style != discordgo.TextInputParagraph {
+			bad("modal input %d: style %d", i, in.Style)
+		}
+		if chars(in.Placeholder) > MaxPlaceholder {
+			bad("modal input %d: placeholder over %d characters", i, MaxPlaceholder)
+		}
+		if in.MinLength < 0 || in.MinLength > MaxInputLength || in.MaxLength < 0 || in.MaxLength > MaxInputLength ||
+			(in.MaxLength > 0 && in.MinLength > in.MaxLength) {
+			bad("modal input %d: min_length %d, max_length %d out of range", i, in.MinLength, in.MaxLength)
+		}
+		limit := MaxInputLength
+		if in.MaxLength > 0 {
+			limit = in.MaxLength
+		}
+		if chars(in.Value) > limit {
+			bad("modal input %d: value of %d characters, at most %d", i, chars(in.Value), limit)
 		}
 	}
 	return errors.Join(errs...)

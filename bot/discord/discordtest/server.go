@@ -35,6 +35,9 @@ type User struct {
 	ID       string
 	Username string
 	Bot      bool
+	// Roles are the ids of the member's roles in the guild, sent with every guild
+	// interaction of the user.
+	Roles []string
 }
 
 // Place is where an event happens: a guild channel, or a DM channel when GuildID is "".
@@ -491,19 +494,31 @@ func checkCallback(t discordgo.InteractionType, sent Sent) error {
 			return fmt.Errorf("autocomplete needs response type 8, got %d", rt)
 		}
 		return checkChoices(sent.Choices)
-	case discordgo.InteractionApplicationCommand, discordgo.InteractionModalSubmit:
+	case discordgo.InteractionApplicationCommand:
 		switch rt {
 		case discordgo.InteractionResponseChannelMessageWithSource:
 			return checkMessage(sent, false)
-		case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseModal:
+		case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+			return nil
+		case discordgo.InteractionResponseModal:
+			return checkModal(sent.Modal)
+		}
+	case discordgo.InteractionModalSubmit:
+		// A modal cannot answer a modal.
+		switch rt {
+		case discordgo.InteractionResponseChannelMessageWithSource:
+			return checkMessage(sent, false)
+		case discordgo.InteractionResponseDeferredChannelMessageWithSource:
 			return nil
 		}
 	case discordgo.InteractionMessageComponent:
 		switch rt {
 		case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseUpdateMessage:
 			return checkMessage(sent, false)
-		case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate, discordgo.InteractionResponseModal:
+		case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
 			return nil
+		case discordgo.InteractionResponseModal:
+			return checkModal(sent.Modal)
 		}
 	}
 	return fmt.Errorf("response type %d is not valid for interaction type %d", sent.ResponseType, t)
