@@ -1,0 +1,285 @@
+package sqlitelog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/smpbot/smpbot/bot"
+)
+
+// maxExamples is how many other wordings an unanswered group shows.
+const maxExamples = 3
+
+// since returns the start of a window of days days ending today (UTC): days 1 is today.
+func (l *Log) since(days int) time.Time {
+	if days < 1 {
+		days = 1
+	}
+	now := l.now().UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return today.AddDate(0, 0, -(days - 1))
+}
+
+// unansweredRow is a typed question whose reply did not answer well.
+type unansweredRow struct {
+	id, text, qkey, entry, suggestions string
+	at                                 time.Time
+}
+
+func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]unansweredRow, error) {
+	var rows []unansweredRow
+	err := query(ctx, l.db, `SELECT id, question, qkey, entry_id, suggestions, time FROM questions
+		WHERE time >= ? AND question IS NOT NULL AND from_answer = ''
+		AND (kind = ? OR (kind = ? AND confidence < ?))
+		ORDER BY time`, func(s scanner) error {
+		var r unansweredRow
+		var ms int64
+		err := s.Scan(&r.id, &r.text, &r.qkey, &r.entry, &r.suggestions, &ms)
+		r.at = time.UnixMilli(ms).UTC()
+		rows = append(rows, r)
+		return err
+	}, millis(from), string(bot.KindNoMatch), string(bot.KindAnswer), l.low)
+	return rows, err
+}
+
+// Unanswered implements bot.Reports.
+func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, error) {
+	rows, err := l.unansweredSince(ctx, l.since(days))
+	if err != nil {
+		return nil, fmt.Errorf("question log: unanswered questions: %w", err)
+	}
+	qs := make([]asked, len(rows))
+	for i, r := range rows {
+		closest := r.entry
+		if closest == "" {
+			var ids []string
+			if json.Unmarshal([]byte(r.suggestions), &ids) == nil && len(ids) > 0 {
+				closest = ids[0]
+			}
+		}
+		qs[i] = asked{text: r.text, closest: closest, at: r.at}
+	}
+	return group(qs, maxExamples), nil
+}
+
+// Stats implements bot.Reports. Small talk is not counted as a question, and a
+// suggestion button pressed is not a new question, though the answer it brings counts
+// for its entry.
+func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
+	from := l.since(days)
+	if days < 1 {
+		days = 1
+	}
+	st := bot.Stats{Days: days}
+	wrap := func(err error) (bot.Stats, error) { return bot.Stats{}, fmt.Errorf("question log: stats: %w", err) }
+	typed := `time >= ? AND from_answer = '' AND kind != 'smalltalk'`
+	err := query(ctx, l.db, `SELECT strftime('%Y-%m-%d', time / 1000, 'unixepoch') AS day, platform, count(*)
+		FROM questions WHERE `+typed+` GROUP BY day, platform ORDER BY day, platform`, func(s scanner) error {
+		var d bot.DayCount
+		err := s.Scan(&d.Day, &d.Platform, &d.Count)
+		st.PerDay = append(st.PerDay, d)
+		return err
+	}, millis(from))
+	if err != nil {
+		return wrap(err)
+	}
+	if err := l.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(kind = 'answer'), 0) FROM questions WHERE `+typed,
+		millis(from)).Scan(&st.Asked, &st.Answered); err != nil {
+		return wrap(err)
+	}
+	entries := map[string]*bot.EntryStats{}
+	entry := func(id string) *bot.EntryStats {
+		e := entries[id]
+		if e == nil {
+			e = &bot.EntryStats{EntryID: id}
+			entries[id] = e
+		}
+		return e
+	}
+	err = query(ctx, l.db, `SELECT entry_id, count(*) FROM questions
+		WHERE time >= ? AND kind = 'answer' AND entry_id != '' GROUP BY entry_id`, func(s scanner) error {
+		var id string
+		var n int
+		err := s.Scan(&id, &n)
+		entry(id).Answers = n
+		return err
+	}, millis(from))
+	if err != nil {
+		return wrap(err)
+	}
+	err = query(ctx, l.db, `SELECT q.entry_id, sum(f.helpful), sum(1 - f.helpful) FROM feedback f
+		JOIN questions q ON q.id = f.answer_id
+		WHERE f.time >= ? AND q.entry_id != '' GROUP BY q.entry_id`, func(s scanner) error {
+		var id string
+		var yes, no int
+		err := s.Scan(&id, &yes, &no)
+		e := entry(id)
+		e.Helpful, e.NotHelpful = yes, no
+		return err
+	}, millis(from))
+	if err != nil {
+		return wrap(err)
+	}
+	for _, e := range entries {
+		if e.Answers > 0 {
+			st.TopEntries = append(st.TopEntries, *e)
+		}
+		if e.NotHelpful > 0 && e.NotHelpful >= e.Helpful {
+			st.NotHelpful = append(st.NotHelpful, *e)
+		}
+	}
+	sort.Slice(st.TopEntries, func(i, j int) bool {
+		a, b := st.TopEntries[i], st.TopEntries[j]
+		if a.Answers != b.Answers {
+			return a.Answers > b.Answers
+		}
+		return a.EntryID < b.EntryID
+	})
+	sort.Slice(st.NotHelpful, func(i, j int) bool {
+		a, b := st.NotHelpful[i], st.NotHelpful[j]
+		if a.NotHelpful != b.NotHelpful {
+			return a.NotHelpful > b.NotHelpful
+		}
+		if a.Helpful != b.Helpful {
+			return a.Helpful < b.Helpful
+		}
+		return a.EntryID < b.EntryID
+	})
+	if err := l.db.QueryRowContext(ctx, `SELECT coalesce(sum(count), 0) FROM lost WHERE day >= ?`, day(from)).Scan(&st.Lost); err != nil {
+		return wrap(err)
+	}
+	return st, nil
+}
+
+const suggestionColumns = `s.id, s.entry_id, s.question, s.reason, s.status,
+	max(1, (SELECT count(*) FROM questions q WHERE q.qkey = s.qkey))`
+
+func scanSuggestion(s scanner) (bot.PhrasingSuggestion, error) {
+	var p bot.PhrasingSuggestion
+	err := s.Scan(&p.ID, &p.EntryID, &p.Question, &p.Reason, &p.Status, &p.Count)
+	return p, err
+}
+
+// Suggestions implements bot.Reports: the open proposals, the most asked first.
+func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error) {
+	var out []bot.PhrasingSuggestion
+	err := query(ctx, l.db, `SELECT `+suggestionColumns+` FROM suggestions s WHERE s.status = 'open'`, func(s scanner) error {
+		p, err := scanSuggestion(s)
+		out = append(out, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("question log: suggestions: %w", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// ResolveSuggestion implements bot.Reports. Accepting a phrasing also rejects the open
+// proposals of the same phrasing for other entries: the FAQ refuses a phrasing shared
+// by two entries.
+func (l *Log) ResolveSuggestion(ctx context.Context, id int64, accept bool) (bot.PhrasingSuggestion, error) {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: %w", err)
+	}
+	defer tx.Rollback()
+	p, err := scanSuggestion(tx.QueryRowContext(ctx, `SELECT `+suggestionColumns+` FROM suggestions s WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) || err == nil && p.Status != "open" {
+		return bot.PhrasingSuggestion{}, fmt.Errorf("%w: %d", bot.ErrNoSuggestion, id)
+	}
+	if err != nil {
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+	}
+	p.Status = "rejected"
+	if accept {
+		p.Status = "accepted"
+	}
+	now := millis(l.now())
+	if _, err := tx.ExecContext(ctx, `UPDATE suggestions SET status = ?, resolved = ? WHERE id = ?`, p.Status, now, id); err != nil {
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+	}
+	if accept {
+		if _, err := tx.ExecContext(ctx, `UPDATE suggestions SET status = 'rejected', resolved = ?
+			WHERE status = 'open' AND qkey = (SELECT qkey FROM suggestions WHERE id = ?)`, now, id); err != nil {
+			return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// Rescan asks search again about the questions of the last days (WithRescanDays) that
+// were declined or answered with low confidence, and proposes each that now matches an
+// entry confidently as a phrasing of that entry. Call it after the FAQ changes, with
+// bot.EntryMatcher over the updated handler. It returns how many proposals are new.
+func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text string) (entryID string, confidence float64, err error)) (int, error) {
+	rows, err := l.unansweredSince(ctx, l.since(l.rescan))
+	if err != nil {
+		return 0, fmt.Errorf("question log: rescan: %w", err)
+	}
+	// One search per wording, with its latest text; the proposal links every repeat.
+	type wording struct {
+		text string
+		ids  []string
+	}
+	var order []string
+	byKey := map[string]*wording{}
+	for _, r := range rows {
+		w := byKey[r.qkey]
+		if w == nil {
+			w = &wording{}
+			byKey[r.qkey] = w
+			order = append(order, r.qkey)
+		}
+		w.text = r.text
+		w.ids = append(w.ids, r.id)
+	}
+	added := 0
+	for _, key := range order {
+		w := byKey[key]
+		if !proposable(w.text) {
+			continue
+		}
+		id, confidence, err := search(ctx, w.text)
+		if err != nil {
+			return added, fmt.Errorf("question log: rescan: %w", err)
+		}
+		if id == "" || confidence < l.low {
+			continue
+		}
+		isNew, err := l.proposeRescan(ctx, id, w.text, key, w.ids)
+		if err != nil {
+			return added, fmt.Errorf("question log: rescan: %w", err)
+		}
+		if isNew {
+			added++
+		}
+	}
+	return added, nil
+}
+
+func (l *Log) proposeRescan(ctx context.Context, entryID, text, key string, from []string) (bool, error) {
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	isNew, err := propose(ctx, tx, entryID, text, key, reasonRescan, l.now(), from)
+	if err != nil {
+		return false, err
+	}
+	return isNew, tx.Commit()
+}

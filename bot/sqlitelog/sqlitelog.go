@@ -1,0 +1,293 @@
+// Package sqlitelog is the question log in an embedded SQLite database (pure Go, no
+// cgo): what people asked, how the bot replied, what they thought of the answers, and
+// the phrasing suggestions moderators accept or reject. It implements bot.QuestionLog
+// and bot.Reports.
+//
+// What is stored, per question: the time, the platform, a keyed hash of the user id
+// (HMAC-SHA256 with a secret generated for this installation and kept in the
+// database; never the raw id), the cleaned question text, the kind of reply, the entry
+// and its confidence, the entries suggested, the latency and, for a suggestion button,
+// which earlier reply it came from. Per feedback press: the reply, the hashed user,
+// helpful or not, the time. Chat ids are not stored.
+//
+// Purge removes question texts (and the user hashes) older than the retention, and the
+// suggestions made from them; PurgeUser removes everything held on one user.
+package sqlitelog
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/knowledge"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Log is the question log in one SQLite file. It is safe for concurrent use, and
+// several processes (the bot and the command line) may use the same file.
+type Log struct {
+	db     *sql.DB
+	key    []byte // per-installation secret for hashing user ids
+	log    *slog.Logger
+	now    func() time.Time
+	busy   time.Duration
+	low    float64
+	rescan int
+	target int // schema version to migrate to; tests stop at older ones
+}
+
+var (
+	_ bot.QuestionLog = (*Log)(nil)
+	_ bot.Reports     = (*Log)(nil)
+	_ bot.LossCounter = (*Log)(nil)
+)
+
+// Option configures a Log.
+type Option func(*Log)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(x *Log) { x.log = l } }
+
+// WithClock sets the clock used for report windows and retention (default time.Now).
+func WithClock(now func() time.Time) Option { return func(x *Log) { x.now = now } }
+
+// WithBusyTimeout sets how long a write waits for another writer (another process)
+// before failing (default 5 s).
+func WithBusyTimeout(d time.Duration) Option { return func(x *Log) { x.busy = d } }
+
+// WithLowConfidence sets the confidence under which an answer counts as unanswered in
+// reports, with the declines (default 0.6: the FAQ answers from 0.5).
+func WithLowConfidence(c float64) Option { return func(x *Log) { x.low = c } }
+
+// WithRescanDays sets how far back Rescan looks for questions that an edited FAQ may
+// now answer (default 30 days).
+func WithRescanDays(days int) Option { return func(x *Log) { x.rescan = days } }
+
+// Open opens or creates the question log at path and brings its schema up to date.
+func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
+	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, busy: 5 * time.Second,
+		low: 0.6, rescan: 30, target: len(migrations)}
+	for _, o := range opts {
+		o(l)
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("question log: unusable database path %q", path)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", l.busy.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// Deleted question texts are overwritten, not left in free pages.
+	q.Add("_pragma", "secure_delete(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("question log %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	l.db = db
+	if err := l.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("question log %s: %w", path, err)
+	}
+	var hexKey string
+	if err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'user_key'`).Scan(&hexKey); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("question log %s: reading the installation key: %w", path, err)
+	}
+	if l.key, err = hex.DecodeString(hexKey); err != nil || len(l.key) < 16 {
+		db.Close()
+		return nil, fmt.Errorf("question log %s: the installation key is damaged", path)
+	}
+	return l, nil
+}
+
+// Close closes the database.
+func (l *Log) Close() error { return l.db.Close() }
+
+// hash returns the keyed hash stored instead of a platform user id.
+func (l *Log) hash(platform, user string) string {
+	m := hmac.New(sha256.New, l.key)
+	m.Write([]byte(platform))
+	m.Write([]byte{0})
+	m.Write([]byte(user))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+func newKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Record implements bot.QuestionLog. A suggestion chosen after a reply that did not
+// answer well proposes that reply's question as a phrasing of the chosen entry.
+func (l *Log) Record(ctx context.Context, a bot.Asked) error {
+	if a.ID == "" {
+		return errors.New("question log: record without a reply id")
+	}
+	if a.Time.IsZero() {
+		a.Time = l.now()
+	}
+	sugg, err := json.Marshal(a.Suggestions)
+	if err != nil {
+		return err
+	}
+	text := sql.NullString{String: a.Question, Valid: a.Question != ""}
+	qkey := sql.NullString{String: phraseKey(a.Question), Valid: a.Question != ""}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("question log: %w", err)
+	}
+	defer tx.Rollback()
+	// A record retried after a timeout is stored once.
+	_, err = tx.ExecContext(ctx, `INSERT INTO questions
+		(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+		a.ID, millis(a.Time), a.Platform, l.hash(a.Platform, a.User), text, qkey, string(a.Kind), a.EntryID,
+		a.Confidence, string(sugg), a.Latency.Milliseconds(), a.FromAnswer)
+	if err != nil {
+		return fmt.Errorf("question log: recording a question: %w", err)
+	}
+	if a.FromAnswer != "" && a.EntryID != "" {
+		if err := l.proposeChoice(ctx, tx, a.FromAnswer, a.EntryID, a.Time); err != nil {
+			return fmt.Errorf("question log: linking a chosen suggestion: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("question log: %w", err)
+	}
+	return nil
+}
+
+// Feedback implements bot.QuestionLog; a second press by the same person on the same
+// answer replaces the first.
+func (l *Log) Feedback(ctx context.Context, f bot.Feedback) error {
+	if f.AnswerID == "" {
+		return errors.New("question log: feedback without an answer id")
+	}
+	if f.Time.IsZero() {
+		f.Time = l.now()
+	}
+	helpful := 0
+	if f.Helpful {
+		helpful = 1
+	}
+	_, err := l.db.ExecContext(ctx, `INSERT INTO feedback (answer_id, user_hash, helpful, time) VALUES (?, ?, ?, ?)
+		ON CONFLICT(answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, time = excluded.time`,
+		f.AnswerID, l.hash(f.Platform, f.User), helpful, millis(f.Time))
+	if err != nil {
+		return fmt.Errorf("question log: recording feedback: %w", err)
+	}
+	return nil
+}
+
+// CountLost implements bot.LossCounter: n records were lost around at.
+func (l *Log) CountLost(ctx context.Context, at time.Time, n int64) error {
+	_, err := l.db.ExecContext(ctx, `INSERT INTO lost (day, count) VALUES (?, ?)
+		ON CONFLICT(day) DO UPDATE SET count = count + excluded.count`, day(at), n)
+	if err != nil {
+		return fmt.Errorf("question log: counting lost records: %w", err)
+	}
+	return nil
+}
+
+func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// unanswered reports whether a reply of kind with confidence counts as not answered
+// well: a decline, or an answer below the low-confidence line.
+func (l *Log) unanswered(kind string, confidence float64) bool {
+	return kind == string(bot.KindNoMatch) || kind == string(bot.KindAnswer) && confidence < l.low
+}
+
+// proposeChoice proposes the question of the reply fromID as a phrasing of entryID,
+// which the person chose among that reply's suggestions.
+func (l *Log) proposeChoice(ctx context.Context, tx *sql.Tx, fromID, entryID string, at time.Time) error {
+	var (
+		text, qkey sql.NullString
+		kind, sugg string
+		confidence float64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT question, qkey, kind, confidence, suggestions FROM questions WHERE id = ?`, fromID).
+		Scan(&text, &qkey, &kind, &confidence, &sugg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // the reply was not recorded (lost) or has been purged
+	}
+	if err != nil {
+		return err
+	}
+	if !text.Valid || !l.unanswered(kind, confidence) || !contains(sugg, entryID) || !proposable(text.String) {
+		return nil
+	}
+	_, err = propose(ctx, tx, entryID, text.String, qkey.String, reasonChoice, at, []string{fromID})
+	return err
+}
+
+func contains(suggestionsJSON, id string) bool {
+	var ids []string
+	if json.Unmarshal([]byte(suggestionsJSON), &ids) != nil {
+		return false
+	}
+	for _, s := range ids {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// proposable reports whether text could become an alternate: a longer one would fail
+// validation when accepted.
+func proposable(text string) bool {
+	return phraseKey(text) != "" && utf8.RuneCountInString(text) <= knowledge.MaxAlternateLen
+}
+
+// Reasons for a phrasing suggestion.
+const (
+	reasonChoice = "chose-suggestion"
+	reasonRescan = "matches-after-edit"
+)
+
+// propose adds an open suggestion of text for entryID, unless that phrasing was already
+// proposed for that entry (whatever became of it), and links it to the questions it
+// comes from. It reports whether the suggestion is new.
+func propose(ctx context.Context, tx *sql.Tx, entryID, text, qkey, reason string, at time.Time, from []string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO suggestions (entry_id, question, qkey, reason, status, created)
+		VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT(entry_id, qkey) DO NOTHING`,
+		entryID, text, qkey, reason, millis(at))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM suggestions WHERE entry_id = ? AND qkey = ?`, entryID, qkey).Scan(&id); err != nil {
+		return false, err
+	}
+	for _, q := range from {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO suggestion_sources (suggestion_id, question_id) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`, id, q); err != nil {
+			return false, err
+		}
+	}
+	return n == 1, nil
+}

@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// ErrNoSuggestion is returned for a phrasing suggestion that does not exist or was
+// already accepted or rejected (two moderators pressing the same button).
+var ErrNoSuggestion = errors.New("no open suggestion with that id")
+
+// AcceptSuggestion adds the phrasing of the open suggestion id as an alternate of its
+// entry through the moderator edit path (permission-checked, validated, audited; the
+// store's OnChange reindexes), then marks it accepted. A phrasing the entry already
+// has is not added twice, so accepting again after a failure halfway is safe.
+func AcceptSuggestion(ctx context.Context, mod *Moderation, reports Reports, who Identity, id int64) error {
+	if !mod.Allowed(ctx, who, "accept suggestion") {
+		return ErrForbidden
+	}
+	s, err := openSuggestion(ctx, reports, id)
+	if err != nil {
+		return err
+	}
+	e, version, err := mod.Get(s.EntryID)
+	if err != nil {
+		return fmt.Errorf("suggestion %d: %w", id, err)
+	}
+	if !hasPhrasing(e, s.Question) {
+		e.Alternates = append(e.Alternates, s.Question)
+		if err := mod.Edit(ctx, who, e, version); err != nil {
+			return fmt.Errorf("suggestion %d: %w", id, err)
+		}
+	}
+	if _, err := reports.ResolveSuggestion(ctx, id, true); err != nil {
+		return fmt.Errorf("suggestion %d added to %q but not marked accepted: %w", id, s.EntryID, err)
+	}
+	return nil
+}
+
+// RejectSuggestion marks the open suggestion id rejected; it is not proposed again.
+func RejectSuggestion(ctx context.Context, mod *Moderation, reports Reports, who Identity, id int64) error {
+	if !mod.Allowed(ctx, who, "reject suggestion") {
+		return ErrForbidden
+	}
+	_, err := reports.ResolveSuggestion(ctx, id, false)
+	return err
+}
+
+func openSuggestion(ctx context.Context, reports Reports, id int64) (PhrasingSuggestion, error) {
+	open, err := reports.Suggestions(ctx)
+	if err != nil {
+		return PhrasingSuggestion{}, err
+	}
+	for _, s := range open {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return PhrasingSuggestion{}, fmt.Errorf("%w: %d", ErrNoSuggestion, id)
+}
+
+// hasPhrasing reports whether q is already the question or an alternate of e, compared
+// as the FAQ validation compares phrasings (case and punctuation ignored).
+func hasPhrasing(e knowledge.Entry, q string) bool {
+	key := phrasingKey(q)
+	for _, p := range append([]string{e.Question}, e.Alternates...) {
+		if phrasingKey(p) == key {
+			return true
+		}
+	}
+	return false
+}
+
+func phrasingKey(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > utf8.RuneSelf)
+	}), " ")
+}
+
+// EntryMatcher returns a search for the question log's Rescan: the entry h answers text
+// with and its confidence, or "" when h declines, answers small talk, or treats text as
+// urgent (a complication is not a phrasing of the complications entry to learn).
+func EntryMatcher(h Handler) func(ctx context.Context, text string) (string, float64, error) {
+	return func(ctx context.Context, text string) (string, float64, error) {
+		r, err := h.Answer(ctx, Question{Text: text, Platform: "rescan", User: "rescan"})
+		if err != nil {
+			return "", 0, err
+		}
+		if r.Kind != KindAnswer || r.Urgent || r.Entry == nil {
+			return "", 0, nil
+		}
+		return r.Entry.ID, r.Confidence, nil
+	}
+}
