@@ -93,6 +93,8 @@ type rigConfig struct {
 	before  func(*discordtest.Server) // runs before the adapter starts
 	// cfgFrom, when set, makes the config from the fake instead of cfg.
 	cfgFrom func(*discordtest.Server) Config
+	// optsFrom, when set, adds options made with the fake (say, moderators' user ids).
+	optsFrom func(*discordtest.Server) []Option
 }
 
 // start runs an adapter against a new fake and stops both when the test ends, checking
@@ -112,7 +114,11 @@ func start(t *testing.T, rc rigConfig) *rig {
 		cfg = rc.cfgFrom(fake)
 	}
 	cfg.Token, cfg.APIBase = testToken, fake.URL
-	a, err := New(cfg, append([]Option{WithLogger(slogTo(logs))}, rc.opts...)...)
+	opts := append([]Option{WithLogger(slogTo(logs))}, rc.opts...)
+	if rc.optsFrom != nil {
+		opts = append(opts, rc.optsFrom(fake)...)
+	}
+	a, err := New(cfg, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -156,8 +162,8 @@ func start(t *testing.T, rc rigConfig) *rig {
 func (r *rig) checkNoPings(t *testing.T) {
 	t.Helper()
 	for _, m := range r.fake.Sent() {
-		if m.ResponseType == discordgo.InteractionApplicationCommandAutocompleteResult {
-			continue
+		if m.ResponseType == discordgo.InteractionApplicationCommandAutocompleteResult || m.ResponseType == discordgo.InteractionResponseModal {
+			continue // choices and forms cannot mention anyone
 		}
 		if err := m.CheckNoPings(); err != nil {
 			t.Errorf("%s %s: %v", m.Request.Method, m.Request.Path, err)

@@ -49,7 +49,7 @@ func (a *Adapter) report(ctx context.Context, what string, days int, status stri
 		return textMessage(strings.TrimSpace(status + "\n\n" + logErrorText))
 	}
 	if status != "" {
-		m.content = trimText(status, maxContent)
+		m.content = trimText(strings.TrimSpace(status+"\n\n"+m.content), maxContent)
 	}
 	return m
 }

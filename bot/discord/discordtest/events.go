@@ -217,7 +217,7 @@ func (s *Server) Select(p Place, u User, customID string, values ...string) Inte
 // response type 9, as recorded in Sent.Modal). Like Discord, it sends every text input:
 // with the value in values when there is one, else with the value the bot prefilled.
 func (s *Server) SubmitModal(p Place, u User, modal *Modal, values map[string]string) Interaction {
-	var rows []any
+	rows := []any{}
 	customID := ""
 	if modal != nil {
 		customID = modal.CustomID
