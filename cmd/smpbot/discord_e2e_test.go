@@ -229,6 +229,8 @@ func TestDiscordFromEnv(t *testing.T) {
 		{"bad number", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_SHARD_COUNT": "two"}, true, "DISCORD_SHARD_COUNT"},
 		{"shard out of range", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_SHARD_ID": "3", "DISCORD_SHARD_COUNT": "2"}, true, "shard"},
 		{"bad API base", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_API_BASE": "discord.example"}, true, "API base"},
+		{"moderators", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_MODERATOR_USERS": "1, 2", "DISCORD_MODERATOR_ROLES": "3"}, false, ""},
+		{"bad moderator role", map[string]string{"DISCORD_TOKEN": e2eToken, "DISCORD_MODERATOR_ROLES": "3,@mods"}, true, "DISCORD_MODERATOR_ROLES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,6 +245,35 @@ func TestDiscordFromEnv(t *testing.T) {
 				t.Errorf("err = %v, want one about %q", err, tt.wantErr)
 			case err != nil && strings.Contains(err.Error(), e2eToken):
 				t.Errorf("err %q contains the token", err)
+			}
+		})
+	}
+}
+
+func TestDiscordModerators(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    bot.Moderators
+		wantErr string
+	}{
+		{"none", map[string]string{}, bot.Moderators{}, ""},
+		{"commas and spaces", map[string]string{"DISCORD_MODERATOR_USERS": " 11, 22 ,,33 ", "DISCORD_MODERATOR_ROLES": "44 55"},
+			bot.Moderators{DiscordUsers: []string{"11", "22", "33"}, DiscordRoles: []string{"44", "55"}}, ""},
+		{"a name instead of an id", map[string]string{"DISCORD_MODERATOR_USERS": "11,mia"}, bot.Moderators{}, `DISCORD_MODERATOR_USERS: "mia"`},
+		{"a mention", map[string]string{"DISCORD_MODERATOR_ROLES": "<@&44>"}, bot.Moderators{}, "DISCORD_MODERATOR_ROLES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := discordModerators(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err = %v, want one about %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got.DiscordUsers, tt.want.DiscordUsers) || !slices.Equal(got.DiscordRoles, tt.want.DiscordRoles) {
+				t.Errorf("moderators = %+v, %v, want %+v", got, err, tt.want)
 			}
 		})
 	}
