@@ -35,6 +35,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
+// FileName is the question log's file in a data directory.
+const FileName = "questions.db"
+
 // Log is the question log in one SQLite file. It is safe for concurrent use, and
 // several processes (the bot and the command line) may use the same file.
 type Log struct {
