@@ -246,10 +246,9 @@ type field struct {
 // searchFields are weighted so that matching how an entry is asked counts more than a
 // word that merely appears in its answer.
 var searchFields = []field{
-	{"question", 3},
-	{"alternates", 2.5},
-	{"tags", 1.5},
-	{"answer", 0.4},
+	{"question", 0.5},
+	{"asked", 1},
+	{"answer", 0.15},
 }
 
 func lowerAll(ss []string) []string {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -56,15 +57,29 @@ type snapshot struct {
 	entries  map[string]knowledge.Entry
 	order    []string            // entry ids in load order
 	terms    map[string]termSet  // entry id -> analysed terms of its fields
-	df       map[string]int      // analysed term -> number of entries holding it
+	vocab    map[string]int32    // analysed term -> its number in df and term sets
+	df       []int32             // by term number: entries holding the term
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
 	self     sync.Map // entry id -> float64: the score the entry's own question gets
 }
 
-// termSet maps a term to how strongly an entry holds it: 1 in how the entry is asked
-// (question, alternates, tags), answerOnly when it appears only in the answer.
-type termSet map[string]float64
+// termSet holds an entry's terms as sorted term numbers (compact: a FAQ of 10,000
+// entries holds about a million): asked are in how the entry is asked (question,
+// alternates, tags), answer only in its answer.
+type termSet struct{ asked, answer []int32 }
+
+// weight is how strongly the set holds term number id: 1 if it is in how the entry is
+// asked, answerOnly if only in the answer, else 0.
+func (ts termSet) weight(id int32) float64 {
+	if _, ok := slices.BinarySearch(ts.asked, id); ok {
+		return 1
+	}
+	if _, ok := slices.BinarySearch(ts.answer, id); ok {
+		return answerOnly
+	}
+	return 0
+}
 
 // answerOnly is the credit for a term found only in an entry's answer: answers
 // mention many things they are not about.
@@ -162,14 +177,16 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		analyzer: m.AnalyzerNamed(analyzerName),
 		entries:  make(map[string]knowledge.Entry, len(entries)),
 		terms:    make(map[string]termSet, len(entries)),
-		df:       make(map[string]int),
+		vocab:    make(map[string]int32),
 		syn:      make(map[string][]string),
 	}
 	if s.analyzer == nil {
 		idx.Close()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
-	// One batch: thousands of single Index calls would leave thousands of segments.
+	// Batches of batchSize: thousands of single Index calls would leave thousands of
+	// segments, and one batch of everything holds every analysed document in memory
+	// at once.
 	b := idx.NewBatch()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -189,26 +206,38 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		s.order = append(s.order, e.ID)
 		// Ids are descriptive ("fading-naturally"), so their words count as tags.
 		tags := append(strings.Split(e.ID, "-"), e.Tags...)
+		// How the entry is asked (question, alternates, tags) is one field, so a search
+		// walks one set of postings for it instead of three; the question alone is a
+		// second field, as the most carefully worded phrasing.
+		question := prepare(e.Question)
 		doc := map[string]any{
-			"question":   prepare(e.Question),
-			"alternates": prepareAll(e.Alternates),
-			"tags":       tags,
-			"answer":     prepare(e.Answer),
+			"question": question,
+			"asked":    append(append(prepareAll(e.Alternates), question), tags...),
+			"answer":   prepare(e.Answer),
 		}
 		if err := b.Index(e.ID, doc); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
+		if b.Size() >= batchSize {
+			if err := idx.Batch(b); err != nil {
+				idx.Close()
+				return nil, fmt.Errorf("indexing: %w", err)
+			}
+			b.Reset()
+		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
-		ts := termSet{}
-		for _, t := range s.analyze(prepare(e.Answer)) {
-			ts[t] = answerOnly
+		ts := termSet{asked: s.termIDs(s.analyze(prepare(asked)))}
+		for _, id := range s.termIDs(s.analyze(prepare(e.Answer))) {
+			if _, ok := slices.BinarySearch(ts.asked, id); !ok {
+				ts.answer = append(ts.answer, id)
+			}
 		}
-		for _, t := range s.analyze(prepare(asked)) {
-			ts[t] = 1
+		for _, id := range ts.asked {
+			s.df[id]++
 		}
-		for t := range ts {
-			s.df[t]++
+		for _, id := range ts.answer {
+			s.df[id]++
 		}
 		s.terms[e.ID] = ts
 		words = append(words, asked, e.Answer)
@@ -222,6 +251,34 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	return s, nil
+}
+
+// batchSize is how many entries go to bleve in one batch.
+const batchSize = 1000
+
+// termIDs numbers distinct terms, adding new ones to the vocabulary, and returns the
+// numbers sorted.
+func (s *snapshot) termIDs(terms []string) []int32 {
+	ids := make([]int32, len(terms))
+	for i, t := range terms {
+		id, ok := s.vocab[t]
+		if !ok {
+			id = int32(len(s.df))
+			s.vocab[t] = id
+			s.df = append(s.df, 0)
+		}
+		ids[i] = id
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// docFreq returns the number of entries holding term t.
+func (s *snapshot) docFreq(t string) int {
+	if id, ok := s.vocab[t]; ok {
+		return int(s.df[id])
+	}
+	return 0
 }
 
 func (s *snapshot) addSynonyms(input, words []string) {
@@ -307,7 +364,7 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil
 	}
-	hits, err := s.query(ctx, text, max(n+2, candidates), "")
+	hits, err := s.query(ctx, terms, max(n+2, candidates), "")
 	if err != nil {
 		return nil, err
 	}
@@ -336,12 +393,20 @@ type hit struct {
 	score float64
 }
 
-// query runs text against the weighted fields; with only set, it scores that one entry.
-func (s *snapshot) query(ctx context.Context, text string, n int, only string) ([]hit, error) {
+// query runs terms against the weighted fields; with only set, it scores that one
+// entry. Only analysed terms reach bleve, in match queries: nothing a person typed is
+// ever parsed as query syntax.
+func (s *snapshot) query(ctx context.Context, terms []string, n int, only string) ([]hit, error) {
+	terms = s.informative(terms)
+	if len(terms) == 0 {
+		return nil, nil
+	}
 	var fields []query.Query
 	for _, f := range searchFields {
-		// A match query: the text is analysed, never parsed as query syntax.
-		mq := query.NewMatchQuery(text)
+		// A match query over the analysed terms: bleve expands its terms with the
+		// synonyms (a plain term query loses them), and analysing a term again leaves
+		// it as it is.
+		mq := query.NewMatchQuery(strings.Join(terms, " "))
 		mq.SetField(f.name)
 		mq.SetBoost(f.boost)
 		fields = append(fields, mq)
@@ -364,6 +429,37 @@ func (s *snapshot) query(ctx context.Context, text string, n int, only string) (
 	return hits, nil
 }
 
+// Limits on the terms sent to bleve. Every term costs a walk of its postings, and
+// the walk is longest for the terms that tell the least: a long story's rarest terms
+// carry its meaning, and in a large FAQ a term found in most entries has almost no
+// weight (BM25's IDF) but the longest postings. Coverage is still computed over all
+// the terms.
+const (
+	maxQueryTerms = 8
+	// commonDF: in a FAQ of at least largeFAQ entries, terms found in more than this
+	// share of them are not searched (unless nothing else is left). A small FAQ keeps
+	// them: there "laser" still tells entries apart, and searching it is cheap.
+	commonDF = 0.5
+	largeFAQ = 200
+)
+
+// informative returns the terms worth searching.
+func (s *snapshot) informative(terms []string) []string {
+	out := terms
+	if n := len(s.order); n >= largeFAQ {
+		out = slices.DeleteFunc(slices.Clone(terms), func(t string) bool { return float64(s.docFreq(t)) > commonDF*float64(n) })
+		if len(out) == 0 {
+			out = terms
+		}
+	}
+	if len(out) > maxQueryTerms {
+		out = slices.Clone(out)
+		sort.SliceStable(out, func(i, j int) bool { return s.docFreq(out[i]) < s.docFreq(out[j]) })
+		out = out[:maxQueryTerms]
+	}
+	return out
+}
+
 // selfScore is the typical score an entry gets when asked the way it expects: the
 // median over its question and first alternates. It is the yardstick its other scores are
 // measured against (one phrasing alone is fragile: a question made mostly of common
@@ -379,7 +475,7 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 		phrasings = phrasings[:yardstickPhrasings]
 	}
 	for _, p := range phrasings {
-		hits, err := s.query(ctx, prepare(p), 1, e.ID)
+		hits, err := s.query(ctx, s.analyze(prepare(p)), 1, e.ID)
 		if err != nil {
 			return 0, err
 		}
@@ -412,9 +508,10 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	unit := math.Log1p(n)
 	var f features
 	for _, t := range terms {
-		w := math.Log1p(n/float64(s.df[t]+1)) / unit
+		df := s.docFreq(t)
+		w := math.Log1p(n/float64(df+1)) / unit
 		f.total += w
-		if s.df[t] == 0 {
+		if df == 0 {
 			f.unknown += w
 		}
 		f.matched += w * s.holds(have, t)
@@ -428,9 +525,14 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 
 // holds reports how strongly an entry holds t or a synonym t finds.
 func (s *snapshot) holds(have termSet, t string) float64 {
-	best := have[t]
+	var best float64
+	if id, ok := s.vocab[t]; ok {
+		best = have.weight(id)
+	}
 	for _, alt := range s.syn[t] {
-		best = max(best, have[alt])
+		if id, ok := s.vocab[alt]; ok {
+			best = max(best, have.weight(id))
+		}
 	}
 	return best
 }
@@ -484,7 +586,7 @@ func (f features) confidence(anchored bool) float64 {
 func (s *snapshot) anchored(terms []string) bool {
 	min := anchorDF * float64(len(s.order))
 	for _, t := range terms {
-		if float64(s.df[t]) >= min {
+		if float64(s.docFreq(t)) >= min {
 			return true
 		}
 	}
