@@ -52,23 +52,35 @@ func formOf(e knowledge.Entry) form {
 		more = append(more, "related: "+strings.Join(e.Related, ", "))
 	}
 	for _, s := range e.Sources {
-		more = append(more, "source: "+oneLine(s.Title)+" | "+oneLine(s.URL))
+		more = append(more, "source: "+flat(s.Title)+" | "+flat(s.URL))
 	}
 	return form{
 		question:   e.Question,
-		alternates: strings.Join(oneLines(e.Alternates), "\n"),
+		alternates: strings.Join(flatAll(e.Alternates), "\n"),
 		answer:     e.Answer,
-		caveats:    strings.Join(oneLines(e.Caveats), "\n"),
+		caveats:    strings.Join(flatAll(e.Caveats), "\n"),
 		more:       strings.Join(more, "\n"),
 	}
 }
 
-func oneLines(ss []string) []string {
+// flat puts s on one line, for an input that holds one item per line. Only line
+// breaks change (to spaces), so that an unchanged form gives back the same entry.
+func flat(s string) string { return flattener.Replace(s) }
+
+// flattener leaves every other byte alone, invalid UTF-8 included.
+var flattener = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+func flatAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = oneLine(s)
+		out[i] = flat(s)
 	}
 	return out
+}
+
+// newlines makes every line break "\n", as browsers and Discord's clients differ.
+func newlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // formFrom reads a submitted form.
@@ -129,13 +141,13 @@ func (f form) fits() error {
 func (f form) entry(id string) (knowledge.Entry, error) {
 	e := knowledge.Entry{
 		ID:         id,
-		Question:   strings.TrimSpace(f.question),
+		Question:   strings.TrimSpace(newlines(f.question)),
 		Alternates: lines(f.alternates),
-		Answer:     strings.TrimSpace(strings.ReplaceAll(f.answer, "\r\n", "\n")),
+		Answer:     strings.TrimSpace(newlines(f.answer)),
 		Caveats:    lines(f.caveats),
 	}
 	var errs []error
-	for n, line := range strings.Split(strings.ReplaceAll(f.more, "\r\n", "\n"), "\n") {
+	for n, line := range strings.Split(newlines(f.more), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
@@ -166,12 +178,10 @@ func (f form) entry(id string) (knowledge.Entry, error) {
 // lines splits a one-per-line input, dropping blank lines and bullets people type.
 func lines(s string) []string {
 	var out []string
-	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-		l = strings.TrimSpace(l)
-		if b, ok := strings.CutPrefix(l, "- "); ok {
-			l = strings.TrimSpace(b)
-		} else if b, ok := strings.CutPrefix(l, "• "); ok {
-			l = strings.TrimSpace(b)
+	for _, l := range strings.Split(newlines(s), "\n") {
+		for l = strings.TrimSpace(l); strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "• "); {
+			_, l, _ = strings.Cut(l, " ")
+			l = strings.TrimSpace(l)
 		}
 		if l != "" {
 			out = append(out, l)

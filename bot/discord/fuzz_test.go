@@ -30,8 +30,50 @@ func FuzzParseInteraction(f *testing.F) {
 		if d, ok := i.Data.(discordgo.MessageComponentInteractionData); ok && strings.Contains(d.CustomID, ":") && req.kind+":"+req.payload != d.CustomID {
 			t.Errorf("custom id %q read as %q and %q", d.CustomID, req.kind, req.payload)
 		}
+		if d, ok := i.Data.(discordgo.ModalSubmitInteractionData); ok {
+			if strings.Contains(d.CustomID, ":") && req.kind+":"+req.payload != d.CustomID {
+				t.Errorf("modal custom id %q read as %q and %q", d.CustomID, req.kind, req.payload)
+			}
+			if req.fields == nil {
+				t.Errorf("a modal submission without fields")
+			}
+			// What the moderator front makes of the fields must not panic either.
+			_, _ = formFrom(req.fields).entry("e")
+		}
+		if req.user != "" && req.name == "" && (i.Member == nil || i.Member.User == nil || i.Member.User.Username != "") &&
+			(i.User == nil || i.User.Username != "") {
+			t.Errorf("user %s without a name", req.user)
+		}
+		_ = identityOf(req)
 		_ = req.focused()
 		_ = req.option("question")
+		_ = req.option(daysOption)
+	})
+}
+
+// FuzzEntryForm feeds the entry form's five inputs, as a submission may carry
+// anything, to the reading of them: problems are reported by line, and an entry read
+// from a form comes back unchanged through a form prefilled with it (an edit that
+// changes nothing changes nothing). Seeds: testdata/fuzz/FuzzEntryForm.
+func FuzzEntryForm(f *testing.F) {
+	f.Add("How many sessions?", "sessions needed\n- how many zaps", "Often 4 to 10.\r\n\r\nIt depends.", "Ask your clinic.",
+		"tags: laser, sessions\nrelated: cost\nsource: Clinic | https://e.org/a")
+	f.Add("Q", "• a\r\n", "A", "", "sources: T | with | bar | https://e.org\nTAGS: x,,y\nlink: nope")
+	f.Add("", "", "", "", "source: https://e.org")
+	f.Fuzz(func(t *testing.T, question, alternates, answer, caveats, more string) {
+		e, err := form{question, alternates, answer, caveats, more}.entry("e")
+		if err != nil {
+			for _, err := range unjoin(err) {
+				if !strings.Contains(err.Error(), "line ") {
+					t.Errorf("error %q does not name a line", err)
+				}
+			}
+			return
+		}
+		again, err := formOf(e).entry("e")
+		if err != nil || !entriesEqual(again, e) {
+			t.Errorf("through a prefilled form, %+v became %+v (%v)", e, again, err)
+		}
 	})
 }
 
