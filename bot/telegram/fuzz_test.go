@@ -84,7 +84,7 @@ func FuzzRender(f *testing.F) {
 		r := bot.Reply{Kind: bot.KindAnswer, Urgent: notice != "", Notice: notice, Disclaimer: "D.",
 			Entry:       &knowledge.Entry{ID: "x", Question: question, Answer: answer, Caveats: []string{answer[:min(len(answer), 50)]}},
 			Suggestions: []bot.Suggestion{{ID: question, Question: answer[:min(len(answer), 80)]}}}
-		msgs := renderReply(r)
+		msgs := renderReply(r, false)
 		var all strings.Builder
 		for i, m := range msgs {
 			if n := telegramtest.Len(m.text); n > maxMessageLen {
@@ -110,7 +110,7 @@ func FuzzRender(f *testing.F) {
 			!strings.Contains(answer, "\r") && !strings.Contains(answer, "\n- ") && !strings.Contains(answer, "\n* ") {
 			t.Fatalf("the answer is not all there:\n%q\nrendered as\n%q", answer, all.String())
 		}
-		one := renderOne(r)
+		one := renderOne(r, false)
 		if n := telegramtest.Len(one.text); n > maxMessageLen {
 			t.Fatalf("single message is %d UTF-16 units", n)
 		}

@@ -22,7 +22,7 @@ const (
 	askHowText  = "Ask me a question after my name, like: @%s how many laser sessions will I need?"
 	askUsage    = "Ask like this: /ask how many laser sessions will I need?"
 	unknownCmd  = "I don't know that command. Send /help to see what I can do."
-	privateOnly = "That command only works in a private chat with me."
+	privateOnly = "Please use a private chat with me for that command."
 	noTopics    = "I can't list the topics right now. Just ask your question."
 	staleButton = "This button no longer works. Please ask your question again."
 	oldMessage  = "This message is too old for its buttons. Please ask your question again."
@@ -45,9 +45,13 @@ type command struct {
 	name string
 	// desc is shown in Telegram's command menu; "" keeps the command out of the menu.
 	desc string
-	// private restricts the command to private chats with the bot.
+	// private restricts the command to private chats with the bot. Such a command with
+	// a desc is listed in moderators' menus only.
 	private bool
-	run     func(a *Adapter, ctx context.Context, h bot.Handler, ev event) error
+	// moderator makes it a moderator's command: anyone else is refused, and the attempt
+	// logged, by the Moderation.
+	moderator bool
+	run       func(a *Adapter, ctx context.Context, h bot.Handler, ev event) error
 }
 
 func (a *Adapter) commandTable() []command {
@@ -56,6 +60,18 @@ func (a *Adapter) commandTable() []command {
 		{name: "help", desc: "What I do and how to ask", run: (*Adapter).cmdHelp},
 		{name: "topics", desc: "List the questions I can answer", run: (*Adapter).cmdTopics},
 		{name: "ask", desc: "Ask a question (in groups: /ask your question)", run: (*Adapter).cmdAsk},
+		{name: "faq_add", desc: "Add an FAQ entry", private: true, moderator: true, run: (*Adapter).cmdAdd},
+		{name: "faq_edit", desc: "Edit an entry: /faq_edit <id>", private: true, moderator: true, run: (*Adapter).cmdEdit},
+		{name: "faq_remove", desc: "Remove an entry: /faq_remove <id>", private: true, moderator: true, run: (*Adapter).cmdRemove},
+		{name: "faq_show", desc: "Show an entry: /faq_show <id>", private: true, moderator: true, run: (*Adapter).cmdShow},
+		{name: "faq_list", desc: "List the entries and their ids", private: true, moderator: true, run: (*Adapter).cmdList},
+		{name: "faq_history", desc: "Changes to an entry: /faq_history <id>", private: true, moderator: true, run: (*Adapter).cmdHistory},
+		{name: "faq_undo", desc: "Undo the last change to an entry: /faq_undo <id>", private: true, moderator: true, run: (*Adapter).cmdUndo},
+		{name: "faq_unanswered", desc: "Questions I could not answer: /faq_unanswered [days]", private: true, moderator: true, run: (*Adapter).cmdUnanswered},
+		{name: "faq_stats", desc: "Question statistics: /faq_stats [days]", private: true, moderator: true, run: (*Adapter).cmdStats},
+		{name: "faq_suggestions", desc: "New phrasings to accept or reject", private: true, moderator: true, run: (*Adapter).cmdSuggestions},
+		// /cancel is not gated: it only ever ends the sender's own session.
+		{name: "cancel", desc: "Stop the FAQ change in progress", private: true, run: (*Adapter).cmdCancel},
 	}
 }
 
@@ -66,31 +82,66 @@ type callbackRoute struct {
 	run    func(a *Adapter, ctx context.Context, h bot.Handler, ev event, payload string) error
 }
 
-// callbackTable routes button presses by prefix. cbFeedback and cbModerator are
-// reserved for feedback buttons and moderator confirmations.
+// callbackTable routes button presses by prefix.
 func (a *Adapter) callbackTable() []callbackRoute {
 	return []callbackRoute{
 		{prefix: cbAnswer, run: (*Adapter).cbAnswerEntry},
+		{prefix: cbFeedback, run: (*Adapter).cbFeedback},
+		{prefix: cbModerator, run: (*Adapter).cbModerator},
 	}
 }
 
-// menu is the command list for setMyCommands.
-func (a *Adapter) menu() []tgbotapi.BotCommand {
+// menu is the command list for setMyCommands: the public commands, and for moderators
+// the private ones too.
+func (a *Adapter) menu(moderator bool) []tgbotapi.BotCommand {
 	var out []tgbotapi.BotCommand
 	for _, c := range a.commands {
-		if c.desc != "" && !c.private {
+		if c.desc != "" && (!c.private || moderator) {
 			out = append(out, tgbotapi.BotCommand{Command: c.name, Description: c.desc})
 		}
 	}
 	return out
 }
 
-// registerCommands sets the command menu. A failure is logged, not fatal: the bot
-// answers without a menu.
+// registerCommands sets the command menu, and the moderators' menu in the private chat
+// of each moderator named. A failure is logged, not fatal: the bot answers without a
+// menu. A moderator who has never opened a chat with the bot cannot have one yet; they
+// get it after their first moderator command.
 func (a *Adapter) registerCommands(ctx context.Context) {
-	if err := a.request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(a.menu()...)); err != nil && ctx.Err() == nil {
+	if err := a.request(ctx, "setMyCommands", tgbotapi.NewSetMyCommands(a.menu(false)...)); err != nil && ctx.Err() == nil {
 		a.log.WarnContext(ctx, "could not register the command menu", "err", err)
 	}
+	if a.mod == nil {
+		return
+	}
+	for _, u := range a.moderators {
+		id, err := strconv.ParseInt(strings.TrimSpace(u), 10, 64)
+		if err != nil || id <= 0 {
+			a.log.WarnContext(ctx, "a moderator is not a Telegram user id; no menu for them", "user", u)
+			continue
+		}
+		a.moderatorMenu(ctx, id)
+	}
+}
+
+// moderatorMenu sets the moderators' menu in the private chat with user, once.
+func (a *Adapter) moderatorMenu(ctx context.Context, user int64) {
+	a.sessMu.Lock()
+	done := a.menus[user]
+	a.sessMu.Unlock()
+	if done {
+		return
+	}
+	c := tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(user), a.menu(true)...)
+	if err := a.request(ctx, "setMyCommands", c); err != nil {
+		if ctx.Err() == nil {
+			a.log.InfoContext(ctx, "could not set a moderator's command menu", "user", user, "err", err)
+		}
+		return
+	}
+	a.sessMu.Lock()
+	a.menus[user] = true
+	a.sessMu.Unlock()
 }
 
 // notableIgnore are the reasons for ignoring an update that are logged at info level:
@@ -131,7 +182,10 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev event) (err erro
 		log.Log(ctx, level, "update ignored", "why", ev.why)
 		return nil
 	case kindQuestion:
-		err = a.question(ctx, h, ev, ev.text)
+		var done bool
+		if done, err = a.sessionInput(ctx, ev); !done {
+			err = a.question(ctx, h, ev, ev.text)
+		}
 	case kindCommand:
 		err = a.command(ctx, h, ev)
 	case kindCallback:
@@ -170,7 +224,7 @@ func (a *Adapter) question(ctx context.Context, h bot.Handler, ev event, text st
 		a.log.ErrorContext(ctx, "the handler failed", "update_id", ev.update, "err", err)
 		return a.reply(ctx, ev, []message{{text: plain(sorryText)}})
 	}
-	return a.reply(ctx, ev, renderReply(r))
+	return a.reply(ctx, ev, renderReply(r, takesFeedback(h)))
 }
 
 func (a *Adapter) questionFor(ev event, text, entryID string) bot.Question {
@@ -222,7 +276,21 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, ev event) error {
 			continue
 		}
 		if c.private && !ev.private {
-			return a.reply(ctx, ev, []message{{text: plain(privateOnly)}})
+			// A moderator command is this bot's for sure; a generic one like /cancel
+			// may be another bot's, so it is answered only when addressed.
+			if c.moderator || ev.addressed {
+				return a.reply(ctx, ev, []message{{text: plain(privateOnly)}})
+			}
+			return nil
+		}
+		if c.moderator {
+			if a.mod == nil {
+				return a.reply(ctx, ev, []message{{text: plain(notModerated)}})
+			}
+			if !a.mod.Allowed(ctx, a.identity(ev), c.name) {
+				return a.reply(ctx, ev, []message{{text: plain(bot.DescribeError(bot.ErrForbidden))}})
+			}
+			a.moderatorMenu(ctx, ev.user)
 		}
 		return c.run(a, ctx, h, ev)
 	}
@@ -284,8 +352,11 @@ func (a *Adapter) ack(ctx context.Context, ev event, text string, alert bool) er
 
 // cbAnswerEntry answers the entry a suggestion or related button names: in the chat of
 // the message the button is on or, for a message sent in inline mode, by editing it.
-func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, id string) error {
+// The payload is the entry id, then ":" and the id of the reply the button was on, if
+// that fitted.
+func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, payload string) error {
 	cb := ev.callback
+	id, from, _ := strings.Cut(payload, ":")
 	if id == "" {
 		return a.ack(ctx, ev, staleButton, false)
 	}
@@ -296,7 +367,9 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, id
 		a.log.InfoContext(ctx, "button press over the rate limit", "update_id", ev.update, "user", ev.user)
 		return a.ack(ctx, ev, bot.RateLimitedText, true)
 	}
-	r, err := h.Answer(ctx, a.questionFor(ev, "", id))
+	q := a.questionFor(ev, "", id)
+	q.FromAnswer = from
+	r, err := h.Answer(ctx, q)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -308,7 +381,7 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, id
 		return err
 	}
 	if cb.InlineMessageID != "" {
-		m := renderOne(r)
+		m := renderOne(r, takesFeedback(h))
 		c := tgbotapi.EditMessageTextConfig{
 			BaseEdit:              tgbotapi.BaseEdit{InlineMessageID: cb.InlineMessageID, ReplyMarkup: m.keyboard},
 			Text:                  m.text,
@@ -318,7 +391,7 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, id
 		// Editing an inline message returns true, not a Message.
 		return a.request(ctx, "editMessageText", c)
 	}
-	return a.reply(ctx, ev, renderReply(r))
+	return a.reply(ctx, ev, renderReply(r, takesFeedback(h)))
 }
 
 // Inline mode limits.
@@ -388,7 +461,8 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 		if notice != "" {
 			r.Urgent, r.Notice = true, notice
 		}
-		m := renderOne(r)
+		// No feedback buttons: the result is offered, not yet chosen or read.
+		m := renderOne(r, false)
 		article := tgbotapi.NewInlineQueryResultArticleHTML(id, r.Entry.Question, m.text)
 		if c, ok := article.InputMessageContent.(tgbotapi.InputTextMessageContent); ok {
 			c.DisableWebPagePreview = true

@@ -76,6 +76,8 @@ type setup struct {
 	cfg  func(*Config)
 	opts []Option
 	h    bot.Handler
+	// before prepares the fake before the adapter starts (chats that already exist).
+	before func(*telegramtest.Server)
 }
 
 // start runs the adapter, by default with the real FAQ handler, fast backoff and a
@@ -85,6 +87,9 @@ func start(t *testing.T, s setup) *harness {
 	t.Helper()
 	fake := telegramtest.NewServer(testToken)
 	t.Cleanup(fake.Close)
+	if s.before != nil {
+		s.before(fake)
+	}
 	logs := &logBuffer{}
 	cfg := Config{Token: testToken, APIEndpoint: fake.Endpoint()}
 	if s.cfg != nil {

@@ -21,9 +21,9 @@ const maxMessageLen = 4096
 // Callback data prefixes. Callback data is at most 64 bytes and comes back verbatim
 // when a button is pressed; the prefix says which feature the button belongs to.
 const (
-	cbAnswer    = "a:" // answer the entry whose id follows
-	cbFeedback  = "f:" // reserved: Helpful / Not helpful on an answer
-	cbModerator = "m:" // reserved: a moderator's Confirm / Cancel
+	cbAnswer    = "a:" // answer the entry: "a:<entry id>" or "a:<entry id>:<reply id>"
+	cbFeedback  = "f:" // Helpful / Not helpful on an answer: "f:<reply id>:y" or ":n"
+	cbModerator = "m:" // a moderator's Confirm / Cancel, or Accept / Reject of a suggestion
 )
 
 // maxCallbackData is Telegram's limit on callback data, in bytes.
@@ -102,10 +102,11 @@ const buttonsHint = "Tap a question below to read its answer."
 
 // renderReply turns a reply into messages: the urgent notice first, then the answer
 // (question, body, caveats, sources, disclaimer) or the message, split below
-// maxMessageLen at paragraph or line boundaries. The last message carries the buttons.
-func renderReply(r bot.Reply) []message {
-	kb := replyKeyboard(r)
-	blocks := replyBlocks(r, kb != nil)
+// maxMessageLen at paragraph or line boundaries. The last message carries the buttons;
+// with feedback, an answer also gets Helpful / Not helpful buttons.
+func renderReply(r bot.Reply, feedback bool) []message {
+	kb, entries := replyKeyboard(r, feedback)
+	blocks := replyBlocks(r, entries)
 	parts := pack(blocks, maxMessageLen)
 	msgs := make([]message, len(parts))
 	for i, p := range parts {
@@ -121,9 +122,9 @@ func renderReply(r bot.Reply) []message {
 const shortenedNote = "(Shortened. Ask me in a private chat for the full answer.)"
 
 // renderOne renders a reply as a single message, shortened if it does not fit.
-func renderOne(r bot.Reply) message {
-	kb := replyKeyboard(r)
-	blocks := replyBlocks(r, kb != nil)
+func renderOne(r bot.Reply, feedback bool) message {
+	kb, entries := replyKeyboard(r, feedback)
+	blocks := replyBlocks(r, entries)
 	parts := pack(blocks, maxMessageLen)
 	if len(parts) > 1 {
 		note := italic(shortenedNote)
@@ -136,7 +137,9 @@ func renderOne(r bot.Reply) message {
 	return message{text: parts[0], keyboard: kb}
 }
 
-func replyBlocks(r bot.Reply, hasButtons bool) []block {
+// replyBlocks lays out a reply; entryButtons says whether buttons that answer other
+// entries follow, which the reader is told about.
+func replyBlocks(r bot.Reply, entryButtons bool) []block {
 	var bs []block
 	if r.Urgent && r.Notice != "" {
 		bs = append(bs, paragraphs(r.Notice, bold)...)
@@ -168,15 +171,17 @@ func replyBlocks(r bot.Reply, hasButtons bool) []block {
 	default:
 		bs = append(bs, paragraphs(r.Text, plain)...)
 	}
-	if hasButtons && r.Entry != nil {
+	if entryButtons && r.Entry != nil {
 		bs = append(bs, block{{buttonsHint, italic}})
 	}
 	return bs
 }
 
 // replyKeyboard has one button per suggestion and related entry, suggestions first,
-// each answering its entry when pressed.
-func replyKeyboard(r bot.Reply) *tgbotapi.InlineKeyboardMarkup {
+// each answering its entry when pressed and naming the reply it was on, so that the
+// question log can link the two. With feedback, an answer that has an id ends with a
+// row of Helpful / Not helpful. entries reports whether there are entry buttons.
+func replyKeyboard(r bot.Reply, feedback bool) (kb *tgbotapi.InlineKeyboardMarkup, entries bool) {
 	var rows [][]tgbotapi.InlineKeyboardButton
 	seen := map[string]bool{}
 	if r.Entry != nil {
@@ -187,26 +192,56 @@ func replyKeyboard(r bot.Reply) *tgbotapi.InlineKeyboardMarkup {
 			continue
 		}
 		seen[s.ID] = true
-		if b, ok := answerButton(s); ok {
+		if b, ok := answerButton(s, r.ID); ok {
 			rows = append(rows, []tgbotapi.InlineKeyboardButton{b})
 		}
 	}
-	if len(rows) == 0 {
-		return nil
+	entries = len(rows) > 0
+	if feedback && r.Kind == bot.KindAnswer && r.Entry != nil {
+		if row, ok := feedbackRow(r.ID); ok {
+			rows = append(rows, row)
+		}
 	}
-	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
+	if len(rows) == 0 {
+		return nil, false
+	}
+	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}, entries
+}
+
+// Feedback button labels, and the marks in their callback data.
+const (
+	helpfulLabel    = "👍 Helpful"
+	notHelpfulLabel = "👎 Not helpful"
+	helpfulMark     = "y"
+	notHelpfulMark  = "n"
+)
+
+// feedbackRow is the Helpful / Not helpful pair for the reply id, unless the id is
+// missing or too long for callback data.
+func feedbackRow(replyID string) ([]tgbotapi.InlineKeyboardButton, bool) {
+	yes := cbFeedback + replyID + ":" + helpfulMark
+	if replyID == "" || len(yes) > maxCallbackData || !utf8.ValidString(replyID) {
+		return nil, false
+	}
+	return []tgbotapi.InlineKeyboardButton{
+		tgbotapi.NewInlineKeyboardButtonData(helpfulLabel, yes),
+		tgbotapi.NewInlineKeyboardButtonData(notHelpfulLabel, cbFeedback+replyID+":"+notHelpfulMark),
+	}, true
 }
 
 // maxButtonLabel caps a button's label, in characters; Telegram clients cut long labels
 // anyway.
 const maxButtonLabel = 60
 
-// answerButton is a button that answers the entry, unless its id is too long for
-// callback data.
-func answerButton(s bot.Suggestion) (tgbotapi.InlineKeyboardButton, bool) {
+// answerButton is a button that answers the entry, carrying the id of the reply it is
+// on when that fits in callback data, unless the entry id itself is too long.
+func answerButton(s bot.Suggestion, fromReply string) (tgbotapi.InlineKeyboardButton, bool) {
 	data := cbAnswer + s.ID
-	if s.ID == "" || len(data) > maxCallbackData || !utf8.ValidString(s.ID) {
+	if s.ID == "" || len(data) > maxCallbackData || !utf8.ValidString(s.ID) || strings.Contains(s.ID, ":") {
 		return tgbotapi.InlineKeyboardButton{}, false
+	}
+	if with := data + ":" + fromReply; fromReply != "" && len(with) <= maxCallbackData && utf8.ValidString(fromReply) {
+		data = with
 	}
 	label := s.Question
 	if label == "" {
@@ -237,7 +272,7 @@ func topicMessages(topics []bot.Suggestion) []message {
 		rows = nil
 	}
 	for _, t := range topics {
-		if b, ok := answerButton(t); ok {
+		if b, ok := answerButton(t, ""); ok {
 			rows = append(rows, []tgbotapi.InlineKeyboardButton{b})
 		}
 		if len(rows) == maxButtons {

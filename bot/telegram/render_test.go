@@ -31,7 +31,7 @@ func checkMessages(t *testing.T, msgs []message) (plain []string) {
 		if m.keyboard != nil {
 			for _, row := range m.keyboard.InlineKeyboard {
 				for _, b := range row {
-					if b.CallbackData == nil || len(*b.CallbackData) > maxCallbackData || !strings.HasPrefix(*b.CallbackData, cbAnswer) {
+					if b.CallbackData == nil || len(*b.CallbackData) > maxCallbackData || !hasAnyPrefix(*b.CallbackData, cbAnswer, cbFeedback, cbModerator) {
 						t.Errorf("message %d has a button with bad callback data %v", i, b.CallbackData)
 					}
 				}
@@ -39,6 +39,15 @@ func checkMessages(t *testing.T, msgs []message) (plain []string) {
 		}
 	}
 	return plain
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRenderRealReplies(t *testing.T) {
@@ -61,7 +70,7 @@ func TestRenderRealReplies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			msgs := renderReply(r)
+			msgs := renderReply(r, false)
 			if len(msgs) != 1 {
 				t.Fatalf("got %d messages, want 1", len(msgs))
 			}
@@ -93,7 +102,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 		Disclaimer:  "not <advice>",
 		Suggestions: []bot.Suggestion{{ID: "y", Question: "<Why>?"}},
 	}
-	msgs := renderReply(r)
+	msgs := renderReply(r, false)
 	plain := strings.Join(checkMessages(t, msgs), "\n")
 	for _, want := range []string{"See a <doctor> & \"now\"", "Is <b>this</b> bold?", "Yes & <script>alert(1)</script>", "• a <i>bullet</i>",
 		"• <caveat>", "A&B <c>", "Offline: book <p. 3>", "not <advice>"} {
@@ -119,7 +128,7 @@ func TestPackSplitsAtParagraphs(t *testing.T) {
 	}
 	r := bot.Reply{Kind: bot.KindAnswer, Notice: "URGENT first", Urgent: true,
 		Entry: &knowledge.Entry{ID: "long", Question: "Long?", Answer: strings.Join(paras, "\n\n")}, Disclaimer: "Disclaimer."}
-	msgs := renderReply(r)
+	msgs := renderReply(r, false)
 	if len(msgs) < 3 {
 		t.Fatalf("got %d messages, want the long answer split in several", len(msgs))
 	}
@@ -151,7 +160,7 @@ func TestPackSplitsOverlongLinesAndWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msgs := renderReply(bot.Reply{Kind: bot.KindNoMatch, Message: tt.text})
+			msgs := renderReply(bot.Reply{Kind: bot.KindNoMatch, Message: tt.text}, false)
 			if len(msgs) < 2 {
 				t.Fatalf("got %d messages, want the text split", len(msgs))
 			}
@@ -168,7 +177,7 @@ func TestPackSplitsOverlongLinesAndWords(t *testing.T) {
 func TestRenderOneShortens(t *testing.T) {
 	r := bot.Reply{Kind: bot.KindAnswer, Entry: &knowledge.Entry{ID: "long", Question: "Long?",
 		Answer: strings.Repeat("A paragraph of text that goes on.\n\n", 300)}, Disclaimer: "D."}
-	m := renderOne(r)
+	m := renderOne(r, false)
 	plain := checkMessages(t, []message{m})[0]
 	if !strings.HasSuffix(plain, shortenedNote) {
 		t.Errorf("shortened message does not end with the note: %q", plain[len(plain)-80:])
@@ -178,28 +187,37 @@ func TestRenderOneShortens(t *testing.T) {
 func TestAnswerButtonLimits(t *testing.T) {
 	tests := []struct {
 		s      bot.Suggestion
+		from   string
 		ok     bool
 		data   string
 		label  string
 		labelN int
 	}{
-		{bot.Suggestion{ID: "laser-cost", Question: "How much?"}, true, "a:laser-cost", "How much?", 0},
-		{bot.Suggestion{ID: strings.Repeat("x", 62), Question: "Q"}, true, "a:" + strings.Repeat("x", 62), "Q", 0},
-		{bot.Suggestion{ID: strings.Repeat("x", 63), Question: "Q"}, false, "", "", 0},
-		{bot.Suggestion{ID: "", Question: "Q"}, false, "", "", 0},
-		{bot.Suggestion{ID: "long", Question: strings.Repeat("é", 100)}, true, "a:long", "", maxButtonLabel},
+		{bot.Suggestion{ID: "laser-cost", Question: "How much?"}, "", true, "a:laser-cost", "How much?", 0},
+		{bot.Suggestion{ID: "laser-cost", Question: "How much?"}, "r1AbC_-x", true, "a:laser-cost:r1AbC_-x", "How much?", 0},
+		{bot.Suggestion{ID: strings.Repeat("x", 62), Question: "Q"}, "", true, "a:" + strings.Repeat("x", 62), "Q", 0},
+		// The reply id is dropped, not the button, when both do not fit in 64 bytes.
+		{bot.Suggestion{ID: strings.Repeat("x", 49), Question: "Q"}, "0123456789abc", true, "a:" + strings.Repeat("x", 49), "Q", 0},
+		{bot.Suggestion{ID: strings.Repeat("x", 48), Question: "Q"}, "0123456789abc", true, "a:" + strings.Repeat("x", 48) + ":0123456789abc", "Q", 0}, // 64 bytes exactly
+		{bot.Suggestion{ID: strings.Repeat("x", 63), Question: "Q"}, "", false, "", "", 0},
+		{bot.Suggestion{ID: "", Question: "Q"}, "", false, "", "", 0},
+		{bot.Suggestion{ID: "a:b", Question: "Q"}, "", false, "", "", 0},
+		{bot.Suggestion{ID: "long", Question: strings.Repeat("é", 100)}, "", true, "a:long", "", maxButtonLabel},
 	}
 	for _, tt := range tests {
-		b, ok := answerButton(tt.s)
+		b, ok := answerButton(tt.s, tt.from)
 		if ok != tt.ok {
-			t.Errorf("answerButton(%q) ok = %v, want %v", tt.s.ID, ok, tt.ok)
+			t.Errorf("answerButton(%q, %q) ok = %v, want %v", tt.s.ID, tt.from, ok, tt.ok)
 			continue
 		}
 		if !ok {
 			continue
 		}
 		if *b.CallbackData != tt.data {
-			t.Errorf("answerButton(%q) data = %q, want %q", tt.s.ID, *b.CallbackData, tt.data)
+			t.Errorf("answerButton(%q, %q) data = %q, want %q", tt.s.ID, tt.from, *b.CallbackData, tt.data)
+		}
+		if len(*b.CallbackData) > maxCallbackData {
+			t.Errorf("answerButton(%q, %q) data is %d bytes, over %d", tt.s.ID, tt.from, len(*b.CallbackData), maxCallbackData)
 		}
 		if tt.label != "" && b.Text != tt.label {
 			t.Errorf("answerButton(%q) label = %q, want %q", tt.s.ID, b.Text, tt.label)
@@ -207,6 +225,48 @@ func TestAnswerButtonLimits(t *testing.T) {
 		if tt.labelN != 0 && len([]rune(b.Text)) != tt.labelN {
 			t.Errorf("answerButton(%q) label has %d characters, want %d", tt.s.ID, len([]rune(b.Text)), tt.labelN)
 		}
+	}
+}
+
+func TestFeedbackButtons(t *testing.T) {
+	entry := &knowledge.Entry{ID: "x", Question: "Q?", Answer: "A."}
+	tests := []struct {
+		name     string
+		r        bot.Reply
+		feedback bool
+		want     [][]string // callback data, row by row
+	}{
+		{"answer with an id", bot.Reply{ID: "r1", Kind: bot.KindAnswer, Entry: entry, Related: []bot.Suggestion{{ID: "y", Question: "Y?"}}}, true,
+			[][]string{{"a:y:r1"}, {"f:r1:y", "f:r1:n"}}},
+		{"handler takes no feedback", bot.Reply{ID: "r1", Kind: bot.KindAnswer, Entry: entry, Related: []bot.Suggestion{{ID: "y", Question: "Y?"}}}, false,
+			[][]string{{"a:y:r1"}}},
+		{"answer without an id", bot.Reply{Kind: bot.KindAnswer, Entry: entry}, true, nil},
+		{"no match gets no feedback", bot.Reply{ID: "r2", Kind: bot.KindNoMatch, Message: "Sorry.", Suggestions: []bot.Suggestion{{ID: "y", Question: "Y?"}}}, true,
+			[][]string{{"a:y:r2"}}},
+		{"reply id too long for feedback", bot.Reply{ID: strings.Repeat("r", 61), Kind: bot.KindAnswer, Entry: entry}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := renderReply(tt.r, tt.feedback)
+			checkMessages(t, msgs)
+			var got [][]string
+			if kb := msgs[len(msgs)-1].keyboard; kb != nil {
+				for _, row := range kb.InlineKeyboard {
+					var r []string
+					for _, b := range row {
+						r = append(r, *b.CallbackData)
+					}
+					got = append(got, r)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("buttons = %v, want %v", got, tt.want)
+			}
+			hint := strings.Contains(msgs[0].text, buttonsHint)
+			if wantHint := len(tt.r.Related) > 0; hint != wantHint {
+				t.Errorf("hint about entry buttons shown = %v, want %v", hint, wantHint)
+			}
+		})
 	}
 }
 
@@ -257,6 +317,6 @@ func BenchmarkRenderReply(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		renderReply(r)
+		renderReply(r, false)
 	}
 }

@@ -40,6 +40,7 @@ type event struct {
 	chatID  int64
 	private bool
 	user    int64
+	from    *tgbotapi.User // the sender, when Telegram says who; for moderators' names
 	// replyTo is the message a reply should quote: the asking message in a group, none
 	// in a private chat.
 	replyTo int
@@ -90,7 +91,7 @@ func route(u *tgbotapi.Update, self me) event {
 		if cb.From == nil || cb.ID == "" {
 			return ignore("callback query without sender or id")
 		}
-		ev.kind, ev.callback, ev.user = kindCallback, cb, cb.From.ID
+		ev.kind, ev.callback, ev.user, ev.from = kindCallback, cb, cb.From.ID, cb.From
 		if m := cb.Message; m != nil && m.Chat != nil {
 			ev.chatID = m.Chat.ID
 			ev.private = m.Chat.Type == "private"
@@ -140,7 +141,7 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 	}
 	switch {
 	case m.From != nil:
-		ev.user = m.From.ID
+		ev.user, ev.from = m.From.ID, m.From
 	case m.SenderChat != nil:
 		ev.user = m.SenderChat.ID // an anonymous group admin or a linked channel
 	default:

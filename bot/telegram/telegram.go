@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -84,6 +85,21 @@ type Adapter struct {
 	commands  []command
 	callbacks []callbackRoute
 
+	// Moderation, when set, serves the moderators' /faq_* commands; reports, when set,
+	// the question-log reports. moderators are the Telegram user ids whose private chats
+	// get the moderators' command menu (who may moderate is mod's decision).
+	mod        *bot.Moderation
+	reports    bot.Reports
+	moderators []string
+	sessionTTL time.Duration
+	now        func() time.Time
+
+	sessMu   sync.Mutex
+	sessions map[int64]*session // a moderator's change in progress, by user id
+	menus    map[int64]bool     // moderators whose chat has the moderator menu
+
+	votes *votes // feedback already recorded, so a double tap records once
+
 	backoffMin, backoffMax time.Duration
 	pollTimeout            time.Duration
 	grace                  time.Duration
@@ -126,6 +142,33 @@ func WithShutdownGrace(d time.Duration) Option { return func(a *Adapter) { a.gra
 // WithWorkers sets how many chats are served at the same time (default 16).
 func WithWorkers(n int) Option { return func(a *Adapter) { a.workers = max(1, n) } }
 
+// WithModeration lets the moderators m allows keep the FAQ up to date from a private
+// chat with the bot (/faq_add, /faq_edit, ...). Without it those commands say that FAQ
+// editing is not set up.
+func WithModeration(m *bot.Moderation) Option { return func(a *Adapter) { a.mod = m } }
+
+// WithReports gives moderators the question-log reports (/faq_unanswered, /faq_stats,
+// /faq_suggestions). Accepting a suggestion also needs WithModeration.
+func WithReports(r bot.Reports) Option { return func(a *Adapter) { a.reports = r } }
+
+// WithModerators names the Telegram user ids whose private chats get a command menu
+// with the moderator commands. It grants nothing: the Moderation decides who may
+// moderate. A moderator not listed gets the menu after their first moderator command.
+func WithModerators(userIDs ...string) Option {
+	return func(a *Adapter) { a.moderators = append(a.moderators, userIDs...) }
+}
+
+// WithSessionTimeout sets how long a moderator's unfinished change is kept between
+// messages (default 15 minutes).
+func WithSessionTimeout(d time.Duration) Option { return func(a *Adapter) { a.sessionTTL = d } }
+
+// SetModeration attaches moderation and reports (either may be nil) to an adapter
+// already made, for a caller that opens the FAQ store after connecting to Telegram. It
+// must be called before Run.
+func (a *Adapter) SetModeration(m *bot.Moderation, r bot.Reports) {
+	a.mod, a.reports = m, r
+}
+
 // WithWebhookListener makes webhook mode serve on l instead of listening on
 // Webhook.ListenAddr; tests use it to know the address before Run.
 func WithWebhookListener(l net.Listener) Option { return func(a *Adapter) { a.listener = l } }
@@ -155,6 +198,11 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		pollTimeout: 50 * time.Second,
 		grace:       5 * time.Second,
 		workers:     16,
+		sessionTTL:  15 * time.Minute,
+		now:         time.Now,
+		sessions:    map[int64]*session{},
+		menus:       map[int64]bool{},
+		votes:       newVotes(maxVotes),
 	}
 	for _, o := range opts {
 		o(a)

@@ -2,14 +2,16 @@
 // API's real JSON over HTTP on 127.0.0.1, so the real client library can be driven
 // against it: it implements the methods smpbot's Telegram adapter uses (getMe,
 // getUpdates with long polling and offsets, sendMessage, editMessageText,
-// answerCallbackQuery, answerInlineQuery, setMyCommands, setWebhook, deleteWebhook,
-// getWebhookInfo), validates requests the way Telegram does (HTML that must parse, the
-// 4,096-character limit, 64-byte callback data, queries answered once), records what it
-// receives, delivers updates to a webhook once one is set, and injects faults: 429 with
-// retry_after, 5xx, slow responses and dropped connections.
+// answerCallbackQuery, answerInlineQuery, setMyCommands for the default and chat
+// scopes, setWebhook, deleteWebhook, getWebhookInfo), validates requests the way
+// Telegram does (HTML that must parse, the 4,096-character limit, 64-byte callback
+// data, queries answered once), records what it receives, delivers updates to a
+// webhook once one is set, and injects faults: 429 with retry_after, 5xx, slow
+// responses and dropped connections.
 //
 // Tests act as Telegram's users through Send, Press, Inline and Push, then inspect what
-// the bot did through Messages, CallbackAnswers, InlineAnswers, Commands and Calls.
+// the bot did through Messages, CallbackAnswers, InlineAnswers, Commands, ChatCommands
+// and Calls.
 package telegramtest
 
 import (
@@ -133,6 +135,7 @@ type Server struct {
 	inlineMsgs   map[string]bool // inline message ids that exist
 	inAnswers    []InlineAnswer
 	commands     []tgbotapi.BotCommand
+	chatCommands map[int64][]tgbotapi.BotCommand // setMyCommands with a chat scope
 	hookURL      string
 	hookSecret   string
 	faults       map[string][]Fault
@@ -170,6 +173,7 @@ func NewServer(token string, opts ...Option) *Server {
 		faults:       map[string][]Fault{},
 		counts:       map[string]int{},
 		blocked:      map[int64]bool{},
+		chatCommands: map[int64][]tgbotapi.BotCommand{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -434,11 +438,19 @@ func (s *Server) InlineAnswers() []InlineAnswer {
 	return append([]InlineAnswer(nil), s.inAnswers...)
 }
 
-// Commands returns the command list last set with setMyCommands.
+// Commands returns the command list last set with setMyCommands for the default scope.
 func (s *Server) Commands() []tgbotapi.BotCommand {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]tgbotapi.BotCommand(nil), s.commands...)
+}
+
+// ChatCommands returns the command list last set with setMyCommands for the chat's
+// scope (BotCommandScopeChat), nil if none was.
+func (s *Server) ChatCommands(chatID int64) []tgbotapi.BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tgbotapi.BotCommand(nil), s.chatCommands[chatID]...)
 }
 
 // Webhook returns the webhook URL and secret token set, "" when polling.
@@ -962,7 +974,31 @@ func (s *Server) setCommands(p url.Values) (any, error) {
 			return nil, badRequest("BOT_COMMAND_DESCRIPTION_INVALID")
 		}
 	}
+	// The scope is default unless given; a chat scope needs a chat the bot knows, as
+	// Telegram refuses one with a user who never started the bot.
+	if raw := p.Get("scope"); raw != "" {
+		var scope struct {
+			Type   string `json:"type"`
+			ChatID int64  `json:"chat_id"`
+		}
+		if err := json.Unmarshal([]byte(raw), &scope); err != nil {
+			return nil, badRequest("can't parse BotCommandScope JSON object")
+		}
+		switch scope.Type {
+		case "default":
+		case "chat":
+			if _, ok := s.chats[scope.ChatID]; !ok {
+				return nil, badRequest("chat not found")
+			}
+			s.chatCommands[scope.ChatID] = cmds
+			s.notify()
+			return true, nil
+		default:
+			return nil, badRequest("unsupported command scope %q in this fake", scope.Type)
+		}
+	}
 	s.commands = cmds
+	s.notify()
 	return true, nil
 }
 
