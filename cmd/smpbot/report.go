@@ -52,6 +52,9 @@ func (e *env) report(ctx context.Context, args []string) error {
 	if *days < 1 {
 		return fmt.Errorf("%w: --days must be at least 1", errUsage)
 	}
+	if accept != nil && *accept != 0 && *reject != 0 {
+		return fmt.Errorf("%w: --accept or --reject, not both", errUsage)
+	}
 	l, err := e.openLog(ctx, *data, sqlitelog.WithRescanDays(*days))
 	if err != nil {
 		return err
@@ -63,10 +66,7 @@ func (e *env) report(ctx context.Context, args []string) error {
 	case "stats":
 		return e.reportStats(ctx, l, *days, *asJSON)
 	}
-	switch {
-	case *accept != 0 && *reject != 0:
-		return fmt.Errorf("%w: --accept or --reject, not both", errUsage)
-	case *accept != 0 || *reject != 0:
+	if *accept != 0 || *reject != 0 {
 		return e.resolveSuggestion(ctx, l, *data, *accept, *reject, *asJSON)
 	}
 	return e.reportSuggestions(ctx, l, *data, *asJSON)
