@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram"
@@ -24,7 +25,19 @@ const defaultQuestionsPerMinute = 10
 //	TELEGRAM_WEBHOOK_PATH          webhook path, default /telegram/webhook
 //	TELEGRAM_WEBHOOK_SECRET        secret token Telegram must send (required for webhooks)
 //	TELEGRAM_WEBHOOK_URL           public base URL to register with setWebhook
+//	TELEGRAM_MODERATORS            Telegram user ids that may edit the FAQ, comma-separated
+//
+// The adapter it returns has no /faq_* commands: they need the FAQ store and the
+// question log, which newTelegram takes as options (or which SetModeration attaches
+// before Run).
 func telegramFromEnv(getenv func(string) string, log *slog.Logger) (bot.Adapter, error) {
+	return newTelegram(getenv, log)
+}
+
+// newTelegram is telegramFromEnv with more options, such as
+// telegram.WithModeration(mod) (mod's Moderators including telegramModerators) and
+// telegram.WithReports(reports).
+func newTelegram(getenv func(string) string, log *slog.Logger, opts ...telegram.Option) (bot.Adapter, error) {
 	token := strings.TrimSpace(getenv("TELEGRAM_TOKEN"))
 	if token == "" {
 		return nil, nil
@@ -50,9 +63,38 @@ func telegramFromEnv(getenv func(string) string, log *slog.Logger) (bot.Adapter,
 	if cfg.Webhook.ListenAddr == "" && (cfg.Webhook.SecretToken != "" || cfg.Webhook.PublicURL != "") {
 		return nil, fmt.Errorf("TELEGRAM_WEBHOOK_SECRET or TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_ADDR")
 	}
-	a, err := telegram.New(cfg, telegram.WithLogger(log))
+	// Checked before connecting, so that a mistyped id stops the start rather than a
+	// moderator.
+	mods, err := telegramModerators(getenv)
 	if err != nil {
 		return nil, err
 	}
+	opts = append([]telegram.Option{telegram.WithLogger(log), telegram.WithModerators(mods.TelegramUsers...)}, opts...)
+	a, err := telegram.New(cfg, opts...)
+	if err != nil {
+		return nil, err // a nil *telegram.Adapter in a bot.Adapter would not be nil
+	}
 	return a, nil
+}
+
+// telegramModerators reads TELEGRAM_MODERATORS, Telegram user ids separated by commas
+// or spaces, into the Telegram part of bot.Moderators.
+func telegramModerators(getenv func(string) string) (bot.Moderators, error) {
+	var m bot.Moderators
+	for _, id := range strings.FieldsFunc(getenv("TELEGRAM_MODERATORS"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+			return bot.Moderators{}, fmt.Errorf("TELEGRAM_MODERATORS: %q is not a Telegram user id (a positive number, not a @username)", id)
+		}
+		m.TelegramUsers = append(m.TelegramUsers, id)
+	}
+	return m, nil
+}
+
+// setTelegramModeration attaches moderation and reports to an adapter telegramFromEnv
+// made, for when the FAQ store is opened after the platforms are connected. It must be
+// called before Run; it does nothing to other adapters.
+func setTelegramModeration(a bot.Adapter, mod *bot.Moderation, reports bot.Reports) {
+	if t, ok := a.(*telegram.Adapter); ok {
+		t.SetModeration(mod, reports)
+	}
 }

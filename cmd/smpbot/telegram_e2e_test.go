@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/telegram"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
@@ -247,6 +250,10 @@ func TestTelegramFromEnv(t *testing.T) {
 		{"webhook", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
 			"TELEGRAM_WEBHOOK_ADDR": "127.0.0.1:0", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, true, ""},
 		{"wrong token", map[string]string{"TELEGRAM_TOKEN": "1:wrong-token-value", "TELEGRAM_API_ENDPOINT": fake.Endpoint()}, false, "Unauthorized"},
+		{"moderators", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_MODERATORS": "501, 502"}, true, ""},
+		{"moderator by name", map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(),
+			"TELEGRAM_MODERATORS": "501,@mia"}, false, `TELEGRAM_MODERATORS: "@mia"`},
 	}
 	for _, tt := range tests {
 		a, err := telegramFromEnv(func(k string) string { return tt.env[k] }, log)
@@ -259,5 +266,120 @@ func TestTelegramFromEnv(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "wrong-token-value") {
 			t.Errorf("%s: error contains the token: %v", tt.name, err)
 		}
+	}
+}
+
+func TestTelegramModerators(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		want    []string
+		wantErr string
+	}{
+		{"none", "", nil, ""},
+		{"commas and spaces", " 11,22 33,, ", []string{"11", "22", "33"}, ""},
+		{"a username", "11,@mia", nil, `TELEGRAM_MODERATORS: "@mia"`},
+		{"a negative id (a group)", "-100123", nil, `"-100123" is not a Telegram user id`},
+	}
+	for _, tt := range tests {
+		got, err := telegramModerators(func(k string) string {
+			if k == "TELEGRAM_MODERATORS" {
+				return tt.env
+			}
+			return ""
+		})
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+		}
+		if !slices.Equal(got.TelegramUsers, tt.want) || got.DiscordUsers != nil || got.DiscordRoles != nil {
+			t.Errorf("%s: moderators = %+v, want Telegram users %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestTelegramModerationWiring runs the adapter as `smpbot run` is to wire it, both
+// ways the lead may: moderation passed to newTelegram, or attached afterwards with
+// setTelegramModeration. TELEGRAM_MODERATORS decides who gets the moderator menu and,
+// through bot.Moderators, who may change the FAQ, which is a real store.
+func TestTelegramModerationWiring(t *testing.T) {
+	mia := tgbotapi.User{ID: 501, FirstName: "Mia"}
+	bob := tgbotapi.User{ID: 502, FirstName: "Bob"}
+	tests := []struct {
+		name string
+		make func(getenv func(string) string, log *slog.Logger, mod *bot.Moderation) (bot.Adapter, error)
+	}{
+		{"newTelegram with options", func(getenv func(string) string, log *slog.Logger, mod *bot.Moderation) (bot.Adapter, error) {
+			return newTelegram(getenv, log, telegram.WithModeration(mod))
+		}},
+		{"setTelegramModeration", func(getenv func(string) string, log *slog.Logger, mod *bot.Moderation) (bot.Adapter, error) {
+			a, err := telegramFromEnv(getenv, log)
+			if err == nil {
+				setTelegramModeration(a, mod, nil)
+			}
+			return a, err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := telegramtest.NewServer(telegramE2EToken)
+			defer fake.Close()
+			private := fake.PrivateChat(mia)
+			env := map[string]string{"TELEGRAM_TOKEN": telegramE2EToken, "TELEGRAM_API_ENDPOINT": fake.Endpoint(), "TELEGRAM_MODERATORS": "501"}
+			getenv := func(k string) string { return env[k] }
+			log := slog.New(slog.DiscardHandler)
+
+			var idx *index.Index
+			store, err := knowledge.OpenStore(t.TempDir(), knowledge.OnChange(func(es []knowledge.Entry) { idx.Rebuild(es) }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if idx, err = index.New(store.Entries()); err != nil {
+				t.Fatal(err)
+			}
+			defer idx.Close()
+			mods, err := telegramModerators(getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := tt.make(getenv, log, bot.NewModeration(store, mods, log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx, bot.NewFAQ(idx)) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("Run = %v", err)
+				}
+			}()
+			if !fake.Wait(20*time.Second, func() bool { return len(fake.ChatCommands(mia.ID)) > 0 }) {
+				t.Fatal("the moderator's chat got no command menu")
+			}
+
+			fake.Send(private, mia, "/faq_remove bot-about", 0)
+			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 1 }) {
+				t.Fatalf("no preview: %+v", fake.Messages())
+			}
+			preview := fake.Messages()[0]
+			if !strings.Contains(preview.Text, "Remove this entry?") || len(preview.Keyboard) == 0 {
+				t.Fatalf("preview = %q with buttons %v", preview.Text, preview.Keyboard)
+			}
+			fake.Press(mia, tgbotapi.Message{MessageID: preview.MessageID, Chat: &private}, *preview.Keyboard[0][0].CallbackData)
+			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 2 }) {
+				t.Fatalf("no reply to Confirm: %+v", fake.Messages())
+			}
+			if _, _, err := store.Get("bot-about"); !errors.Is(err, knowledge.ErrNotFound) {
+				t.Errorf("bot-about is still in the store after Confirm: %v", err)
+			}
+			fake.Send(fake.PrivateChat(bob), bob, "/faq_list", 0)
+			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 3 }) {
+				t.Fatalf("no reply to a non-moderator: %+v", fake.Messages())
+			}
+			if got, want := fake.Messages()[2].Text, bot.DescribeError(bot.ErrForbidden); got != want {
+				t.Errorf("a non-moderator's /faq_list got %q, want %q", got, want)
+			}
+		})
 	}
 }
