@@ -1,9 +1,11 @@
 package discord
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -465,6 +467,66 @@ func TestFAQCommandRegistration(t *testing.T) {
 			}
 			if !slices.Equal(names, []string{"ask", "faq", "topics"}) {
 				t.Errorf("commands %q, want ask, faq and topics in one overwrite", names)
+			}
+		})
+	}
+}
+
+// gatedEditor changes the FAQ only when the test lets it, to make saving slow on demand.
+type gatedEditor struct {
+	bot.Editor
+	gate chan struct{}
+}
+
+func (g gatedEditor) Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error) {
+	<-g.gate
+	return g.Editor.Put(ctx, e, base, who)
+}
+
+func (g gatedEditor) Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error {
+	<-g.gate
+	return g.Editor.Remove(ctx, id, base, who)
+}
+
+// TestFAQSlowStore checks that a save slower than Discord's 3 s is deferred: an
+// ephemeral "thinking" for a form, a deferred update for a button, then the result.
+func TestFAQSlowStore(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	mr := startModeration(t, modConfig{
+		editor: func(e bot.Editor) bot.Editor { return gatedEditor{e, gate} },
+		opts:   []Option{WithDeferAfter(time.Millisecond)},
+	})
+	f := mr.fake
+	tests := []struct {
+		name         string
+		act          func(t *testing.T) discordtest.Interaction
+		wantCallback discordgo.InteractionResponseType
+		wantContent  string
+	}{
+		{"form", func(t *testing.T) discordtest.Interaction {
+			modal := mr.modal(t, mr.faq(mr.mod, "add", discordtest.String("id", "pets-at-clinic")))
+			return f.SubmitModal(f.Guild(), mr.mod, modal, petForm())
+		}, discordgo.InteractionResponseDeferredChannelMessageWithSource, "Added **pets-at-clinic**"},
+		{"button", func(t *testing.T) discordtest.Interaction {
+			confirm := mr.private(t, mr.faq(mr.mod, "remove", discordtest.String("id", "bot-about")))
+			return f.Button(f.Guild(), mr.mod, buttonWithPrefix(t, confirm, "m:rm:"))
+		}, discordgo.InteractionResponseDeferredMessageUpdate, "Removed **bot-about**"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := tt.act(t)
+			cb, err := f.WaitSent(waitCtx(t), func(m discordtest.Sent) bool { return ix.Owns(m) && m.Via == discordtest.ViaCallback })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cb.ResponseType != tt.wantCallback || (tt.wantCallback == discordgo.InteractionResponseDeferredChannelMessageWithSource && !cb.Ephemeral()) {
+				t.Errorf("callback type %d (ephemeral %v), want %d", cb.ResponseType, cb.Ephemeral(), tt.wantCallback)
+			}
+			gate <- struct{}{}
+			got := mr.reply(t, ix)
+			if got.Via != discordtest.ViaEdit || !strings.HasPrefix(got.Message.Content, tt.wantContent) {
+				t.Errorf("reply via %s: %q, want an edit starting %q", got.Via, got.Message.Content, tt.wantContent)
 			}
 		})
 	}

@@ -171,6 +171,9 @@ type modRig struct {
 type modConfig struct {
 	reports  bool // WithReports(the question log)
 	recorder bool // answer through a bot.Recorder, which takes feedback
+	// editor, when set, wraps the store the moderation changes.
+	editor func(bot.Editor) bot.Editor
+	opts   []Option
 }
 
 func startModeration(t *testing.T, mc modConfig) *modRig {
@@ -196,7 +199,11 @@ func startModeration(t *testing.T, mc modConfig) *modRig {
 		t.Cleanup(func() { mr.rec.Close(context.Background()) })
 		h = mr.rec
 	}
-	var opts []Option
+	opts := mc.opts
+	var ed bot.Editor = store
+	if mc.editor != nil {
+		ed = mc.editor(store)
+	}
 	if mc.reports {
 		opts = append(opts, WithReports(mr.qlog))
 	}
@@ -205,7 +212,7 @@ func startModeration(t *testing.T, mc modConfig) *modRig {
 		mr.mod.Roles = []string{"1400000000000000009", modRole}
 		mr.eve.Roles = []string{"1400000000000000009"}
 		mods := bot.Moderators{DiscordUsers: []string{mr.boss.ID}, DiscordRoles: []string{modRole}}
-		return []Option{WithModeration(bot.NewModeration(store, mods, slogTo(mr.modLogs)))}
+		return []Option{WithModeration(bot.NewModeration(ed, mods, slogTo(mr.modLogs)))}
 	}})
 	return mr
 }

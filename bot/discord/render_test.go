@@ -352,3 +352,63 @@ func BenchmarkRender(b *testing.B) {
 		render(r, false)
 	}
 }
+
+func TestFeedbackAndReplyIDs(t *testing.T) {
+	e := entry(t, "laser-sessions-count")
+	many := func(n int) []bot.Suggestion {
+		var ss []bot.Suggestion
+		for i := range n {
+			ss = append(ss, bot.Suggestion{ID: fmt.Sprintf("entry-%d", i), Question: fmt.Sprintf("Question %d?", i)})
+		}
+		return ss
+	}
+	long := strings.Repeat("r", 98)
+	tests := []struct {
+		name     string
+		reply    bot.Reply
+		feedback bool
+		want     []string // custom ids, in order
+	}{
+		{"answer with an id", bot.Reply{ID: "R1", Kind: bot.KindAnswer, Entry: &e, Related: many(2)}, true,
+			[]string{"a:entry-0:R1", "a:entry-1:R1", "f:R1:y", "f:R1:n"}},
+		{"handler takes no feedback", bot.Reply{ID: "R1", Kind: bot.KindAnswer, Entry: &e, Related: many(1)}, false,
+			[]string{"a:entry-0:R1"}},
+		{"reply without an id", bot.Reply{Kind: bot.KindAnswer, Entry: &e, Related: many(1)}, true,
+			[]string{"a:entry-0"}},
+		{"no match", bot.Reply{ID: "R1", Kind: bot.KindNoMatch, Message: "Sorry.", Suggestions: many(1)}, true,
+			[]string{"a:entry-0:R1"}},
+		{"id too long for a custom id", bot.Reply{ID: long, Kind: bot.KindAnswer, Entry: &e, Related: many(1)}, true,
+			[]string{"a:entry-0"}},
+		{"rows full: feedback keeps its row", bot.Reply{ID: "R1", Kind: bot.KindAnswer, Entry: &e, Suggestions: many(30)}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := render(tt.reply, tt.feedback)
+			checkLimits(t, m)
+			ids := sentIDs(t, m)
+			if tt.want == nil {
+				if len(m.components) != maxRows || !slices.Equal(ids[len(ids)-2:], []string{"f:R1:y", "f:R1:n"}) {
+					t.Errorf("%d rows ending %q, want %d rows ending with the feedback pair", len(m.components), ids[len(ids)-2:], maxRows)
+				}
+				return
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Errorf("custom ids %q, want %q", ids, tt.want)
+			}
+		})
+	}
+}
+
+// sentIDs are the custom ids of m as Discord receives them.
+func sentIDs(t *testing.T, m message) []string {
+	t.Helper()
+	body, err := json.Marshal(m.send(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got discordgo.Message
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	return discordtest.Sent{Message: got}.CustomIDs()
+}

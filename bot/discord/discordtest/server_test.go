@@ -247,3 +247,115 @@ func TestGateway(t *testing.T) {
 		t.Errorf("the RESUME was not recorded: %v", err)
 	}
 }
+
+func TestModals(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	u := s.NewUser("ann")
+	input := func(id, value string, max int) map[string]any {
+		return map[string]any{"type": 1, "components": []any{map[string]any{
+			"type": 4, "custom_id": id, "label": "Label", "style": 2, "value": value, "max_length": max, "required": true}}}
+	}
+	modal := func(title string, rows ...any) map[string]any {
+		return map[string]any{"type": 9, "data": map[string]any{"custom_id": "m:x", "title": title, "components": rows}}
+	}
+	message := map[string]any{"type": 4, "data": map[string]any{"content": "hi", "allowed_mentions": map[string]any{"parse": []string{}}}}
+	button := map[string]any{"type": 1, "components": []any{map[string]any{"type": 2, "style": 1, "label": "b", "custom_id": "b"}}}
+	tests := []struct {
+		name   string
+		ix     func() Interaction
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{"form for a command", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit", input("a", "v", 10)), 204, ""},
+		{"form for a button", func() Interaction { return s.Button(s.Guild(), u, "m:open") }, modal("Edit", input("a", "v", 0)), 204, ""},
+		{"form for a form", func() Interaction { return s.SubmitModal(s.Guild(), u, nil, nil) }, modal("Edit", input("a", "v", 10)), 400, "not valid for interaction type 5"},
+		{"form for an autocomplete", func() Interaction { return s.Autocomplete(s.Guild(), u, "faq") }, modal("Edit", input("a", "v", 10)), 400, "response type 8"},
+		{"message for a form", func() Interaction { return s.SubmitModal(s.Guild(), u, nil, nil) }, message, 204, ""},
+		{"no title", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("", input("a", "v", 10)), 400, "title"},
+		{"title too long", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal(strings.Repeat("t", 46), input("a", "v", 10)), 400, "title"},
+		{"six inputs", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit",
+			input("a", "", 0), input("b", "", 0), input("c", "", 0), input("d", "", 0), input("e", "", 0), input("f", "", 0)), 400, "6 components"},
+		{"prefilled value over max_length", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit", input("a", "toolong", 3)), 400, "value of 7 characters"},
+		{"value over 4000", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit", input("a", strings.Repeat("é", 4001), 0)), 400, "at most 4000"},
+		{"input id twice", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit", input("a", "", 0), input("a", "", 0)), 400, "used twice"},
+		{"a button in a form", func() Interaction { return s.Command(s.Guild(), u, "faq") }, modal("Edit", button), 400, "one text input"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := tt.ix()
+			status, got := post(t, "POST", s.URL+"/api/v9/interactions/"+ix.ID+"/"+ix.Token+"/callback", "", tt.body)
+			if status != tt.status || !strings.Contains(got, tt.want) {
+				t.Errorf("callback = %d %s, want %d containing %q", status, got, tt.status, tt.want)
+			}
+		})
+	}
+	var forms []*Modal
+	for _, m := range s.Sent() {
+		if m.Modal != nil {
+			forms = append(forms, m.Modal)
+		}
+	}
+	if len(forms) != 2 || forms[0].Title != "Edit" || forms[0].CustomID != "m:x" || len(forms[0].Inputs) != 1 || forms[0].Inputs[0].Value != "v" {
+		t.Errorf("recorded forms %+v, want the two accepted ones", forms)
+	}
+}
+
+// TestInteractionShapes checks that discordgo reads the fake's subcommands, roles and
+// form submissions as it reads Discord's.
+func TestInteractionShapes(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	u := s.NewUser("ann")
+	u.Roles = []string{"77", "88"}
+	s.Command(s.Guild(), u, "faq", Sub("stats", Int("days", 30)))
+	s.Autocomplete(s.Guild(), u, "faq", Sub("edit", Focused("id", "la")))
+	form := &Modal{CustomID: "m:edit:cost:v1", Inputs: []discordgo.TextInput{{CustomID: "question", Value: "Q?"}, {CustomID: "answer", Value: "old"}}}
+	s.SubmitModal(s.Guild(), u, form, map[string]string{"answer": "new"})
+	s.mu.Lock()
+	pending := append([][]byte(nil), s.pending...)
+	s.mu.Unlock()
+	if len(pending) != 3 {
+		t.Fatalf("%d dispatches, want 3", len(pending))
+	}
+	var ixs []discordgo.InteractionCreate
+	for _, p := range pending {
+		var ev struct {
+			D json.RawMessage `json:"d"`
+		}
+		var ic discordgo.InteractionCreate
+		if err := json.Unmarshal(p, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(ev.D, &ic); err != nil {
+			t.Fatalf("discordgo cannot read %s: %v", ev.D, err)
+		}
+		ixs = append(ixs, ic)
+	}
+	for _, ic := range ixs {
+		if ic.Member == nil || strings.Join(ic.Member.Roles, ",") != "77,88" {
+			t.Errorf("member %+v, want roles 77 and 88", ic.Member)
+		}
+	}
+	cmd := ixs[0].ApplicationCommandData()
+	if o := cmd.Options; len(o) != 1 || o[0].Type != discordgo.ApplicationCommandOptionSubCommand || o[0].Name != "stats" ||
+		len(o[0].Options) != 1 || o[0].Options[0].IntValue() != 30 {
+		t.Errorf("command options %+v, want subcommand stats with days 30", o)
+	}
+	ac := ixs[1].ApplicationCommandData()
+	if o := ac.Options[0].Options; len(o) != 1 || !o[0].Focused || o[0].StringValue() != "la" {
+		t.Errorf("autocomplete options %+v, want id focused with \"la\"", o)
+	}
+	md := ixs[2].ModalSubmitData()
+	values := map[string]string{}
+	for _, row := range md.Components {
+		for _, c := range row.(*discordgo.ActionsRow).Components {
+			in := c.(*discordgo.TextInput)
+			values[in.CustomID] = in.Value
+		}
+	}
+	if md.CustomID != "m:edit:cost:v1" || values["question"] != "Q?" || values["answer"] != "new" || len(values) != 2 {
+		t.Errorf("submitted %s %v, want the prefilled question and the new answer", md.CustomID, values)
+	}
+}
