@@ -144,19 +144,30 @@ func group(qs []asked, maxExamples int) []bot.UnansweredGroup {
 		members []*wording
 	}
 	var clusters []*cluster
+	// Questions with no topic word in common cannot reach sameQuestion, so only the
+	// groups sharing a word with a wording are compared with it.
+	byToken := map[string][]int{}
 	for _, w := range ws {
-		var home *cluster
-		for _, c := range clusters {
-			if jaccard(c.main.tokens, w.tokens) >= sameQuestion {
-				home = c
-				break
+		if len(w.tokens) == 0 {
+			w.tokens = map[string]bool{w.key: true}
+		}
+		home := -1
+		for t := range w.tokens {
+			for _, i := range byToken[t] {
+				if (home < 0 || i < home) && jaccard(clusters[i].main.tokens, w.tokens) >= sameQuestion {
+					home = i
+					break // byToken lists ascend: the rest come later
+				}
 			}
 		}
-		if home == nil {
+		if home < 0 {
 			clusters = append(clusters, &cluster{main: w, members: []*wording{w}})
+			for t := range w.tokens {
+				byToken[t] = append(byToken[t], len(clusters)-1)
+			}
 			continue
 		}
-		home.members = append(home.members, w)
+		clusters[home].members = append(clusters[home].members, w)
 	}
 	out := make([]bot.UnansweredGroup, 0, len(clusters))
 	for _, c := range clusters {

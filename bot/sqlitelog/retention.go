@@ -98,9 +98,13 @@ func (l *Log) write(ctx context.Context, f func(tx execer) error) error {
 	return nil
 }
 
-// RunRetention purges question texts older than keep now and then every every, until
-// ctx is done. Failures are logged and retried at the next round.
+// RunRetention purges question texts older than keep now and then every every (daily
+// if every is not positive), until ctx is done. Failures are logged and retried at the
+// next round.
 func (l *Log) RunRetention(ctx context.Context, every, keep time.Duration) {
+	if every <= 0 {
+		every = 24 * time.Hour
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -1,0 +1,83 @@
+package sqlitelog
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/smpbot/smpbot/bot"
+)
+
+// benchWords make questions that overlap, as real unanswered questions do.
+var benchWords = []string{"laser", "saline", "dye", "hair", "after", "cost", "pain", "scar", "session", "hairline", "fade", "blue", "tattoo", "cover", "removal", "swim"}
+
+func benchQuestion(i int) string {
+	return fmt.Sprintf("can i %s my %s %s %s", benchWords[i%16], benchWords[(i/16)%16], benchWords[(i/7)%16], benchWords[(i/3)%16])
+}
+
+func benchLog(b *testing.B) *Log {
+	l, err := Open(context.Background(), filepath.Join(b.TempDir(), FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	return l
+}
+
+// BenchmarkRecord is the cost of one question in the background writer.
+func BenchmarkRecord(b *testing.B) {
+	l := benchLog(b)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		err := l.Record(ctx, bot.Asked{ID: fmt.Sprint("q", i), Platform: "telegram", User: fmt.Sprint(i % 100), Question: benchQuestion(i),
+			Kind: bot.KindNoMatch, Suggestions: []string{"aftercare", "cost"}, Latency: time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnanswered reports on a busy week: 5,000 unanswered questions.
+func BenchmarkUnanswered(b *testing.B) {
+	l := benchLog(b)
+	ctx := context.Background()
+	for i := range 5000 {
+		if err := l.Record(ctx, bot.Asked{ID: fmt.Sprint("q", i), Platform: "discord", User: "u", Question: benchQuestion(i), Kind: bot.KindNoMatch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		gs, err := l.Unanswered(ctx, 7)
+		if err != nil || len(gs) == 0 {
+			b.Fatal(len(gs), err)
+		}
+	}
+}
+
+func FuzzGroup(f *testing.F) {
+	f.Add("can I dye my hair after", "Can I dye my hair after?", "???")
+	f.Add("is it", "it's", "très café ünïcode")
+	f.Add("", "   ", "a a a a")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		var in []asked
+		want := 0
+		for i, s := range []string{a, b, c, a} {
+			in = append(in, asked{text: s, at: day0.Add(time.Duration(i) * time.Minute)})
+			if phraseKey(s) != "" {
+				want++
+			}
+		}
+		got := 0
+		for _, g := range group(in, maxExamples) {
+			got += g.Count
+			if g.Count < 1 || g.Question == "" || len(g.Examples) > maxExamples {
+				t.Errorf("group %+v", g)
+			}
+		}
+		if got != want {
+			t.Errorf("groups count %d questions, want %d", got, want)
+		}
+	})
+}
