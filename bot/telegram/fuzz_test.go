@@ -3,6 +3,7 @@ package telegram
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
@@ -25,6 +26,7 @@ func FuzzRoute(f *testing.F) {
 		`{"update_id":8,"message":"oops"}`,
 		`{"update_id":9,"message":{"message_id":1,"chat":null,"text":"/"}}`,
 		`{"update_id":10,"message":{"message_id":1,"from":{"id":1},"chat":{"id":1,"type":"private"},"reply_to_message":{"message_id":2,"from":{"id":7000001,"is_bot":true}},"text":"\u0000/ask\u200b"}}`,
+		`{"update_id":11,"message":{"message_id":4,"from":{"id":44,"first_name":"M"},"chat":{"id":44,"type":"private"},"text":"/faq_add@SMPBot\n---\nid: x\n---\n😀 heal now","entities":[{"type":"bold","offset":27,"length":4},{"type":"bold","offset":-3,"length":2},{"type":"bold","offset":1,"length":99}]}}`,
 		`[]`, `null`, `{}`, `{"update_id":"x"}`,
 	} {
 		f.Add([]byte(seed))
@@ -67,6 +69,15 @@ func FuzzRoute(f *testing.F) {
 		case kindIgnore:
 			if ev.why == "" {
 				t.Fatalf("ignored update without a reason to log")
+			}
+		}
+		if m := ev.msg; m != nil {
+			marked := markBold(m.Text, m.Entities)
+			if utf8.ValidString(m.Text) && !strings.Contains(m.Text, "*") && strings.ReplaceAll(marked, "**", "") != m.Text {
+				t.Fatalf("markBold changed the text %q to %q", m.Text, marked)
+			}
+			if got := moderatorText(ev); len(got) > maxTextLen+4*len(m.Entities) {
+				t.Fatalf("moderator text is %d bytes", len(got))
 			}
 		}
 	})
@@ -117,5 +128,65 @@ func FuzzRender(f *testing.F) {
 		if _, err := telegramtest.ParseHTML(one.text); err != nil {
 			t.Fatalf("single message does not parse: %v", err)
 		}
+	})
+}
+
+// FuzzModeratorInput feeds arbitrary text, as a moderator would send it, to every step
+// of an add and to an edit as a pasted entry: the session must never panic, every reply
+// must be a message Telegram accepts, and a preview must only ever show a valid entry.
+func FuzzModeratorInput(f *testing.F) {
+	for _, seed := range []string{
+		"-", "none", "Can I dye my hair after SMP removal?", "aftercare, no-such-entry, aftercare",
+		"AAD | https://www.aad.org/\nno url here", "Title https://example.com/a\n- Other: http://x.y/",
+		"---\nid: aftercare\nquestion: <b>Q</b>\n---\nanswer", "---\n---\n", "---\nid: [\n---",
+		strings.Repeat("**bold** & <i> ", 400), "\x00\xff\ufeff---\nid: x",
+	} {
+		f.Add(seed)
+	}
+	store, err := knowledge.OpenStore(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := &Adapter{mod: bot.NewModeration(store, bot.Moderators{}, nil), now: time.Now}
+	check := func(t *testing.T, s *session, msgs []message) {
+		t.Helper()
+		for i, m := range msgs {
+			if n := telegramtest.Len(m.text); n > maxMessageLen || n == 0 {
+				t.Fatalf("message %d is %d UTF-16 units", i, n)
+			}
+			if _, err := telegramtest.ParseHTML(m.text); err != nil {
+				t.Fatalf("message %d does not parse: %v\n%q", i, err, m.text)
+			}
+			if m.keyboard == nil {
+				continue
+			}
+			for _, row := range m.keyboard.InlineKeyboard {
+				for _, b := range row {
+					if d := *b.CallbackData; len(d) > maxCallbackData || !utf8.ValidString(d) {
+						t.Fatalf("button data %q is invalid", d)
+					}
+				}
+			}
+			if !s.previewing() {
+				t.Fatalf("buttons before the preview")
+			}
+			if probs := a.problems(s, s.draft, ""); len(probs) > 0 {
+				t.Fatalf("a preview of an invalid entry: %v", probs)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		text = clip(text, maxTextLen)
+		add := &session{action: "add", steps: addSteps, draft: knowledge.Entry{Updated: a.today()}}
+		for range len(addSteps) + 2 {
+			check(t, add, a.advance(add, text))
+		}
+		e, v, err := store.Get("aftercare")
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := &session{action: "edit", entryID: e.ID, base: v, orig: e, draft: e, steps: editSteps}
+		check(t, edit, a.advance(edit, "---\n"+text))
+		check(t, edit, a.advance(edit, text))
 	})
 }

@@ -120,7 +120,7 @@ func (a *Adapter) sessionInput(ctx context.Context, ev event) (bool, error) {
 		return true, a.text(ctx, ev, fmt.Sprintf("Your unfinished /faq_%s timed out after %s without a message, so nothing was saved. Start again when you're ready.",
 			s.action, minutes(a.sessionTTL)))
 	}
-	msgs := a.advance(s, ev.text)
+	msgs := a.advance(s, moderatorText(ev))
 	s.expires = a.now().Add(a.sessionTTL)
 	a.sessMu.Unlock()
 	return true, a.reply(ctx, ev, msgs)
@@ -410,7 +410,7 @@ func preMessages(intro, text string) []message {
 
 func (a *Adapter) cmdAdd(ctx context.Context, _ bot.Handler, ev event) error {
 	s := &session{action: "add", steps: addSteps, draft: knowledge.Entry{Updated: a.today()}}
-	arg := ev.text
+	arg := moderatorText(ev)
 	switch {
 	case isPaste(arg):
 		return a.startSession(ctx, ev, s, a.paste(s, arg))
@@ -426,11 +426,11 @@ func (a *Adapter) cmdAdd(ctx context.Context, _ bot.Handler, ev event) error {
 }
 
 func (a *Adapter) cmdEdit(ctx context.Context, _ bot.Handler, ev event) error {
-	id, rest := firstWord(ev.text)
-	pasted := rest
-	if isPaste(ev.text) {
-		e, _ := parsePasted(ev.text, a.today())
-		id, pasted = e.ID, ev.text
+	arg := moderatorText(ev)
+	id, pasted := firstWord(arg)
+	if isPaste(arg) {
+		e, _ := parsePasted(arg, a.today())
+		id, pasted = e.ID, arg
 	}
 	if id == "" {
 		return a.text(ctx, ev, usage("faq_edit", "<id>"))
@@ -604,6 +604,9 @@ func (a *Adapter) cbConfirm(ctx context.Context, ev event, who bot.Identity, ok 
 	}
 	if !ok {
 		return a.text(ctx, ev, cancelledText)
+	}
+	if s.action == "edit" && knowledge.VersionOf(s.draft) == s.base {
+		return a.text(ctx, ev, "Nothing had changed, so nothing was saved.")
 	}
 	if err := a.apply(ctx, who, s); err != nil {
 		if ctx.Err() != nil {

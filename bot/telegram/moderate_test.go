@@ -16,6 +16,7 @@ import (
 )
 
 func TestModeratorAddsEntryStepByStep(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	const id = "dye-hair-after-smp-removal"
 	steps := []struct {
@@ -83,6 +84,7 @@ func hairDye() knowledge.Entry {
 }
 
 func TestPastedEntryWithAProblemIsRefused(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	with := func(f func(*knowledge.Entry)) string {
 		e := hairDye()
@@ -128,6 +130,7 @@ func TestPastedEntryWithAProblemIsRefused(t *testing.T) {
 }
 
 func TestEditKeepsWhatIsSentAsDash(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	orig := h.entry(t, "aftercare")
 	first := h.say(t, mia, "/faq_edit aftercare")
@@ -161,9 +164,44 @@ func TestEditKeepsWhatIsSentAsDash(t *testing.T) {
 	if string(knowledge.Format(got)) != string(knowledge.Format(want)) {
 		t.Errorf("after the edit the entry is\n%s\nwant\n%s", knowledge.Format(got), knowledge.Format(want))
 	}
+	// Confirming an edit that changes nothing writes nothing.
+	same := h.say(t, mia, "/faq_edit aftercare\n"+pasted(got))
+	wantIn(t, "unchanged", same, "(Nothing has changed.)")
+	preview, data = confirmPreview(t, same)
+	msgs, _ := h.press(t, mia, preview, data)
+	wantIn(t, "unchanged confirm", msgs, "Nothing had changed, so nothing was saved.")
+	if n := len(h.audit(t)); n != 1 {
+		t.Errorf("%d changes recorded, want 1", n)
+	}
+}
+
+// Telegram clients turn **text** into a bold entity and send the text without the
+// asterisks; the entry keeps the Markdown.
+func TestBoldFromTheClientIsKeptAsMarkdown(t *testing.T) {
+	t.Parallel()
+	h := startModerated(t, setup{})
+	h.say(t, mia, "/faq_edit aftercare")
+	e := h.entry(t, "aftercare")
+	e.Answer = "Wash gently until fully healed."
+	text := pasted(e)
+	c := h.fake.PrivateChat(mia)
+	n := len(h.fake.Messages())
+	h.fake.SendMessage(c, tgbotapi.Message{From: &mia, Text: text, Entities: []tgbotapi.MessageEntity{
+		{Type: "bold", Offset: telegramtest.Len(text[:strings.Index(text, "fully healed")]), Length: len("fully healed")}}}, 0)
+	h.settle(t)
+	got := h.fake.Messages()[n:]
+	preview, data := confirmPreview(t, got)
+	if !strings.Contains(preview.HTML, "<b>fully healed</b>") {
+		t.Errorf("preview does not show the bold: %s", preview.HTML)
+	}
+	h.press(t, mia, preview, data)
+	if got := h.entry(t, "aftercare").Answer; got != "Wash gently until **fully healed**." {
+		t.Errorf("stored answer %q, want the bold as Markdown", got)
+	}
 }
 
 func TestStaleEditIsRefusedAndNothingIsLost(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	h.say(t, mia, "/faq_edit aftercare")
 	h.say(t, moe, "/faq_edit aftercare")
@@ -189,6 +227,7 @@ func TestStaleEditIsRefusedAndNothingIsLost(t *testing.T) {
 }
 
 func TestRemoveNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	wantIn(t, "referenced entry", h.say(t, mia, "/faq_remove aftercare"), "aftercare can't be removed:", "list it as related")
 	got := h.say(t, mia, "/faq_remove bot-about")
@@ -213,6 +252,7 @@ func TestRemoveNeedsConfirmation(t *testing.T) {
 }
 
 func TestUndoAndHistory(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	orig := h.entry(t, "aftercare")
 	wantIn(t, "undo without history", h.say(t, mia, "/faq_undo aftercare"), "There is no recorded change to aftercare to undo.")
@@ -253,6 +293,7 @@ func TestUndoAndHistory(t *testing.T) {
 }
 
 func TestShowAndList(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	e := h.entry(t, "aftercare")
 	tests := []struct {
@@ -274,6 +315,7 @@ func TestShowAndList(t *testing.T) {
 }
 
 func TestCancelWritesNothing(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	got := h.say(t, mia, "/faq_add\n"+pasted(hairDye()))
 	preview, okData := confirmPreview(t, got)
@@ -313,6 +355,7 @@ func TestCancelWritesNothing(t *testing.T) {
 }
 
 func TestNonModeratorIsRefused(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	refused := bot.DescribeError(bot.ErrForbidden)
 	for _, cmd := range []string{"/faq_add", "/faq_edit aftercare", "/faq_remove bot-about", "/faq_show aftercare", "/faq_list",
@@ -347,6 +390,7 @@ func TestNonModeratorIsRefused(t *testing.T) {
 }
 
 func TestModeratorCommandsInGroupAskForPrivateChat(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	g := h.fake.Group(-100800, "SMP removal support")
 	tests := []struct {
@@ -373,6 +417,7 @@ func TestModeratorCommandsInGroupAskForPrivateChat(t *testing.T) {
 }
 
 func TestModeratorMenu(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{
 		opts:   []Option{WithModerators("44", "45", "not-a-number")},
 		before: func(f *telegramtest.Server) { f.PrivateChat(mia) }, // moe has never opened a chat
@@ -433,6 +478,7 @@ func (c *clock) advance(d time.Duration) {
 }
 
 func TestSessionTimesOut(t *testing.T) {
+	t.Parallel()
 	clk := &clock{now: time.Now()}
 	h := startModerated(t, setup{opts: []Option{func(a *Adapter) { a.now = clk.Now }, WithSessionTimeout(15 * time.Minute)}})
 	h.say(t, mia, "/faq_add")
@@ -457,6 +503,7 @@ func TestSessionTimesOut(t *testing.T) {
 }
 
 func TestFeedbackIsRecordedOncePerPersonAndAnswer(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	g := h.fake.Group(-100900, "group")
 	answer := h.sayIn(t, g, ann, "/ask How many laser sessions will I need?")
@@ -532,6 +579,7 @@ func TestFeedbackIsRecordedOncePerPersonAndAnswer(t *testing.T) {
 }
 
 func TestFeedbackButtonsNeedARecorder(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{}) // the plain FAQ handler records nothing
 	c := h.fake.PrivateChat(ann)
 	h.fake.Send(c, ann, "How many laser sessions will I need?", 0)
@@ -549,6 +597,7 @@ func TestFeedbackButtonsNeedARecorder(t *testing.T) {
 }
 
 func TestSuggestionsAcceptAndReject(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	const phrasing = "can i rub coconut oil on my head after the laser"
 	h.log.suggestions = []bot.PhrasingSuggestion{
@@ -608,6 +657,7 @@ func TestSuggestionsAcceptAndReject(t *testing.T) {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{})
 	h.log.unanswered = []bot.UnansweredGroup{{Question: "is laser removal covered by insurance", Count: 5,
 		Examples: []string{"does insurance pay for smp removal"}, Closest: "laser-cost"}}
@@ -632,6 +682,7 @@ func TestReports(t *testing.T) {
 }
 
 func TestReportsNeedTheQuestionLog(t *testing.T) {
+	t.Parallel()
 	h := startModerated(t, setup{opts: []Option{WithReports(nil)}})
 	for _, cmd := range []string{"/faq_unanswered", "/faq_stats", "/faq_suggestions"} {
 		if got := texts(h.say(t, mia, cmd)); got != noReports {
@@ -641,6 +692,7 @@ func TestReportsNeedTheQuestionLog(t *testing.T) {
 }
 
 func TestModeratorCommandsWithoutModeration(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	c := h.fake.PrivateChat(mia)
 	h.fake.Send(c, mia, "/faq_add", 0)

@@ -2,8 +2,10 @@ package telegram
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -54,6 +56,9 @@ type event struct {
 
 	callback *tgbotapi.CallbackQuery
 	inline   *tgbotapi.InlineQuery
+	// msg is the message a private-chat question or command came in, for what a
+	// moderator sends: its formatting matters there.
+	msg *tgbotapi.Message
 }
 
 // key groups events that must be handled in order: those of one chat, or of one user
@@ -159,6 +164,9 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 		text = clip(text, maxTextLen)
 		ev.clipped = true
 	}
+	if ev.private {
+		ev.msg = m
+	}
 	if cmd, target, args, ok := parseCommand(text); ok {
 		if target != "" && !strings.EqualFold(target, self.user.UserName) {
 			return ignore("command for another bot")
@@ -208,6 +216,73 @@ func isCommandName(s string) bool {
 		}
 	}
 	return true
+}
+
+// moderatorText is what a moderator sent, for an FAQ entry: the question's text or the
+// command's arguments, with the bold that their client made of **asterisks** put back
+// as Markdown, which entries are written in.
+func moderatorText(ev event) string {
+	if ev.msg == nil {
+		return ev.text
+	}
+	text := clip(markBold(ev.msg.Text, ev.msg.Entities), maxTextLen)
+	if ev.kind == kindCommand {
+		if _, _, args, ok := parseCommand(text); ok {
+			return args
+		}
+		return ev.text
+	}
+	return strings.TrimSpace(text)
+}
+
+// markBold wraps the text of bold entities in "**". Entity offsets count UTF-16 code
+// units and come from the client, so any that do not fit the text are ignored.
+func markBold(text string, entities []tgbotapi.MessageEntity) string {
+	type mark struct {
+		at   int
+		open bool
+	}
+	total := 0
+	for _, r := range text {
+		total += max(1, utf16.RuneLen(r))
+	}
+	var marks []mark
+	for _, e := range entities {
+		if e.Type == "bold" && e.Length > 0 && e.Offset >= 0 && e.Offset <= total-e.Length {
+			marks = append(marks, mark{e.Offset, true}, mark{e.Offset + e.Length, false})
+		}
+	}
+	if len(marks) == 0 {
+		return text
+	}
+	// At one position, a bold run ends before the next one starts.
+	slices.SortStableFunc(marks, func(a, b mark) int {
+		if a.at != b.at {
+			return a.at - b.at
+		}
+		switch {
+		case !a.open && b.open:
+			return -1
+		case a.open && !b.open:
+			return 1
+		}
+		return 0
+	})
+	var b strings.Builder
+	pos, k := 0, 0
+	for i, r := range text {
+		// A mark inside a surrogate pair comes out after the character.
+		for ; k < len(marks) && marks[k].at <= pos; k++ {
+			b.WriteString("**")
+		}
+		_, size := utf8.DecodeRuneInString(text[i:])
+		b.WriteString(text[i : i+size])
+		pos += max(1, utf16.RuneLen(r))
+	}
+	for ; k < len(marks); k++ {
+		b.WriteString("**")
+	}
+	return b.String()
 }
 
 // stripMention removes "@ThisBot" from a question: it says who is asked, not what.

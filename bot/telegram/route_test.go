@@ -109,7 +109,7 @@ func TestRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := route(&tt.u, testMe)
-			got.callback, got.inline, got.from = nil, nil, nil
+			got.callback, got.inline, got.from, got.msg = nil, nil, nil, nil
 			if got != tt.want {
 				t.Errorf("route() =\n  %+v\nwant\n  %+v", got, tt.want)
 			}

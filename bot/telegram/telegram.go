@@ -6,8 +6,16 @@
 // In a private chat every text message is a question. In a group the bot answers when it
 // is mentioned, when someone replies to one of its messages, or on /ask. Replies are
 // escaped HTML, split at paragraph or line boundaries below Telegram's 4,096-character
-// limit, and carry buttons ("a:<entry id>") for suggestions and related entries. An
-// urgent notice always comes first in the text, never behind a button.
+// limit, and carry buttons ("a:<entry id>:<reply id>") for suggestions and related
+// entries, and, when the handler takes feedback, Helpful / Not helpful buttons ("f:").
+// An urgent notice always comes first in the text, never behind a button.
+//
+// With WithModeration, moderators keep the FAQ up to date from a private chat with the
+// bot: /faq_add, /faq_edit, /faq_remove, /faq_undo (guided step by step, or with the
+// entry pasted in the file format), /faq_show, /faq_list, /faq_history, and with
+// WithReports /faq_unanswered, /faq_stats and /faq_suggestions. Nothing is written
+// before the moderator confirms a preview ("m:" buttons); the store validates every
+// change and refuses one based on a stale copy.
 //
 // The adapter is built on github.com/go-telegram-bot-api/telegram-bot-api/v5 but runs
 // its own polling loop instead of GetUpdatesChan, which leaks a goroutine on stop and
