@@ -70,6 +70,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}()
 	fmt.Fprintln(a.out, "smpbot: ask me about removing or fixing scalp micropigmentation. Type \"topics\" for the list, \"quit\" to leave.")
 	var choices []bot.Suggestion
+	var lastReply string // the ID of the reply the choices came from
 	for {
 		if a.prompt != "" {
 			fmt.Fprint(a.out, a.prompt)
@@ -99,7 +100,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		case "quit", "exit", "/quit", "/exit":
 			return nil
 		case "topics", "/topics":
-			choices = nil
+			choices, lastReply = nil, ""
 			if t, ok := h.(bot.Topics); ok {
 				choices = t.Topics()
 				for i, s := range choices {
@@ -111,7 +112,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		}
 		q := bot.Question{Text: line, Platform: "console", User: a.user, Chat: "console"}
 		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(choices) {
-			q = bot.Question{EntryID: choices[n-1].ID, Platform: "console", User: a.user, Chat: "console"}
+			q = bot.Question{EntryID: choices[n-1].ID, FromAnswer: lastReply, Platform: "console", User: a.user, Chat: "console"}
 		}
 		r, err := h.Answer(ctx, q)
 		if err != nil {
@@ -121,6 +122,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		}
 		fmt.Fprintln(a.out, Render(r))
 		choices = append(append([]bot.Suggestion(nil), r.Suggestions...), r.Related...)
+		lastReply = r.ID
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/console"
@@ -85,6 +86,23 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	defer fb.Close()
-	h := fb.h
+	var h bot.Handler = fb.h
+	if fb.store != nil {
+		// The console is a platform like the others: its questions are recorded.
+		var wg sync.WaitGroup
+		ctx, cancel := context.WithCancel(ctx)
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0)
+		defer func() {
+			cancel()
+			wg.Wait()
+			if rec != nil {
+				rec.Close(context.Background())
+				ql.Close()
+			}
+		}()
+		if rec != nil {
+			h = rec
+		}
+	}
 	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
 }

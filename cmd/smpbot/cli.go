@@ -26,7 +26,10 @@ Usage:
                                                    change the FAQ in a data directory
   smpbot report unanswered|stats|suggestions [--json] [--days N] [--data DIR]
                                                    what moderators should look at
-  smpbot data purge --user PLATFORM:ID [--data DIR] delete what the question log holds on a user
+  smpbot report suggestions --accept ID | --reject ID [--data DIR]
+                                                   add a proposed phrasing to its entry, or drop it
+  smpbot data purge --user PLATFORM:ID | --older-than DAYS [--data DIR]
+                                                   delete question-log records
 
 Without --data the FAQ compiled into the binary is used.
 `

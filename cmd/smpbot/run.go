@@ -8,23 +8,69 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/discord"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
+	"github.com/smpbot/smpbot/bot/telegram"
+	"github.com/smpbot/smpbot/knowledge"
 )
 
-// platform is a chat platform `smpbot run` can serve. fromEnv returns nil when the
+// wiring is what a platform adapter is built with.
+type wiring struct {
+	getenv  func(string) string
+	log     *slog.Logger
+	mod     *bot.Moderation // nil without a data directory
+	reports bot.Reports     // nil without a question log
+	client  *http.Client    // counts the platform's API calls, where the adapter takes it
+}
+
+// platform is a chat platform `smpbot run` can serve; build returns nil when the
 // platform is not configured (its token is unset).
 type platform struct {
-	name    string
-	needs   string // what to set to enable it, for the error when nothing is
-	fromEnv func(getenv func(string) string, log *slog.Logger) (bot.Adapter, error)
+	name  string
+	token string // the setting that enables it
+	build func(w wiring) (bot.Adapter, error)
 }
 
 var platforms = []platform{
-	{"telegram", "TELEGRAM_TOKEN", telegramFromEnv},
-	{"discord", "DISCORD_TOKEN", discordFromEnv},
+	{"telegram", "TELEGRAM_TOKEN", func(w wiring) (bot.Adapter, error) {
+		opts := []telegram.Option{telegram.WithHTTPClient(w.client)}
+		if w.mod != nil {
+			opts = append(opts, telegram.WithModeration(w.mod))
+		}
+		if w.reports != nil {
+			opts = append(opts, telegram.WithReports(w.reports))
+		}
+		return newTelegram(w.getenv, w.log, opts...)
+	}},
+	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
+		var opts []discord.Option
+		if w.mod != nil {
+			opts = append(opts, discord.WithModeration(w.mod))
+		}
+		if w.reports != nil {
+			opts = append(opts, discord.WithReports(w.reports))
+		}
+		return newDiscord(w.getenv, w.log, opts...)
+	}},
+}
+
+// moderators collects every platform's moderators from the configuration.
+func moderators(getenv func(string) string) (bot.Moderators, error) {
+	t, err := telegramModerators(getenv)
+	if err != nil {
+		return bot.Moderators{}, err
+	}
+	d, err := discordModerators(getenv)
+	if err != nil {
+		return bot.Moderators{}, err
+	}
+	return bot.Moderators{TelegramUsers: t.TelegramUsers, DiscordUsers: d.DiscordUsers, DiscordRoles: d.DiscordRoles}, nil
 }
 
 func (e *env) run(ctx context.Context, args []string) error {
@@ -37,28 +83,21 @@ func (e *env) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var needs []string
+	enabled := false
+	for _, p := range platforms {
+		needs = append(needs, p.token)
+		enabled = enabled || cfg.Get(p.token) != ""
+	}
+	if !enabled {
+		return fmt.Errorf("no platform configured: set %s (in the environment or the config file), or try the bot locally with `smpbot chat`", strings.Join(needs, " or "))
+	}
 	log := newLogger(e.stderr, cfg.Get("SMPBOT_LOG_LEVEL"), cfg.Get("SMPBOT_LOG_FORMAT"), cfg.secrets())
 	e.log = log
 	m := newMetrics()
-
-	type running struct {
-		name string
-		bot.Adapter
-	}
-	var adapters []running
-	var needs []string
-	for _, p := range platforms {
-		a, err := p.fromEnv(cfg.Get, log.With("platform", p.name))
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.name, err)
-		}
-		needs = append(needs, p.needs)
-		if a != nil {
-			adapters = append(adapters, running{p.name, a})
-		}
-	}
-	if len(adapters) == 0 {
-		return fmt.Errorf("no platform configured: set %v (in the environment or the config file), or try the bot locally with `smpbot chat`", needs)
+	mods, err := moderators(cfg.Get)
+	if err != nil {
+		return err
 	}
 
 	fb, err := e.openFAQ(cfg.Get("SMPBOT_DATA"),
@@ -67,8 +106,54 @@ func (e *env) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer fb.Close()
 	m.entries.Set(float64(fb.idx.Len()))
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup // background work that ends with ctx
+	var ql *sqlitelog.Log
+	var rec *bot.Recorder
+	// Shut down in order: background work, then the question log (flushed), then the
+	// index.
+	defer func() {
+		cancel()
+		wg.Wait()
+		if rec != nil {
+			flush, done := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := rec.Close(flush); err != nil {
+				log.Warn("question log not fully flushed", "err", err, "lost", rec.Lost())
+			}
+			done()
+			ql.Close()
+		}
+		fb.Close()
+	}()
+	w := wiring{getenv: cfg.Get}
+	var h bot.Handler = fb.h
+	if fb.store != nil {
+		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
+		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
+			w.reports, h = ql, rec
+		}
+	}
+	rescan := make(chan struct{}, 1)
+	if ql != nil {
+		// After a change to the FAQ, questions that failed before may match: propose
+		// them to moderators as new phrasings.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-rescan:
+					if _, err := ql.Rescan(ctx, bot.EntryMatcher(fb.h)); err != nil && ctx.Err() == nil {
+						log.Warn("rescanning unanswered questions", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	fb.reindexed = func(n int, err error) {
 		if err != nil {
 			m.rebuilds.WithLabelValues("error").Inc()
@@ -76,12 +161,29 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 		m.rebuilds.WithLabelValues("ok").Inc()
 		m.entries.Set(float64(n))
+		select {
+		case rescan <- struct{}{}:
+		default: // one is already due
+		}
 	}
-	var h bot.Handler = fb.h
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
+	type running struct {
+		name string
+		bot.Adapter
+	}
+	var adapters []running
+	for _, p := range platforms {
+		w.log = log.With("platform", p.name)
+		w.client = &http.Client{Transport: m.transport(p.name, nil)}
+		a, err := p.build(w)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		if a != nil {
+			adapters = append(adapters, running{p.name, a})
+		}
+	}
+
 	if fb.store != nil {
 		wg.Add(1)
 		go func() {
@@ -112,11 +214,12 @@ func (e *env) run(ctx context.Context, args []string) error {
 	}
 	log.Info("smpbot running", "platforms", names, "entries", fb.idx.Len(), "data", cfg.Get("SMPBOT_DATA"))
 
+	var serving sync.WaitGroup
 	errs := make([]error, len(adapters))
 	for i, a := range adapters {
-		wg.Add(1)
+		serving.Add(1)
 		go func() {
-			defer wg.Done()
+			defer serving.Done()
 			if err := a.Run(ctx, h); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", a.name, err)
 				cancel() // one platform failing for good stops the process, so a supervisor restarts it
@@ -124,16 +227,73 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}()
 	}
 	<-ctx.Done()
-	log.Info("shutting down: no new questions; finishing those in flight", "grace", cfg.Duration("SMPBOT_SHUTDOWN_GRACE"))
+	grace := cfg.Duration("SMPBOT_SHUTDOWN_GRACE")
+	log.Info("shutting down: no new questions; finishing those in flight", "grace", grace)
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { serving.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(cfg.Duration("SMPBOT_SHUTDOWN_GRACE")):
+	case <-time.After(grace):
 		log.Warn("shutdown grace period over; exiting with work unfinished")
 	}
 	log.Info("smpbot stopped")
 	return errors.Join(errs...)
+}
+
+// openQuestionLog opens the data directory's question log and wraps the handler in a
+// Recorder; it starts the retention job and the rescan of unanswered questions after
+// each reindex. When the log cannot be opened the bot answers without it.
+func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int) (*sqlitelog.Log, *bot.Recorder) {
+	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), sqlitelog.WithLogger(e.log))
+	if err != nil {
+		e.log.Error("question log unavailable; answering without recording", "err", err)
+		return nil, nil
+	}
+	rec := bot.NewRecorder(fb.h, ql, bot.WithRecorderLogger(e.log))
+	keep := sqlitelog.DefaultRetention
+	if keepDays > 0 {
+		keep = time.Duration(keepDays) * 24 * time.Hour
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ql.RunRetention(ctx, 24*time.Hour, keep)
+	}()
+	return ql, rec
+}
+
+// auditedStore counts the changes moderators make, for /metrics.
+type auditedStore struct {
+	*knowledge.Store
+	m *metrics
+}
+
+func (s auditedStore) Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error) {
+	v, err := s.Store.Put(ctx, e, base, who)
+	if err == nil {
+		action := "edit"
+		if base == "" {
+			action = "add"
+		}
+		s.m.edits.WithLabelValues(action).Inc()
+	}
+	return v, err
+}
+
+func (s auditedStore) Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error {
+	err := s.Store.Remove(ctx, id, base, who)
+	if err == nil {
+		s.m.edits.WithLabelValues("remove").Inc()
+	}
+	return err
+}
+
+func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error) {
+	c, err := s.Store.Undo(ctx, id, who)
+	if err == nil {
+		s.m.edits.WithLabelValues("undo").Inc()
+	}
+	return c, err
 }
 
 // serveAdmin starts the admin listener and returns a function that stops it.
