@@ -213,3 +213,36 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Error("a delivered update stayed pending")
 	}
 }
+
+func TestSetMyCommandsScopes(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	known := s.PrivateChat(tgbotapi.User{ID: 44, FirstName: "Mia"})
+	cmds := []tgbotapi.BotCommand{{Command: "faq_add", Description: "Add an entry"}}
+	tests := []struct {
+		name    string
+		config  tgbotapi.SetMyCommandsConfig
+		wantErr string
+	}{
+		{"default", tgbotapi.NewSetMyCommands(tgbotapi.BotCommand{Command: "help", Description: "Help"}), ""},
+		{"a chat the bot knows", tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(known.ID), cmds...), ""},
+		{"a chat it does not", tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeChat(99), cmds...), "chat not found"},
+		{"another scope", tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeAllGroupChats(), cmds...), "unsupported command scope"},
+	}
+	for _, tt := range tests {
+		_, err := b.Request(tt.config)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+		}
+	}
+	if got := s.Commands(); len(got) != 1 || got[0].Command != "help" {
+		t.Errorf("default commands = %+v, want only help", got)
+	}
+	if got := s.ChatCommands(known.ID); len(got) != 1 || got[0].Command != "faq_add" {
+		t.Errorf("chat commands = %+v, want faq_add", got)
+	}
+	if got := s.ChatCommands(99); got != nil {
+		t.Errorf("commands were set for an unknown chat: %+v", got)
+	}
+}
