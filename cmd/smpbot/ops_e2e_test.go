@@ -145,7 +145,8 @@ var loadQuestions = []string{
 func TestRunHealthReadinessMetrics(t *testing.T) {
 	fake := telegramtest.NewServer(opsToken)
 	defer fake.Close()
-	p := startBot(t, fake, t.TempDir())
+	data := t.TempDir()
+	p := startBot(t, fake, data)
 	p.waitReady(t)
 	if code, body := p.get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
@@ -177,6 +178,11 @@ func TestRunHealthReadinessMetrics(t *testing.T) {
 		t.Errorf("the question text was logged at info level")
 	}
 	p.stop(t)
+	// The question went into the data directory's question log, flushed on the way out.
+	out, err := exec.Command(buildSmpbot(t), "report", "stats", "--json", "--data", data).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"asked": 1`) {
+		t.Errorf("report stats after one question: %v\n%s", err, out)
+	}
 }
 
 // TestShutdownUnderLoadLosesNothing stops the bot with SIGTERM while hundreds of
