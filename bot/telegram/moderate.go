@@ -22,7 +22,8 @@ const (
 	notModerated   = "FAQ editing is not set up on this bot."
 	nothingPending = "There is nothing to cancel."
 	cancelledText  = "Cancelled. Nothing was saved."
-	previewPending = "Press Confirm or Cancel under the preview, or send /cancel. To change something, paste the whole entry in the file format, or start again."
+	previewPending = "Press Confirm or Cancel under the preview, or send /cancel."
+	changeHint     = " To change something, paste the whole entry in the file format, or start again."
 	staleConfirm   = "This preview is no longer current. Nothing was saved."
 	addIntro       = "New FAQ entry. I'll ask for each part in turn; send /cancel to stop. " +
 		"You can also paste the whole entry in the file format (starting with ---) at any point."
@@ -146,11 +147,15 @@ func (a *Adapter) takeSession(user int64, sid string) (*session, bool) {
 // question, the preview, or what is wrong with the input. The caller holds sessMu.
 func (a *Adapter) advance(s *session, text string) []message {
 	text = strings.TrimSpace(text)
+	if s.action == "remove" || s.action == "undo" {
+		// There is nothing to enter: only the preview's buttons or /cancel.
+		return []message{{text: plain(previewPending)}}
+	}
 	if isPaste(text) {
 		return a.paste(s, text)
 	}
 	if s.previewing() {
-		return []message{{text: plain(previewPending)}}
+		return []message{{text: plain(previewPending + changeHint)}}
 	}
 	st := s.steps[s.at]
 	next := s.draft

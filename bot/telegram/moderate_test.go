@@ -235,6 +235,12 @@ func TestRemoveNeedsConfirmation(t *testing.T) {
 	if h.missing("bot-about") {
 		t.Fatal("removed before Confirm")
 	}
+	// While the removal waits for Confirm, an entry pasted is not taken for an edit.
+	e := h.entry(t, "bot-about")
+	e.Answer = "Changed."
+	if got := texts(h.say(t, mia, pasted(e))); got != previewPending {
+		t.Errorf("a paste during a removal got %q, want %q", got, previewPending)
+	}
 	preview, data := confirmPreview(t, got)
 	msgs, _ := h.press(t, mia, preview, data)
 	wantIn(t, "confirm", msgs, "Removed bot-about.")
