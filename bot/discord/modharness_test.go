@@ -232,11 +232,22 @@ func (mr *modRig) modal(t *testing.T, ix discordtest.Interaction) *discordtest.M
 	return got.Modal
 }
 
-// private waits for the reply to an interaction and checks that only the moderator
-// sees it: an ephemeral message, or an update of one.
+// private waits for the reply to an interaction, as the moderator sees it, and checks
+// that only they see it: an ephemeral message, or an update of one. A reply slow
+// enough to be deferred comes as an edit; its type and flags are then the deferral's.
 func (mr *modRig) private(t *testing.T, ix discordtest.Interaction) discordtest.Sent {
 	t.Helper()
-	got := mr.reply(t, ix)
+	got, cb, err := mr.fake.WaitReply(waitCtx(t), ix)
+	if err != nil {
+		t.Fatalf("%v\nlogs:\n%s", err, mr.logs.String())
+	}
+	switch cb.ResponseType {
+	case discordgo.InteractionResponseDeferredMessageUpdate:
+		got.ResponseType = discordgo.InteractionResponseUpdateMessage
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		got.ResponseType = discordgo.InteractionResponseChannelMessageWithSource
+		got.Message.Flags |= cb.Message.Flags
+	}
 	if !got.Ephemeral() && got.ResponseType != discordgo.InteractionResponseUpdateMessage {
 		t.Errorf("reply %q (type %d) is visible to the channel, want it ephemeral", got.Message.Content, got.ResponseType)
 	}
