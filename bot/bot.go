@@ -28,6 +28,9 @@ type Question struct {
 	// FromAnswer, with EntryID, is the Reply.ID of the answer whose suggestion or
 	// related button was pressed, so the question log can link the two.
 	FromAnswer string
+	// Preview marks a question asked only to compose choices (inline results while
+	// someone types): it is answered as usual but not recorded, logged or counted.
+	Preview bool
 }
 
 // Kind says what sort of reply the handler made.

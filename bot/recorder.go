@@ -124,7 +124,7 @@ func NewRecorder(h Handler, log QuestionLog, opts ...RecorderOption) *Recorder {
 func (r *Recorder) Answer(ctx context.Context, q Question) (Reply, error) {
 	start := r.now()
 	reply, err := r.h.Answer(ctx, q)
-	if err != nil || r.skip[q.Platform] {
+	if err != nil || r.skip[q.Platform] || q.Preview {
 		return reply, err
 	}
 	reply.ID = newReplyID()

@@ -467,3 +467,23 @@ func assertPhrasingOf(t *testing.T, store *knowledge.Store, id, phrasing string)
 		t.Fatalf("the test needs %q to be an alternate of %s: %q", phrasing, id, e.Alternates)
 	}
 }
+
+func TestRecorderSkipsPreviews(t *testing.T) {
+	log := &memLog{}
+	rec := bot.NewRecorder(bot.HandlerFunc(func(_ context.Context, q bot.Question) (bot.Reply, error) {
+		return bot.Reply{Kind: bot.KindAnswer, Question: q.Text}, nil
+	}), log)
+	for _, q := range []bot.Question{
+		{Text: "how many ses", Platform: "telegram", Preview: true},
+		{EntryID: "cost", Platform: "telegram", Preview: true},
+		{Text: "how many sessions", Platform: "telegram"},
+	} {
+		if _, err := rec.Answer(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeRecorder(t, rec)
+	if asked, _, _ := log.snapshot(); len(asked) != 1 || asked[0].Question != "how many sessions" {
+		t.Errorf("recorded %+v; want only the question really asked", asked)
+	}
+}

@@ -416,7 +416,9 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 			}
 		}
 	} else {
-		r, err := h.Answer(ctx, a.questionFor(ev, query, ""))
+		preview := a.questionFor(ev, query, "")
+		preview.Preview = true // one per keystroke: not a question asked
+		r, err := h.Answer(ctx, preview)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -448,7 +450,9 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 			continue
 		}
 		seen[id] = true
-		r, err := h.Answer(ctx, a.questionFor(ev, "", id))
+		choice := a.questionFor(ev, "", id)
+		choice.Preview = true // offered, not yet chosen
+		r, err := h.Answer(ctx, choice)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err

@@ -89,6 +89,9 @@ func (h *redactHandler) WithGroup(name string) slog.Handler {
 // wrote, at debug with it.
 func answerLog(log *slog.Logger) bot.Observer {
 	return bot.ObserverFunc(func(q bot.Question, r bot.Reply, took time.Duration) {
+		if q.Preview {
+			return
+		}
 		attrs := []any{"platform", q.Platform, "kind", r.Kind, "confidence", round(r.Confidence), "urgent", r.Urgent, "took", took.Round(time.Microsecond)}
 		if r.Entry != nil {
 			attrs = append(attrs, "entry", r.Entry.ID)

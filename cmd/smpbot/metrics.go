@@ -69,6 +69,9 @@ func newMetrics() *metrics {
 
 // Observe implements bot.Observer.
 func (m *metrics) Observe(q bot.Question, r bot.Reply, took time.Duration) {
+	if q.Preview {
+		return
+	}
 	m.questions.WithLabelValues(q.Platform, string(r.Kind)).Inc()
 	m.latency.Observe(took.Seconds())
 	if r.Kind != bot.KindSmallTalk && q.EntryID == "" {
