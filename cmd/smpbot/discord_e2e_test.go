@@ -41,43 +41,73 @@ func (b *lockedBuffer) String() string {
 	return b.b.String()
 }
 
-// TestDiscordEndToEnd runs the smpbot binary against the fake Discord: slash command,
-// autocomplete, button, mention and DM, a gateway drop, then SIGTERM.
-func TestDiscordEndToEnd(t *testing.T) {
-	fake := discordtest.New(e2eToken, discordtest.WithCommands("", "stale"))
-	defer fake.Close()
+// smpbotProcess is the smpbot binary running `smpbot run` against a fake.
+type smpbotProcess struct {
+	cmd    *exec.Cmd
+	exited chan error
+	stderr *lockedBuffer
+}
 
+// startSmpbot builds smpbot and runs `smpbot run` with env added to the environment,
+// from which DISCORD_* and TELEGRAM_* are dropped: only the fake may be reached, no
+// real platform from the developer's shell. The process is killed when the test ends
+// if it is still running.
+func startSmpbot(t *testing.T, env ...string) *smpbotProcess {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "smpbot")
 	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancelBuild()
 	if out, err := exec.CommandContext(buildCtx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-
 	cmd := exec.Command(bin, "run")
 	for _, kv := range os.Environ() {
-		// Only the fake may be reached: no real platform from the developer's shell.
 		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "DISCORD_TOKEN="+e2eToken, "DISCORD_API_BASE="+fake.URL, "DISCORD_QUESTIONS_PER_MINUTE=30")
-	stderr := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = stderr, stderr
+	cmd.Env = append(cmd.Env, env...)
+	p := &smpbotProcess{cmd: cmd, exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("smpbot stderr:\n%s", stderr.String())
+			t.Logf("smpbot stderr:\n%s", p.stderr.String())
 		}
-	}()
+	})
+	return p
+}
+
+// stop sends SIGTERM and checks that smpbot exits promptly and cleanly.
+func (p *smpbotProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("smpbot still running 10 s after SIGTERM")
+	}
+}
+
+// TestDiscordEndToEnd runs the smpbot binary against the fake Discord: slash command,
+// autocomplete, button, mention and DM, a gateway drop, then SIGTERM.
+func TestDiscordEndToEnd(t *testing.T) {
+	fake := discordtest.New(e2eToken, discordtest.WithCommands("", "stale"))
+	defer fake.Close()
+	p := startSmpbot(t, "DISCORD_TOKEN="+e2eToken, "DISCORD_API_BASE="+fake.URL, "DISCORD_QUESTIONS_PER_MINUTE=30")
+	stderr := p.stderr
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -187,17 +217,7 @@ func TestDiscordEndToEnd(t *testing.T) {
 	checkAnswer("after resume", after, question[bot.UrgentEntryID], false)
 
 	// SIGTERM stops the process promptly and cleanly.
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("smpbot still running 10 s after SIGTERM")
-	}
+	p.stop(t)
 	for _, m := range fake.Sent() {
 		if m.ResponseType == discordgo.InteractionApplicationCommandAutocompleteResult {
 			continue
@@ -212,6 +232,87 @@ func TestDiscordEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(logs, "smpbot stopped") {
 		t.Errorf("smpbot did not log a clean stop:\n%s", logs)
+	}
+}
+
+// TestDiscordModerationEndToEnd runs smpbot with a data directory, so with moderation
+// and the question log: a moderator adds an entry through /faq and its form, people
+// are answered with it at once and rate the answer, a non-moderator is refused.
+func TestDiscordModerationEndToEnd(t *testing.T) {
+	fake := discordtest.New(e2eToken)
+	defer fake.Close()
+	mod, eve := fake.NewUser("mo"), fake.NewUser("eve")
+	data := t.TempDir()
+	p := startSmpbot(t, "DISCORD_TOKEN="+e2eToken, "DISCORD_API_BASE="+fake.URL, "DISCORD_MODERATOR_USERS="+mod.ID,
+		"SMPBOT_DATA="+data, "SMPBOT_ADMIN_LISTEN=127.0.0.1:0")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := fake.WaitRequest(ctx, func(q discordtest.Request) bool {
+		return q.Method == "PUT" && strings.HasSuffix(q.Path, "/commands") && q.Status == 200
+	}); err != nil {
+		t.Fatalf("commands never registered: %v", err)
+	}
+	var names []string
+	for _, c := range fake.Commands("") {
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, []string{"ask", "faq", "topics"}) {
+		t.Errorf("global commands = %q, want ask, faq and topics", names)
+	}
+	reply := func(ix discordtest.Interaction) discordtest.Sent {
+		t.Helper()
+		got, _, err := fake.WaitReply(ctx, ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	faq := func(u discordtest.User, sub string, opts ...discordtest.Opt) discordtest.Sent {
+		t.Helper()
+		return reply(fake.Command(fake.Guild(), u, "faq", discordtest.Sub(sub, opts...)))
+	}
+
+	const question = "Is my poodle allowed in the treatment room?"
+	if refused := faq(eve, "list"); refused.Message.Content != bot.DescribeError(bot.ErrForbidden) || !refused.Ephemeral() {
+		t.Errorf("non-moderator /faq list: %q (ephemeral %v), want the refusal", refused.Message.Content, refused.Ephemeral())
+	}
+	form := faq(mod, "add", discordtest.String("id", "pets-at-clinic"))
+	if form.Modal == nil {
+		t.Fatalf("/faq add: %q, want a form", form.Message.Content)
+	}
+	saved := reply(fake.SubmitModal(fake.Guild(), mod, form.Modal, map[string]string{
+		"question": question, "answer": "Most clinics do not allow pets in treatment rooms.",
+		"caveats": "Assistance animals are usually allowed.", "more": "source: Example clinic policy | https://example.org/pets",
+	}))
+	if !strings.HasPrefix(saved.Message.Content, "Added **pets-at-clinic**") {
+		t.Fatalf("submitting the form: %q", saved.Message.Content)
+	}
+
+	answer := reply(fake.Command(fake.Guild(), eve, "ask", discordtest.String("question", question)))
+	if len(answer.Message.Embeds) == 0 || answer.Message.Embeds[0].Title != question {
+		t.Fatalf("/ask after the add: %+v, want the new entry", answer.Message.Embeds)
+	}
+	var helpful string
+	for _, id := range answer.CustomIDs() {
+		if strings.HasPrefix(id, "f:") && strings.HasSuffix(id, ":y") {
+			helpful = id
+		}
+	}
+	if helpful == "" {
+		t.Fatalf("buttons %q, want Helpful (f:<reply id>:y) with the question log on", answer.CustomIDs())
+	}
+	if thanks := reply(fake.Button(fake.Guild(), eve, helpful)); !strings.HasPrefix(thanks.Message.Content, "Thanks") || !thanks.Ephemeral() {
+		t.Errorf("Helpful: %q (ephemeral %v), want thanks to the presser only", thanks.Message.Content, thanks.Ephemeral())
+	}
+	p.stop(t)
+
+	audit, err := os.ReadFile(filepath.Join(data, knowledge.AuditFile))
+	if err != nil || !strings.Contains(string(audit), `"action":"add"`) || !strings.Contains(string(audit), `"user":"`+mod.ID+`"`) {
+		t.Errorf("audit log %q (%v), want the add by the moderator", audit, err)
+	}
+	if logs := p.stderr.String(); strings.Contains(logs, e2eToken) {
+		t.Errorf("the token appears in smpbot's output:\n%s", logs)
 	}
 }
 
