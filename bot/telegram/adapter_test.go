@@ -412,3 +412,34 @@ func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
 }
+
+func TestConnectedFollowsPolling(t *testing.T) {
+	h := start(t, setup{})
+	waitFor := func(want bool) bool {
+		deadline := time.Now().Add(10 * time.Second)
+		for h.a.Connected() != want && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return h.a.Connected() == want
+	}
+	if !waitFor(true) {
+		t.Fatal("not connected while polling")
+	}
+	h.fake.SetFaults(func(method string, n int) telegramtest.Fault {
+		if method == "getUpdates" {
+			return telegramtest.Fault{Status: 502}
+		}
+		return telegramtest.Fault{}
+	})
+	if !waitFor(false) {
+		t.Error("still connected while getUpdates fails")
+	}
+	h.fake.SetFaults(nil)
+	if !waitFor(true) {
+		t.Error("not connected again after getUpdates recovered")
+	}
+	h.stop()
+	if h.a.Connected() {
+		t.Error("connected after Run returned")
+	}
+}

@@ -51,16 +51,20 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 			return nil
 		}
 		a.log.WarnContext(ctx, "could not delete the webhook before polling", "err", err)
+	} else {
+		a.connected.Store(true) // the Bot API answers; the first long poll may take a while
 	}
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
 	offset, confirmed, failures := 0, 0, 0
+	defer a.connected.Store(false)
 	for ctx.Err() == nil {
 		raws, err := a.getUpdates(ctx, offset)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
+			a.connected.Store(false)
 			failures++
 			wait, _ := a.retryWait(err, failures)
 			if te, ok := apiError(err); ok {
@@ -82,6 +86,7 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		failures = 0
+		a.connected.Store(true)
 		confirmed = offset // asking with an offset confirmed every update below it
 		next := a.process(hctx, h, raws, offset)
 		if next == offset && len(raws) > 0 {

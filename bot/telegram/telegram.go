@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -113,9 +114,19 @@ type Adapter struct {
 	grace                  time.Duration
 	workers                int
 	listener               net.Listener
+
+	// connected is set while updates are arriving: the last getUpdates succeeded, or
+	// the webhook is being served.
+	connected atomic.Bool
 }
 
-var _ bot.Adapter = (*Adapter)(nil)
+var (
+	_ bot.Adapter   = (*Adapter)(nil)
+	_ bot.Connector = (*Adapter)(nil)
+)
+
+// Connected implements bot.Connector: true while updates can arrive.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 // me is the bot's own identity, for telling which messages are addressed to it.
 type me struct {

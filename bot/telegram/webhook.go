@@ -54,6 +54,8 @@ func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 		a.log.InfoContext(ctx, "webhook registered", "path", w.Path)
 	}
 
+	a.connected.Store(true)
+	defer a.connected.Store(false)
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
 	// Each update being handled holds a slot; taking them all after shutdown waits for
