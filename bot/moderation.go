@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"time"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -73,9 +72,6 @@ type Moderation struct {
 	store Editor
 	mods  Moderators
 	log   *slog.Logger
-	// refusals bounds the log lines about one person's refused attempts, so someone
-	// hammering /faq commands cannot flood the log.
-	refusals *RateLimiter
 }
 
 // NewModeration returns a Moderation over store for the given moderators.
@@ -83,7 +79,7 @@ func NewModeration(store Editor, mods Moderators, log *slog.Logger) *Moderation 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Moderation{store: store, mods: mods, log: log, refusals: NewRateLimiter(5)}
+	return &Moderation{store: store, mods: mods, log: log}
 }
 
 // Allowed reports whether id may moderate; a refusal is logged.
@@ -91,9 +87,7 @@ func (m *Moderation) Allowed(ctx context.Context, id Identity, action string) bo
 	if m.mods.Allows(id) {
 		return true
 	}
-	if m.refusals.Allow(id.Platform+":"+id.User, time.Now()) {
-		m.log.WarnContext(ctx, "moderator command refused", "platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action)
-	}
+	m.log.WarnContext(ctx, "moderator command refused", "platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action)
 	return false
 }
 
