@@ -99,11 +99,16 @@ type Adapter struct {
 	drafts  *drafts         // refused entry forms, to reopen
 	votes   *votes          // feedback already recorded
 
-	self atomic.Pointer[identity]
-	ran  atomic.Bool
+	self      atomic.Pointer[identity]
+	ran       atomic.Bool
+	connected atomic.Bool
+	http      *http.Client // nil: a client of the adapter's own
 }
 
-var _ bot.Adapter = (*Adapter)(nil)
+var (
+	_ bot.Adapter   = (*Adapter)(nil)
+	_ bot.Connector = (*Adapter)(nil)
+)
 
 // identity is who the bot is, learnt from READY.
 type identity struct {
@@ -115,6 +120,10 @@ type Option func(*Adapter)
 
 // WithLogger sets the logger; the default discards.
 func WithLogger(l *slog.Logger) Option { return func(a *Adapter) { a.log = l } }
+
+// WithHTTPClient sends REST calls through c's transport (to count them, say); the
+// adapter keeps its own timeout and its rebasing onto Config.APIBase.
+func WithHTTPClient(c *http.Client) Option { return func(a *Adapter) { a.http = c } }
 
 // WithDeferAfter sets how long an interaction answer may take before the interaction
 // is deferred and the answer edited in later (default 1s, well inside Discord's 3 s).
@@ -157,6 +166,9 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	a.routes()
 
 	transport := http.DefaultTransport
+	if a.http != nil && a.http.Transport != nil {
+		transport = a.http.Transport
+	}
 	if cfg.APIBase != "" {
 		base, err := url.Parse(strings.TrimRight(cfg.APIBase, "/"))
 		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -166,7 +178,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("discord: discordgo's endpoint: %w", err)
 		}
-		transport = &rebase{from: from, to: base, next: http.DefaultTransport}
+		transport = &rebase{from: from, to: base, next: transport}
 	}
 	s, err := discordgo.New("Bot " + secret)
 	if err != nil {
@@ -246,7 +258,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		f()
 	}
 	ready := make(chan *discordgo.Ready, 1)
+	up := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		a.connected.Store(!stopping) // a late reconnect after Close is no connection
+	}
 	a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		up()
 		if r.User != nil {
 			a.self.Store(&identity{userID: r.User.ID})
 		}
@@ -263,9 +281,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		track(func() { a.onMessage(work, h, m.Message) })
 	})
 	a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		up()
 		a.log.InfoContext(ctx, "gateway session resumed")
 	})
 	a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		a.connected.Store(false)
 		mu.Lock()
 		quiet := stopping
 		mu.Unlock()
@@ -305,6 +325,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	<-ctx.Done()
 	mu.Lock()
 	stopping = true
+	a.connected.Store(false)
 	mu.Unlock()
 	done := make(chan struct{})
 	go func() { inflight.Wait(); close(done) }()
@@ -317,8 +338,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("closing the gateway", "err", a.red.Err(err))
 	}
+	a.connected.Store(false)
 	return nil
 }
+
+// Connected reports whether the gateway session is up (READY or resumed, and not
+// disconnected since), for a readiness check.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 // registerCommands replaces the application's commands with the adapter's, in one bulk
 // overwrite, so that commands dropped from a newer version do not linger.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -768,5 +769,54 @@ func TestRebase(t *testing.T) {
 				t.Errorf("the caller's request was changed to %s", req.URL)
 			}
 		})
+	}
+}
+
+// countingTransport counts the requests it passes on and remembers their hosts.
+type countingTransport struct {
+	mu    sync.Mutex
+	hosts map[string]int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.hosts[r.URL.Host]++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestConnectedAndHTTPClient(t *testing.T) {
+	t.Parallel()
+	f := discordtest.New(testToken)
+	defer f.Close()
+	ct := &countingTransport{hosts: map[string]int{}}
+	a, err := New(Config{Token: testToken, APIBase: f.URL}, WithHTTPClient(&http.Client{Transport: ct}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Connected() {
+		t.Errorf("connected before Run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- a.Run(ctx, realHandler(t)) }()
+	if _, err := f.WaitRequest(waitCtx(t), func(q discordtest.Request) bool { return q.Method == "PUT" && q.Status == 200 }); err != nil {
+		t.Fatalf("commands never registered: %v", err)
+	}
+	if !a.Connected() {
+		t.Errorf("not connected after READY")
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	if a.Connected() {
+		t.Errorf("still connected after Run returned")
+	}
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	host := strings.TrimPrefix(f.URL, "http://")
+	if n := len(f.Requests()); ct.hosts[host] != n || len(ct.hosts) != 1 {
+		t.Errorf("the client's transport saw %v, want all %d requests, to %s", ct.hosts, n, host)
 	}
 }
