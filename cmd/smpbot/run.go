@@ -26,7 +26,7 @@ type wiring struct {
 	log     *slog.Logger
 	mod     *bot.Moderation // nil without a data directory
 	reports bot.Reports     // nil without a question log
-	client  *http.Client    // counts the platform's API calls, where the adapter takes it
+	client  *http.Client    // counts the platform's API calls
 }
 
 // platform is a chat platform `smpbot run` can serve; build returns nil when the
@@ -49,7 +49,7 @@ var platforms = []platform{
 		return newTelegram(w.getenv, w.log, opts...)
 	}},
 	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
-		var opts []discord.Option
+		opts := []discord.Option{discord.WithHTTPClient(w.client)}
 		if w.mod != nil {
 			opts = append(opts, discord.WithModeration(w.mod))
 		}
