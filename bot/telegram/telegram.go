@@ -181,13 +181,6 @@ func WithModerators(userIDs ...string) Option {
 // messages (default 15 minutes).
 func WithSessionTimeout(d time.Duration) Option { return func(a *Adapter) { a.sessionTTL = d } }
 
-// SetModeration attaches moderation and reports (either may be nil) to an adapter
-// already made, for a caller that opens the FAQ store after connecting to Telegram. It
-// must be called before Run.
-func (a *Adapter) SetModeration(m *bot.Moderation, r bot.Reports) {
-	a.mod, a.reports = m, r
-}
-
 // WithWebhookListener makes webhook mode serve on l instead of listening on
 // Webhook.ListenAddr; tests use it to know the address before Run.
 func WithWebhookListener(l net.Listener) Option { return func(a *Adapter) { a.listener = l } }

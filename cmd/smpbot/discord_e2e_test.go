@@ -335,7 +335,7 @@ func TestDiscordFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := discordFromEnv(func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
+			a, err := newDiscord(func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
 			if (a == nil) != tt.wantNil {
 				t.Errorf("adapter = %v, want nil: %v", a, tt.wantNil)
 			}

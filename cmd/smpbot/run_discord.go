@@ -11,7 +11,7 @@ import (
 	"github.com/smpbot/smpbot/bot/discord"
 )
 
-// discordFromEnv builds the Discord adapter from DISCORD_* variables, or returns nil
+// newDiscord builds the Discord adapter from DISCORD_* variables, or returns nil
 // when DISCORD_TOKEN is unset:
 //
 //	DISCORD_TOKEN                 the bot token (enables Discord)
@@ -22,14 +22,7 @@ import (
 //	DISCORD_MODERATOR_USERS       user ids that may use /faq, comma-separated
 //	DISCORD_MODERATOR_ROLES       role ids whose members may use /faq, comma-separated
 //
-// The adapter it returns has no /faq: that needs the FAQ store and the question log,
-// which newDiscord takes as options.
-func discordFromEnv(getenv func(string) string, log *slog.Logger) (bot.Adapter, error) {
-	return newDiscord(getenv, log)
-}
-
-// newDiscord is discordFromEnv with more options, such as discord.WithModeration(mod)
-// (with mod's Moderators from discordModerators) and discord.WithReports(reports).
+// /faq needs discord.WithModeration and discord.WithReports.
 func newDiscord(getenv func(string) string, log *slog.Logger, opts ...discord.Option) (bot.Adapter, error) {
 	token := strings.TrimSpace(getenv("DISCORD_TOKEN"))
 	if token == "" {

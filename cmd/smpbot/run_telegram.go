@@ -15,7 +15,7 @@ import (
 // TELEGRAM_QUESTIONS_PER_MINUTE is unset.
 const defaultQuestionsPerMinute = 10
 
-// telegramFromEnv builds the Telegram adapter from TELEGRAM_* variables, or returns nil
+// newTelegram builds the Telegram adapter from TELEGRAM_* variables, or returns nil
 // when TELEGRAM_TOKEN is unset:
 //
 //	TELEGRAM_TOKEN                 the bot's token (required to enable Telegram)
@@ -27,16 +27,7 @@ const defaultQuestionsPerMinute = 10
 //	TELEGRAM_WEBHOOK_URL           public base URL to register with setWebhook
 //	TELEGRAM_MODERATORS            Telegram user ids that may edit the FAQ, comma-separated
 //
-// The adapter it returns has no /faq_* commands: they need the FAQ store and the
-// question log, which newTelegram takes as options (or which SetModeration attaches
-// before Run).
-func telegramFromEnv(getenv func(string) string, log *slog.Logger) (bot.Adapter, error) {
-	return newTelegram(getenv, log)
-}
-
-// newTelegram is telegramFromEnv with more options, such as
-// telegram.WithModeration(mod) (mod's Moderators including telegramModerators) and
-// telegram.WithReports(reports).
+// The /faq_* commands need telegram.WithModeration and telegram.WithReports.
 func newTelegram(getenv func(string) string, log *slog.Logger, opts ...telegram.Option) (bot.Adapter, error) {
 	token := strings.TrimSpace(getenv("TELEGRAM_TOKEN"))
 	if token == "" {
@@ -88,13 +79,4 @@ func telegramModerators(getenv func(string) string) (bot.Moderators, error) {
 		m.TelegramUsers = append(m.TelegramUsers, id)
 	}
 	return m, nil
-}
-
-// setTelegramModeration attaches moderation and reports to an adapter telegramFromEnv
-// made, for when the FAQ store is opened after the platforms are connected. It must be
-// called before Run; it does nothing to other adapters.
-func setTelegramModeration(a bot.Adapter, mod *bot.Moderation, reports bot.Reports) {
-	if t, ok := a.(*telegram.Adapter); ok {
-		t.SetModeration(mod, reports)
-	}
 }

@@ -256,7 +256,7 @@ func TestTelegramFromEnv(t *testing.T) {
 			"TELEGRAM_MODERATORS": "501,@mia"}, false, `TELEGRAM_MODERATORS: "@mia"`},
 	}
 	for _, tt := range tests {
-		a, err := telegramFromEnv(func(k string) string { return tt.env[k] }, log)
+		a, err := newTelegram(func(k string) string { return tt.env[k] }, log)
 		if got := a != nil; got != tt.enabled {
 			t.Errorf("%s: adapter enabled = %v, want %v", tt.name, got, tt.enabled)
 		}
@@ -297,9 +297,8 @@ func TestTelegramModerators(t *testing.T) {
 	}
 }
 
-// TestTelegramModerationWiring runs the adapter as `smpbot run` is to wire it, both
-// ways the lead may: moderation passed to newTelegram, or attached afterwards with
-// setTelegramModeration. TELEGRAM_MODERATORS decides who gets the moderator menu and,
+// TestTelegramModerationWiring runs the adapter as `smpbot run` wires it: moderation
+// passed to newTelegram. TELEGRAM_MODERATORS decides who gets the moderator menu and,
 // through bot.Moderators, who may change the FAQ, which is a real store.
 func TestTelegramModerationWiring(t *testing.T) {
 	mia := tgbotapi.User{ID: 501, FirstName: "Mia"}
@@ -310,13 +309,6 @@ func TestTelegramModerationWiring(t *testing.T) {
 	}{
 		{"newTelegram with options", func(getenv func(string) string, log *slog.Logger, mod *bot.Moderation) (bot.Adapter, error) {
 			return newTelegram(getenv, log, telegram.WithModeration(mod))
-		}},
-		{"setTelegramModeration", func(getenv func(string) string, log *slog.Logger, mod *bot.Moderation) (bot.Adapter, error) {
-			a, err := telegramFromEnv(getenv, log)
-			if err == nil {
-				setTelegramModeration(a, mod, nil)
-			}
-			return a, err
 		}},
 	}
 	for _, tt := range tests {
