@@ -175,11 +175,7 @@ func TestEval(t *testing.T) {
 // TestChatBinaryStopsOnSignal runs the built binary's console and stops it with
 // SIGINT while it waits for input, as a person pressing Ctrl-C would.
 func TestChatBinaryStopsOnSignal(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "smpbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "chat")
+	cmd := exec.Command(buildSmpbot(t), "chat")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

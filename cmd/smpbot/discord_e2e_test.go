@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,24 +20,6 @@ import (
 )
 
 const e2eToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.e2e.t0ken-that-must-never-be-logged"
-
-// lockedBuffer collects the process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // smpbotProcess is the smpbot binary running `smpbot run` against a fake.
 type smpbotProcess struct {
@@ -54,12 +34,7 @@ type smpbotProcess struct {
 // if it is still running.
 func startSmpbot(t *testing.T, env ...string) *smpbotProcess {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "smpbot")
-	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancelBuild()
-	if out, err := exec.CommandContext(buildCtx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildSmpbot(t)
 	cmd := exec.Command(bin, "run")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {

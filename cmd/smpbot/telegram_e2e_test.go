@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,24 +23,6 @@ import (
 
 const telegramE2EToken = "7000001:AAE2E-telegram_t0ken-that-must-never-be-logged"
 
-// tgStderr collects the process's stderr while the test reads it.
-type tgStderr struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *tgStderr) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *tgStderr) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTelegramEndToEnd builds smpbot and runs `smpbot run` against the fake Bot API:
 // a private question, a group mention, /ask@ThisBot, a command for another bot, group
 // chatter, a button press and an inline query, each reply checked against the real
@@ -52,12 +31,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	fake := telegramtest.NewServer(telegramE2EToken)
 	defer fake.Close()
 
-	bin := filepath.Join(t.TempDir(), "smpbot")
-	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancelBuild()
-	if out, err := exec.CommandContext(buildCtx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildSmpbot(t)
 	cmd := exec.Command(bin, "run")
 	for _, kv := range os.Environ() {
 		// Only the fake may be reached: no real platform from the developer's shell.
@@ -67,7 +41,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	}
 	cmd.Env = append(cmd.Env, "TELEGRAM_TOKEN="+telegramE2EToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(),
 		"TELEGRAM_QUESTIONS_PER_MINUTE=30")
-	stderr := &tgStderr{}
+	stderr := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
