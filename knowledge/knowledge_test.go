@@ -173,7 +173,7 @@ func TestEmbeddedFAQCoversEveryTopic(t *testing.T) {
 		t.Fatalf("the topic list is needed beside the project: %v", err)
 	}
 	defer f.Close()
-	row := regexp.MustCompile("^\\| ([a-z0-9-]+) \\|")
+	row := regexp.MustCompile(`^\| ([a-z0-9-]+) \|`)
 	n := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

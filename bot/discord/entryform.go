@@ -169,7 +169,7 @@ func (f form) entry(id string) (knowledge.Entry, error) {
 			}
 			e.Sources = append(e.Sources, knowledge.Source{Title: strings.TrimSpace(value[:cut]), URL: strings.TrimSpace(value[cut+3:])})
 		default:
-			errs = append(errs, fmt.Errorf("tags, related and sources, line %d: %q: start the line with tags:, related: or source:", n+1, trimText(line, 60)))
+			errs = append(errs, fmt.Errorf("tags, related and sources, line %d: %q: start the line with \"tags:\", \"related:\" or \"source:\"", n+1, trimText(line, 60)))
 		}
 	}
 	return e, errors.Join(errs...)
