@@ -62,6 +62,10 @@ type snapshot struct {
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
 	self     sync.Map // entry id -> float64: the score the entry's own question gets
+
+	refs      atomic.Int64 // searches using the snapshot now
+	retired   atomic.Bool  // swapped out: close when refs reaches zero
+	closeOnce sync.Once
 }
 
 // termSet holds an entry's terms as sorted term numbers (compact: a FAQ of 10,000
@@ -107,12 +111,8 @@ func (x *Index) Rebuild(entries []knowledge.Entry) error {
 		s.idx.Close()
 		return ErrClosed
 	}
-	old := x.cur.Swap(s)
-	if old != nil {
-		// In-memory scorch indexes may be read after Close by a search that loaded the
-		// old snapshot just before the swap; closing makes such a search fail, so the
-		// old index is left to the garbage collector instead.
-		_ = old
+	if old := x.cur.Swap(s); old != nil {
+		old.retire() // closed once the searches still using it are done
 	}
 	return nil
 }
@@ -125,10 +125,46 @@ func (x *Index) Close() error {
 		return nil
 	}
 	if s := x.cur.Load(); s != nil {
-		return s.idx.Close()
+		s.retire()
 	}
 	return nil
 }
+
+// acquire returns the current snapshot, held open until release: a Rebuild may swap
+// it out meanwhile, but it is closed only after its last search.
+func (x *Index) acquire() (*snapshot, error) {
+	for {
+		if x.closed.Load() {
+			return nil, ErrClosed
+		}
+		s := x.cur.Load()
+		if s == nil {
+			return nil, ErrClosed
+		}
+		s.refs.Add(1)
+		if x.cur.Load() == s {
+			return s, nil
+		}
+		s.release() // swapped out between the load and the hold: take the new one
+	}
+}
+
+// release ends a search's hold on the snapshot.
+func (s *snapshot) release() {
+	if s.refs.Add(-1) == 0 && s.retired.Load() {
+		s.close()
+	}
+}
+
+// retire marks a swapped-out snapshot to be closed when no search holds it.
+func (s *snapshot) retire() {
+	s.retired.Store(true)
+	if s.refs.Load() == 0 {
+		s.close()
+	}
+}
+
+func (s *snapshot) close() { s.closeOnce.Do(func() { s.idx.Close() }) }
 
 // Len reports the number of entries indexed.
 func (x *Index) Len() int {
@@ -343,13 +379,11 @@ const MaxQueryLen = 1000
 
 // Search returns up to n entries matching text, best first.
 func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error) {
-	if x.closed.Load() {
-		return nil, ErrClosed
+	s, err := x.acquire()
+	if err != nil {
+		return nil, err
 	}
-	s := x.cur.Load()
-	if s == nil {
-		return nil, ErrClosed
-	}
+	defer s.release()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -210,5 +212,31 @@ func TestSpeller(t *testing.T) {
 		if got := sp.fix(tt.in); got != tt.want {
 			t.Errorf("fix(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// Every rebuild retires the index it replaces; the old one must be closed once no
+// search uses it, or each moderator edit would leak an index and its goroutines.
+func TestRebuildClosesReplacedIndexes(t *testing.T) {
+	entries := shipped(t)
+	x := newIndex(t, entries)
+	if err := x.Rebuild(entries); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		if err := x.Rebuild(entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Errorf("%d goroutines after 20 rebuilds, %d before: replaced indexes are not closed", n, before)
+	}
+	if _, err := x.Search(context.Background(), "laser cost", 3); err != nil {
+		t.Errorf("search after rebuilds: %v", err)
 	}
 }
