@@ -31,6 +31,8 @@ var phrases = phraseTable(
 	[]string{"smp", "micro", "pigmentation"},
 	[]string{"smp", "scalp hairline head hair", "tattoo tattoos tatoo tattooing tattooed"},
 	[]string{"smp", "scalp", "pigmentation"},
+	[]string{"smp", "head scalp hairline", "ink"},
+	[]string{"remove", "take taking took", "off"},
 	[]string{"qswitch", "q", "switch switched switches"},
 	[]string{"picosecond", "pico", "second seconds sure way"},
 	[]string{"nanosecond", "nano", "second seconds"},
@@ -128,10 +130,12 @@ func rewrite(text string) string {
 // specific word ("pico") finds the general entry ("laser") without the general word
 // pulling in every specific one.
 var synonyms = []struct{ input, words []string }{
-	{nil, []string{"smp", "micropigmentation", "micropigment", "micro"}},
-	{[]string{"qswitch", "picosecond", "nanosecond", "ndyag", "pico", "yag", "lazer", "lasor", "zap", "zapping"}, []string{"laser"}},
+	{nil, []string{"smp", "micropigmentation", "micropigment", "micro", "micropig", "micropigs"}},
+	{[]string{"qswitch", "picosecond", "nanosecond", "ndyag", "pico", "yag", "lazer", "lasor", "zap", "zapping", "zapped", "nuke", "blast"}, []string{"laser"}},
 	{nil, []string{"session", "treatment", "sitting", "round"}},
-	{nil, []string{"remove", "removal", "erase", "undo"}},
+	{nil, []string{"remove", "removal", "erase", "undo", "delete"}},
+	{nil, []string{"completely", "fully", "totally", "entirely", "complete", "permanently"}},
+	{nil, []string{"patchy", "blotchy", "spotty", "uneven", "leopard"}},
 	{nil, []string{"cost", "price", "fee", "expensive", "pay", "afford"}},
 	{nil, []string{"pain", "painful", "hurt", "hurts", "ache", "sting"}},
 	{nil, []string{"scar", "scarring", "keloid"}},
@@ -154,6 +158,10 @@ var synonyms = []struct{ input, words []string }{
 	{nil, []string{"pregnant", "pregnancy", "breastfeeding", "nursing"}},
 	{nil, []string{"isotretinoin", "accutane", "roaccutane"}},
 	{nil, []string{"medication", "medicine", "meds", "pills", "drug", "drugs"}},
+	// Photosensitising medicines people name when asking whether they may have laser.
+	{[]string{"doxycycline", "tetracycline", "minocycline", "antibiotic", "antibiotics", "retinoid", "retinoids", "tretinoin", "amiodarone"}, []string{"medication", "photosensitising"}},
+	{nil, []string{"sun", "sunlight", "sunshine", "sunny", "outdoors", "outside"}},
+	{nil, []string{"worry", "worried", "warning", "concern", "alarm"}},
 	{nil, []string{"diy", "homemade", "home"}},
 	{nil, []string{"cream", "creams", "lotion", "ointment"}},
 	{nil, []string{"interval", "gap", "apart", "spacing"}},
@@ -162,7 +170,7 @@ var synonyms = []struct{ input, words []string }{
 	{nil, []string{"fix", "correct", "correction", "repair", "touchup"}},
 	{nil, []string{"specialist", "provider", "professional", "expert"}},
 	{nil, []string{"bot", "smpbot"}},
-	{[]string{"care", "clean", "wash"}, []string{"aftercare"}},
+	{[]string{"care", "wash"}, []string{"aftercare"}},
 }
 
 // stopWords are dropped from text before search. The list is narrower than a general

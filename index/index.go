@@ -580,10 +580,12 @@ func (f features) rank() float64 { return math.Sqrt(f.ratio) * f.cover * f.cover
 // dev set (see README, "Retrieval"): what decides whether an entry answers a text is
 // how much of the text it explains, and how much evidence that is.
 const (
-	// unknownWeight multiplies the weight of words no entry holds: a text about
-	// "botox" or "minoxidil" is about something the FAQ does not cover, however well
-	// the rest of it matches.
-	unknownWeight = 3
+	// maxUnknownWeight multiplies the weight of words no entry holds in a short
+	// question: one about "botox" or "minoxidil" is about something the FAQ does not
+	// cover, however well the rest of it matches. storyWeight is the total term weight
+	// beyond which the multiplier shrinks towards 1.
+	maxUnknownWeight = 4
+	storyWeight      = 3
 	// enoughEvidence is the matched weight (about two distinctive terms) above which
 	// the amount of evidence no longer limits confidence.
 	enoughEvidence = 2
@@ -593,14 +595,17 @@ const (
 	// about the FAQ's subject at all (smp, laser, removal, pigment, ...).
 	anchorDF = 0.25
 	// offTopicPenalty scales confidence for a text with unknown words and no anchor.
-	offTopicPenalty = 0.4
+	offTopicPenalty = 0.6
 	// spread maps the raw product so that 0.5 falls where on-topic and off-topic
 	// texts part in the question sets.
-	spread = 0.568
+	spread = 0.589
 )
 
 // confidence maps features to 0..1.
 func (f features) confidence(anchored bool) float64 {
+	// Unknown words weigh more in a short question than in a long story, where some
+	// words the FAQ has never seen (names, places, asides) are to be expected.
+	unknownWeight := 1 + (maxUnknownWeight-1)*math.Min(1, storyWeight/math.Max(f.total, 1e-9))
 	total := f.total + (unknownWeight-1)*f.unknown
 	if total <= 0 {
 		return 0
