@@ -82,3 +82,18 @@ func TestSmallTalkKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestIsAboutBot(t *testing.T) {
+	for _, q := range []string{"What is this bot?", "who are you", "are you a bot", "Are you an AI?", "is this medical advice",
+		"what can you do?", "what can I ask", "/help", "help", "hey, who are you?", "can i trust you", "who made you", "how does this bot work"} {
+		if !isAboutBot(q) {
+			t.Errorf("isAboutBot(%q) = false", q)
+		}
+	}
+	for _, q := range []string{"what is smp", "who should do my laser removal", "are you sure laser is safe", "help me fix my hairline",
+		"what can you do about blue smp", "is this normal after laser"} {
+		if isAboutBot(q) {
+			t.Errorf("isAboutBot(%q) = true", q)
+		}
+	}
+}

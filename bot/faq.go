@@ -119,6 +119,12 @@ func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 		r.Urgent = true
 		r.Notice = UrgentNotice
 	}
+	if !r.Urgent && isAboutBot(text) {
+		if e, ok := f.search.Entry(AboutEntryID); ok {
+			f.answer(&r, e, 1, nil)
+			return r, nil
+		}
+	}
 	if !r.Urgent {
 		switch smallTalk(text) {
 		case greeting:

@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Small talk is recognised only when the whole message is a greeting, thanks or
 // farewell (give or take a word), so "hi, does laser hurt?" is still a question.
@@ -70,3 +73,21 @@ const (
 	thanksText = "You're welcome. If anything else about your SMP worries you, just ask."
 	byeText    = "Take care! I'm here whenever you have another question about SMP removal."
 )
+
+// AboutEntryID is the FAQ entry about the bot itself.
+const AboutEntryID = "bot-about"
+
+// aboutBot matches short messages asking what the bot is, who is behind it, or
+// whether to trust it: they are answered with the AboutEntryID entry, since their
+// words ("what", "you", "this") are too common to search for.
+var aboutBot = regexp.MustCompile(`^(?:/?help|/start|(?:hi|hey|hello)?\W*(?:` +
+	`(?:who|what)(?: are|'re| r)? (?:you|u)|what is this(?: bot| thing| chat)?|what(?:'s| is) smpbot` +
+	`|are (?:you|u) (?:a |an )?(?:bot|robot|ai|human|real|person|doctor)` +
+	`|is this (?:a bot|real|an ai|medical advice|a doctor)|what can (?:you|u) do|what can i ask(?: you)?` +
+	`|how do(?:es)? (?:you|this bot|this) work|can i trust (?:you|this|your answers)|who (?:made|built|runs|writes) (?:you|this)` +
+	`))\W*$`)
+
+// isAboutBot reports whether text only asks about the bot itself.
+func isAboutBot(text string) bool {
+	return aboutBot.MatchString(strings.ToLower(strings.TrimSpace(text)))
+}

@@ -41,6 +41,9 @@ var phrases = phraseTable(
 	[]string{"darkskin", "skin", "of", "color colour"},
 	[]string{"hairline", "hair", "line"},
 	[]string{"hairloss", "hair", "loss"},
+	// Laser hair removal is another procedure, which the FAQ does not cover: as one
+	// unknown word it counts against a match instead of for "laser" and "removal".
+	[]string{"epilation", "hair", "removal removing remove"},
 	[]string{"remove", "get getting got", "rid", "of"},
 	[]string{"greying", "go going gone turn turning turned", "grey gray white silver"},
 	[]string{"greying", "grey gray white silver", "hair hairs"},
@@ -184,7 +187,9 @@ being am do does did doing done have has had having will would shall should can 
 may might must just also really very please pls plz thanks thx ty hi hey hello guys
 bro lol tbh ngl idk im ive dont doesnt didnt cant wont u ur ya yeah anyone someone
 somebody know want wanna gonna like thing things stuff ok okay well how when where why
-get got getting gets any some all s t d ll m re ve`)
+get got getting gets any some all s t d ll m re ve even actually literally basically
+honestly honest kinda sorta maybe probably anyway anyways lot ever different
+various`)
 
 // newMapping builds the index mapping: the custom English analyzer on every text field,
 // the synonym source on the fields that questions are matched against, and BM25.

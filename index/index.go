@@ -584,7 +584,7 @@ const (
 	// question: one about "botox" or "minoxidil" is about something the FAQ does not
 	// cover, however well the rest of it matches. storyWeight is the total term weight
 	// beyond which the multiplier shrinks towards 1.
-	maxUnknownWeight = 4
+	maxUnknownWeight = 3
 	storyWeight      = 3
 	// enoughEvidence is the matched weight (about two distinctive terms) above which
 	// the amount of evidence no longer limits confidence.
@@ -594,11 +594,14 @@ const (
 	// anchorDF is the share of entries a term must appear in to mark a text as being
 	// about the FAQ's subject at all (smp, laser, removal, pigment, ...).
 	anchorDF = 0.25
-	// offTopicPenalty scales confidence for a text with unknown words and no anchor.
-	offTopicPenalty = 0.6
+	// offTopicPenalty scales confidence for a text with unknown words and no anchor;
+	// unanchoredPenalty for one without an anchor whose words are all known (generic
+	// words such as "buy cheap now" can all appear somewhere in a FAQ).
+	offTopicPenalty   = 0.6
+	unanchoredPenalty = 0.7
 	// spread maps the raw product so that 0.5 falls where on-topic and off-topic
 	// texts part in the question sets.
-	spread = 0.589
+	spread = 0.75
 )
 
 // confidence maps features to 0..1.
@@ -615,8 +618,12 @@ func (f features) confidence(anchored bool) float64 {
 	// is all common words, and all of them on topic.
 	evidence := math.Max(math.Min(1, f.matched/enoughEvidence), fullCoverEvidence*math.Pow(cover, 4))
 	c := math.Sqrt(cover) * evidence
-	if f.unknown > 0 && !anchored {
+	switch {
+	case anchored:
+	case f.unknown > 0:
 		c *= offTopicPenalty
+	default:
+		c *= unanchoredPenalty
 	}
 	return math.Pow(c, spread)
 }
