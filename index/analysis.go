@@ -6,7 +6,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
@@ -211,7 +210,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	if err := m.AddCustomAnalyzer(analyzerName, map[string]any{
 		"type":          custom.Name,
-		"char_filters":  []any{asciifolding.Name},
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []any{en.PossessiveName, lowercase.Name, "smp_stop", en.SnowballStemmerName},
 	}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -353,7 +354,7 @@ func (s *snapshot) analyze(text string) []string {
 }
 
 // prepare readies text for the analyzer: accents folded, multi-word names rewritten.
-func prepare(text string) string { return rewrite(string(fold.Filter([]byte(text)))) }
+func prepare(text string) string { return rewrite(foldASCII(text)) }
 
 func prepareAll(texts []string) []string {
 	out := make([]string, len(texts))
@@ -363,8 +364,18 @@ func prepareAll(texts []string) []string {
 	return out
 }
 
-// fold removes accents before spelling correction, as the analyzer does before
-// indexing, so "pigméntation" is one letter from a known word, not two bytes.
+// foldASCII removes accents ("pigméntation" becomes "pigmentation"), so that spelling
+// correction and the analyzer see plain letters. Most text is ASCII already and is
+// returned as it is, without the filter's allocation.
+func foldASCII(text string) string {
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			return string(fold.Filter([]byte(text)))
+		}
+	}
+	return text
+}
+
 var fold = asciifolding.New()
 
 // yardstickPhrasings bounds the searches that compute an entry's yardstick on its
@@ -393,7 +404,7 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
-	text = prepare(s.spell.correct(string(fold.Filter([]byte(text)))))
+	text = rewrite(s.spell.correct(foldASCII(text)))
 	terms := s.analyze(text)
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil
