@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -242,4 +243,70 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	elapsed := lat[len(lat)-1]
 	t.Logf("load: %d answered before SIGTERM, %d by then in all, the rest after restart; %.0f answers/s, p50 %v, p99 %v (loopback, Telegram fake, first run)",
 		len(lat), mid, float64(len(lat))/elapsed.Seconds(), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond))
+}
+
+// TestTelegramFeedbackReachesTheQuestionLog presses Helpful under an answer, twice,
+// and Not helpful under another, through the fake Bot API and the running binary, and
+// reads the result back from the data directory's SQLite question log.
+func TestTelegramFeedbackReachesTheQuestionLog(t *testing.T) {
+	fake := telegramtest.NewServer(opsToken)
+	defer fake.Close()
+	data := t.TempDir()
+	p := startBot(t, fake, data)
+	p.waitReady(t)
+
+	u := tgUser(7)
+	c := fake.PrivateChat(u)
+	press := func(question, vote string) {
+		t.Helper()
+		before := len(fake.Messages())
+		fake.Send(c, u, question, 0)
+		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > before }) {
+			t.Fatalf("no answer to %q", question)
+		}
+		answer := fake.Messages()[before]
+		var data string
+		for _, row := range answer.Keyboard {
+			for _, b := range row {
+				if b.CallbackData != nil && strings.HasPrefix(*b.CallbackData, "f:") && strings.HasSuffix(*b.CallbackData, ":"+vote) {
+					data = *b.CallbackData
+				}
+			}
+		}
+		if data == "" {
+			t.Fatalf("no %q feedback button under the answer to %q: %+v", vote, question, answer.Keyboard)
+		}
+		msg := tgbotapi.Message{MessageID: answer.MessageID, Chat: &c, Text: answer.Text}
+		n := len(fake.CallbackAnswers())
+		fake.Press(u, msg, data)
+		fake.Press(u, msg, data) // a double tap is recorded once
+		if !fake.Wait(10*time.Second, func() bool { return len(fake.CallbackAnswers()) >= n+2 }) {
+			t.Fatalf("feedback press on %q not acknowledged", question)
+		}
+	}
+	press("how much does laser smp removal cost", "y")
+	press("does laser removal hurt", "n")
+	p.stop(t)
+
+	out, err := exec.Command(buildSmpbot(t), "report", "stats", "--json", "--data", data).CombinedOutput()
+	if err != nil {
+		t.Fatalf("report stats: %v\n%s", err, out)
+	}
+	var stats struct {
+		TopEntries []struct {
+			EntryID    string `json:"entry_id"`
+			Helpful    int    `json:"helpful"`
+			NotHelpful int    `json:"not_helpful"`
+		} `json:"top_entries"`
+	}
+	if err := json.Unmarshal(out, &stats); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := map[string][2]int{}
+	for _, e := range stats.TopEntries {
+		got[e.EntryID] = [2]int{e.Helpful, e.NotHelpful}
+	}
+	if got["cost"] != [2]int{1, 0} || got["laser-pain"] != [2]int{0, 1} {
+		t.Errorf("feedback in the question log: %v; want cost 1 helpful, laser-pain 1 not helpful\n%s", got, out)
+	}
 }
