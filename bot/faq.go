@@ -28,7 +28,7 @@ var _ Searcher = (*index.Index)(nil)
 // only offered as a suggestion, and only above SuggestConfidence.
 const (
 	DefaultAnswerConfidence  = 0.5
-	DefaultSuggestConfidence = 0.3
+	DefaultSuggestConfidence = 0.2
 	maxSuggestions           = 3
 )
 

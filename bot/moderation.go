@@ -162,7 +162,7 @@ func ParseEntry(text string) (knowledge.Entry, error) {
 	if err := knowledge.Validate([]knowledge.File{f}); err != nil {
 		var errs []error
 		// Related ids are checked against the whole FAQ by the store.
-		for _, e := range unjoin(err) {
+		for _, e := range Problems(err) {
 			if !errors.Is(e, knowledge.ErrUnknownRelated) {
 				errs = append(errs, e)
 			}
@@ -174,7 +174,13 @@ func ParseEntry(text string) (knowledge.Entry, error) {
 	return f.Entry, nil
 }
 
-func unjoin(err error) []error {
+// Problems splits an error made by errors.Join (as validation returns, one
+// *knowledge.Error per problem) into its parts, so that each can be shown on a line of
+// its own. A nil error has none.
+func Problems(err error) []error {
+	if err == nil {
+		return nil
+	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
 	}

@@ -63,7 +63,7 @@ func FuzzEntryForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, question, alternates, answer, caveats, more string) {
 		e, err := form{question, alternates, answer, caveats, more}.entry("e")
 		if err != nil {
-			for _, err := range unjoin(err) {
+			for _, err := range bot.Problems(err) {
 				if !strings.Contains(err.Error(), "line ") {
 					t.Errorf("error %q does not name a line", err)
 				}

@@ -173,7 +173,7 @@ func (a *Adapter) checkNewID(id string) error {
 		return fmt.Errorf("%w: %q already exists", knowledge.ErrDuplicateID, id)
 	}
 	var errs []error
-	for _, err := range unjoin(knowledge.ValidateEntries([]knowledge.Entry{{ID: id}})) {
+	for _, err := range bot.Problems(knowledge.ValidateEntries([]knowledge.Entry{{ID: id}})) {
 		if ke := (*knowledge.Error)(nil); errors.As(err, &ke) && ke.Field == "id" {
 			errs = append(errs, ke.Err)
 		}
@@ -182,16 +182,6 @@ func (a *Adapter) checkNewID(id string) error {
 		return fmt.Errorf("id: %w", err)
 	}
 	return nil
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 func (a *Adapter) openAdd(ctx context.Context, i *discordgo.Interaction, id string) {

@@ -223,7 +223,7 @@ func (a *Adapter) problems(s *session, e knowledge.Entry, field string) []error 
 	// The draft goes last, so a clash with another entry is reported on the draft.
 	entries = append(entries, e)
 	var out []error
-	for _, p := range unjoin(knowledge.ValidateEntries(entries)) {
+	for _, p := range bot.Problems(knowledge.ValidateEntries(entries)) {
 		var ke *knowledge.Error
 		if !errors.As(p, &ke) || ke.File != e.ID+".md" {
 			continue

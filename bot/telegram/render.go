@@ -106,16 +106,7 @@ const buttonsHint = "Tap a question below to read its answer."
 // with feedback, an answer also gets Helpful / Not helpful buttons.
 func renderReply(r bot.Reply, feedback bool) []message {
 	kb, entries := replyKeyboard(r, feedback)
-	blocks := replyBlocks(r, entries)
-	parts := pack(blocks, maxMessageLen)
-	msgs := make([]message, len(parts))
-	for i, p := range parts {
-		msgs[i].text = p
-	}
-	if len(msgs) > 0 {
-		msgs[len(msgs)-1].keyboard = kb
-	}
-	return msgs
+	return packMessages(replyBlocks(r, entries), kb)
 }
 
 // shortenedNote ends a reply that had to fit in one message (inline mode, an edit).

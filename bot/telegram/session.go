@@ -206,7 +206,7 @@ func isPaste(text string) bool {
 func parsePasted(text, today string) (knowledge.Entry, []error) {
 	e, err := bot.ParseEntry(text)
 	var problems []error
-	for _, p := range unjoin(err) {
+	for _, p := range bot.Problems(err) {
 		var ke *knowledge.Error
 		if errors.As(p, &ke) && ke.Field == "updated" && errors.Is(p, knowledge.ErrMissingField) {
 			e.Updated = today
@@ -215,16 +215,6 @@ func parsePasted(text, today string) (knowledge.Entry, []error) {
 		problems = append(problems, p)
 	}
 	return e, problems
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // problemText says what is wrong in a way a moderator can act on: the line (for a
