@@ -67,6 +67,11 @@ func TestAnswerCarriesCaveatsSourcesAndDisclaimer(t *testing.T) {
 		if s.ID == r.Entry.ID {
 			t.Errorf("the answer is also suggested")
 		}
+		for _, rel := range r.Related {
+			if rel.ID == s.ID {
+				t.Errorf("%s is both suggested and related", s.ID)
+			}
+		}
 	}
 }
 

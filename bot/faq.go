@@ -176,8 +176,13 @@ func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []i
 			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
 		}
 	}
+	suggested := make(map[string]bool, len(r.Suggestions))
+	for _, s := range r.Suggestions {
+		suggested[s.ID] = true
+	}
 	for _, id := range e.Related {
-		if rel, ok := f.search.Entry(id); ok {
+		// An entry already offered as a suggestion is not listed twice.
+		if rel, ok := f.search.Entry(id); ok && !suggested[id] {
 			r.Related = append(r.Related, Suggestion{rel.ID, rel.Question})
 		}
 	}
