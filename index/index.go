@@ -353,6 +353,27 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
+// analyzed is a text's distinct terms, each with the word it came from.
+type analyzed struct{ terms, words []string }
+
+// analyzeWords is analyze that also keeps each term's word: bleve analyses a match
+// query's text itself, and stemming a stem again can change it ("worse" gives "wors",
+// which gives "wor"), so queries must carry the words, not the terms.
+func (s *snapshot) analyzeWords(text string) analyzed {
+	toks := s.analyzer.Analyze([]byte(text))
+	a := analyzed{terms: make([]string, 0, len(toks)), words: make([]string, 0, len(toks))}
+	seen := make(map[string]bool, len(toks))
+	for _, t := range toks {
+		term := string(t.Term)
+		if !seen[term] {
+			seen[term] = true
+			a.terms = append(a.terms, term)
+			a.words = append(a.words, text[t.Start:t.End])
+		}
+	}
+	return a
+}
+
 // prepare readies text for the analyzer: accents folded, multi-word names rewritten.
 func prepare(text string) string { return rewrite(foldASCII(text)) }
 
@@ -405,11 +426,12 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 		}
 	}
 	text = rewrite(s.spell.correct(foldASCII(text)))
-	terms := s.analyze(text)
+	a := s.analyzeWords(text)
+	terms := a.terms
 	if len(terms) == 0 || n <= 0 {
 		return nil, nil
 	}
-	hits, err := s.query(ctx, terms, max(n+2, candidates), "")
+	hits, err := s.query(ctx, a, max(n+2, candidates), "")
 	if err != nil {
 		return nil, err
 	}
@@ -438,20 +460,20 @@ type hit struct {
 	score float64
 }
 
-// query runs terms against the weighted fields; with only set, it scores that one
-// entry. Only analysed terms reach bleve, in match queries: nothing a person typed is
-// ever parsed as query syntax.
-func (s *snapshot) query(ctx context.Context, terms []string, n int, only string) ([]hit, error) {
-	terms = s.informative(terms)
-	if len(terms) == 0 {
+// query runs a's most informative words against the weighted fields; with only set,
+// it scores that one entry. Only words the analyzer kept reach bleve, in match
+// queries: nothing a person typed is ever parsed as query syntax.
+func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([]hit, error) {
+	a = s.informative(a)
+	if len(a.terms) == 0 {
 		return nil, nil
 	}
+	text := strings.Join(a.words, " ")
 	var fields []query.Query
 	for _, f := range searchFields {
-		// A match query over the analysed terms: bleve expands its terms with the
-		// synonyms (a plain term query loses them), and analysing a term again leaves
-		// it as it is.
-		mq := query.NewMatchQuery(strings.Join(terms, " "))
+		// A match query, not term queries: bleve expands a match query's terms with
+		// the synonyms, and loses them for a plain term query.
+		mq := query.NewMatchQuery(text)
 		mq.SetField(f.name)
 		mq.SetBoost(f.boost)
 		fields = append(fields, mq)
@@ -488,19 +510,29 @@ const (
 	largeFAQ = 200
 )
 
-// informative returns the terms worth searching.
-func (s *snapshot) informative(terms []string) []string {
-	out := terms
+// informative returns the terms (and their words) worth searching.
+func (s *snapshot) informative(a analyzed) analyzed {
+	keep := make([]int, 0, len(a.terms))
 	if n := len(s.order); n >= largeFAQ {
-		out = slices.DeleteFunc(slices.Clone(terms), func(t string) bool { return float64(s.docFreq(t)) > commonDF*float64(n) })
-		if len(out) == 0 {
-			out = terms
+		for i, t := range a.terms {
+			if float64(s.docFreq(t)) <= commonDF*float64(n) {
+				keep = append(keep, i)
+			}
 		}
 	}
-	if len(out) > maxQueryTerms {
-		out = slices.Clone(out)
-		sort.SliceStable(out, func(i, j int) bool { return s.docFreq(out[i]) < s.docFreq(out[j]) })
-		out = out[:maxQueryTerms]
+	if len(keep) == 0 {
+		keep = keep[:0]
+		for i := range a.terms {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) > maxQueryTerms {
+		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
+		keep = keep[:maxQueryTerms]
+	}
+	out := analyzed{terms: make([]string, len(keep)), words: make([]string, len(keep))}
+	for i, k := range keep {
+		out.terms[i], out.words[i] = a.terms[k], a.words[k]
 	}
 	return out
 }
@@ -520,7 +552,7 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 		phrasings = phrasings[:yardstickPhrasings]
 	}
 	for _, p := range phrasings {
-		hits, err := s.query(ctx, s.analyze(prepare(p)), 1, e.ID)
+		hits, err := s.query(ctx, s.analyzeWords(prepare(p)), 1, e.ID)
 		if err != nil {
 			return 0, err
 		}

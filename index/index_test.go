@@ -240,3 +240,27 @@ func TestRebuildClosesReplacedIndexes(t *testing.T) {
 		t.Errorf("search after rebuilds: %v", err)
 	}
 }
+
+// Bleve analyses a match query's text itself; handing it stems would stem them twice,
+// and "worse" (stem "wors", stemmed again "wor") would find nothing.
+func TestQueryCarriesWordsNotStems(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	s := x.cur.Load()
+	for _, w := range []string{"worse", "professional", "practitioner", "expensive", "advise"} {
+		a := s.analyzeWords(w)
+		if len(a.terms) != 1 {
+			t.Fatalf("analyzeWords(%q) = %+v", w, a)
+		}
+		if again := s.analyze(a.terms[0]); len(again) == 1 && again[0] == a.terms[0] {
+			t.Errorf("%q: stemming %q again keeps it; pick a word whose stem is not stable", w, a.terms[0])
+		}
+		if s.docFreq(a.terms[0]) == 0 {
+			t.Errorf("%q is not in the FAQ; pick a word that is", w)
+			continue
+		}
+		hits, err := s.query(context.Background(), a, 3, "")
+		if err != nil || len(hits) == 0 {
+			t.Errorf("query(%q) = %v, %v; want the entries holding it", w, hits, err)
+		}
+	}
+}
