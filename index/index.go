@@ -471,6 +471,11 @@ func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([
 	text := strings.Join(a.words, " ")
 	var fields []query.Query
 	for _, f := range searchFields {
+		if f.name == "answer" && len(s.order) >= largeFAQ {
+			// In a large FAQ the answers' postings are the longest to walk and weigh
+			// least; coverage still counts answer terms.
+			continue
+		}
 		// A match query, not term queries: bleve expands a match query's terms with
 		// the synonyms, and loses them for a plain term query.
 		mq := query.NewMatchQuery(text)
