@@ -257,3 +257,29 @@ func TestQuestionSets(t *testing.T) {
 		})
 	}
 }
+
+// An entry that would be both a suggestion and a related entry is listed once. The
+// question is one whose suggestions (timeline, healing) are also on the answer's
+// related list.
+func TestSuggestionsAreNotRepeatedAsRelated(t *testing.T) {
+	r := ask(t, handler(t), "how long between laser sessions?")
+	if r.Entry == nil || len(r.Entry.Related) == 0 {
+		t.Fatalf("got %s %v, want an answer with related entries", r.Kind, r.Entry)
+	}
+	listed := map[string]int{}
+	for _, s := range append(append([]bot.Suggestion(nil), r.Suggestions...), r.Related...) {
+		listed[s.ID]++
+	}
+	overlap := false
+	for _, id := range r.Entry.Related {
+		for _, s := range r.Suggestions {
+			overlap = overlap || s.ID == id
+		}
+		if listed[id] > 1 {
+			t.Errorf("%s listed %d times", id, listed[id])
+		}
+	}
+	if !overlap {
+		t.Fatalf("no suggestion is also related (suggestions %v, related %v): the case checks nothing", r.Suggestions, r.Entry.Related)
+	}
+}
