@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/console"
+	"golang.org/x/term"
 )
 
 // askResult is one line of `smpbot ask --json`.
@@ -60,6 +62,10 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return answer(strings.Join(fs.Args(), " "))
 	}
+	if isTerminal(e.stdin) {
+		// Otherwise a person who typed just "smpbot ask" sees nothing happen.
+		fmt.Fprintln(e.stderr, `smpbot ask: reading questions from standard input, one per line; Ctrl-D ends (or: smpbot ask "your question")`)
+	}
 	sc := bufio.NewScanner(e.stdin)
 	sc.Buffer(make([]byte, 4096), console.MaxLineLen)
 	for sc.Scan() {
@@ -105,4 +111,15 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		}
 	}
 	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
+}
+
+// isTerminal reports whether r is a terminal (a character device that answers
+// terminal requests), not a pipe, file or /dev/null.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0 && term.IsTerminal(int(f.Fd()))
 }
