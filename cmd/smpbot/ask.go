@@ -110,7 +110,24 @@ func (e *env) chat(ctx context.Context, args []string) error {
 			h = rec
 		}
 	}
-	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
+	opts := []console.Option{console.WithLogger(e.log)}
+	if isTerminal(e.stdin) && isTerminal(e.stdout) {
+		// A line editor (history, cursor keys) and replies laid out for the window.
+		fd := int(e.stdin.(*os.File).Fd())
+		old, err := term.MakeRaw(fd)
+		if err != nil {
+			return fmt.Errorf("chat: terminal: %w", err)
+		}
+		defer term.Restore(fd, old)
+		out := int(e.stdout.(*os.File).Fd())
+		opts = append(opts, console.WithTerminal(func() int {
+			if w, _, err := term.GetSize(out); err == nil && w > 0 {
+				return w
+			}
+			return 80
+		}))
+	}
+	return console.New(e.stdin, e.stdout, opts...).Run(ctx, h)
 }
 
 // isTerminal reports whether r is a terminal (a character device that answers

@@ -8,13 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -222,5 +225,79 @@ func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
 	cmd.Stdin, cmd.Stderr = strings.NewReader("how much does removal cost\n"), &piped
 	if err := cmd.Run(); err != nil || piped.Len() != 0 {
 		t.Errorf("ask with a pipe: %v, stderr %q; want exit 0 and nothing", err, piped.String())
+	}
+}
+
+// `smpbot chat` at a real terminal: a line editor (Up recalls the last question),
+// bold and wrapping to the window's width, and the terminal left as it was found.
+func TestChatAtTerminal(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("opening a pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	const cols = 50
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: cols}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var screen lockedBuffer
+	go io.Copy(&screen, ptmx)
+	cmd := exec.Command(buildSmpbot(t), "chat")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor := func(what string, n int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for strings.Count(screen.String(), what) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%q not seen %d times within 30 s:\n%s", what, n, screen.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(`"quit" to leave`, 1)
+	ptmx.Write([]byte("how many laser sessions will I need?\r"))
+	waitFor("not medical advice", 1)
+	ptmx.Write([]byte("\x1b[A\r")) // Up, Enter: the same question again
+	waitFor("not medical advice", 2)
+	ptmx.Write([]byte{4}) // Ctrl-D on an empty line: leave
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("chat after Ctrl-D: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("chat did not end within 20 s of Ctrl-D")
+	}
+
+	got := screen.String()
+	shown := regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`).ReplaceAllString(got, "")
+	if n := strings.Count(shown, "How many laser sessions does"); n != 2 {
+		t.Errorf("the sessions answer shown %d times, want 2:\n%s", n, shown)
+	}
+	if strings.Contains(shown, "[A") || strings.Contains(shown, "**") || !strings.Contains(got, "\x1b[1m") {
+		t.Errorf("want bold rendered and the Up arrow not taken as text:\n%q", got)
+	}
+	for _, l := range strings.Split(shown, "\r\n") {
+		if n := utf8.RuneCountInString(l); n > cols && !strings.Contains(l, "://") {
+			t.Errorf("line of %d columns in a %d-column window: %q", n, cols, l)
+		}
+	}
+	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after != *before {
+		t.Errorf("terminal settings not restored: before %+v, after %+v", *before, *after)
 	}
 }
