@@ -72,7 +72,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			io.Writer
 		}{a.in, a.out}, a.prompt)
 		// The terminal draws the prompt and turns "\n" into "\r\n", as raw mode needs.
-		out, read = t, readTerminal(t)
+		out, read = t, readTerminal(t, a.width)
 		render = func(r bot.Reply) string { return RenderTerminal(r, a.width()) }
 		say = func(s string) { fmt.Fprintln(out, Format(s, a.width(), true)) }
 	}
@@ -177,10 +177,12 @@ func scanLines(r io.Reader) func() (string, error) {
 	}
 }
 
-// readTerminal reads lines through t's line editor. A line typed or pasted at a
+// readTerminal reads lines through t's line editor, told the window's width first so
+// that it wraps a long line where the terminal does. A line typed or pasted at a
 // terminal has no length limit here; the handler caps what it reads of a question.
-func readTerminal(t *term.Terminal) func() (string, error) {
+func readTerminal(t *term.Terminal, width func() int) func() (string, error) {
 	return func() (string, error) {
+		t.SetSize(width(), 24) // the height is not used for reading a line
 		line, err := t.ReadLine()
 		if errors.Is(err, term.ErrPasteIndicator) {
 			err = nil // a pasted line is a line like any other

@@ -266,7 +266,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // dataFlag adds --data, defaulting to $SMPBOT_DATA.
 func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", os.Getenv("SMPBOT_DATA"), "data directory (FAQ in DIR/faq, audit log, question log); default $SMPBOT_DATA")
+	return fs.String("data", os.Getenv("SMPBOT_DATA"), "data directory `DIR` (FAQ in DIR/faq, audit log, question log); default $SMPBOT_DATA")
 }
 
 // cliIdentity is who runs the command: whoever can write the data directory moderates.
