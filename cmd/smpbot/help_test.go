@@ -184,15 +184,53 @@ func TestVersionNamesRevision(t *testing.T) {
 	}
 }
 
-// `smpbot ask` at a terminal says that it reads questions from stdin; with stdin a
-// pipe it says nothing.
-func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
+// terminal opens a pseudo-terminal cols columns wide: the test types into and reads
+// the screen from ptmx, the program gets tty.
+func terminal(t *testing.T, cols uint16) (ptmx, tty *os.File) {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Fatalf("opening a pseudo-terminal: %v", err)
 	}
-	defer ptmx.Close()
-	defer tty.Close()
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: cols}); err != nil {
+		t.Fatal(err)
+	}
+	return ptmx, tty
+}
+
+// waitFor waits until what has been written to b n times.
+func waitFor(t *testing.T, b *lockedBuffer, what string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(b.String(), what) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not seen %d times within 30 s:\n%s", what, n, b.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// endsOnCtrlD types Ctrl-D on an empty line and expects cmd to exit 0.
+func endsOnCtrlD(t *testing.T, ptmx *os.File, cmd *exec.Cmd) {
+	t.Helper()
+	ptmx.Write([]byte{4})
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s after Ctrl-D: %v, want exit 0", cmd.Args[1], err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not end within 20 s of Ctrl-D", cmd.Args[1])
+	}
+}
+
+// `smpbot ask` at a terminal says that it reads questions from stdin; with stdin a
+// pipe it says nothing.
+func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
+	ptmx, tty := terminal(t, 80)
 	go io.Copy(io.Discard, ptmx) // the terminal's echo
 	cmd := exec.Command(buildSmpbot(t), "ask")
 	var stderr lockedBuffer
@@ -201,24 +239,8 @@ func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(stderr.String(), "reading questions from standard input") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no word about stdin within 20 s; stderr %q", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	ptmx.Write([]byte{4}) // Ctrl-D: end of input
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("ask after Ctrl-D: %v, want exit 0", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("ask did not end within 20 s of Ctrl-D")
-	}
+	waitFor(t, &stderr, "reading questions from standard input", 1)
+	endsOnCtrlD(t, ptmx, cmd)
 
 	var piped bytes.Buffer
 	cmd = exec.Command(buildSmpbot(t), "ask")
@@ -231,16 +253,8 @@ func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
 // `smpbot chat` at a real terminal: a line editor (Up recalls the last question),
 // bold and wrapping to the window's width, and the terminal left as it was found.
 func TestChatAtTerminal(t *testing.T) {
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatalf("opening a pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
 	const cols = 50
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: cols}); err != nil {
-		t.Fatal(err)
-	}
+	ptmx, tty := terminal(t, cols)
 	before, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	if err != nil {
 		t.Fatal(err)
@@ -253,32 +267,12 @@ func TestChatAtTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	waitFor := func(what string, n int) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for strings.Count(screen.String(), what) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%q not seen %d times within 30 s:\n%s", what, n, screen.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	waitFor(`"quit" to leave`, 1)
+	waitFor(t, &screen, `"quit" to leave`, 1)
 	ptmx.Write([]byte("how many laser sessions will I need?\r"))
-	waitFor("not medical advice", 1)
+	waitFor(t, &screen, "not medical advice", 1)
 	ptmx.Write([]byte("\x1b[A\r")) // Up, Enter: the same question again
-	waitFor("not medical advice", 2)
-	ptmx.Write([]byte{4}) // Ctrl-D on an empty line: leave
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("chat after Ctrl-D: %v, want exit 0", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("chat did not end within 20 s of Ctrl-D")
-	}
+	waitFor(t, &screen, "not medical advice", 2)
+	endsOnCtrlD(t, ptmx, cmd)
 
 	got := screen.String()
 	shown := regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`).ReplaceAllString(got, "")
