@@ -46,7 +46,11 @@ func (e *env) ask(ctx context.Context, args []string) error {
 			return err
 		}
 		if !*asJSON {
-			_, err := fmt.Fprintln(e.stdout, bot.PlainText(r, false)+"\n")
+			text := bot.PlainText(r, false)
+			if w := terminalWidth(e.stdout); w > 0 {
+				text = console.Format(text, w, true) // bold, bullets, wrapped
+			}
+			_, err := fmt.Fprintln(e.stdout, text+"\n")
 			return err
 		}
 		res := askResult{Question: text, Kind: r.Kind, Confidence: round(r.Confidence), Urgent: r.Urgent,
@@ -119,13 +123,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 			return fmt.Errorf("chat: terminal: %w", err)
 		}
 		defer term.Restore(fd, old)
-		out := int(e.stdout.(*os.File).Fd())
-		opts = append(opts, console.WithTerminal(func() int {
-			if w, _, err := term.GetSize(out); err == nil && w > 0 {
-				return w
-			}
-			return 80
-		}))
+		opts = append(opts, console.WithTerminal(func() int { return max(terminalWidth(e.stdout), 20) }))
 	}
 	return console.New(e.stdin, e.stdout, opts...).Run(ctx, h)
 }
@@ -139,4 +137,15 @@ func isTerminal(r any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0 && term.IsTerminal(int(f.Fd()))
+}
+
+// terminalWidth is the width of w in columns if it is a terminal, else 0.
+func terminalWidth(w any) int {
+	if !isTerminal(w) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && cols > 0 {
+		return cols
+	}
+	return 80
 }

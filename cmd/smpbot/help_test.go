@@ -250,6 +250,36 @@ func TestAskAtTerminalSaysItReadsStdin(t *testing.T) {
 	}
 }
 
+// `smpbot ask` writing to a terminal shows bold as bold and wraps to its width.
+func TestAskToTerminalIsLaidOut(t *testing.T) {
+	const cols = 40
+	ptmx, tty := terminal(t, cols)
+	var screen lockedBuffer
+	go io.Copy(&screen, ptmx)
+	cmd := exec.Command(buildSmpbot(t), "ask", "how many laser sessions will I need?")
+	cmd.Stdout, cmd.Stderr = tty, tty
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &screen, "not medical advice", 1)
+	checkScreen(t, screen.String(), cols)
+}
+
+// checkScreen checks a reply drawn on a terminal cols wide: bold drawn, no Markdown
+// asterisks or stray escape text, no line wider than the terminal.
+func checkScreen(t *testing.T, got string, cols int) {
+	t.Helper()
+	shown := regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`).ReplaceAllString(got, "")
+	if strings.Contains(shown, "[A") || strings.Contains(shown, "**") || !strings.Contains(got, "\x1b[1m") {
+		t.Errorf("want bold rendered and no Markdown or escape text shown:\n%q", got)
+	}
+	for _, l := range strings.Split(shown, "\r\n") {
+		if n := utf8.RuneCountInString(l); n > cols && !strings.Contains(l, "://") {
+			t.Errorf("line of %d columns in a %d-column window: %q", n, cols, l)
+		}
+	}
+}
+
 // `smpbot chat` at a real terminal: a line editor (Up recalls the last question),
 // bold and wrapping to the window's width, and the terminal left as it was found.
 func TestChatAtTerminal(t *testing.T) {
@@ -279,14 +309,7 @@ func TestChatAtTerminal(t *testing.T) {
 	if n := strings.Count(shown, "How many laser sessions does"); n != 2 {
 		t.Errorf("the sessions answer shown %d times, want 2:\n%s", n, shown)
 	}
-	if strings.Contains(shown, "[A") || strings.Contains(shown, "**") || !strings.Contains(got, "\x1b[1m") {
-		t.Errorf("want bold rendered and the Up arrow not taken as text:\n%q", got)
-	}
-	for _, l := range strings.Split(shown, "\r\n") {
-		if n := utf8.RuneCountInString(l); n > cols && !strings.Contains(l, "://") {
-			t.Errorf("line of %d columns in a %d-column window: %q", n, cols, l)
-		}
-	}
+	checkScreen(t, got, cols)
 	after, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	if err != nil {
 		t.Fatal(err)
