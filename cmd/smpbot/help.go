@@ -163,12 +163,12 @@ func (e *env) help(ctx context.Context, args []string) int {
 	case group != "":
 		writeUsage(e.stdout, group)
 		return 0
-	case ok && strings.Contains(c.name, " "), ok && c.name != "help" && c.name != "version":
+	case ok && c.name == "help":
+		writeUsage(e.stdout, "")
+		return 0
+	case ok:
 		// Let the command's flag set describe its flags.
 		return e.dispatch(ctx, append(strings.Fields(c.name), "-h"))
-	case ok:
-		writeUsage(e.stdout, c.name)
-		return 0
 	}
 	fmt.Fprintf(e.stderr, "smpbot: no command %q\n%s\n", strings.Join(args, " "), usageLine(nil))
 	return 2
