@@ -186,3 +186,48 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+var numberedItem = regexp.MustCompile(`^\d{1,3}\. $`)
+
+// Format keeps every word, in order, and, wrapping, never makes a line wider than the
+// width unless one word alone is.
+func FuzzFormat(f *testing.F) {
+	f.Add("It takes **1-2 sessions** often.\n- **Deep** work: more\n10. ten", 20, true)
+	f.Add("**a** **b**c** d", 3, false)
+	f.Add("- \n*  x\n\n  1. y", 1, true)
+	f.Fuzz(func(t *testing.T, text string, width int, ansiOn bool) {
+		if width < 0 || width > 500 || !utf8.ValidString(text) || strings.ContainsAny(text, "\x01\x02\x1b\r") {
+			return
+		}
+		got := console.Format(text, width, ansiOn)
+		shown := ansi.ReplaceAllString(got, "")
+		if !ansiOn && shown != got {
+			t.Fatalf("escape codes in plain output %q", got)
+		}
+		// The same words, ignoring asterisks and list markers.
+		words := func(s string) string {
+			var ws []string
+			for _, l := range strings.Split(s, "\n") {
+				l = strings.TrimLeft(l, " ")
+				for _, m := range []string{"- ", "* ", "• "} {
+					l = strings.TrimPrefix(l, m)
+				}
+				ws = append(ws, strings.Fields(strings.ReplaceAll(l, "*", ""))...)
+			}
+			return strings.Join(ws, " ")
+		}
+		if words(shown) != words(text) {
+			t.Fatalf("words changed:\n%q\n%q", words(text), words(shown))
+		}
+		if width == 0 {
+			return
+		}
+		for _, l := range strings.Split(shown, "\n") {
+			fs := strings.Fields(l)
+			marker := len(fs) == 2 && (fs[0] == "-" || fs[0] == "•" || numberedItem.MatchString(fs[0]+" "))
+			if n := utf8.RuneCountInString(l); n > width && len(fs) > 1 && !marker {
+				t.Fatalf("line of %d columns at width %d: %q", n, width, l)
+			}
+		}
+	})
+}

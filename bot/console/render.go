@@ -18,7 +18,11 @@ const (
 	markOff = '\x02'
 )
 
-var mdBold = regexp.MustCompile(`\*\*([^*\n]+?)\*\*`)
+var (
+	mdBold  = regexp.MustCompile(`\*\*([^*\n]+?)\*\*`)
+	toANSI  = strings.NewReplacer(string(markOn), boldOn, string(markOff), boldOff)
+	toPlain = strings.NewReplacer(string(markOn), "", string(markOff), "")
+)
 
 // Format lays out text in the light Markdown that replies are written in (**bold**,
 // "- " and "* " items, numbered items) for a screen. With ansi set (a terminal),
@@ -42,11 +46,10 @@ func Format(text string, width int, ansi bool) string {
 			formatted = wrap(marker, body, width)
 		}
 		if ansi {
-			formatted = strings.NewReplacer(string(markOn), boldOn, string(markOff), boldOff).Replace(formatted)
+			b.WriteString(toANSI.Replace(formatted))
 		} else {
-			formatted = strings.NewReplacer(string(markOn), "", string(markOff), "").Replace(formatted)
+			b.WriteString(toPlain.Replace(formatted))
 		}
-		b.WriteString(formatted)
 	}
 	return b.String()
 }
