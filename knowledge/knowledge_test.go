@@ -115,6 +115,10 @@ func TestValidate(t *testing.T) {
 		{"internal word in question", func(e *Entry) { e.Question = "What does the seed article say about pain?" }, ErrInvalidField, "question", false},
 		{"internal word in answer", func(e *Entry) { e.Answer += "\n\nThe project's Seed-Article says so." }, ErrInvalidField, "answer", false},
 		{"internal word in caveat", func(e *Entry) { e.Caveats = []string{"See this repo for details."} }, ErrInvalidField, "caveats", false},
+		{"caveat repeated in the answer", func(e *Entry) {
+			e.Answer += "\n\nIf you've already tried something and the skin is burned, raw or looks infected, see a doctor."
+			e.Caveats = []string{"If you've already tried something and the skin is burned, raw or infected, see a doctor."}
+		}, ErrInvalidField, "caveats", false},
 		{"internal word in source title", func(e *Entry) {
 			e.Sources[0].Title = "Scalp Micropigmentation Removal (project seed article)"
 		}, ErrInvalidField, "sources", false},
@@ -166,6 +170,11 @@ func TestValidateAcceptsCheckableSources(t *testing.T) {
 			e.Caveats = []string{"Repositioning a hairline takes skill."}
 		}},
 		{"alternates are not shown to readers", func(e *Entry) { e.Alternates = append(e.Alternates, "what does the seed article say") }},
+		{"caveat that only shares words with the answer", func(e *Entry) {
+			e.Answer = "Avoid tanning beforehand. An active tan usually means the session has to wait."
+			e.Caveats = []string{"An active tan or sunburn usually means the session gets postponed."}
+		}},
+		{"short caveat", func(e *Entry) { e.Caveats = []string{"Numbing cream helps."} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

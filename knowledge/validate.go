@@ -161,6 +161,9 @@ func check(f File) []error {
 	list("caveats", e.Caveats, MaxCaveats, MaxCaveatLen)
 	for _, c := range e.Caveats {
 		internal("caveats", c)
+		if repeats(e.Answer, c) {
+			add("caveats", ErrInvalidField, "%q repeats the answer almost word for word; keep one", c)
+		}
 	}
 	list("tags", e.Tags, MaxTags, MaxTagLen)
 	list("related", e.Related, MaxRelated, MaxIDLen)
@@ -203,4 +206,43 @@ func ownRepo(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// repeats reports whether a sentence of answer says caveat again, near enough word for
+// word: a caveat shown right under the same sentence only makes the reply longer on a
+// phone. Sentences are compared as sets of words, so "or infected" and "or looks
+// infected" count as the same; short caveats are left alone.
+func repeats(answer, caveat string) bool {
+	cw := strings.Fields(phraseKey(caveat))
+	if len(cw) < 4 {
+		return false
+	}
+	sentences := strings.FieldsFunc(answer, func(r rune) bool { return strings.ContainsRune(".!?\n", r) })
+	for _, s := range sentences {
+		if similarWords(cw, strings.Fields(phraseKey(s))) >= repeatSimilarity {
+			return true
+		}
+	}
+	return false
+}
+
+// repeatSimilarity is the share of words two sentences must have in common to count as
+// the same sentence (intersection over union of their words).
+const repeatSimilarity = 0.8
+
+func similarWords(a, b []string) float64 {
+	set := make(map[string]int, len(a)+len(b))
+	for _, w := range a {
+		set[w] |= 1
+	}
+	for _, w := range b {
+		set[w] |= 2
+	}
+	both := 0
+	for _, v := range set {
+		if v == 3 {
+			both++
+		}
+	}
+	return float64(both) / float64(len(set))
 }
