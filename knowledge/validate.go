@@ -127,7 +127,7 @@ func check(f File) []error {
 	}
 	internal := func(field, v string) {
 		if w := internalWords.FindString(v); w != "" {
-			add(field, ErrInvalidField, "%q is the project's word, not a reader's: name the source as a reader would", w)
+			add(field, ErrInvalidField, "%q is the project's own word, which readers do not know; say it as a reader would (a source by its publisher)", w)
 		}
 	}
 	if required("question", e.Question) {
