@@ -46,7 +46,7 @@ func buildVersion() string {
 	for _, kv := range bi.Settings {
 		s[kv.Key] = kv.Value
 	}
-	rev := "revision unknown (built without VCS information, as go run does)"
+	rev := "revision unknown (built without VCS information)"
 	if r := s["vcs.revision"]; r != "" {
 		rev = "revision " + r
 		if len(r) > 12 {
