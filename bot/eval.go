@@ -12,11 +12,13 @@ import (
 
 // EvalCase is one line of a question set: the question as a person typed it, the entry
 // ids that answer it (none: the bot must decline), and whether it describes symptoms
-// that need medical care.
+// that need medical care. Source, when set, is the public page the question was
+// modelled on.
 type EvalCase struct {
 	Q      string   `json:"q"`
 	Accept []string `json:"accept"`
 	Urgent bool     `json:"urgent,omitempty"`
+	Source string   `json:"source,omitempty"`
 }
 
 // ReadEvalCases reads a question set in JSON Lines.
