@@ -52,6 +52,29 @@ func TestIsUrgent(t *testing.T) {
 		{"how long does redness last", false},
 		{"how much does it cost", false},
 		{"DOES LASER REMOVAL HURT LIKE HELL", false},
+		// However phrased: upper case, typos, a report inside a question.
+		{"MY FACE IS SWOLLEN AND I CANT BREATHE", true},
+		{"feaver and puss after lazer", true},
+		{"scalp is swolen and the infecton is spreding", true},
+		{"is this normal? the redness keeps spreading down my neck", true},
+		{"not sure if it's infected but there's yellow stuff", true},
+		{"the spot has been bleeding for an hour and won't stop", true},
+		{"rash all over my body since the removal", true},
+		{"the swelling went down but now there's pus", true},
+		// Negated, long ago, cleared up, a question about risk or what is normal.
+		{"no fever, no pus, just a bit red", false},
+		{"I don't have any swelling or pain, when is my next session?", false},
+		{"had an infection after a tattoo years ago, is laser riskier for me?", false},
+		{"it oozed a little the first night but that stopped", false},
+		{"can laser removal cause an infection?", false},
+		{"how do I avoid an infection after laser?", false},
+		{"is it normal for swelling to get worse on day two?", false},
+		{"will the redness spread?", false},
+		{"I'm allergic to lidocaine, can they numb me?", false},
+		{"the ink has spread and the area is a bit red", false},
+		{"is it a big deal if my scalp is still red?", false},
+		{"the injection of lidocaine stung a bit", false},
+		{"can I blend my smp after removal, it's spending money either way", false},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {

@@ -147,6 +147,13 @@ func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 			return r, nil
 		}
 	}
+	if !r.Urgent && len(matches) > 1 && matches[0].ID == UrgentEntryID && MentionsSymptom(text) {
+		// The complications entry answers messages that describe a complication. A
+		// question about ordinary after-effects, or about the risk of a complication,
+		// is better answered by the next entry (the side effects, aftercare), which
+		// says when to see a doctor; the complications entry stays among the follow-ups.
+		matches[0], matches[1] = matches[1], matches[0]
+	}
 	if len(matches) > 0 && matches[0].Confidence >= f.answerAt {
 		e, ok := f.search.Entry(matches[0].ID)
 		if ok {
