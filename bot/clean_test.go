@@ -120,3 +120,13 @@ func TestIsAboutBot(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIsUrgent reads a message as long as the handler lets one be.
+func BenchmarkIsUrgent(b *testing.B) {
+	long := Clean(strings.Repeat("I had my second laser session four days ago and since then the treated hairline has been quite sore, slightly swollen and itchy, "+
+		"no fever though; the clinic said blistering is normal. ", 12))
+	b.ReportAllocs()
+	for b.Loop() {
+		IsUrgent(long)
+	}
+}

@@ -50,11 +50,8 @@ func IsUrgent(text string) bool {
 func MentionsSymptom(text string) bool {
 	for _, s := range sentences(text) {
 		ts := tokens(s)
-		if severeSigns.MatchString(joined(ts)) {
-			return true
-		}
 		for _, t := range ts {
-			if mildWords[t.w] || swellWords[t.w] || t.w == "allergic" || t.w == "allergy" {
+			if severeKeys[t.w] || mildWords[t.w] || swellWords[t.w] || t.w == "allergic" || t.w == "allergy" {
 				return true
 			}
 		}
@@ -156,10 +153,13 @@ func within(a, b string, max int) bool {
 	if d := len(a) - len(b); d > max || -d > max {
 		return false
 	}
-	// Optimal string alignment distance over two rows plus the one before.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	if len(b) >= 32 {
+		return false // no sign word is that long
+	}
+	// Optimal string alignment distance over two rows plus the one before, on the
+	// stack: sign words are short.
+	var r0, r1, r2 [33]int
+	prev2, prev, cur := r0[:len(b)+1], r1[:len(b)+1], r2[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -257,7 +257,7 @@ func maskContext(ts, prev []token) {
 // rather than referring back to one ("it stopped").
 func namesSign(clause []token) bool {
 	for _, t := range clause {
-		if mildWords[t.w] || swellWords[t.w] || severeSigns.MatchString(t.w) {
+		if mildWords[t.w] || swellWords[t.w] || severeKeys[t.w] {
 			return true
 		}
 	}
@@ -308,36 +308,98 @@ func cleared(clause []token) bool {
 	return false
 }
 
-// The words of a sentence, with masked ones replaced by "_" so that no phrase matches
-// across them; the sign phrases below are matched against it.
-func joined(ts []token) string {
-	ws := make([]string, len(ts))
-	for i, t := range ts {
-		ws[i] = t.w
-		if t.masked {
-			ws[i] = "_"
-		}
+// A phrase is a sequence of slots, each matching one of its words; a slot holding ""
+// may be skipped, and "#" matches a number.
+type phrase [][]string
+
+func p(slots ...string) phrase {
+	ph := make(phrase, len(slots))
+	for i, s := range slots {
+		ph[i] = strings.Split(s, "|")
 	}
-	return " " + strings.Join(ws, " ") + " "
+	return ph
 }
 
 // severeSigns need care whoever describes them, unless the message only asks about
 // their risk ("can laser cause an infection?"): infection, fever, allergic reactions,
-// breathing trouble, bleeding that will not stop.
-var severeSigns = regexp.MustCompile(`\b(?:` +
-	`pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|(?:yellow|green|greenish|yellowish) (?:stuff|fluid|liquid|crust|goo|gunk)` +
-	`|smells? (?:bad|funny|weird|off|awful|horrible|rotten)|foul smell|stinks|fever|feverish|high temperature|temperature of \d+` +
-	`|chills|shivering|shivery|infection|infections|infected|infecting|allergic reaction|hives|welts|anaphylaxis|anaphylactic` +
-	`|red streaks?|streaks? of red|streaking|hot to (?:the )?touch|(?:red|swollen|swelling|sore) (?:and )?hot|hot (?:and )?(?:red|swollen)` +
-	`|(?:cannot|can not|could not|not|hard to|trouble|difficulty|struggling to|struggle to|unable to) (?:breathe|breathing)` +
-	`|short of breathe|shortness of breathe|wheezing|throat (?:is |feels )?(?:tight|closing)|tight throat|passed out|fainted|fainting` +
-	`|(?:wont|doesnt|cannot|not|never) stop (?:the )?bleeding|bleeding (?:wont|doesnt|hasnt|that wont|a lot|heavily|nonstop)` +
-	`|bleeding(?: [a-z0-9]+){0,5} (?:wont|doesnt|hasnt|isnt|not|never) stop(?:ped|ping)?` +
-	`|open wound|raw (?:skin|flesh)` +
-	`)\b`)
+// breathing trouble, bleeding that will not stop. Words are matched one by one rather
+// than with a regular expression: a long message is read in microseconds.
+var severeSigns = []phrase{
+	p("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
+		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
+	p("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
+	p("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
+	p("foul", "smell|smells"),
+	p("high", "temperature"),
+	p("temperature", "of", "#"),
+	p("allergic", "reaction"),
+	p("red", "streak|streaks"),
+	p("streak|streaks", "of", "red"),
+	p("hot", "to", "the|", "touch"),
+	p("red|swollen|swelling|sore", "and|", "hot"),
+	p("hot", "and|", "red|swollen"),
+	p("cannot|not|trouble|difficulty", "breathe|breathing"),
+	p("hard|struggling|struggle|unable", "to", "breathe|breathing"),
+	p("short|shortness", "of", "breathe"),
+	p("throat", "is|feels|", "tight|closing"),
+	p("tight", "throat"),
+	p("passed", "out"),
+	p("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
+	p("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
+	p("bleeding", "a|that", "lot|wont"),
+	p("open", "wound"),
+	p("raw", "skin|flesh"),
+}
 
-// faceSwelling: swelling of the face, lips, eyes, tongue or throat is a sign of an
-// allergic reaction.
+// matchAt reports whether ph matches the unmasked words of ts from i on.
+func (ph phrase) matchAt(ts []token, i int) bool {
+	if len(ph) == 0 {
+		return true
+	}
+	optional := false
+	for _, w := range ph[0] {
+		switch {
+		case w == "":
+			optional = true
+		case i < len(ts) && !ts[i].masked && (w == ts[i].w || w == "#" && isNumber(ts[i].w)):
+			if ph[1:].matchAt(ts, i+1) {
+				return true
+			}
+		}
+	}
+	return optional && ph[1:].matchAt(ts, i)
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// bleedingGoesOn matches "bleeding for an hour and won't stop": bleeding, then within
+// five words a refusal to stop.
+func bleedingGoesOn(ts []token, i int) bool {
+	if ts[i].w != "bleeding" {
+		return false
+	}
+	for j := i + 1; j < len(ts)-1 && j <= i+6; j++ {
+		if ts[j].masked {
+			return false
+		}
+		if stopRefused[ts[j].w] && strings.HasPrefix(ts[j+1].w, "stop") {
+			return true
+		}
+	}
+	return false
+}
+
+var stopRefused = set("wont", "doesnt", "hasnt", "isnt", "not", "never", "cannot")
+
+// Swelling of the face, lips, eyes, tongue or throat is a sign of an allergic
+// reaction.
 var (
 	swellWords = set("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
 	faceWords  = set("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
@@ -349,32 +411,39 @@ var notAllergy = set("to", "test", "tests", "testing", "patch", "check")
 var riskWords = set("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
 	"prone", "avoid", "prevent", "preventing", "likely", "possible")
 
+// severeSign reports a sign of a complication in the sentence that is not only asked
+// about as a risk.
 func severeSign(ts []token) bool {
 	for i, t := range ts {
-		// "I'm allergic to penicillin" and "an allergy test" are not reactions;
-		// "I think I'm allergic" and "allergy after the laser" may be.
+		if t.masked || aboutRisk(ts, i) {
+			continue
+		}
 		next := ""
 		if i+1 < len(ts) {
 			next = ts[i+1].w
 		}
-		if !t.masked && (t.w == "allergic" && next != "to" || t.w == "allergy" && !notAllergy[next]) &&
-			!aboutRisk(joined(ts[:i])) {
+		// "I'm allergic to penicillin" and "an allergy test" are not reactions;
+		// "I think I'm allergic" and "allergy after the laser" may be.
+		if t.w == "allergic" && next != "to" || t.w == "allergy" && !notAllergy[next] || bleedingGoesOn(ts, i) {
 			return true
 		}
-	}
-	s := joined(ts)
-	locs := severeSigns.FindAllStringIndex(s, -1)
-	for _, loc := range locs {
-		if !aboutRisk(s[:loc[0]]) {
-			return true
+		for _, ph := range phrasesFrom[t.w] {
+			if ph[1:].matchAt(ts, i+1) {
+				return true
+			}
 		}
 	}
+	return faceSwelling(ts)
+}
+
+// faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
+func faceSwelling(ts []token) bool {
 	for i, t := range ts {
 		if t.masked || !swellWords[t.w] {
 			continue
 		}
 		for j := max(0, i-4); j < min(len(ts), i+5); j++ {
-			if j != i && !ts[j].masked && faceWords[ts[j].w] && !aboutRisk(joined(ts[:min(i, j)])) {
+			if j != i && !ts[j].masked && faceWords[ts[j].w] && !aboutRisk(ts, min(i, j)) {
 				return true
 			}
 		}
@@ -382,20 +451,34 @@ func severeSign(ts []token) bool {
 	return false
 }
 
-// aboutRisk reports whether the text before a sign asks about its risk ("can laser
-// cause", "what are the chances of", "how do I avoid").
-func aboutRisk(before string) bool {
-	ws := strings.Fields(before)
-	for i := len(ws) - 1; i >= 0 && i >= len(ws)-5; i-- {
-		if ws[i] == "," {
+// aboutRisk reports whether the words just before ts[i] ask about its risk ("can
+// laser cause", "what are the chances of", "how do I avoid", "set off").
+func aboutRisk(ts []token, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-5; k-- {
+		if ts[k].w == "," {
 			return false
 		}
-		if riskWords[ws[i]] || i > 0 && ws[i-1] == "set" && ws[i] == "off" {
+		if riskWords[ts[k].w] || k > 0 && ts[k-1].w == "set" && ts[k].w == "off" {
 			return true
 		}
 	}
 	return false
 }
+
+// phrasesFrom indexes severeSigns by their first words (never optional).
+var phrasesFrom = func() map[string][]phrase {
+	m := map[string][]phrase{}
+	for _, ph := range severeSigns {
+		for _, w := range ph[0] {
+			m[w] = append(m[w], ph)
+		}
+	}
+	return m
+}()
+
+// severeKeys are the words that name a sign on their own, for telling whether a
+// message names a symptom at all.
+var severeKeys = set(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
