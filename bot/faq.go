@@ -133,11 +133,25 @@ func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 			return f.chat(r, thanksText), nil
 		case farewell:
 			return f.chat(r, byeText), nil
+		case acknowledgement:
+			return f.chat(r, ackText), nil
 		}
 	}
 	matches, err := f.search.Search(ctx, text, maxSuggestions+1)
 	if err != nil {
 		return Reply{}, fmt.Errorf("searching the FAQ: %w", err)
+	}
+	if lang, ok := DetectLanguage(text); ok && !r.Urgent {
+		// The FAQ is in English: a match on a few shared words ("laser", "smp") is
+		// no understanding of the question. Say so, in English and in the person's
+		// language, and offer what came closest.
+		f.decline(&r, matches)
+		r.Message = englishOnly(lang)
+		if len(r.Suggestions) > 0 {
+			r.Message += "\n\nThese topics (in English) may be what you are looking for:"
+		}
+		r.Text = PlainText(r, false)
+		return r, nil
 	}
 	if r.Urgent {
 		// Medical care comes first: the complications entry answers, and whatever else
