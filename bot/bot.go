@@ -68,9 +68,13 @@ type Reply struct {
 	Notice string
 	// Message is the body of a no-match or small-talk reply.
 	Message string
-	// Suggestions are up to three other entries that may be what was meant.
+	// Suggestions are other entries that may be what was meant: up to three closest
+	// topics when the handler declines; under an answer, at most one (what else an
+	// urgent message asked, or an entry that fits the question about as well).
 	Suggestions []Suggestion
-	// Related are the entries the answering entry lists as worth reading next.
+	// Related are entries the answering entry lists as worth reading next. Under an
+	// answer, Suggestions and Related together are one list of at most three
+	// follow-ups (see FollowUps and FollowUpsHeading).
 	Related []Suggestion
 	// Disclaimer is the one-line not-medical-advice note carried by every answer.
 	Disclaimer string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,6 +100,37 @@ func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
 }
 
 func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
+	r, err := f.replyTo(ctx, q)
+	if err == nil && r.Entry != nil && r.Entry.ID == AboutEntryID {
+		aboutHere(&r, q.Platform)
+	}
+	return r, err
+}
+
+// localNotes say, on a platform where nobody moderates from a chat, whose FAQ the bot
+// answers from: there "this bot's moderators" are whoever runs it.
+var localNotes = map[string]string{
+	"console": localFAQ,
+	"cli":     localFAQ,
+}
+
+const localFAQ = "Here the FAQ is the one built into smpbot, or the one in the --data directory if you gave one; " +
+	"whoever runs smpbot keeps it up to date with `smpbot faq` or by editing its files."
+
+// aboutHere adds to the answer about the bot what is true of the platform it is asked
+// on.
+func aboutHere(r *Reply, platform string) {
+	note, ok := localNotes[platform]
+	if !ok {
+		return
+	}
+	e := *r.Entry
+	e.Caveats = append(slices.Clip(e.Caveats), note)
+	r.Entry = &e
+	r.Text = PlainText(*r, false)
+}
+
+func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 	text := Clean(q.Text)
 	r := Reply{Question: text}
 	if q.EntryID != "" {
@@ -186,24 +218,42 @@ func (f *FAQ) chat(r Reply, msg string) Reply {
 	return r
 }
 
-// answer fills r with entry e; others are offered as suggestions if confident enough.
+// maxFollowUps bounds the list under an answer: on a phone, a short answer with a
+// long list of topics under it reads as a menu, not an answer.
+const maxFollowUps = 3
+
+// answer fills r with entry e and at most maxFollowUps follow-ups: first, among the
+// other matches, what else an urgent message asked, or another entry the question
+// fits about as well as e; then the entries e lists as related.
 func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []index.Match) {
 	r.Kind = KindAnswer
 	r.Entry = &e
 	r.Confidence = confidence
 	r.Disclaimer = Disclaimer
+	// An urgent message is answered with the complications entry whatever else it
+	// asked, so its best other match is offered; otherwise only a match confident
+	// enough to have been the answer itself.
+	alternative := f.answerAt
+	if r.Urgent {
+		alternative = f.suggest
+	}
 	for _, m := range others {
-		if m.ID != e.ID && m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
+		if m.ID != e.ID && m.Confidence >= alternative {
 			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
+			break
 		}
 	}
-	suggested := make(map[string]bool, len(r.Suggestions))
+	listed := map[string]bool{e.ID: true}
 	for _, s := range r.Suggestions {
-		suggested[s.ID] = true
+		listed[s.ID] = true
 	}
 	for _, id := range e.Related {
+		if len(r.Suggestions)+len(r.Related) == maxFollowUps {
+			break
+		}
 		// An entry already offered as a suggestion is not listed twice.
-		if rel, ok := f.search.Entry(id); ok && !suggested[id] {
+		if rel, ok := f.search.Entry(id); ok && !listed[id] {
+			listed[id] = true
 			r.Related = append(r.Related, Suggestion{rel.ID, rel.Question})
 		}
 	}
@@ -257,10 +307,20 @@ func (f *FAQ) Complete(ctx context.Context, partial string, n int) []Suggestion 
 	return out
 }
 
+// FollowUpsHeading names the one short list under an answer.
+const FollowUpsHeading = "Related questions:"
+
+// FollowUps returns the entries offered with a reply, in the order they are shown:
+// the suggestions, then the related entries. Under an answer they are one list of
+// at most three, under FollowUpsHeading; under a decline, the closest topics.
+func FollowUps(r Reply) []Suggestion {
+	return append(append([]Suggestion(nil), r.Suggestions...), r.Related...)
+}
+
 // PlainText writes the reply as plain text: the urgent notice first, then the answer
-// with caveats, sources and the disclaimer, or the no-match message, then suggestions
-// and related entries, numbered from 1 across both lists when numbered is set so that a
-// person can choose one by typing its number.
+// with caveats, sources and the disclaimer, or the no-match message, then the
+// entries offered with it, numbered from 1 when numbered is set so that a person can
+// choose one by typing its number.
 func PlainText(r Reply, numbered bool) string {
 	var b strings.Builder
 	n := 0
@@ -298,19 +358,11 @@ func PlainText(r Reply, numbered bool) string {
 	} else {
 		b.WriteString(r.Message + "\n")
 	}
-	if len(r.Suggestions) > 0 {
-		if r.Entry != nil {
-			b.WriteString("\nDid you mean:\n")
-		}
-		for _, s := range r.Suggestions {
-			item(s.Question)
-		}
+	if r.Entry != nil && len(r.Suggestions)+len(r.Related) > 0 {
+		b.WriteString("\n" + FollowUpsHeading + "\n")
 	}
-	if len(r.Related) > 0 {
-		b.WriteString("\nRelated:\n")
-		for _, s := range r.Related {
-			item(s.Question)
-		}
+	for _, s := range FollowUps(r) {
+		item(s.Question)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
