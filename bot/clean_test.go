@@ -141,3 +141,25 @@ func BenchmarkIsUrgent(b *testing.B) {
 		IsUrgent(long)
 	}
 }
+
+// FuzzReading reads arbitrary text as the handler does before searching: nothing may
+// panic, and capitals never change whether a message is urgent.
+func FuzzReading(f *testing.F) {
+	for _, s := range []string{"my scalp has pus", "no fever, it stopped", "¿Cuánto cuesta?", "ok thanks so much",
+		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		urgent := IsUrgent(text)
+		DetectLanguage(text)
+		smallTalk(text)
+		MentionsSymptom(text)
+		ascii := true
+		for i := 0; i < len(text); i++ {
+			ascii = ascii && text[i] < utf8.RuneSelf
+		}
+		if ascii && IsUrgent(strings.ToUpper(text)) != urgent {
+			t.Errorf("IsUrgent(%q) = %v, but not in upper case", text, urgent)
+		}
+	})
+}
