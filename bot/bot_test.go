@@ -2,6 +2,9 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -302,6 +305,20 @@ var evalSets = []string{
 	"testdata/urgent_pairs.jsonl",
 }
 
+// readSet reads the question set in file.
+func readSet(file string) ([]bot.EvalCase, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cases, err := bot.ReadEvalCases(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return cases, nil
+}
+
 func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 	entries, err := knowledge.Load(knowledge.Embedded())
 	if err != nil {
@@ -320,18 +337,13 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 	}
 	checked := 0
 	for _, file := range evalSets {
-		f, err := os.Open(file)
-		if os.IsNotExist(err) && strings.HasPrefix(file, "../../shared/") && os.Getenv("SMPBOT_REQUIRE_SHARED") != "1" {
+		cases, err := readSet(file)
+		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(file, "../../shared/") && os.Getenv("SMPBOT_REQUIRE_SHARED") != "1" {
 			t.Logf("%s absent (no ../shared beside the checkout): not checked", file)
 			continue
 		}
 		if err != nil {
 			t.Fatal(err)
-		}
-		cases, err := bot.ReadEvalCases(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
 		}
 		for _, c := range cases {
 			checked++
@@ -351,12 +363,7 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 // complication is flagged and answered with the complications entry; no ordinary
 // question is flagged, and most get an entry that answers them.
 func TestUrgentPairs(t *testing.T) {
-	f, err := os.Open("testdata/urgent_pairs.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cases, err := bot.ReadEvalCases(f)
+	cases, err := readSet("testdata/urgent_pairs.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
