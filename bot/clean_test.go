@@ -61,6 +61,10 @@ func TestIsUrgent(t *testing.T) {
 		{"the spot has been bleeding for an hour and won't stop", true},
 		{"rash all over my body since the removal", true},
 		{"the swelling went down but now there's pus", true},
+		{"what do I do, the redness keeps spreading", true},
+		{"what do i do the redness is spreading", true},
+		{"worst pain of my life since the laser", true},
+		{"itchy rash everywhere, even on my legs", true},
 		// Negated, long ago, cleared up, a question about risk or what is normal.
 		{"no fever, no pus, just a bit red", false},
 		{"I don't have any swelling or pain, when is my next session?", false},
@@ -74,6 +78,9 @@ func TestIsUrgent(t *testing.T) {
 		{"the ink has spread and the area is a bit red", false},
 		{"is it a big deal if my scalp is still red?", false},
 		{"the injection of lidocaine stung a bit", false},
+		{"the worst part is the itching, is that normal?", false},
+		{"little blisters everywhere they lasered, normal?", false},
+		{"in the first few days the redness was bad but it has settled", false},
 		{"can I blend my smp after removal, it's spending money either way", false},
 	}
 	for _, tt := range tests {

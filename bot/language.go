@@ -44,38 +44,38 @@ var functionWords = []struct {
 	lang  Language
 	words map[string]bool
 }{
-	{spanish, set("el", "la", "los", "las", "del", "que", "en", "y", "es", "un", "una", "por", "para", "con", "mi",
+	{spanish, wordSet("el", "la", "los", "las", "del", "que", "en", "y", "es", "un", "una", "por", "para", "con", "mi",
 		"mis", "se", "lo", "como", "cuanto", "cuanta", "cuantos", "cuantas", "puedo", "puede", "tengo", "despues",
 		"quitar", "hacer", "esta", "estoy", "hay", "pero", "muy", "mas", "son", "cuesta", "porque", "al", "sesiones",
 		"cuando", "donde", "quiero", "eliminar", "tatuaje", "cabeza", "necesito", "duele", "tiempo")},
-	{portuguese, set("o", "os", "as", "do", "da", "dos", "das", "que", "em", "no", "na", "um", "uma", "e", "para",
+	{portuguese, wordSet("o", "os", "as", "do", "da", "dos", "das", "que", "em", "no", "na", "um", "uma", "e", "para",
 		"com", "meu", "minha", "posso", "pode", "tenho", "depois", "fazer", "esta", "estou", "nao", "mas", "muito",
 		"mais", "sao", "como", "quanto", "quantas", "quantos", "custa", "remover", "voce", "quero", "preciso",
 		"sessoes", "cabeca", "quando", "onde", "doi", "tempo")},
-	{french, set("le", "la", "les", "des", "du", "un", "une", "et", "est", "que", "qui", "en", "dans", "pour",
+	{french, wordSet("le", "la", "les", "des", "du", "un", "une", "et", "est", "que", "qui", "en", "dans", "pour",
 		"avec", "mon", "ma", "mes", "je", "puis", "peux", "peut", "combien", "apres", "faire", "pas", "ne", "mais",
 		"tres", "plus", "sur", "au", "aux", "ce", "cette", "enlever", "comment", "vous", "tu", "seances", "coute",
 		"quand", "ou", "veux", "faut", "mal", "cheveux", "tete")},
-	{german, set("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "und", "ist", "ich", "nicht",
+	{german, wordSet("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "und", "ist", "ich", "nicht",
 		"mit", "von", "zu", "auf", "fur", "wie", "was", "viele", "kann", "mein", "meine", "nach", "bei", "auch",
 		"sich", "sind", "haben", "habe", "wird", "entfernen", "kostet", "lange", "dauert", "wieviel", "wann", "wo",
 		"ob", "oder", "aber", "sitzungen", "kopf", "tut", "weh", "mir", "mich")},
-	{italian, set("il", "lo", "la", "gli", "le", "di", "del", "della", "che", "e", "un", "una", "per", "con",
+	{italian, wordSet("il", "lo", "la", "gli", "le", "di", "del", "della", "che", "e", "un", "una", "per", "con",
 		"mio", "mia", "posso", "puo", "quanto", "quante", "quanti", "dopo", "fare", "non", "ma", "molto", "piu",
 		"sono", "come", "rimuovere", "costa", "sedute", "quando", "dove", "voglio", "ho", "testa", "fa", "male")},
-	{dutch, set("de", "het", "een", "en", "is", "van", "ik", "niet", "met", "op", "voor", "hoe", "wat", "veel",
+	{dutch, wordSet("de", "het", "een", "en", "is", "van", "ik", "niet", "met", "op", "voor", "hoe", "wat", "veel",
 		"kan", "mijn", "na", "ook", "zijn", "heb", "hebben", "wordt", "verwijderen", "kost", "lang", "duurt",
 		"wanneer", "waar", "wil", "behandelingen", "hoofd", "doet", "pijn", "je")},
-	{polish, set("w", "z", "na", "do", "nie", "sie", "jak", "co", "czy", "jest", "moj", "moja", "po", "ile",
+	{polish, wordSet("w", "z", "na", "do", "nie", "sie", "jak", "co", "czy", "jest", "moj", "moja", "po", "ile",
 		"mozna", "usunac", "kosztuje", "sa", "mam", "chce", "kiedy", "gdzie", "boli", "glowa", "zabiegow")},
-	{turkish, set("ve", "bir", "bu", "ne", "nasil", "kac", "mi", "mu", "icin", "ile", "sonra", "var", "yok",
+	{turkish, wordSet("ve", "bir", "bu", "ne", "nasil", "kac", "mi", "mu", "icin", "ile", "sonra", "var", "yok",
 		"ben", "benim", "kadar", "ama", "cok", "seans", "silmek", "ucret", "agrir", "istiyorum")},
 }
 
 // englishWords are English function words: a message with as many of them as of
 // another language's is taken to be English ("hi, mi ingles es malo, how much is
 // laser?").
-var englishWords = set("the", "a", "an", "is", "are", "was", "be", "to", "of", "and", "in", "on", "for", "with",
+var englishWords = wordSet("the", "a", "an", "is", "are", "was", "be", "to", "of", "and", "in", "on", "for", "with",
 	"my", "i", "it", "do", "does", "can", "how", "what", "why", "will", "me", "you", "this", "that", "have",
 	"has", "after", "from", "get", "much", "many", "long", "should", "would", "if", "or", "not", "but", "im",
 	"its", "there", "when", "which", "any", "need", "want")

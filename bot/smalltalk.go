@@ -10,18 +10,18 @@ import (
 // much, that really helps"), so a message with any word that could ask something is
 // still a question: "hi, does laser hurt?", "thanks, and how long does healing take?".
 var (
-	greetings = set("hi", "hello", "hey", "heya", "hiya", "yo", "sup", "howdy", "greetings", "morning",
+	greetings = wordSet("hi", "hello", "hey", "heya", "hiya", "yo", "sup", "howdy", "greetings", "morning",
 		"evening", "afternoon", "hallo", "hola", "start", "gm", "hii", "helo", "hullo")
-	thanks = set("thanks", "thank", "thx", "ty", "cheers", "thankyou", "appreciate", "appreciated", "tysm",
+	thanks = wordSet("thanks", "thank", "thx", "ty", "cheers", "thankyou", "appreciate", "appreciated", "tysm",
 		"ta", "thanx", "thnx", "tnx", "kudos", "grateful")
-	byes = set("bye", "goodbye", "cya", "later", "night", "goodnight", "farewell", "ttyl")
+	byes = wordSet("bye", "goodbye", "cya", "later", "night", "goodnight", "farewell", "ttyl")
 	// acknowledgements answer an answer: "that really helps", "ok got it".
-	acknowledgements = set("helps", "helped", "helpful", "useful", "informative", "perfect", "great",
+	acknowledgements = wordSet("helps", "helped", "helpful", "useful", "informative", "perfect", "great",
 		"awesome", "brilliant", "excellent", "amazing", "fantastic", "wonderful", "legend", "lifesaver",
 		"ok", "okay", "okey", "k", "kk", "alright", "cool", "nice", "gotcha", "understood", "noted", "sense",
 		"clear", "clearer", "reassuring", "reassured", "glad", "relieved")
 	// filler may stand beside small talk without making it a question.
-	filler = set("there", "you", "u", "ya", "so", "much", "a", "lot", "lots", "tons", "bot", "smpbot", "all",
+	filler = wordSet("there", "you", "u", "ya", "so", "much", "a", "lot", "lots", "tons", "bot", "smpbot", "all",
 		"everyone", "guys", "good", "it", "its", "very", "again", "mate", "man", "bro", "see", "for", "the",
 		"that", "thats", "this", "really", "was", "is", "just", "such", "your", "yours", "info", "information",
 		"answer", "answers", "reply", "explanation", "advice", "help", "and", "too", "as", "well", "hope",

@@ -114,13 +114,13 @@ var signWords = []string{
 // spellings are misspellings too short for the edit rule, and near words that are not
 // misspellings of a sign ("injection" is not "infection", "blending" not "bleeding").
 var spellings = map[string]string{
-	"puss": "pus", "pussy": "pus", "feaver": "fever", "fevr": "fever", "fevar": "fever", "fevor": "fever",
+	"puss": "pus", "feaver": "fever", "fevr": "fever", "fevar": "fever", "fevor": "fever",
 	"feever": "fever", "fiever": "fever", "hivs": "hives", "hieves": "hives", "brethe": "breathe",
 	"breath": "breathe", "breathin": "breathing", "cant": "cannot", "couldnt": "cannot", "swole": "swollen", "swolen": "swollen",
 	"injection": "injection", "injections": "injections", "injected": "injected", "inflected": "inflected",
 	"blending": "blending", "breeding": "breeding", "bleeping": "bleeping", "spelling": "spelling",
 	"smelling": "smelling", "selling": "selling", "blaster": "blaster", "shredding": "shredding",
-	"spending": "spending", "bleaching": "bleaching", "infested": "infested",
+	"spending": "spending", "bleaching": "bleaching", "infested": "infested", "discharged": "discharged",
 }
 
 func canonical(w string) string {
@@ -185,7 +185,7 @@ func within(a, b string, max int) bool {
 	return prev[len(b)] <= max
 }
 
-func set(ws ...string) map[string]bool {
+func wordSet(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
 	for _, w := range ws {
 		m[w] = true
@@ -194,29 +194,29 @@ func set(ws ...string) map[string]bool {
 }
 
 var (
-	negators = set("no", "not", "never", "without", "none", "nor", "neither", "dont", "doesnt", "didnt",
+	negators = wordSet("no", "not", "never", "without", "none", "nor", "neither", "dont", "doesnt", "didnt",
 		"isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt", "zero", "nothing")
 	// A negator before one of these is doubt or persistence, not the absence of a sign:
 	// "not sure if it's infected", "the bleeding doesn't stop".
-	notNegation = set("sure", "certain", "know", "stop", "stopping", "stopped", "go", "going", "gone",
+	notNegation = wordSet("sure", "certain", "know", "stop", "stopping", "stopped", "go", "going", "gone",
 		"get", "getting", "improve", "improving", "better", "heal", "healing", "help", "helping", "normal",
 		"breathe", "breathing")
 	// Negation reaches at most four words and stops at these.
-	scopeEnd = set(",", "and", "but", "so", "also", "plus", "there", "theres", "now", "then", "because",
+	scopeEnd = wordSet(",", "and", "but", "so", "also", "plus", "there", "theres", "now", "then", "because",
 		"though", "although", "yet", "except", "just", "only", "apart", "however", "while")
 	// Clauses end at these, for the distant-past and cleared-up rules.
-	clauseEnd = set(",", "and", "but", "now", "however", "though", "although", "so", "also", "plus", "then", "while")
+	clauseEnd = wordSet(",", "and", "but", "now", "however", "though", "although", "so", "also", "plus", "then", "while")
 )
 
 // Two-word phrases that place a clause in the distant past, and words that say a
 // symptom has cleared up.
 var (
-	longAgo = set("years ago", "year ago", "last year", "the past", "a kid", "a child", "history of",
+	longAgo = wordSet("years ago", "year ago", "last year", "a kid", "a child", "history of",
 		"used to", "once had", "ages ago", "before my first", "my first tattoo")
-	clearedUp = set("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
-	goneUp    = set("gone", "went")
-	goneAfter = set("away", "down", "now")
-	direction = set("my", "to", "the", "onto", "into", "towards", "over", "past", "his", "her")
+	clearedUp = wordSet("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
+	goneUp    = wordSet("gone", "went")
+	goneAfter = wordSet("away", "down", "now")
+	direction = wordSet("my", "to", "the", "onto", "into", "towards", "over", "past", "his", "her")
 )
 
 // maskContext masks the tokens of s that do not describe a present sign: negated,
@@ -312,7 +312,7 @@ func cleared(clause []token) bool {
 // may be skipped, and "#" matches a number.
 type phrase [][]string
 
-func p(slots ...string) phrase {
+func phraseOf(slots ...string) phrase {
 	ph := make(phrase, len(slots))
 	for i, s := range slots {
 		ph[i] = strings.Split(s, "|")
@@ -325,30 +325,30 @@ func p(slots ...string) phrase {
 // breathing trouble, bleeding that will not stop. Words are matched one by one rather
 // than with a regular expression: a long message is read in microseconds.
 var severeSigns = []phrase{
-	p("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
+	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
 		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	p("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
-	p("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
-	p("foul", "smell|smells"),
-	p("high", "temperature"),
-	p("temperature", "of", "#"),
-	p("allergic", "reaction"),
-	p("red", "streak|streaks"),
-	p("streak|streaks", "of", "red"),
-	p("hot", "to", "the|", "touch"),
-	p("red|swollen|swelling|sore", "and|", "hot"),
-	p("hot", "and|", "red|swollen"),
-	p("cannot|not|trouble|difficulty", "breathe|breathing"),
-	p("hard|struggling|struggle|unable", "to", "breathe|breathing"),
-	p("short|shortness", "of", "breathe"),
-	p("throat", "is|feels|", "tight|closing"),
-	p("tight", "throat"),
-	p("passed", "out"),
-	p("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
-	p("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
-	p("bleeding", "a|that", "lot|wont"),
-	p("open", "wound"),
-	p("raw", "skin|flesh"),
+	phraseOf("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
+	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
+	phraseOf("foul", "smell|smells"),
+	phraseOf("high", "temperature"),
+	phraseOf("temperature", "of", "#"),
+	phraseOf("allergic", "reaction"),
+	phraseOf("red", "streak|streaks"),
+	phraseOf("streak|streaks", "of", "red"),
+	phraseOf("hot", "to", "the|", "touch"),
+	phraseOf("red|swollen|swelling|sore", "and|", "hot"),
+	phraseOf("hot", "and|", "red|swollen"),
+	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
+	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
+	phraseOf("short|shortness", "of", "breathe"),
+	phraseOf("throat", "is|feels|", "tight|closing"),
+	phraseOf("tight", "throat"),
+	phraseOf("passed", "out"),
+	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
+	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
+	phraseOf("bleeding", "a|that", "lot|wont"),
+	phraseOf("open", "wound"),
+	phraseOf("raw", "skin|flesh"),
 }
 
 // matchAt reports whether ph matches the unmasked words of ts from i on.
@@ -396,19 +396,19 @@ func bleedingGoesOn(ts []token, i int) bool {
 	return false
 }
 
-var stopRefused = set("wont", "doesnt", "hasnt", "isnt", "not", "never", "cannot")
+var stopRefused = wordSet("wont", "doesnt", "hasnt", "isnt", "not", "never", "cannot")
 
 // Swelling of the face, lips, eyes, tongue or throat is a sign of an allergic
 // reaction.
 var (
-	swellWords = set("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
-	faceWords  = set("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
+	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
+	faceWords  = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
 )
 
-var notAllergy = set("to", "test", "tests", "testing", "patch", "check")
+var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
-var riskWords = set("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
+var riskWords = wordSet("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
 	"prone", "avoid", "prevent", "preventing", "likely", "possible")
 
 // severeSign reports a sign of a complication in the sentence that is not only asked
@@ -478,33 +478,33 @@ var phrasesFrom = func() map[string][]phrase {
 
 // severeKeys are the words that name a sign on their own, for telling whether a
 // message names a symptom at all.
-var severeKeys = set(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
+var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
-	mildWords = set("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
+	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
 		"burning", "sting", "stings", "stinging", "inflamed", "welts")
-	worseWords = set("worse", "worst", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
+	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
 		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter")
 	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
-	degreeWords = set("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
-		"agonizing", "agonising", "huge", "massive", "giant", "enormous", "everywhere")
+	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
+		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
 	// Size words make blisters a worry, not other things: "a big blister", but "a big
 	// deal".
-	sizeWords = set("big", "large")
+	sizeWords = wordSet("big", "large")
 	// A rash, blisters or itching over the body, not just the treated patch, is a sign
 	// of an allergic reaction.
-	bodyWide   = set("rash", "rashes", "blister", "blisters", "itching", "itchy", "itch", "welts")
-	bodyPhrase = set("all over", "whole body", "my body", "my chest", "my arms", "my legs", "my back",
+	bodyWide   = wordSet("rash", "rashes", "blister", "blisters", "itching", "itchy", "itch", "welts")
+	bodyPhrase = wordSet("all over", "whole body", "my body", "my chest", "my arms", "my legs", "my back",
 		"my stomach", "my face", "my neck", "my torso")
 	// A cue after one of these is about what may happen, not what is happening: "is it
 	// normal for swelling to get worse?", "will the redness spread?".
-	hypothetical = set("to", "can", "could", "will", "would", "might", "may", "does", "do", "should",
+	hypothetical = wordSet("to", "can", "could", "will", "would", "might", "may", "does", "do", "should",
 		"usually", "normally", "ever", "sometimes", "gonna", "if")
 	// Words that make a cue about the pigment, not the skin: "the ink is spreading".
-	inkWords = set("ink", "inks", "pigment", "pigments", "dots", "dot", "smp", "tattoo", "hairline", "colour",
+	inkWords = wordSet("ink", "inks", "pigment", "pigments", "dots", "dot", "smp", "tattoo", "hairline", "colour",
 		"color", "shade", "micropigmentation")
 )
 
@@ -537,6 +537,12 @@ func cue(ts []token, i, j int) bool {
 		return true
 	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
 		return true
+	case w == "worst":
+		// "the worst pain", not "the worst part is the itching".
+		return j == i-1
+	case w == "everywhere" && bodyWide[ts[i].w]:
+		// "a rash everywhere", not "blisters everywhere they lasered".
+		return j+1 >= len(ts) || !treated[ts[j+1].w] && ts[j+1].w != "they"
 	case bodyWide[ts[i].w] && bodyPhrase[w+" "+next]:
 		return w != "all" || j+2 >= len(ts) || !treated[ts[j+2].w]
 	case w == "more":
@@ -551,7 +557,7 @@ func cue(ts []token, i, j int) bool {
 
 // treated words after "all over" keep a rash on the treated patch: "all over the
 // treated area" is not the whole body.
-var treated = set("the", "treated", "area", "patch", "spot", "scalp", "head", "hairline", "it")
+var treated = wordSet("the", "treated", "area", "patch", "spot", "scalp", "head", "hairline", "it")
 
 // hypotheticalCue reports whether the cue at j is governed by a modal or an
 // infinitive within four words: "can it get worse", "for the swelling to get a bit
@@ -561,8 +567,16 @@ func hypotheticalCue(ts []token, j int) bool {
 	if degreeWords[ts[j].w] {
 		from = j - 1
 	}
-	for k := max(0, from); k < j; k++ {
+	for k := j - 1; k >= max(0, from); k-- {
+		if ts[k].w == "," || ts[k].w == "but" || ts[k].w == "so" || finite[ts[k].w] {
+			// "what do I do, the redness keeps spreading"; "... the redness is spreading".
+			return false
+		}
 		if !hypothetical[ts[k].w] {
+			continue
+		}
+		// "what do I do the redness is spreading" asks what to do, not whether.
+		if (ts[k].w == "do" || ts[k].w == "does") && k+1 < len(ts) && (ts[k+1].w == "i" || ts[k+1].w == "you" || ts[k+1].w == "we") {
 			continue
 		}
 		// "started to spread", "seems to get worse" report what is happening.
@@ -574,7 +588,12 @@ func hypotheticalCue(ts []token, j int) bool {
 	return false
 }
 
-var reportTo = set("start", "starts", "started", "starting", "begin", "begins", "began", "begun", "beginning",
+// finite verbs between a modal and a cue make the cue a report: "can it be that the
+// redness is spreading?".
+var finite = wordSet("is", "are", "was", "were", "has", "have", "had", "keeps", "keep", "got", "gets", "its",
+	"thats", "im", "ive")
+
+var reportTo = wordSet("start", "starts", "started", "starting", "begin", "begins", "began", "begun", "beginning",
 	"continue", "continues", "continued", "continuing", "seems", "seem", "seemed", "appears", "appear",
 	"appeared", "going", "used")
 
