@@ -69,13 +69,17 @@ type Reply struct {
 	// Message is the body of a no-match or small-talk reply.
 	Message string
 	// Suggestions are other entries that may be what was meant: up to three closest
-	// topics when the handler declines; under an answer, at most one (what else an
-	// urgent message asked, or an entry that fits the question about as well).
+	// topics when the handler declines; under an answer, the best other match only
+	// (for an urgent message, what else it asked).
 	Suggestions []Suggestion
 	// Related are entries the answering entry lists as worth reading next. Under an
 	// answer, Suggestions and Related together are one list of at most three
 	// follow-ups (see FollowUps and FollowUpsHeading).
 	Related []Suggestion
+	// Candidates are the other entries the search ranked closest, best first, above
+	// the suggestion threshold (at most three), whether or not they are shown: what an
+	// evaluation measures the ranking by. Adapters show Suggestions and Related.
+	Candidates []Suggestion
 	// Disclaimer is the one-line not-medical-advice note carried by every answer.
 	Disclaimer string
 	// Text is the full reply as plain text.

@@ -222,26 +222,18 @@ func (f *FAQ) chat(r Reply, msg string) Reply {
 // long list of topics under it reads as a menu, not an answer.
 const maxFollowUps = 3
 
-// answer fills r with entry e and at most maxFollowUps follow-ups: first, among the
-// other matches, what else an urgent message asked, or another entry the question
-// fits about as well as e; then the entries e lists as related.
+// answer fills r with entry e and at most maxFollowUps follow-ups: the best other
+// match, then the entries e lists as related.
 func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []index.Match) {
 	r.Kind = KindAnswer
 	r.Entry = &e
 	r.Confidence = confidence
 	r.Disclaimer = Disclaimer
-	// An urgent message is answered with the complications entry whatever else it
-	// asked, so its best other match is offered; otherwise only a match confident
-	// enough to have been the answer itself.
-	alternative := f.answerAt
-	if r.Urgent {
-		alternative = f.suggest
-	}
-	for _, m := range others {
-		if m.ID != e.ID && m.Confidence >= alternative {
-			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
-			break
-		}
+	// The best other match comes first: what else an urgent message asked, or what
+	// the question may have meant if the answer is not it.
+	r.Candidates = f.candidates(others, e.ID)
+	if len(r.Candidates) > 0 {
+		r.Suggestions = r.Candidates[:1:1]
 	}
 	listed := map[string]bool{e.ID: true}
 	for _, s := range r.Suggestions {
@@ -260,16 +252,25 @@ func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []i
 	r.Text = PlainText(*r, false)
 }
 
+// candidates are the matches other than the answer that clear the suggestion
+// threshold, at most maxSuggestions.
+func (f *FAQ) candidates(matches []index.Match, answer string) []Suggestion {
+	var out []Suggestion
+	for _, m := range matches {
+		if m.ID != answer && m.Confidence >= f.suggest && len(out) < maxSuggestions {
+			out = append(out, Suggestion{m.ID, m.Question})
+		}
+	}
+	return out
+}
+
 func (f *FAQ) decline(r *Reply, matches []index.Match) {
 	r.Kind = KindNoMatch
 	if len(matches) > 0 {
 		r.Confidence = matches[0].Confidence
 	}
-	for _, m := range matches {
-		if m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
-			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
-		}
-	}
+	r.Candidates = f.candidates(matches, "")
+	r.Suggestions = slices.Clone(r.Candidates)
 	if len(r.Suggestions) > 0 {
 		r.Message = "I'm not sure I have a good answer to that. These topics from the FAQ come closest:"
 	} else {
