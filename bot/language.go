@@ -112,8 +112,8 @@ func DetectLanguage(text string) (lang Language, ok bool) {
 			best, bestScore = fw.lang, n
 		}
 	}
-	// Two different words of its own at least, a quarter of the message, and clearly more than
-	// English: "la" or "que" alone does not make a message Spanish.
+	// Two different words of its own at least, a quarter of the message, and clearly
+	// more than English: "la" or "que" alone does not make a message Spanish.
 	if bestScore >= 2 && bestScore*4 >= len(ws) && bestScore > 2*english {
 		return best, true
 	}
