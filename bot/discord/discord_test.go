@@ -486,9 +486,14 @@ func TestDeferredAnswer(t *testing.T) {
 			if got.Via != tt.wantVia {
 				t.Errorf("reply came as %s, want %s", got.Via, tt.wantVia)
 			}
+			if !got.Original {
+				t.Errorf("the reply did not replace the \"thinking\" message")
+			}
 			if tt.wantApology {
-				if got.Message.Content != apologyText || !got.Ephemeral() {
-					t.Errorf("got %q (ephemeral %v), want the ephemeral apology", got.Message.Content, got.Ephemeral())
+				// The apology follows up in place of "thinking", as visible as the
+				// deferral was: Discord ignores the follow-up's own flags.
+				if got.Message.Content != apologyText || got.Ephemeral() {
+					t.Errorf("got %q (ephemeral %v), want the apology where the channel saw \"thinking\"", got.Message.Content, got.Ephemeral())
 				}
 				return
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -37,11 +38,12 @@ type gwConn struct {
 }
 
 type gwSession struct {
-	id     string
-	shard  [2]int
-	seq    int64
-	events []event // every dispatch, for replay on resume
-	conn   *gwConn // nil while the bot is not connected
+	id      string
+	shard   [2]int
+	intents discordgo.Intent
+	seq     int64
+	events  []event // every dispatch, for replay on resume
+	conn    *gwConn // nil while the bot is not connected
 }
 
 type event struct {
@@ -192,12 +194,21 @@ func (s *Server) onFrame(c *gwConn, op int, d json.RawMessage) bool {
 		s.send(c, OpHeartbeatACK, 0, "", nil)
 	case OpIdentify:
 		var id struct {
-			Token string `json:"token"`
-			Shard *[2]int
+			Token   string `json:"token"`
+			Shard   *[2]int
+			Intents *discordgo.Intent `json:"intents"`
 		}
 		_ = json.Unmarshal(d, &id)
 		if id.Token != "Bot "+s.Token {
 			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+			return false
+		}
+		if id.Intents == nil {
+			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4013, "Invalid intent(s)."))
+			return false
+		}
+		if *id.Intents&PrivilegedIntents&^s.approved != 0 {
+			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
 			return false
 		}
 		shard := [2]int{0, 1}
@@ -207,7 +218,7 @@ func (s *Server) onFrame(c *gwConn, op int, d json.RawMessage) bool {
 		if s.session != nil && s.session.conn != nil && s.session.conn != c {
 			s.session.conn.ws.Close() // a new session replaces the old one
 		}
-		s.session = &gwSession{id: "fake-session-" + s.nextID(), shard: shard, conn: c}
+		s.session = &gwSession{id: "fake-session-" + s.nextID(), shard: shard, intents: *id.Intents, conn: c}
 		s.session.seq++
 		s.send(c, OpDispatch, s.session.seq, "READY", s.readyData(s.session))
 		for _, p := range s.pending {
