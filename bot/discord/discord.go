@@ -13,6 +13,10 @@
 // the history and undo; with WithReports too, read the question log's reports and
 // accept or reject suggested phrasings. Every /faq reply is ephemeral.
 //
+// In a guild the bot needs View Channel, Send Messages, Embed Links and Read Message
+// History in the channels where it is mentioned (RequiredPermissions, 84992 in an
+// invite link); lacking the last two, it answers without a reply or without embeds.
+//
 // All REST calls, gateway discovery included, can go to another server than
 // https://discord.com (Config.APIBase), as large bots do with a REST proxy; tests use it
 // to reach the fake Discord in package discordtest.
@@ -98,6 +102,7 @@ type Adapter struct {
 	reports bot.Reports     // nil: no question log reports
 	drafts  *drafts         // refused entry forms, to reopen
 	votes   *votes          // feedback already recorded
+	limits  *channelLimits  // permissions found missing, by channel
 
 	self      atomic.Pointer[identity]
 	ran       atomic.Bool
@@ -159,6 +164,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		grace:           5 * time.Second,
 		drafts:          newDrafts(),
 		votes:           newVotes(),
+		limits:          newChannelLimits(),
 	}
 	for _, o := range opts {
 		o(a)

@@ -825,3 +825,92 @@ func TestConnectedAndHTTPClient(t *testing.T) {
 		t.Errorf("the client's transport saw %v, want all %d requests, to %s", ct.hosts, n, host)
 	}
 }
+
+// TestMissingPermissions: a mention in a channel where the bot lacks Read Message
+// History or Embed Links is still answered, in the form the channel allows, and the
+// missing permission is logged once per channel.
+func TestMissingPermissions(t *testing.T) {
+	t.Parallel()
+	r := start(t, rigConfig{})
+	f := r.fake
+	mo := f.NewUser("mo")
+	self := discordtest.User{ID: f.BotUser.ID, Username: f.BotUser.Username, Bot: true}
+	q := discordtest.Mention(self) + " how many laser sessions will I need?"
+	e := entry(t, "laser-sessions-count")
+	tests := []struct {
+		name      string
+		deny      int64
+		wantReply bool
+		wantEmbed bool
+		wantLog   []string
+	}{
+		{"no Read Message History", discordgo.PermissionReadMessageHistory, false, true, []string{"Read Message History"}},
+		{"no Embed Links", discordgo.PermissionEmbedLinks, true, false, []string{"Embed Links"}},
+		{"neither", discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks, false, false, []string{"Read Message History", "Embed Links"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			place := discordtest.Place{GuildID: f.GuildID, ChannelID: f.NewUser("channel").ID}
+			f.DenyPermissions(place.ChannelID, tt.deny)
+			for round := 1; round <= 2; round++ {
+				last := 0
+				for _, m := range f.Sent() {
+					last = max(last, m.Request.Seq)
+				}
+				f.Message(place, mo, q, self)
+				got, err := f.WaitSent(waitCtx(t), func(m discordtest.Sent) bool {
+					return discordtest.InChannel(place.ChannelID)(m) && m.Request.Seq > last
+				})
+				if err != nil {
+					t.Fatalf("round %d: no answer in the channel: %v\nlogs:\n%s", round, err, r.logs.String())
+				}
+				if round == 1 {
+					// The fake records the answer before the adapter hears back, and the
+					// adapter remembers the channel's limits only then.
+					for deadline := time.Now().Add(waitLimit); !strings.Contains(r.logs.String(), "channel="+place.ChannelID); time.Sleep(time.Millisecond) {
+						if time.Now().After(deadline) {
+							t.Fatalf("the missing permission was never logged:\n%s", r.logs.String())
+						}
+					}
+				}
+				if isReply := got.Message.MessageReference != nil; isReply != tt.wantReply {
+					t.Errorf("round %d: answer is a reply: %v, want %v", round, isReply, tt.wantReply)
+				}
+				if tt.wantEmbed {
+					checkAnswer(t, got, e)
+				} else {
+					text := got.Message.Content
+					for _, want := range append([]string{e.Question, strings.Join(strings.Fields(e.Caveats[0]), " "), bot.Disclaimer}, e.Answer[:40]) {
+						if !strings.Contains(text, want) {
+							t.Errorf("round %d: the text answer lacks %q:\n%s", round, want, text)
+						}
+					}
+					if len(got.Message.Embeds) != 0 {
+						t.Errorf("round %d: %d embeds where they are refused", round, len(got.Message.Embeds))
+					}
+				}
+			}
+			// The second answer went straight to the accepted form.
+			var refused int
+			for _, q := range f.Requests() {
+				if strings.Contains(q.Path, "/channels/"+place.ChannelID+"/") && q.Status == http.StatusForbidden {
+					refused++
+				}
+			}
+			if max := len(tt.wantLog) + 1; refused == 0 || refused > max {
+				t.Errorf("%d requests refused for missing permissions, want 1 to %d, all on the first answer", refused, max)
+			}
+			for _, p := range tt.wantLog {
+				n := 0
+				for _, l := range strings.Split(r.logs.String(), "\n") {
+					if strings.Contains(l, "lacks a permission") && strings.Contains(l, "channel="+place.ChannelID) && strings.Contains(l, p) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("the missing %s in the channel is logged %d times, want once", p, n)
+				}
+			}
+		})
+	}
+}
