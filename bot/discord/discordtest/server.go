@@ -127,6 +127,15 @@ type Server struct {
 	globalLimit int              // requests a second; 0: none
 	recent      []time.Time      // requests counted against the global limit, oldest first
 	denied      map[string]int64 // permissions taken from the bot, by channel id
+	latency     time.Duration    // added to every REST answer
+	holds       []*hold
+	held        int // requests waiting in a hold
+}
+
+type hold struct {
+	method, path string
+	released     chan struct{}
+	once         sync.Once
 }
 
 type ixState struct {
@@ -197,6 +206,9 @@ func (s *Server) Close() {
 	s.closed = true
 	for _, c := range s.conns {
 		c.ws.Close()
+	}
+	for _, h := range s.holds {
+		h.release() // the REST server waits for the requests it holds
 	}
 	s.mu.Unlock()
 	s.gw.Close()
@@ -334,6 +346,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.wait(r)
 	sw := &statusWriter{ResponseWriter: w}
 	var sent *Sent
 	if f := s.fault(r); f != nil {

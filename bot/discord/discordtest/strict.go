@@ -1,8 +1,10 @@
 package discordtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -345,4 +347,69 @@ func deref[T any](p *[]T) []T {
 		return nil
 	}
 	return *p
+}
+
+// WithLatency delays every REST answer by d, like the round trip to a distant Discord,
+// so that what a bot does while waiting for an answer shows.
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// Hold keeps requests matching method and path (a substring of the URL path; empty
+// matches all) unanswered until release is called, so that a test can see which
+// requests a bot makes at the same time (WaitHeld).
+func (s *Server) Hold(method, path string) (release func()) {
+	h := &hold{method: method, path: path, released: make(chan struct{})}
+	s.mu.Lock()
+	s.holds = append(s.holds, h)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		for i, x := range s.holds {
+			if x == h {
+				s.holds = append(s.holds[:i], s.holds[i+1:]...)
+				break
+			}
+		}
+		s.mu.Unlock()
+		h.release()
+	}
+}
+
+func (h *hold) release() { h.once.Do(func() { close(h.released) }) }
+
+// WaitHeld waits until at least n requests are waiting in holds at the same time.
+func (s *Server) WaitHeld(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return s.held >= n })
+}
+
+// wait delays a request by the latency and any hold matching it.
+func (s *Server) wait(r *http.Request) {
+	s.mu.Lock()
+	var h *hold
+	for _, x := range s.holds {
+		if (x.method == "" || x.method == r.Method) && strings.Contains(r.URL.Path, x.path) {
+			h = x
+			break
+		}
+	}
+	if h != nil {
+		s.held++
+		s.notify()
+	}
+	s.mu.Unlock()
+	if h != nil {
+		select {
+		case <-h.released:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.held--
+		s.notify()
+		s.mu.Unlock()
+	}
+	if s.latency > 0 {
+		select {
+		case <-time.After(s.latency):
+		case <-r.Context().Done():
+		}
+	}
 }
