@@ -198,8 +198,11 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	s.Identify.Intents = discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = false
 	// discordgo logs through the standard logger, in its own format, payloads
-	// included; it is silenced and the adapter logs connection events itself.
-	s.LogLevel = discordgo.LogError - 1
+	// included; it is silenced (the Logger installed drops every line) and the adapter
+	// logs connection events itself. Informational lines reach the Logger so that it
+	// can hold back the identify after an invalid session (see gateway.go).
+	installReidentifyWait()
+	s.LogLevel = discordgo.LogInformational
 	a.s = s
 	return a, nil
 }
@@ -271,6 +274,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		up()
+		if a.self.Load() != nil {
+			// Discord refused to resume the session: events of the gap are lost.
+			a.log.WarnContext(ctx, "gateway session could not be resumed; identified anew", "shard", a.cfg.ShardID)
+		}
 		if r.User != nil {
 			a.self.Store(&identity{userID: r.User.ID})
 		}
@@ -341,9 +348,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.log.Warn("stopping with answers still in flight")
 		stopWork()
 	}
+	closed := beforeClose()
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("closing the gateway", "err", a.red.Err(err))
 	}
+	closed()
 	a.connected.Store(false)
 	return nil
 }

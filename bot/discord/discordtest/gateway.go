@@ -30,6 +30,9 @@ type Frame struct {
 	Seq     int64
 	Type    string // dispatch event name
 	Data    json.RawMessage
+	// At is when the fake sent or received it, by the wall clock (not the Server's
+	// Clock): for measuring how long a bot waits between two payloads.
+	At time.Time
 }
 
 type gwConn struct {
@@ -105,6 +108,20 @@ func (s *Server) DropGateway() error {
 	return c.ws.UnderlyingConn().Close()
 }
 
+// InvalidateSession forgets the gateway session, as Discord does when a session
+// expires, and cuts the connection: the bot's RESUME is then answered with an Invalid
+// Session (op 9, not resumable), and it must identify anew.
+func (s *Server) InvalidateSession() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil || s.session.conn == nil {
+		return errors.New("discordtest: no gateway session to invalidate")
+	}
+	c := s.session.conn
+	s.session = nil
+	return c.ws.UnderlyingConn().Close()
+}
+
 // Connected reports whether a bot is connected to the gateway with a live session.
 func (s *Server) Connected() bool {
 	s.mu.Lock()
@@ -132,6 +149,7 @@ func (s *Server) write(c *gwConn, payload []byte, f Frame) {
 	if err := c.ws.WriteMessage(websocket.TextMessage, payload); err != nil {
 		return // the read loop sees the broken connection
 	}
+	f.At = time.Now()
 	s.frames = append(s.frames, f)
 	s.notify()
 }
@@ -176,7 +194,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		s.frames = append(s.frames, Frame{Conn: c.id, FromBot: true, Op: p.Op, Data: compactJSON(p.D)})
+		s.frames = append(s.frames, Frame{Conn: c.id, FromBot: true, Op: p.Op, Data: compactJSON(p.D), At: time.Now()})
 		s.notify()
 		ok := s.onFrame(c, p.Op, p.D)
 		s.mu.Unlock()
