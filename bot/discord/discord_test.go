@@ -401,6 +401,17 @@ func TestRESTFaults(t *testing.T) {
 			wantStatuses: []int{429, 200},
 		},
 		{
+			name:  "global 429 on a channel message",
+			fault: discordtest.Fault{Method: "POST", Path: "/messages", Status: 429, Global: true, RetryAfter: 100 * time.Millisecond},
+			act: func(t *testing.T) (string, discordtest.Sent) {
+				gil := f.NewUser("gil")
+				id := f.Message(f.DM(gil), gil, q)
+				return f.DM(gil).ChannelID + "/messages", r.channelReply(t, f.DM(gil).ChannelID, id)
+			},
+			wantStatuses: []int{429, 200},
+			wantLog:      "rate limited by Discord",
+		},
+		{
 			name:  "502 on a callback is retried",
 			fault: discordtest.Fault{Method: "POST", Path: "/callback", Status: 502},
 			act: func(t *testing.T) (string, discordtest.Sent) {
