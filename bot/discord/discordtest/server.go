@@ -6,7 +6,16 @@
 //
 // It records everything it receives, checks messages against Discord's size limits the
 // way Discord does (a message over a limit is refused with 400), and lets a test drop
-// the gateway connection to force a resume. A bot reaches it by replacing
+// the gateway connection to force a resume, or invalidate the session.
+//
+// It is as strict as Discord where bots commonly go wrong (strict.go): command
+// registration rules; interaction tokens that expire (3 s for the first response, 15
+// minutes for edits and follow-ups, on a Clock a test can stop or advance); intents
+// (close 4014 for an unapproved privileged intent, no message content without the
+// mention or the Message Content intent); the bot's channel permissions (Read Message
+// History for replies, Embed Links for embeds); the first follow-up after a deferral
+// replacing the "thinking" message; and the global rate limit of 50 requests a second
+// answered with global 429s. A bot reaches it by replacing
 // https://discord.com with Server.URL in every REST URL; gateway discovery then answers
 // with the fake gateway's ws://127.0.0.1 address.
 //
