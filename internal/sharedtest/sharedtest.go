@@ -18,35 +18,48 @@ import (
 // failure instead of a skip.
 const RequireEnv = "SMPBOT_REQUIRE_SHARED"
 
-// Dir returns the shared directory: "shared" beside the directory holding go.mod.
-// It skips the test if that directory does not exist, or fails it if RequireEnv is
-// "1".
-func Dir(t testing.TB) string {
+// Path returns the path of name (slash-separated, such as "eval/dev.jsonl") in the
+// shared directory, "shared" beside the directory holding go.mod. If that directory
+// does not exist it skips the test, or fails it when RequireEnv is "1". A missing
+// file in a present directory is a failure: the material changed.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	dir, p, ok := find(t, name)
+	if !ok {
+		t.Skipf("needs the shared material in %s (not part of the repository)", dir)
+	}
+	return p
+}
+
+// Lookup is Path for a test that has more to check without the shared material: it
+// reports ok false, instead of skipping, when the shared directory is absent (and
+// RequireEnv is not "1"). The caller says what went unchecked.
+func Lookup(t testing.TB, name string) (path string, ok bool) {
+	t.Helper()
+	_, path, ok = find(t, name)
+	return path, ok
+}
+
+// find returns the shared directory and the path of name in it, and whether the
+// directory exists.
+func find(t testing.TB, name string) (dir, path string, ok bool) {
 	t.Helper()
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatalf("sharedtest: %v", err)
 	}
-	dir := filepath.Join(filepath.Dir(root), "shared")
+	dir = filepath.Join(filepath.Dir(root), "shared")
+	path = filepath.Join(dir, filepath.FromSlash(name))
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("shared material %s is missing and %s=1", dir, RequireEnv)
 		}
-		t.Skipf("needs the shared material in %s (not part of the repository)", dir)
+		return dir, path, false
 	}
-	return dir
-}
-
-// Path returns the path of name (slash-separated, such as "eval/dev.jsonl") in the
-// shared directory, skipping or failing the test as Dir does when that directory is
-// absent. A missing file in a present directory is a failure: the material changed.
-func Path(t testing.TB, name string) string {
-	t.Helper()
-	p := filepath.Join(Dir(t), filepath.FromSlash(name))
-	if _, err := os.Stat(p); err != nil {
+	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("shared material: %v", err)
 	}
-	return p
+	return dir, path, true
 }
 
 // moduleRoot is the nearest directory at or above the working directory with a go.mod.

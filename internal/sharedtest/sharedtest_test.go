@@ -14,21 +14,33 @@ func TestHelperProbe(t *testing.T) {
 	if os.Getenv("SHAREDTEST_PROBE") != "1" {
 		t.Skip("run by TestSkipOrFail")
 	}
+	if os.Getenv("SHAREDTEST_LOOKUP") == "1" {
+		if p, ok := Lookup(t, "eval/dev.jsonl"); ok {
+			t.Log("found " + p)
+		} else {
+			t.Log("absent, went on")
+		}
+		return
+	}
 	t.Log("found " + Path(t, "eval/dev.jsonl"))
 }
 
 func TestSkipOrFail(t *testing.T) {
 	tests := []struct {
 		name     string
+		lookup   bool // Lookup instead of Path
 		shared   bool // create ../shared/eval/dev.jsonl
 		require  string
 		wantFail bool
 		wantOut  string
 	}{
-		{"absent", false, "", false, "--- SKIP: TestHelperProbe"},
-		{"absent, required", false, "1", true, RequireEnv + "=1"},
-		{"present", true, "", false, "found "},
-		{"present, required", true, "1", false, "found "},
+		{"absent", false, false, "", false, "--- SKIP: TestHelperProbe"},
+		{"absent, required", false, false, "1", true, RequireEnv + "=1"},
+		{"present", false, true, "", false, "found "},
+		{"present, required", false, true, "1", false, "found "},
+		{"lookup absent", true, false, "", false, "absent, went on"},
+		{"lookup absent, required", true, false, "1", true, RequireEnv + "=1"},
+		{"lookup present", true, true, "", false, "found "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +63,9 @@ func TestSkipOrFail(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProbe$", "-test.v")
 			cmd.Dir = mod
 			cmd.Env = append(os.Environ(), "SHAREDTEST_PROBE=1", RequireEnv+"="+tt.require)
+			if tt.lookup {
+				cmd.Env = append(cmd.Env, "SHAREDTEST_LOOKUP=1")
+			}
 			out, err := cmd.CombinedOutput()
 			if failed := err != nil; failed != tt.wantFail {
 				t.Errorf("failed = %v (%v), want %v\n%s", failed, err, tt.wantFail, out)
