@@ -87,10 +87,11 @@ func LoadDir(dir string) ([]Entry, error) {
 }
 
 // loadTolerant reads the FAQ in fsys like Load, but a file that is not valid does not
-// fail the whole load: it is left out and reported, and last(name) may give the last
-// good entry that file held, which is kept in its place. An entry whose set-wide checks
-// fail without a left-out file (a related id naming it, say) is left out as well. The
-// result is always a valid FAQ; problems says which files and lines are at fault.
+// fail the whole load: it is left out and reported in broken, and last(name) may give
+// the last good entry that file held, which is kept in its place. A related id naming
+// an entry that is not there is dropped from the entry that names it (reported unless
+// the named file is itself broken), and of two files sharing a phrasing the second is
+// left out. The entries returned are always a valid FAQ.
 func loadTolerant(fsys fs.FS, last func(name string) (Entry, bool)) (entries []Entry, broken map[string][]error, err error) {
 	names, err := fs.Glob(fsys, "*"+Ext)
 	if err != nil {
@@ -127,9 +128,28 @@ func loadTolerant(fsys fs.FS, last func(name string) (Entry, bool)) (entries []E
 		}
 		files = append(files, f)
 	}
-	// Leave out the files the set-wide checks name until what is left is valid; each
-	// round leaves out at least one file, so this ends.
+	// Each round drops dangling related ids, then leaves out the files the set-wide
+	// checks still name; a round that is not the last leaves out a file, so this ends.
 	for {
+		ids := map[string]bool{}
+		for _, f := range files {
+			ids[f.Entry.ID] = true
+		}
+		for i, f := range files {
+			if !slices.ContainsFunc(f.Entry.Related, func(r string) bool { return !ids[r] }) {
+				continue
+			}
+			var keep []string
+			for _, r := range f.Entry.Related {
+				switch {
+				case ids[r]:
+					keep = append(keep, r)
+				case broken[r+Ext] == nil && !kept[f.Name]:
+					broken[f.Name] = append(broken[f.Name], f.errorf("related", ErrUnknownRelated, "%q (left out of the related entries)", r))
+				}
+			}
+			files[i].Entry.Related = keep
+		}
 		err := Validate(files)
 		if err == nil {
 			break

@@ -347,17 +347,27 @@ func TestStoreStartsAndEditsWithABrokenFile(t *testing.T) {
 	}
 }
 
-// Removing the only valid entry another one names leaves that one out too, and says so.
-func TestStoreLeavesOutEntriesThatNameABrokenOne(t *testing.T) {
+// An entry naming a broken one as related is served without that link, and only the
+// broken file is reported; a related id that names nothing at all is reported on the
+// file that has it, whose entry is still served and may be edited.
+func TestStoreDropsRelatedIDsThatNameNothing(t *testing.T) {
+	ctx := context.Background()
 	dir := t.TempDir()
 	openStore(t, dir)
 	writeFile(t, filepath.Join(dir, FAQDir, "target.md"), []byte("---\nid: target\n---\n"))
 	pointing := newEntry("pointing")
-	pointing.Related = []string{"target"}
+	pointing.Related = []string{"target", "cost"}
 	writeFile(t, filepath.Join(dir, FAQDir, "pointing.md"), Format(pointing))
+	dangling := newEntry("dangling")
+	dangling.Alternates = []string{"a phrasing of its own"}
+	dangling.Related = []string{"no-such-entry"}
+	writeFile(t, filepath.Join(dir, FAQDir, "dangling.md"), Format(dangling))
 	s := openStore(t, dir)
-	if _, _, err := s.Get("pointing"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("an entry naming a missing one was served: %v", err)
+	if got, _, err := s.Get("pointing"); err != nil || !slices.Equal(got.Related, []string{"cost"}) {
+		t.Errorf("pointing: related %v, %v; want served with [cost]", got.Related, err)
+	}
+	if got, _, err := s.Get("dangling"); err != nil || len(got.Related) != 0 {
+		t.Errorf("dangling: related %v, %v; want served without related", got.Related, err)
 	}
 	var files []string
 	for _, p := range s.Problems() {
@@ -366,8 +376,28 @@ func TestStoreLeavesOutEntriesThatNameABrokenOne(t *testing.T) {
 			files = append(files, ke.File)
 		}
 	}
-	if strings.Join(files, ",") != "pointing.md,target.md" {
-		t.Errorf("problems in %v, want pointing.md and target.md", files)
+	if strings.Join(files, ",") != "dangling.md,target.md" {
+		t.Errorf("problems in %v, want dangling.md and target.md", files)
+	}
+	d, v, _ := s.Get("dangling")
+	d.Answer = "Edited through the store, which writes it whole."
+	if _, err := s.Put(ctx, d, v, moderator); err != nil {
+		t.Errorf("editing the entry with a dangling related id: %v", err)
+	}
+}
+
+// A broken file nobody has changed through the store (no last good version) does not
+// take the entries that name it down with it.
+func TestStoreBrokenSeededFileDoesNotCascade(t *testing.T) {
+	dir := t.TempDir()
+	before := len(openStore(t, dir).Entries())
+	writeFile(t, filepath.Join(dir, FAQDir, "cost.md"), []byte("---\nid: cost\nquestion: [\n---\n"))
+	s := openStore(t, dir)
+	if got := len(s.Entries()); got != before-1 {
+		t.Errorf("%d entries served with cost.md broken, want %d", got, before-1)
+	}
+	if p := s.Problems(); len(p) != 1 {
+		t.Errorf("problems: %v, want only cost.md's", p)
 	}
 }
 

@@ -708,10 +708,15 @@ func (s *Store) problems() []error {
 }
 
 // brokenErr refuses a change to an entry whose file is not valid: writing it would
-// overwrite what someone is editing by hand.
+// overwrite what someone is editing by hand. A file served without a related id that
+// names nothing is not refused: the change rewrites it whole, as served.
 func (s *Store) brokenErr(id string) error {
-	if errs := s.broken[id+Ext]; len(errs) > 0 {
-		return fmt.Errorf("%w: %v", ErrBroken, unjoin(errs[0])[0])
+	for _, err := range s.broken[id+Ext] {
+		for _, e := range unjoin(err) {
+			if !errors.Is(e, ErrUnknownRelated) {
+				return fmt.Errorf("%w: %w", ErrBroken, e)
+			}
+		}
 	}
 	return nil
 }

@@ -266,6 +266,9 @@ func (a *Adapter) save(ctx context.Context, who bot.Identity, d draft) message {
 	}
 	m := entryMessage(saved, v)
 	m.content = fmt.Sprintf("%s **%s**. People get this answer from now on.", verb, d.id)
+	if n := a.mod.Notice(); n != "" {
+		m.content = trimText(m.content+"\n"+n, maxContent)
+	}
 	return m
 }
 

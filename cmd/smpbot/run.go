@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/discord"
 	"github.com/smpbot/smpbot/bot/sqlitelog"
@@ -193,6 +195,12 @@ func (e *env) run(ctx context.Context, args []string) error {
 			}
 		}()
 	}
+	if fb.store != nil {
+		// A file that is not valid leaves the others served: counted and shown here.
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "smpbot_faq_problems", Help: "Problems in FAQ files that are not valid (each such file is left out or kept at its last good version).",
+		}, func() float64 { return float64(len(fb.store.Problems())) }))
+	}
 	if addr := cfg.Get("SMPBOT_ADMIN_LISTEN"); addr != "" {
 		ready := func() (bool, string) {
 			for _, a := range adapters {
@@ -200,7 +208,13 @@ func (e *env) run(ctx context.Context, args []string) error {
 					return false, a.name + " not connected"
 				}
 			}
-			return fb.idx.Len() > 0, "index empty"
+			if fb.idx.Len() == 0 {
+				return false, "index empty"
+			}
+			if fb.store == nil {
+				return true, ""
+			}
+			return true, faqProblems(fb.store.Problems())
 		}
 		stopAdmin, err := serveAdmin(addr, adminHandler(m, ready), log)
 		if err != nil {
@@ -260,6 +274,19 @@ func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGrou
 		ql.RunRetention(ctx, 24*time.Hour, keep)
 	}()
 	return ql, rec
+}
+
+// faqProblems describes FAQ files that are not valid, one per line, for /readyz.
+func faqProblems(problems []error) string {
+	if len(problems) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "FAQ files not valid (the other entries are served):")
+	for _, p := range problems {
+		b.WriteString("\n  " + p.Error())
+	}
+	return b.String()
 }
 
 // auditedStore counts the changes moderators make, for /metrics.
