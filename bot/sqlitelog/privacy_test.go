@@ -256,4 +256,3 @@ func TestPurgesRollBackOnFailure(t *testing.T) {
 		t.Errorf("a failed rotation changed the key")
 	}
 }
-
