@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -91,7 +92,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0)
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0, keyFileOption(os.Getenv))
 		defer func() {
 			cancel()
 			wg.Wait()

@@ -30,6 +30,7 @@ Usage:
                                                    add a proposed phrasing to its entry, or drop it
   smpbot data purge --user PLATFORM:ID | --older-than DAYS [--data DIR]
                                                    delete question-log records
+  smpbot data rotate-key [--data DIR]              new key for hashing user ids (unlinks every record)
 
 Without --data the FAQ compiled into the binary is used.
 `

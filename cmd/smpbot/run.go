@@ -94,7 +94,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 	if !enabled {
 		return fmt.Errorf("no platform configured: set %s (in the environment or the config file), or try the bot locally with `smpbot chat`", strings.Join(needs, " or "))
 	}
-	log := newLogger(e.stderr, cfg.Get("SMPBOT_LOG_LEVEL"), cfg.Get("SMPBOT_LOG_FORMAT"), cfg.secrets())
+	log, setUserHash := hashUsers(newLogger(e.stderr, cfg.Get("SMPBOT_LOG_LEVEL"), cfg.Get("SMPBOT_LOG_FORMAT"), cfg.secrets()))
 	e.log = log
 	m := newMetrics()
 	mods, err := moderators(cfg.Get)
@@ -133,8 +133,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
-		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
+		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS"), keyFileOption(cfg.Get)); ql != nil {
 			w.reports, h = ql, rec
+			setUserHash(ql.UserHash)
 		}
 	}
 	rescan := make(chan struct{}, 1)
@@ -257,8 +258,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 // openQuestionLog opens the data directory's question log and wraps the handler in a
 // Recorder; it starts the retention job and the rescan of unanswered questions after
 // each reindex. When the log cannot be opened the bot answers without it.
-func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int) (*sqlitelog.Log, *bot.Recorder) {
-	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), sqlitelog.WithLogger(e.log))
+func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int, opts ...sqlitelog.Option) (*sqlitelog.Log, *bot.Recorder) {
+	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), append([]sqlitelog.Option{sqlitelog.WithLogger(e.log)}, opts...)...)
 	if err != nil {
 		e.log.Error("question log unavailable; answering without recording", "err", err)
 		return nil, nil
