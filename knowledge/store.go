@@ -321,7 +321,7 @@ func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, 
 				}
 			}
 			if err := s.write(ch); err != nil {
-				return 0, 0, err
+				return 0, 0, fmt.Errorf("import recorded but file %s%s not written (the next change or start completes it): %w", ch.ID, Ext, err)
 			}
 		}
 		if err := s.writeApplied(seq); err != nil {
@@ -394,7 +394,7 @@ func (s *Store) apply(ctx context.Context, action, id string, after *Entry, base
 		}
 	}
 	if err := s.write(ch); err != nil {
-		return err
+		return fmt.Errorf("change #%d is recorded but its file was not written (the next change or start completes it): %w", ch.Seq, err)
 	}
 	if err := s.writeApplied(ch.Seq); err != nil {
 		return err
