@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -307,6 +309,11 @@ func DescribeError(err error) string {
 			}
 		}
 		return fmt.Sprintf("Not saved: the entry's file %s was edited by hand and is not valid, so it can't be changed from chat until it is fixed on the server.", where)
+	}
+	// A file system error names a path on the server: a moderator sees only its base.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("Not saved: the server could not %s %s (%v). Tell whoever runs the bot.", pe.Op, filepath.Base(pe.Path), pe.Err)
 	}
 	return fmt.Sprintf("Not saved: %v", err)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/smpbot/smpbot/bot"
@@ -176,5 +178,14 @@ func TestModerationReportsBrokenFilesWithoutPaths(t *testing.T) {
 	msg := bot.DescribeError(err)
 	if !errors.Is(err, knowledge.ErrBroken) || !strings.Contains(msg, "cost.md (line ") || strings.Contains(msg, dir) {
 		t.Errorf("editing the broken entry: %v, described as %q", err, msg)
+	}
+}
+
+func TestDescribeErrorHidesServerPaths(t *testing.T) {
+	err := fmt.Errorf("change #3 is recorded but its file was not written: %w",
+		&fs.PathError{Op: "open", Path: "/var/lib/smpbot/faq/.cost.md.tmp-1", Err: syscall.ENOSPC})
+	got := bot.DescribeError(err)
+	if strings.Contains(got, "/var/lib") || !strings.Contains(got, ".cost.md.tmp-1") || !strings.Contains(got, "no space") {
+		t.Errorf("DescribeError = %q, want the file's base name and the reason, no path", got)
 	}
 }
