@@ -97,7 +97,7 @@ func (m *Moderation) Allowed(ctx context.Context, id Identity, action string) bo
 		return true
 	}
 	m.refusedMu.Lock()
-	log, suppressed := m.refused.allow(id.Platform + "\x00" + id.User)
+	log, suppressed := m.refused.allow(id.Platform + "\x00" + id.User + "\x00" + action)
 	m.refusedMu.Unlock()
 	if log {
 		attrs := []any{"platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action}
@@ -116,8 +116,8 @@ const (
 	refusalKeysMax  = 4096 // people remembered; the oldest are forgotten first
 )
 
-// refusalLog decides which refused attempts are logged: the first of each person per
-// window, and no more than refusalLinesMax lines per window in all. The attempts not
+// refusalLog decides which refused attempts are logged: the first of each person and
+// action per window, and no more than refusalLinesMax lines per window in all. The attempts not
 // logged are counted and reported with the next line that is.
 type refusalLog struct {
 	now        func() time.Time
