@@ -138,7 +138,7 @@ func (l *Log) loadKey(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := createKeyFile(l.keyPath, hexKey); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := installKeyFile(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 		// Created, or another process created it first: read it back.
@@ -169,29 +169,20 @@ func (l *Log) securePerms() error {
 	return nil
 }
 
-// createKeyFile writes hexKey to path unless path exists (fs.ErrExist): written to a
-// temporary file and linked into place, so a reader never sees half a key and two
-// processes starting at once agree on one.
-func createKeyFile(path, hexKey string) error {
+// installKeyFile writes hexKey to path through a temporary file, so a reader never
+// sees half a key. Unless replace, path must not exist (fs.ErrExist otherwise): linked,
+// not renamed, into place, so two processes starting at once agree on one key.
+func installKeyFile(path, hexKey string, replace bool) error {
 	tmp, err := writeTemp(path, hexKey)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		return err
+	install := os.Link
+	if replace {
+		install = os.Rename
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// replaceKeyFile writes hexKey to path, replacing what is there.
-func replaceKeyFile(path, hexKey string) error {
-	tmp, err := writeTemp(path, hexKey)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Rename(tmp, path); err != nil {
+	if err := install(tmp, path); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
@@ -260,7 +251,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("question log: unlinking rows before a key rotation: %w", err)
 	}
-	if err := replaceKeyFile(l.keyPath, hexKey); err != nil {
+	if err := installKeyFile(l.keyPath, hexKey, true); err != nil {
 		return n, fmt.Errorf("question log: rows unlinked, but the new key was not written (the old one stays): %w", err)
 	}
 	if !bytes.Equal(l.currentKey(), mustHex(hexKey)) {
