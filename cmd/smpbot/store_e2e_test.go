@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -134,4 +137,66 @@ func TestRunStartsWithABrokenFile(t *testing.T) {
 		t.Errorf("editing another entry: exit %d\n%s%s", code, out, errs)
 	}
 	p.stop(t)
+}
+
+// The running bot's over-limit and refused-moderator lines carry the keyed hash of the
+// person, the same as questions.db, never their Telegram id.
+func TestRunLogsNoRawUserIDs(t *testing.T) {
+	data := t.TempDir()
+	fake := telegramtest.NewServer(opsToken)
+	defer fake.Close()
+	stderr := &lockedBuffer{}
+	cmd := exec.Command(buildSmpbot(t), "run", "--data", data, "--admin-listen", "")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "TELEGRAM_TOKEN="+opsToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(), "TELEGRAM_QUESTIONS_PER_MINUTE=1")
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{}) // closed when the process has exited
+	go func() { cmd.Wait(); close(exited) }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("smpbot stderr:\n%s", stderr.String())
+		}
+	}()
+	if !fake.Wait(40*time.Second, func() bool { return fake.Polling() > 0 }) {
+		t.Fatal("smpbot never started polling")
+	}
+	u := tgUser(700150) // id 800150
+	chat := fake.PrivateChat(u)
+	fake.Send(chat, u, "/faq_add", 0)
+	for _, q := range []string{"does laser removal hurt", "how much does it cost", "how long does healing take"} {
+		fake.Send(chat, u, q, 0)
+	}
+	if !fake.Wait(20*time.Second, func() bool {
+		s := stderr.String()
+		return strings.Contains(s, "over the rate limit") && strings.Contains(s, "moderator command refused")
+	}) {
+		t.Fatal("no over-limit and refused-moderator lines within 20 s")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	<-exited
+	logs := stderr.String()
+	if strings.Contains(logs, "800150") {
+		t.Errorf("a raw Telegram id reached the log")
+	}
+	ql, err := sqlitelog.Open(context.Background(), filepath.Join(data, sqlitelog.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ql.Close()
+	if want := "user=h:" + ql.UserHash("telegram", "800150"); strings.Count(logs, want) < 2 {
+		t.Errorf("the lines about the person do not carry %s", want)
+	}
 }
