@@ -113,15 +113,15 @@ func (m *Moderation) Allowed(ctx context.Context, id Identity, action string) bo
 const (
 	refusalWindow   = time.Minute
 	refusalLinesMax = 20   // lines per window, whoever asks
-	refusalKeysMax  = 4096 // people remembered; the oldest are forgotten first
+	refusalKeysMax  = 4096 // people and actions remembered; past it, the stale go first, then any
 )
 
 // refusalLog decides which refused attempts are logged: the first of each person and
-// action per window, and no more than refusalLinesMax lines per window in all. The attempts not
-// logged are counted and reported with the next line that is.
+// action per window, and no more than refusalLinesMax lines per window in all. The
+// attempts not logged are counted and reported with the next line that is.
 type refusalLog struct {
 	now        func() time.Time
-	last       map[string]time.Time // person -> when last logged
+	last       map[string]time.Time // person and action -> when last logged
 	windowFrom time.Time
 	lines      int
 	suppressed int

@@ -30,7 +30,7 @@ func TestFAQValidateChecksTheAuditLog(t *testing.T) {
 	}
 	// A writer recorded an add and died before writing the file.
 	e := knowledge.Entry{ID: "lost-add", Question: "What happened to my add?", Answer: "It was recorded.",
-		Caveats: []string{"A test."}, Sources: []knowledge.Source{{Title: "T", URL: "https://example.org/"}}, Updated: "2026-11-30"}
+		Caveats: []string{"A test."}, Sources: []knowledge.Source{{Title: "T", URL: "https://example.org/smp/lost-add"}}, Updated: "2026-11-30"}
 	line, _ := json.Marshal(knowledge.Change{Seq: 1, Time: time.Now().UTC(), Actor: knowledge.Actor{Platform: "cli", User: "ops"}, Action: "add", ID: e.ID, After: &e})
 	if err := os.WriteFile(filepath.Join(data, knowledge.AuditFile), append(line, '\n'), 0o644); err != nil {
 		t.Fatal(err)
