@@ -13,8 +13,12 @@ import (
 	"github.com/smpbot/smpbot/knowledge"
 )
 
-// inboxDays is how far back the inbox looks.
-const inboxDays = 30
+// inboxDays is how far back the inbox looks; maxInboxItems is how many items of each
+// kind it shows at once (the newest).
+const (
+	inboxDays     = 30
+	maxInboxItems = 25
+)
 
 // inboxItem is one thing in the inbox to act on: an unanswered group or an answer
 // pressed Not helpful.
@@ -62,17 +66,19 @@ func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request, ss *session)
 	var unanswered []inboxItem
 	for _, g := range groups {
 		key := questionKey(g.Question)
-		if !visible(key, g.LastAsked) {
-			continue
+		if visible(key, g.LastAsked) {
+			unanswered = append(unanswered, inboxItem{Key: key, Question: g.Question, Count: g.Count, Examples: g.Examples, Last: g.LastAsked, Answered: g.Closest})
 		}
-		it := inboxItem{Key: key, Question: g.Question, Count: g.Count, Examples: g.Examples, Last: g.LastAsked}
-		if it.Choices, err = c.choices(r, g.Question, g.Closest, ""); err != nil {
+	}
+	sort.SliceStable(unanswered, func(i, j int) bool { return unanswered[i].Last.After(unanswered[j].Last) })
+	for i := range unanswered[:min(len(unanswered), maxInboxItems)] {
+		it := &unanswered[i]
+		if it.Choices, err = c.choices(r, it.Question, it.Answered, ""); err != nil {
 			c.fail(w, r, ss, "rank the entries", err)
 			return
 		}
-		unanswered = append(unanswered, it)
+		it.Answered = ""
 	}
-	sort.SliceStable(unanswered, func(i, j int) bool { return unanswered[i].Last.After(unanswered[j].Last) })
 	var notHelpful []inboxItem
 	if c.activity != nil {
 		rated, err := c.activity.NotHelpfulAnswers(ctx, inboxDays)
@@ -80,17 +86,27 @@ func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request, ss *session)
 			c.fail(w, r, ss, "read the Not helpful presses", err)
 			return
 		}
+		// The same question answered with the same entry is one item, however many
+		// times it was asked and pressed.
+		byKey := map[string]int{}
 		for _, a := range rated {
-			key := "a:" + a.AnswerID
+			key := "n:" + a.EntryID + "|" + strings.TrimPrefix(questionKey(a.Question), "q:")
+			if i, ok := byKey[key]; ok {
+				notHelpful[i].Count += a.Presses
+				continue
+			}
 			if !visible(key, a.Last) {
 				continue
 			}
-			it := inboxItem{Key: key, Question: a.Question, Count: a.Presses, Last: a.Last, Answered: a.EntryID}
-			if it.Choices, err = c.choices(r, a.Question, "", a.EntryID); err != nil {
+			byKey[key] = len(notHelpful)
+			notHelpful = append(notHelpful, inboxItem{Key: key, Question: a.Question, Count: a.Presses, Last: a.Last, Answered: a.EntryID})
+		}
+		for i := range notHelpful[:min(len(notHelpful), maxInboxItems)] {
+			it := &notHelpful[i]
+			if it.Choices, err = c.choices(r, it.Question, "", it.Answered); err != nil {
 				c.fail(w, r, ss, "rank the entries", err)
 				return
 			}
-			notHelpful = append(notHelpful, it)
 		}
 	}
 	sugg, err := c.reports.Suggestions(ctx)
@@ -99,11 +115,12 @@ func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request, ss *session)
 		return
 	}
 	c.render(w, r, ss, "inbox", "Inbox", struct {
-		Days        int
-		Unanswered  []inboxItem
-		NotHelpful  []inboxItem
-		Suggestions []bot.PhrasingSuggestion
-	}{inboxDays, unanswered, notHelpful, sugg})
+		Days                      int
+		Unanswered, NotHelpful    []inboxItem
+		MoreUnanswered, MoreRated int
+		Suggestions               []bot.PhrasingSuggestion
+	}{inboxDays, unanswered[:min(len(unanswered), maxInboxItems)], notHelpful[:min(len(notHelpful), maxInboxItems)],
+		max(0, len(unanswered)-maxInboxItems), max(0, len(notHelpful)-maxInboxItems), sugg})
 }
 
 // choices are the entries offered for a question: the index's best candidates, the
@@ -169,7 +186,7 @@ func (c *Console) addAlternate(w http.ResponseWriter, r *http.Request, ss *sessi
 
 func (c *Console) dismiss(w http.ResponseWriter, r *http.Request, ss *session) {
 	key := r.PostFormValue("key")
-	if !strings.HasPrefix(key, "q:") && !strings.HasPrefix(key, "a:") || len(key) > 300 {
+	if !strings.HasPrefix(key, "q:") && !strings.HasPrefix(key, "n:") || len(key) > 500 {
 		c.refuse(w, r, http.StatusBadRequest, "Nothing to dismiss.")
 		return
 	}

@@ -208,6 +208,16 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 		defer stopAdmin()
 	}
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" {
+		if fb.store == nil {
+			return errors.New("console.listen needs a data directory (data, SMPBOT_DATA)")
+		}
+		stopConsole, _, err := serveConsole(addr, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
+		if err != nil {
+			return err
+		}
+		defer stopConsole()
+	}
 	names := make([]string, len(adapters))
 	for i, a := range adapters {
 		names[i] = a.name
