@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -196,7 +197,7 @@ func (c *Console) action(h func(http.ResponseWriter, *http.Request, *session)) h
 			c.refuse(w, r, http.StatusForbidden, "Your session has ended. Ask the bot for a new sign-in link.")
 			return
 		}
-		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		if crossSite(r) {
 			c.refuse(w, r, http.StatusForbidden, "That form did not come from the console.")
 			return
 		}
@@ -212,6 +213,19 @@ func (c *Console) action(h func(http.ResponseWriter, *http.Request, *session)) h
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.WriteHeader(status)
 	c.render(w, r, nil, "message", "Not done", msg)
+}
+
+// crossSite reports whether the browser says a form post comes from another site.
+// Browsers that send neither header are left to the CSRF token.
+func crossSite(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site != "same-origin" && site != "none"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		return err != nil || u.Host != r.Host
+	}
+	return false
 }
 
 // clientAddr is the remote address without its port, for rate limiting.
@@ -237,6 +251,11 @@ func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	// Signing someone in as somebody else (login CSRF) needs a post from another site.
+	if crossSite(r) {
+		c.refuse(w, r, http.StatusForbidden, "That sign-in did not come from the console.")
+		return
+	}
 	if !c.signins.allow(clientAddr(r), c.now()) {
 		w.Header().Set("Retry-After", "60")
 		c.refuse(w, r, http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")

@@ -94,9 +94,11 @@ func TestEveryPostNeedsTheCSRFToken(t *testing.T) {
 			}
 		}
 		// The right token from another site is refused too.
-		res, _ := c.post(rt.path, form(), "Sec-Fetch-Site", "cross-site")
-		if res.StatusCode != http.StatusForbidden {
-			t.Errorf("POST %s from another site: status %d, want 403", rt.path, res.StatusCode)
+		for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+			res, _ := c.post(rt.path, form(), h...)
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %s %s: status %d, want 403", rt.path, h[0], h[1], res.StatusCode)
+			}
 		}
 	}
 	if got, _, _ := w.store.Get("cost"); got.Question != e.Question {
@@ -142,6 +144,15 @@ func TestSignInLinkIsSingleUseAndShortLived(t *testing.T) {
 	}
 	if res, _ := w.client(t).post("/signin", url.Values{"t": {token}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("second use: status %d, want 403", res.StatusCode)
+	}
+	// A sign-in posted from another site (to sign the victim in as the attacker) is
+	// refused without using the link up.
+	other, _ := links.Mint(moderator, DefaultLinkTTL)
+	if res, _ := w.client(t).post("/signin", url.Values{"t": {other}}, "Sec-Fetch-Site", "cross-site"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site sign-in: status %d, want 403", res.StatusCode)
+	}
+	if res, _ := w.client(t).post("/signin", url.Values{"t": {other}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the link refused cross-site, then used from the console: status %d, want 303", res.StatusCode)
 	}
 	late, _ := links.Mint(moderator, DefaultLinkTTL)
 	mu.Lock()
