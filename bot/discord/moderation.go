@@ -24,6 +24,12 @@ func WithModeration(m *bot.Moderation) Option { return func(a *Adapter) { a.mod 
 // WithModeration.
 func WithReports(r bot.Reports) Option { return func(a *Adapter) { a.reports = r } }
 
+// WithConsoleLinks adds /faq console, which gives a moderator a single-use sign-in link
+// to the web console made by link, in a reply only they see. It needs WithModeration.
+func WithConsoleLinks(link func(ctx context.Context, who bot.Identity) (string, error)) Option {
+	return func(a *Adapter) { a.consoleLink = link }
+}
+
 // DefaultModeratorPermissions are the permissions a member needs to see /faq when
 // Config.ModeratorPermissions is 0: Manage Messages, which a server's moderators
 // usually have. Server admins can also grant /faq to a role in Server Settings >
@@ -72,7 +78,7 @@ func (a *Adapter) faqCommand() *discordgo.ApplicationCommand {
 	sub := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: desc, Options: opts}
 	}
-	return &discordgo.ApplicationCommand{
+	cmd := &discordgo.ApplicationCommand{
 		Name: "faq", Type: discordgo.ChatApplicationCommand,
 		Description:              "Keep the FAQ up to date (moderators)",
 		DefaultMemberPermissions: &perms,
@@ -89,6 +95,10 @@ func (a *Adapter) faqCommand() *discordgo.ApplicationCommand {
 			sub("suggestions", "New phrasings to accept or reject"),
 		},
 	}
+	if a.consoleLink != nil {
+		cmd.Options = append(cmd.Options, sub("console", "A sign-in link to the web console, for you only"))
+	}
+	return cmd
 }
 
 // identityOf is who made a request, for the permission check and the audit log.
@@ -135,9 +145,24 @@ func (a *Adapter) faq(ctx context.Context, _ bot.Handler, i *discordgo.Interacti
 			days = min(n, 365)
 		}
 		a.respond(ctx, i, true, false, func(ctx context.Context) message { return a.report(ctx, req.sub, days, "") })
+	case "console":
+		a.respond(ctx, i, true, false, func(ctx context.Context) message { return a.consoleSignIn(ctx, who) })
 	default:
 		a.reply(ctx, i, textMessage(goneText), true)
 	}
+}
+
+// consoleSignIn is the reply to /faq console: the link, never logged.
+func (a *Adapter) consoleSignIn(ctx context.Context, who bot.Identity) message {
+	if a.consoleLink == nil {
+		return textMessage(goneText)
+	}
+	link, err := a.consoleLink(ctx, who)
+	if err != nil {
+		a.log.ErrorContext(ctx, "making a web console sign-in link", "err", err)
+		return apologyMessage()
+	}
+	return textMessage("Your sign-in link to the web console, for you only. It works once and only for a few minutes:\n" + link)
 }
 
 // completeFAQ offers entries whose id or question contains what is typed. The FAQ is

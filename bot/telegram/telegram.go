@@ -100,6 +100,8 @@ type Adapter struct {
 	mod        *bot.Moderation
 	reports    bot.Reports
 	moderators []string
+	// consoleLink makes a web console sign-in link; nil: no /console.
+	consoleLink consoleLinker
 	sessionTTL time.Duration
 	now        func() time.Time
 
@@ -248,6 +250,9 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	a.bot = b
 	a.me = me{user: b.Self, mention: regexp.MustCompile(`(?i)(^|[^\w@])@` + regexp.QuoteMeta(b.Self.UserName) + `\b`)}
 	a.commands = a.commandTable()
+	if a.consoleLink != nil {
+		a.commands = append(a.commands, consoleCommand)
+	}
 	a.callbacks = a.callbackTable()
 	return a, nil
 }

@@ -126,6 +126,18 @@ func serveConsole(addr string, h http.Handler, log *slog.Logger) (stop func(), b
 	}, ln.Addr().String(), nil
 }
 
+// consoleLinker makes sign-in links for moderators who ask the bot for one in chat.
+func consoleLinker(data, base string) func(ctx context.Context, who bot.Identity) (string, error) {
+	links := web.LinksIn(filepath.Join(data, web.StateDir))
+	return func(_ context.Context, who bot.Identity) (string, error) {
+		token, err := links.Mint(who, web.DefaultLinkTTL)
+		if err != nil {
+			return "", err
+		}
+		return web.SignInURL(base, token), nil
+	}
+}
+
 // consoleLink prints a single-use sign-in link for a moderator working on the server.
 func (e *env) consoleLink(args []string) error {
 	fs := e.flags("console link")

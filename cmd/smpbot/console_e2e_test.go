@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -171,21 +172,35 @@ func htmlUnescape(s string) string {
 }
 
 // TestRunServesConsole checks that `smpbot run` serves the console on console.listen,
-// over the index the bot answers from: an edit made in the console is answered at once.
+// that a Telegram moderator gets a sign-in link with /console, and that an edit made in
+// the console is what the bot answers on Telegram at once.
 func TestRunServesConsole(t *testing.T) {
 	fake := telegramtest.NewServer(opsToken)
 	defer fake.Close()
 	data := t.TempDir()
 	addr := freeAddr(t)
+	mod := tgUser(7)
 	conf := filepath.Join(t.TempDir(), "smpbot.toml")
-	if err := os.WriteFile(conf, []byte("[console]\nlisten = \""+addr+"\"\n"), 0o600); err != nil {
+	toml := fmt.Sprintf("[console]\nlisten = %q\n[telegram]\nmoderators = [\"%d\"]\n", addr, mod.ID)
+	if err := os.WriteFile(conf, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := startBot(t, fake, data, "--config", conf)
 	p.waitReady(t)
 	base := "http://" + addr
+
+	fake.Send(fake.PrivateChat(mod), mod, "/console", 0)
+	fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 0 })
+	reply := fake.Messages()[0].Text
+	i := strings.Index(reply, base+"/signin?t=")
+	if i < 0 {
+		t.Fatalf("reply to /console %q has no sign-in link to %s", reply, base)
+	}
+	link, _ := url.Parse(strings.Fields(reply[i:])[0])
+	token := link.Query().Get("t")
 	c := newConsoleClient(t, base)
-	c.signIn(signInLink(t, data, base))
+	c.signIn(token)
+
 	phrase := "my zig zag dots are ugly what can be done"
 	if _, page := c.do("GET", "/try?q="+url.QueryEscape(phrase), nil); strings.Contains(page, `Answers with`) {
 		t.Fatalf("the FAQ already answers %q; the test needs a phrasing it does not", phrase)
@@ -200,10 +215,17 @@ func TestRunServesConsole(t *testing.T) {
 	}
 	u := tgUser(3)
 	fake.Send(fake.PrivateChat(u), u, phrase, 0)
-	fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 0 })
+	fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 1 })
 	msgs := fake.Messages()
-	if len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Text, "Can my SMP be corrected instead of removed?") {
-		t.Errorf("Telegram reply after the console edit: %+v, want the correction-instead entry", msgs)
+	if !strings.Contains(msgs[len(msgs)-1].Text, "Can my SMP be corrected instead of removed?") {
+		t.Errorf("Telegram reply after the console edit: %+v, want the correction-instead entry", msgs[len(msgs)-1])
+	}
+	audit, _ := os.ReadFile(filepath.Join(data, "audit.jsonl"))
+	if !strings.Contains(string(audit), fmt.Sprintf(`"platform":"telegram","user":"%d","name":"User7","chat":"web console"`, mod.ID)) {
+		t.Errorf("the edit is not audited under the Telegram moderator in the web console:\n%s", audit)
 	}
 	p.stop(t)
+	if strings.Contains(p.stderr.String(), token) {
+		t.Error("the sign-in link reached the log")
+	}
 }

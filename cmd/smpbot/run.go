@@ -27,6 +27,8 @@ type wiring struct {
 	mod     *bot.Moderation // nil without a data directory
 	reports bot.Reports     // nil without a question log
 	client  *http.Client    // counts the platform's API calls
+	// consoleLink makes web console sign-in links; nil when the console is off.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 }
 
 // platform is a chat platform `smpbot run` can serve; build returns nil when the
@@ -46,6 +48,9 @@ var platforms = []platform{
 		if w.reports != nil {
 			opts = append(opts, telegram.WithReports(w.reports))
 		}
+		if w.consoleLink != nil {
+			opts = append(opts, telegram.WithConsoleLinks(w.consoleLink))
+		}
 		return newTelegram(w.getenv, w.log, opts...)
 	}},
 	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
@@ -55,6 +60,9 @@ var platforms = []platform{
 		}
 		if w.reports != nil {
 			opts = append(opts, discord.WithReports(w.reports))
+		}
+		if w.consoleLink != nil {
+			opts = append(opts, discord.WithConsoleLinks(w.consoleLink))
 		}
 		return newDiscord(w.getenv, w.log, opts...)
 	}},
@@ -167,6 +175,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 	}
 
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil {
+		w.consoleLink = consoleLinker(fb.store.Dir(), firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
+	}
 	type running struct {
 		name string
 		bot.Adapter
