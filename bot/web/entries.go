@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -102,8 +103,18 @@ func (c *Console) explain(f *entryForm, err error) {
 	}
 }
 
-type entryRow struct {
-	knowledge.Entry
+// describe puts a failed change's problems in one message, for a flash.
+func (c *Console) describe(id string, err error) string {
+	if errors.Is(err, knowledge.ErrStale) {
+		return bot.DescribeError(err)
+	}
+	f := entryForm{ID: id}
+	c.explain(&f, err)
+	parts := f.General
+	for _, field := range slices.Sorted(maps.Keys(f.Errors)) {
+		parts = append(parts, field+": "+strings.Join(f.Errors[field], "; "))
+	}
+	return strings.Join(parts, " ")
 }
 
 func matchesEntry(e knowledge.Entry, q string) bool {
@@ -121,8 +132,9 @@ func matchesEntry(e knowledge.Entry, q string) bool {
 
 func (c *Console) entryList(w http.ResponseWriter, r *http.Request, ss *session) {
 	q := r.URL.Query().Get("q")
+	all := c.mod.Entries()
 	var rows []knowledge.Entry
-	for _, e := range c.mod.Entries() {
+	for _, e := range all {
 		if matchesEntry(e, q) {
 			rows = append(rows, e)
 		}
@@ -131,7 +143,7 @@ func (c *Console) entryList(w http.ResponseWriter, r *http.Request, ss *session)
 		Query   string
 		Entries []knowledge.Entry
 		Total   int
-	}{q, rows, len(c.mod.Entries())})
+	}{q, rows, len(all)})
 }
 
 func (c *Console) newEntry(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -236,16 +248,7 @@ func (c *Console) removeEntry(w http.ResponseWriter, r *http.Request, ss *sessio
 	}
 	err := c.mod.Remove(r.Context(), ss.who, id, knowledge.Version(r.PostFormValue("base")))
 	if err != nil {
-		var f entryForm
-		f.ID = id
-		c.explain(&f, err)
-		msg := strings.Join(f.General, " ")
-		for field, errs := range f.Errors {
-			msg += " " + field + ": " + strings.Join(errs, "; ")
-		}
-		if errors.Is(err, knowledge.ErrStale) {
-			msg = bot.DescribeError(err)
-		}
+		msg := c.describe(id, err)
 		c.flash(ss, flash{Error: true, Text: "Not removed. " + msg})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id), http.StatusSeeOther)
 		return
@@ -289,13 +292,7 @@ func (c *Console) undoEntry(w http.ResponseWriter, r *http.Request, ss *session)
 	id := r.PathValue("id")
 	ch, err := c.mod.Undo(r.Context(), ss.who, id)
 	if err != nil {
-		var f entryForm
-		f.ID = id
-		c.explain(&f, err)
-		msg := strings.Join(f.General, " ")
-		for field, errs := range f.Errors {
-			msg += " " + field + ": " + strings.Join(errs, "; ")
-		}
+		msg := c.describe(id, err)
 		c.flash(ss, flash{Error: true, Text: "Not undone. " + msg})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id)+"/history", http.StatusSeeOther)
 		return

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/knowledge"
 )
 
 // inboxDays is how far back the inbox looks; maxInboxItems is how many items of each
@@ -162,16 +161,8 @@ func (c *Console) addAlternate(w http.ResponseWriter, r *http.Request, ss *sessi
 	}
 	e.Alternates = append(e.Alternates, q)
 	if err := c.mod.Edit(r.Context(), ss.who, e, v); err != nil {
-		f := entryForm{ID: id}
-		c.explain(&f, err)
-		msg := strings.Join(f.General, " ")
-		for _, errs := range f.Errors {
-			msg += " " + strings.Join(errs, "; ")
-		}
-		if errors.Is(err, knowledge.ErrStale) {
-			msg = bot.DescribeError(err)
-		}
-		c.flash(ss, flash{Error: true, Text: "Not added. " + strings.TrimSpace(msg)})
+		msg := c.describe(id, err)
+		c.flash(ss, flash{Error: true, Text: "Not added. " + msg})
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -218,13 +209,8 @@ func (c *Console) resolveSuggestion(accept bool) func(http.ResponseWriter, *http
 		case errors.Is(err, bot.ErrNoSuggestion):
 			c.flash(ss, flash{Error: true, Text: "That suggestion was already resolved."})
 		default:
-			f := entryForm{}
-			c.explain(&f, err)
-			msg := strings.Join(f.General, " ")
-			for _, errs := range f.Errors {
-				msg += " " + strings.Join(errs, "; ")
-			}
-			c.flash(ss, flash{Error: true, Text: "Not done. " + strings.TrimSpace(msg)})
+			msg := c.describe("", err)
+			c.flash(ss, flash{Error: true, Text: "Not done. " + msg})
 		}
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 	}

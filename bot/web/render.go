@@ -129,6 +129,13 @@ func (d *dismissals) add(key string, at time.Time) error {
 		return err
 	}
 	m[key] = at.UTC()
+	// A dismissal older than the inbox's window hides nothing any more: every question
+	// it hid was asked before it, so out of the window too.
+	for k, t := range m {
+		if at.Sub(t) > (inboxDays+1)*24*time.Hour {
+			delete(m, k)
+		}
+	}
 	data, err := json.Marshal(m)
 	if err != nil {
 		return err

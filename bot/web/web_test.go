@@ -380,6 +380,15 @@ func TestAddRemoveUndo(t *testing.T) {
 	if !strings.Contains(hist, "remove") || !strings.Contains(hist, "Mostly yes: the same lasers") {
 		t.Errorf("history does not show the removal with the removed text")
 	}
+	// An entry others list as related cannot go: the FAQ would not be valid.
+	_, cv, _ := w.store.Get("cost")
+	c.post("/entries/cost/remove", url.Values{"base": {string(cv)}, "confirm": {"yes"}})
+	if _, _, err := w.store.Get("cost"); err != nil {
+		t.Errorf("cost, related from other entries, was removed")
+	}
+	if _, page := c.get("/entries/cost"); !strings.Contains(page, "Not removed.") || !strings.Contains(page, "unknown related id") {
+		t.Errorf("the refusal to remove cost is not explained")
+	}
 	if res, _ := c.post("/entries/eyebrow-smp/undo", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("undo: status %d", res.StatusCode)
 	}
