@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,25 +103,10 @@ func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql *sqlitelog.Log, pub
 // serveConsole starts the console's listener and returns a function that stops it and
 // the address it listens on.
 func serveConsole(addr string, h http.Handler, log *slog.Logger) (stop func(), bound string, err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("console listener: %w", err)
-	}
 	// No request logging: a sign-in link's token is in its URL.
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("console listener failed", "err", err)
-		}
-	}()
-	log.Info("web console listening", "addr", ln.Addr().String())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, ln.Addr().String(), nil
+	return serveHTTP("web console", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, log)
 }
 
 // consoleLinker makes sign-in links for moderators who ask the bot for one in chat.

@@ -319,20 +319,26 @@ func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) 
 
 // serveAdmin starts the admin listener and returns a function that stops it.
 func serveAdmin(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	stop, _, err := serveHTTP("admin", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, log)
+	return stop, err
+}
+
+// serveHTTP starts srv on a listener at addr and returns a function that stops it and
+// the address it listens on; what names it in errors and logs.
+func serveHTTP(what, addr string, srv *http.Server, log *slog.Logger) (stop func(), bound string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("admin listener: %w", err)
+		return nil, "", fmt.Errorf("%s listener: %w", what, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin listener failed", "err", err)
+			log.Error(what+" listener failed", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String())
+	log.Info(what+" listening", "addr", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}, nil
+	}, ln.Addr().String(), nil
 }
