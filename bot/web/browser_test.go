@@ -198,6 +198,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("picked entry %q, flash %q", entry, flash)
 		}
 		do(t, ctx, chromedp.Navigate(w.srv.URL+"/try?q="+url.QueryEscape(unanswered)))
+		screenshot(t, ctx, "console-try.png")
 		kind := read(t, ctx, chromedp.Text(chromedp.ID("reply-kind")))
 		if !strings.Contains(kind, "Answers with "+entry) {
 			t.Errorf("after adding the alternate the test box says %q, want an answer from %s", kind, entry)
@@ -221,6 +222,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.ID("save")),
 			chromedp.WaitVisible(chromedp.ID("stale")),
 		)
+		screenshot(t, ctx, "console-stale-edit.png")
 		stale := read(t, ctx, chromedp.Text(chromedp.ID("stale")))
 		question := read(t, ctx, chromedp.Value(chromedp.ID("question")))
 		if !strings.Contains(stale, "Numbing cream needs a doctor's advice first.") || question != "Does laser SMP removal hurt much?" {
