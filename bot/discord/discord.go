@@ -96,10 +96,11 @@ type Adapter struct {
 
 	mod     *bot.Moderation // nil: no /faq
 	reports bot.Reports     // nil: no question log reports
-	// consoleLink makes a sign-in link for the web console; nil: no /faq console.
-	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 	drafts  *drafts         // refused entry forms, to reopen
 	votes   *votes          // feedback already recorded
+
+	// consoleLink makes a sign-in link for the web console; nil: no /faq console.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 
 	self      atomic.Pointer[identity]
 	ran       atomic.Bool

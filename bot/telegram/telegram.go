@@ -100,10 +100,11 @@ type Adapter struct {
 	mod        *bot.Moderation
 	reports    bot.Reports
 	moderators []string
-	// consoleLink makes a web console sign-in link; nil: no /console.
-	consoleLink consoleLinker
 	sessionTTL time.Duration
 	now        func() time.Time
+
+	// consoleLink makes a web console sign-in link; nil: no /console.
+	consoleLink consoleLinker
 
 	sessMu   sync.Mutex
 	sessions map[int64]*session // a moderator's change in progress, by user id
