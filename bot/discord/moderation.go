@@ -24,12 +24,6 @@ func WithModeration(m *bot.Moderation) Option { return func(a *Adapter) { a.mod 
 // WithModeration.
 func WithReports(r bot.Reports) Option { return func(a *Adapter) { a.reports = r } }
 
-// WithConsoleLinks adds /faq console, which gives a moderator a single-use sign-in link
-// to the web console made by link, in a reply only they see. It needs WithModeration.
-func WithConsoleLinks(link func(ctx context.Context, who bot.Identity) (string, error)) Option {
-	return func(a *Adapter) { a.consoleLink = link }
-}
-
 // DefaultModeratorPermissions are the permissions a member needs to see /faq when
 // Config.ModeratorPermissions is 0: Manage Messages, which a server's moderators
 // usually have. Server admins can also grant /faq to a role in Server Settings >
@@ -150,19 +144,6 @@ func (a *Adapter) faq(ctx context.Context, _ bot.Handler, i *discordgo.Interacti
 	default:
 		a.reply(ctx, i, textMessage(goneText), true)
 	}
-}
-
-// consoleSignIn is the reply to /faq console: the link, never logged.
-func (a *Adapter) consoleSignIn(ctx context.Context, who bot.Identity) message {
-	if a.consoleLink == nil {
-		return textMessage(goneText)
-	}
-	link, err := a.consoleLink(ctx, who)
-	if err != nil {
-		a.log.ErrorContext(ctx, "making a web console sign-in link", "err", err)
-		return apologyMessage()
-	}
-	return textMessage("Your sign-in link to the web console, for you only. It works once and only for a few minutes:\n" + link)
 }
 
 // completeFAQ offers entries whose id or question contains what is typed. The FAQ is
