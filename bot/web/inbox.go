@@ -29,6 +29,7 @@ type inboxItem struct {
 	Last     time.Time
 	Answered string // for Not helpful: the entry that answered
 	Choices  []candidate
+	closest  string // for unanswered: the entry the bot came closest to
 }
 
 func questionKey(q string) string { return "q:" + strings.Join(wordsOf(q), " ") }
@@ -66,17 +67,16 @@ func (c *Console) inboxPage(w http.ResponseWriter, r *http.Request, ss *session)
 	for _, g := range groups {
 		key := questionKey(g.Question)
 		if visible(key, g.LastAsked) {
-			unanswered = append(unanswered, inboxItem{Key: key, Question: g.Question, Count: g.Count, Examples: g.Examples, Last: g.LastAsked, Answered: g.Closest})
+			unanswered = append(unanswered, inboxItem{Key: key, Question: g.Question, Count: g.Count, Examples: g.Examples, Last: g.LastAsked, closest: g.Closest})
 		}
 	}
 	sort.SliceStable(unanswered, func(i, j int) bool { return unanswered[i].Last.After(unanswered[j].Last) })
 	for i := range unanswered[:min(len(unanswered), maxInboxItems)] {
 		it := &unanswered[i]
-		if it.Choices, err = c.choices(r, it.Question, it.Answered, ""); err != nil {
+		if it.Choices, err = c.choices(r, it.Question, it.closest, ""); err != nil {
 			c.fail(w, r, ss, "rank the entries", err)
 			return
 		}
-		it.Answered = ""
 	}
 	var notHelpful []inboxItem
 	if c.activity != nil {
