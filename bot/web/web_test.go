@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -496,4 +498,48 @@ func section(page, id string) string {
 	}
 	j := strings.Index(page[i:], "</section>")
 	return page[i : i+j]
+}
+
+func TestSuggestionAcceptAndReject(t *testing.T) {
+	w := newWorld(t)
+	c := w.signedIn(t, moderator)
+	ctx := context.Background()
+	for _, a := range []bot.Asked{
+		{ID: "a1", Platform: "telegram", User: "u1", Question: "will my smp fade away by itself", Kind: bot.KindNoMatch, Suggestions: []string{"fading-naturally"}},
+		{ID: "a2", Platform: "telegram", User: "u1", Kind: bot.KindAnswer, EntryID: "fading-naturally", Confidence: 1, FromAnswer: "a1"},
+		{ID: "b1", Platform: "telegram", User: "u2", Question: "blue ish dots what now", Kind: bot.KindNoMatch, Suggestions: []string{"color-wrong"}},
+		{ID: "b2", Platform: "telegram", User: "u2", Kind: bot.KindAnswer, EntryID: "color-wrong", Confidence: 1, FromAnswer: "b1"},
+	} {
+		if err := w.ql.Record(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open, err := w.ql.Suggestions(ctx)
+	if err != nil || len(open) != 2 {
+		t.Fatalf("%d open suggestions (%v), want 2", len(open), err)
+	}
+	_, page := c.get("/inbox")
+	for _, s := range open {
+		if !strings.Contains(section(page, "suggestions"), fmt.Sprintf(`action="/suggestions/%d/accept"`, s.ID)) {
+			t.Errorf("suggestion %d has no Accept button", s.ID)
+		}
+	}
+	accept, reject := open[0], open[1]
+	if accept.EntryID != "fading-naturally" {
+		accept, reject = reject, accept
+	}
+	c.post(fmt.Sprintf("/suggestions/%d/accept", accept.ID), nil)
+	c.post(fmt.Sprintf("/suggestions/%d/reject", reject.ID), nil)
+	if e, _, _ := w.store.Get("fading-naturally"); !slices.Contains(e.Alternates, "will my smp fade away by itself") {
+		t.Errorf("the accepted phrasing is not an alternate of fading-naturally")
+	}
+	if e, _, _ := w.store.Get("color-wrong"); slices.Contains(e.Alternates, "blue ish dots what now") {
+		t.Errorf("the rejected phrasing was added")
+	}
+	if left, _ := w.ql.Suggestions(ctx); len(left) != 0 {
+		t.Errorf("%d suggestions still open after accepting and rejecting", len(left))
+	}
+	if _, page = c.get("/inbox"); !strings.Contains(page, "No open suggestion.") {
+		t.Errorf("resolved suggestions still listed")
+	}
 }
