@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -16,6 +17,42 @@ const reviewAge = 365 * 24 * time.Hour
 
 type healthIssue struct {
 	ID, Question, Problem string
+}
+
+// overlap is a phrasing of one entry that the bot answers with another entry, or
+// declines: the entries compete for the same questions.
+type overlap struct {
+	ID, Phrasing string
+	Other        string // "" when the bot declines the phrasing
+	Confidence   float64
+}
+
+// maxOverlapChecks bounds the questions one health page asks.
+const maxOverlapChecks = 5000
+
+// overlaps asks the bot every phrasing of every entry and lists those it does not
+// answer with their own entry.
+func (c *Console) overlaps(r *http.Request, entries []knowledge.Entry) ([]overlap, bool, error) {
+	var out []overlap
+	n := 0
+	for _, e := range entries {
+		for _, p := range append([]string{e.Question}, e.Alternates...) {
+			if n++; n > maxOverlapChecks {
+				return out, true, nil
+			}
+			rep, err := c.answer.Answer(r.Context(), bot.Question{Text: p, Platform: "web", User: "health", Preview: true})
+			if err != nil {
+				return nil, false, err
+			}
+			switch {
+			case rep.Kind == bot.KindAnswer && rep.Entry != nil && rep.Entry.ID != e.ID:
+				out = append(out, overlap{ID: e.ID, Phrasing: p, Other: rep.Entry.ID, Confidence: rep.Confidence})
+			case rep.Kind == bot.KindNoMatch:
+				out = append(out, overlap{ID: e.ID, Phrasing: p, Confidence: rep.Confidence})
+			}
+		}
+	}
+	return out, false, nil
 }
 
 func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -61,11 +98,18 @@ func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, ss *session
 			add("no alternate phrasings: only questions worded like its question find it")
 		}
 	}
+	overlaps, cut, err := c.overlaps(r, entries)
+	if err != nil {
+		c.fail(w, r, ss, "search the FAQ", err)
+		return
+	}
 	c.render(w, r, ss, "health", "Health", struct {
-		Days    int
-		LogOn   bool
-		Unused  []knowledge.Entry
-		Issues  []healthIssue
-		Entries int
-	}{n, logOn, unused, issues, len(entries)})
+		Days        int
+		LogOn       bool
+		Unused      []knowledge.Entry
+		Issues      []healthIssue
+		Overlaps    []overlap
+		OverlapsCut bool
+		Entries     int
+	}{n, logOn, unused, issues, overlaps, cut, len(entries)})
 }

@@ -543,3 +543,28 @@ func TestSuggestionAcceptAndReject(t *testing.T) {
 		t.Errorf("resolved suggestions still listed")
 	}
 }
+
+func TestHealthShowsOverlappingPhrasings(t *testing.T) {
+	w := newWorld(t)
+	c := w.signedIn(t, moderator)
+	start := time.Now()
+	_, page := c.get("/health")
+	t.Logf("health page, every phrasing asked: %v; %d phrasings not answered by their own entry",
+		time.Since(start), strings.Count(section(page, "overlaps"), "<tr><td>"))
+	phrasing := "is it painful when the scalp is red and swollen with pus after laser"
+	if strings.Contains(section(page, "overlaps"), phrasing) {
+		t.Fatal("the test phrasing is already listed")
+	}
+	// Urgent words make the bot answer with the complications entry, whatever entry
+	// the phrasing belongs to.
+	e, v, _ := w.store.Get("laser-pain")
+	e.Alternates = append(e.Alternates, phrasing)
+	if _, err := w.store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = c.get("/health")
+	want := `<td><a href="/entries/laser-pain">laser-pain</a></td><td>` + phrasing + `</td><td><a href="/entries/complications-urgent">complications-urgent</a>`
+	if !strings.Contains(section(page, "overlaps"), want) {
+		t.Errorf("the health page does not list %q of laser-pain as answered by complications-urgent", phrasing)
+	}
+}
