@@ -34,7 +34,7 @@ type world struct {
 	state   string
 }
 
-func newWorld(t *testing.T, opts ...Option) *world {
+func newWorld(t testing.TB, opts ...Option) *world {
 	t.Helper()
 	w := &world{dir: t.TempDir()}
 	var err error
