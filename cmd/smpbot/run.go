@@ -29,6 +29,8 @@ type wiring struct {
 	mod     *bot.Moderation // nil without a data directory
 	reports bot.Reports     // nil without a question log
 	client  *http.Client    // counts the platform's API calls
+	// consoleLink makes web console sign-in links; nil when the console is off.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 }
 
 // platform is a chat platform `smpbot run` can serve; build returns nil when the
@@ -48,6 +50,9 @@ var platforms = []platform{
 		if w.reports != nil {
 			opts = append(opts, telegram.WithReports(w.reports))
 		}
+		if w.consoleLink != nil {
+			opts = append(opts, telegram.WithConsoleLinks(w.consoleLink))
+		}
 		return newTelegram(w.getenv, w.log, opts...)
 	}},
 	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
@@ -57,6 +62,9 @@ var platforms = []platform{
 		}
 		if w.reports != nil {
 			opts = append(opts, discord.WithReports(w.reports))
+		}
+		if w.consoleLink != nil {
+			opts = append(opts, discord.WithConsoleLinks(w.consoleLink))
 		}
 		return newDiscord(w.getenv, w.log, opts...)
 	}},
@@ -170,6 +178,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 	}
 
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil {
+		w.consoleLink = consoleLinker(fb.store.Dir(), firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
+	}
 	type running struct {
 		name string
 		bot.Adapter
@@ -222,6 +233,16 @@ func (e *env) run(ctx context.Context, args []string) error {
 			return err
 		}
 		defer stopAdmin()
+	}
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" {
+		if fb.store == nil {
+			return errors.New("console.listen needs a data directory (data, SMPBOT_DATA)")
+		}
+		stopConsole, _, err := serveConsole(addr, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
+		if err != nil {
+			return err
+		}
+		defer stopConsole()
 	}
 	names := make([]string, len(adapters))
 	for i, a := range adapters {
@@ -326,20 +347,26 @@ func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) 
 
 // serveAdmin starts the admin listener and returns a function that stops it.
 func serveAdmin(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	stop, _, err := serveHTTP("admin", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, log)
+	return stop, err
+}
+
+// serveHTTP starts srv on a listener at addr and returns a function that stops it and
+// the address it listens on; what names it in errors and logs.
+func serveHTTP(what, addr string, srv *http.Server, log *slog.Logger) (stop func(), bound string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("admin listener: %w", err)
+		return nil, "", fmt.Errorf("%s listener: %w", what, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin listener failed", "err", err)
+			log.Error(what+" listener failed", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String())
+	log.Info(what+" listening", "addr", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}, nil
+	}, ln.Addr().String(), nil
 }
