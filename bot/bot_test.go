@@ -295,3 +295,25 @@ func TestSuggestionsAreNotRepeatedAsRelated(t *testing.T) {
 		t.Fatalf("no suggestion is also related (suggestions %v, related %v): the case checks nothing", r.Suggestions, r.Entry.Related)
 	}
 }
+
+// Discord markup around words does not change what the question matches, nor how
+// confidently.
+func TestMarkupDoesNotLowerConfidence(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{"how much does laser removal cost", "does laser removal hurt", "how many laser sessions will i need"} {
+		plain := ask(t, h, q)
+		words := strings.Fields(q)
+		marked := "__" + strings.Join(words[:2], " ") + "__ **" + strings.Join(words[2:], " ") + "**"
+		got := ask(t, h, marked)
+		if got.Entry == nil || plain.Entry == nil || got.Entry.ID != plain.Entry.ID || got.Confidence != plain.Confidence {
+			t.Errorf("%q: %v at %.3f, plain %q: %v at %.3f", marked, entryID(got), got.Confidence, q, entryID(plain), plain.Confidence)
+		}
+	}
+}
+
+func entryID(r bot.Reply) string {
+	if r.Entry == nil {
+		return ""
+	}
+	return r.Entry.ID
+}

@@ -17,6 +17,10 @@ func TestClean(t *testing.T) {
 		{"bad\x00byte\x1b[31m", "badbyte[31m"},
 		{"zero\u200bwidth", "zerowidth"},
 		{"invalid \xff utf8", "invalid utf8"},
+		{"how much does __laser removal__ cost", "how much does laser removal cost"},
+		{"**Why** is it *so* _slow_? ~~never~~ ||mind|| `smp`", "Why is it so slow? never mind smp"},
+		{"(__really__) it's 2*3 and snake_case_id", "(really) it's 2*3 and snake_case_id"},
+		{"a * b __", "a b"},
 	}
 	for _, tt := range tests {
 		if got := Clean(tt.in); got != tt.want {

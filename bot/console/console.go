@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
 	"golang.org/x/term"
@@ -61,28 +62,102 @@ func New(in io.Reader, out io.Writer, opts ...Option) *Adapter {
 // MaxLineLen bounds one line of input; the rest of a longer line is discarded.
 const MaxLineLen = 64 << 10
 
+// ScanLines calls each with every line of r, without its line ending, until each
+// returns false or r ends. A line longer than MaxLineLen is cut to its first
+// MaxLineLen bytes (at a character boundary), cut says so, and the next line is read as
+// usual: one pasted novel does not end a session or a batch. The error is r's, never
+// io.EOF.
+func ScanLines(r io.Reader, each func(line string, cut bool) bool) error {
+	br := bufio.NewReaderSize(r, 4096)
+	var buf []byte
+	cut := false
+	for {
+		part, more, err := br.ReadLine()
+		if len(part) > 0 {
+			room := MaxLineLen - len(buf)
+			if len(part) > room {
+				part, cut = part[:room], true
+			}
+			buf = append(buf, part...)
+		}
+		if err != nil {
+			if err == io.EOF {
+				if len(buf) > 0 || cut {
+					each(trimCut(buf, cut), cut)
+				}
+				return nil
+			}
+			return err
+		}
+		if more {
+			continue
+		}
+		if !each(trimCut(buf, cut), cut) {
+			return nil
+		}
+		buf, cut = buf[:0], false
+	}
+}
+
+// trimCut drops a character the cut split in two.
+func trimCut(b []byte, cut bool) string {
+	if cut {
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(b)
+}
+
+// cutNote is written after a reply to a line that was cut.
+var cutNote = fmt.Sprintf("(Your message was longer than %d KiB: only its beginning was read.)", MaxLineLen>>10)
+
+// cutLine is a line read, and whether it was cut to MaxLineLen.
+type cutLine struct {
+	text string
+	cut  bool
+}
+
 // Run answers each line until the input ends, "quit" or "exit" is typed, or ctx is done.
 // Typing the number of a suggestion from the previous reply answers that entry.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
-	out, read, render := a.out, scanLines(a.in), Render
+	out, render := a.out, Render
 	say := func(s string) { fmt.Fprintln(out, s) }
+	var t *term.Terminal
 	if a.width != nil {
-		t := term.NewTerminal(struct {
+		t = term.NewTerminal(struct {
 			io.Reader
 			io.Writer
 		}{a.in, a.out}, a.prompt)
 		// The terminal draws the prompt and turns "\n" into "\r\n", as raw mode needs.
-		out, read = t, readTerminal(t, a.width)
+		out = t
 		render = func(r bot.Reply) string { return RenderTerminal(r, a.width()) }
 		say = func(s string) { fmt.Fprintln(out, Format(s, a.width(), true)) }
 	}
-	// Lines are read one at a time, when asked for, so that a reply is written before
-	// the next prompt; reading happens apart so that ctx can end a blocked read.
+	// Reading happens apart so that ctx can end a blocked read. At a terminal a line
+	// is read only when asked for (next), so that a reply is written before the line
+	// editor draws the next prompt.
 	next := make(chan struct{}, 1)
-	lines := make(chan string)
+	lines := make(chan cutLine)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(lines)
+		send := func(line string, cut bool) bool {
+			if cut {
+				a.log.Warn("console: a line over the limit was cut", "limit", MaxLineLen)
+			}
+			select {
+			case lines <- cutLine{line, cut}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if t == nil {
+			errc <- ScanLines(a.in, send)
+			return
+		}
+		read := readTerminal(t, a.width)
 		for {
 			select {
 			case <-next:
@@ -96,9 +171,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 				}
 				return
 			}
-			select {
-			case lines <- line:
-			case <-ctx.Done():
+			if !send(line, false) {
 				return
 			}
 		}
@@ -107,27 +180,30 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	var choices []bot.Suggestion
 	var lastReply string // the ID of the reply the choices came from
 	for {
-		if a.prompt != "" && a.width == nil {
+		if t != nil {
+			next <- struct{}{}
+		} else if a.prompt != "" {
 			fmt.Fprint(out, a.prompt)
 		}
-		next <- struct{}{}
-		var line string
+		var in cutLine
 		var ok bool
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(out)
 			return nil
-		case line, ok = <-lines:
+		case in, ok = <-lines:
 		}
 		if !ok {
 			select {
 			case err := <-errc:
-				return fmt.Errorf("console: reading input: %w", err)
+				if err != nil {
+					return fmt.Errorf("console: reading input: %w", err)
+				}
 			default:
 			}
 			return nil
 		}
-		line = strings.TrimSpace(line)
+		line := strings.TrimSpace(in.text)
 		switch strings.ToLower(line) {
 		case "":
 			continue
@@ -157,29 +233,17 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		fmt.Fprintln(out, render(r))
+		if in.cut {
+			say(cutNote + "\n")
+		}
 		choices = append(append([]bot.Suggestion(nil), r.Suggestions...), r.Related...)
 		lastReply = r.ID
 	}
 }
 
-// scanLines reads plain lines from r.
-func scanLines(r io.Reader) func() (string, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), MaxLineLen)
-	return func() (string, error) {
-		if sc.Scan() {
-			return sc.Text(), nil
-		}
-		if err := sc.Err(); err != nil {
-			return "", err
-		}
-		return "", io.EOF
-	}
-}
-
 // readTerminal reads lines through t's line editor, told the window's width first so
 // that it wraps a long line where the terminal does. A line typed or pasted at a
-// terminal has no length limit here; the handler caps what it reads of a question.
+// terminal is not cut here; the handler caps what it reads of a question.
 func readTerminal(t *term.Terminal, width func() int) func() (string, error) {
 	return func() (string, error) {
 		t.SetSize(width(), 24) // the height is not used for reading a line

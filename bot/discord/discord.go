@@ -104,6 +104,9 @@ type Adapter struct {
 	votes   *votes          // feedback already recorded
 	limits  *channelLimits  // permissions found missing, by channel
 
+	// consoleLink makes a sign-in link for the web console; nil: no /faq console.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
+
 	self      atomic.Pointer[identity]
 	ran       atomic.Bool
 	connected atomic.Bool

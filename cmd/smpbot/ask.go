@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -70,17 +69,21 @@ func (e *env) ask(ctx context.Context, args []string) error {
 		// Otherwise a person who typed just "smpbot ask" sees nothing happen.
 		fmt.Fprintln(e.stderr, `smpbot ask: reading questions from standard input, one per line; Ctrl-D ends (or: smpbot ask "your question")`)
 	}
-	sc := bufio.NewScanner(e.stdin)
-	sc.Buffer(make([]byte, 4096), console.MaxLineLen)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
+	// A line over console.MaxLineLen is cut and answered, and the batch goes on.
+	err = nil
+	if rerr := console.ScanLines(e.stdin, func(line string, cut bool) bool {
+		if strings.TrimSpace(line) == "" {
+			return true
 		}
-		if err := answer(sc.Text()); err != nil {
-			return err
+		if cut {
+			fmt.Fprintf(e.stderr, "smpbot ask: a line over %d bytes was cut to its beginning\n", console.MaxLineLen)
 		}
+		err = answer(line)
+		return err == nil
+	}); rerr != nil {
+		return rerr
 	}
-	return sc.Err()
+	return err
 }
 
 func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
@@ -101,7 +104,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0)
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0, keyFileOption(os.Getenv))
 		defer func() {
 			cancel()
 			wg.Wait()

@@ -61,6 +61,8 @@ func (e *env) dispatch(ctx context.Context, args []string) int {
 		err = e.data(ctx, rest)
 	case "version", "-version", "--version":
 		err = e.version(rest)
+	case "console":
+		err = e.console(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		return e.help(ctx, rest)
 	default:

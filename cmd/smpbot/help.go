@@ -39,6 +39,9 @@ var commands = []command{
 	{"report stats", "[--json] [--days N] --data DIR", "questions, answers and declines by platform"},
 	{"report suggestions", "[--json] [--days N] [--accept ID | --reject ID] --data DIR", "phrasings to add to entries"},
 	{"data purge", "--user PLATFORM:ID | --older-than DAYS --data DIR", "delete question-log records"},
+	{"data rotate-key", "--data DIR", "new key for hashing user ids (unlinks every record)"},
+	{"console", "[--config F] [--listen ADDR] [flags] --data DIR", "serve the moderators' web console"},
+	{"console link", "--name NAME [--base URL] [--ttl D] --data DIR", "print a sign-in link for the web console"},
 	{"version", "", "print the program's and the embedded FAQ's versions"},
 	{"help", "[COMMAND]", "print this, or a command's usage and flags"},
 }
