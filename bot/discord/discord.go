@@ -129,6 +129,10 @@ func WithHTTPClient(c *http.Client) Option { return func(a *Adapter) { a.http = 
 // is deferred and the answer edited in later (default 1s, well inside Discord's 3 s).
 func WithDeferAfter(d time.Duration) Option { return func(a *Adapter) { a.deferAfter = d } }
 
+// WithShutdownGrace sets how long answers in flight may take to finish after the
+// context ends (default 5 s); smpbot run passes its shutdown.grace.
+func WithShutdownGrace(d time.Duration) Option { return func(a *Adapter) { a.grace = d } }
+
 // New checks cfg and prepares the adapter; nothing is sent to Discord before Run.
 func New(cfg Config, opts ...Option) (*Adapter, error) {
 	secret := strings.TrimSpace(cfg.Token)
