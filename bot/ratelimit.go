@@ -151,6 +151,14 @@ func NewLimit(next Handler, perMinute int, opts ...LimitOption) *Limit {
 	return l
 }
 
+// With returns the policy in front of another handler, sharing every allowance with l:
+// an adapter given its handler only in Run keeps one Limit for its lifetime.
+func (l *Limit) With(next Handler) *Limit {
+	c := *l
+	c.next = next
+	return &c
+}
+
 // Answer implements Handler.
 func (l *Limit) Answer(ctx context.Context, q Question) (Reply, error) {
 	if q.Preview {

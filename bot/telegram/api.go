@@ -143,7 +143,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // retry makes a call, repeating it while it fails with a retryable error, up to
 // maxAttempts. The error names the call.
 func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) error) error {
+	return a.retryPaced(ctx, what, nil, call)
+}
+
+// retryPaced is retry with a wait before each attempt (the pacer's), outside the
+// attempt's timeout; after a 429 the wait is told how long Telegram asked for.
+func (a *Adapter) retryPaced(ctx context.Context, what string, pace func(ctx context.Context, retryAfter time.Duration) error, call func(botAPI) error) error {
+	var retryAfter time.Duration
 	for attempt := 1; ; attempt++ {
+		if pace != nil {
+			if err := pace(ctx, retryAfter); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		err := call(a.api(cctx))
 		cancel()
@@ -158,21 +170,40 @@ func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) erro
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		a.log.DebugContext(ctx, "retrying a Bot API call", "call", what, "attempt", attempt, "wait", wait, "err", err)
+		if te, ok := apiError(err); ok && te.Code == http.StatusTooManyRequests && pace != nil {
+			retryAfter = wait // the pacer holds the chat that long, for every sender
+			continue
+		}
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 	}
 }
 
-// send sends a message, with retries.
-func (a *Adapter) send(ctx context.Context, what string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+// send sends a message to a chat, paced under Telegram's flood limits, with retries.
+// priority may take the group's slot kept for a flood notice.
+func (a *Adapter) send(ctx context.Context, chatID int64, what string, c tgbotapi.Chattable, priority bool) (tgbotapi.Message, error) {
 	var m tgbotapi.Message
-	err := a.retry(ctx, what, func(api botAPI) error {
+	pace := func(ctx context.Context, retryAfter time.Duration) error {
+		if retryAfter > 0 {
+			a.pace.hold(chatID, time.Now().Add(retryAfter))
+		}
+		return a.pace.wait(ctx, chatID, priority)
+	}
+	err := a.retryPaced(ctx, what, pace, func(api botAPI) error {
 		var err error
 		m, err = api.Send(c)
 		return err
 	})
 	return m, err
+}
+
+// sendText sends plain text to a chat, not as a reply.
+func (a *Adapter) sendText(ctx context.Context, chatID int64, text string, priority bool) error {
+	c := tgbotapi.NewMessage(chatID, text)
+	c.DisableWebPagePreview = true
+	_, err := a.send(ctx, chatID, "sendMessage", c, priority)
+	return err
 }
 
 // request makes a call whose result is just true (answerCallbackQuery,

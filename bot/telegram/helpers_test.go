@@ -150,4 +150,17 @@ func (h *harness) settle(t *testing.T) {
 	if !h.fake.Wait(20*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates still unconfirmed", h.fake.Pending())
 	}
+	// Confirmed means queued: wait for the queues to be handled too.
+	deadline := time.After(20 * time.Second)
+	for {
+		n, changed := h.a.busy()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%d updates still being handled", n)
+		}
+	}
 }

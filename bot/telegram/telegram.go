@@ -86,10 +86,18 @@ type Adapter struct {
 	bot  *tgbotapi.BotAPI // a template: calls go through api(ctx), which binds a context
 	me   me
 
-	limiter *bot.RateLimiter
-	// notices allows one "you're asking too fast" reply a minute per user, so that a
-	// flood of questions is not answered by a flood of notices.
-	notices *bot.RateLimiter
+	// limit is the per-user policy shared with other platforms, put in front of the
+	// handler Run is given.
+	limit *bot.Limit
+	// pace spaces sends under Telegram's flood limits; floodNotices lets a group hear
+	// once in a while that its flood is cut short; drops counts what was not handled.
+	pace         *pacer
+	pacing       Pacing
+	floodNotices *bot.RateLimiter
+	drops        func(reason string)
+	// answering bounds the handler calls made at the same time.
+	answering chan struct{}
+	disp      atomic.Pointer[dispatcher] // the running one, for tests
 
 	commands  []command
 	callbacks []callbackRoute
@@ -158,8 +166,19 @@ func WithPollTimeout(d time.Duration) Option { return func(a *Adapter) { a.pollT
 // after the context ends (default 5 s).
 func WithShutdownGrace(d time.Duration) Option { return func(a *Adapter) { a.grace = d } }
 
-// WithWorkers sets how many chats are served at the same time (default 16).
+// WithWorkers sets how many questions are answered (searched) at the same time
+// (default 16). Chats are served independently whatever the number: a chat waiting to
+// send holds no worker.
 func WithWorkers(n int) Option { return func(a *Adapter) { a.workers = max(1, n) } }
+
+// WithPacing sets how fast messages are sent (default DefaultPacing, Telegram's limits).
+func WithPacing(p Pacing) Option { return func(a *Adapter) { a.pacing = p } }
+
+// WithDropCounter calls f for each update dropped rather than handled, with the reason:
+// "group_flood", "coalesced" (the same question already waiting in the group),
+// "backlog" (a chat's queue was full) or "shutdown" (the grace ended first). For
+// metrics; f must be quick.
+func WithDropCounter(f func(reason string)) Option { return func(a *Adapter) { a.drops = f } }
 
 // WithModeration lets the moderators m allows keep the FAQ up to date from a private
 // chat with the bot (/faq_add, /faq_edit, ...). Without it those commands say that FAQ
@@ -203,8 +222,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		cfg:         cfg,
 		log:         slog.New(slog.DiscardHandler),
 		http:        &http.Client{},
-		limiter:     bot.NewRateLimiter(cfg.QuestionsPerMinute),
-		notices:     bot.NewRateLimiter(1),
+		pacing:      DefaultPacing,
 		backoffMin:  time.Second,
 		backoffMax:  30 * time.Second,
 		pollTimeout: 50 * time.Second,
@@ -219,6 +237,10 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	a.pace = newPacer(a.pacing)
+	a.floodNotices = bot.NewRateLimiterEvery(floodNoticeEvery)
+	a.answering = make(chan struct{}, a.workers)
+	a.limit = bot.NewLimit(nil, cfg.QuestionsPerMinute, bot.WithOverLimit(a.overLimit))
 	// getUpdates takes whole seconds, and 0 would turn long polling into a busy loop.
 	a.pollTimeout = max(time.Second, a.pollTimeout.Truncate(time.Second))
 	if a.webhookMode() {
