@@ -45,7 +45,7 @@ func memo(h bot.Handler) bot.Handler {
 // a 502. Every question must be answered exactly once, and every update confirmed.
 func TestThousandQuestionsUnderFaults(t *testing.T) {
 	h := start(t, setup{
-		cfg:  func(c *Config) { c.QuestionsPerMinute = 10 },
+		cfg: func(c *Config) { c.QuestionsPerMinute = 10 },
 		// Telegram's pacing, but for the 30 messages a second in all, which would make
 		// the test take half a minute.
 		opts: []Option{WithPollTimeout(time.Second), WithPacing(Pacing{ChatInterval: time.Second, ChatBurst: 3, GroupLimit: 20, GroupWindow: 61 * time.Second})},

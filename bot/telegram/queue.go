@@ -18,7 +18,7 @@ const (
 	// maxGroupQueue is how many questions one group may have waiting for a send slot,
 	// and maxGroupWait how long a new one may be expected to wait, before a flood is cut
 	// short: at 20 messages a minute a longer queue only answers stale questions.
-	maxGroupQueue = 5
+	maxGroupQueue = 10
 	maxGroupWait  = 30 * time.Second
 	// maxQueued bounds all waiting updates together: polling stops fetching and the
 	// webhook answers 503 until the queues drain.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/discord"
 	"github.com/smpbot/smpbot/bot/sqlitelog"
@@ -28,6 +30,7 @@ type wiring struct {
 	reports bot.Reports     // nil without a question log
 	client  *http.Client    // counts the platform's API calls
 	grace   time.Duration   // how long answers in flight may take to finish on shutdown
+	dropped func(reason string) // counts messages not answered on purpose
 }
 
 // platform is a chat platform `smpbot run` can serve; build returns nil when the
@@ -40,7 +43,7 @@ type platform struct {
 
 var platforms = []platform{
 	{"telegram", "TELEGRAM_TOKEN", func(w wiring) (bot.Adapter, error) {
-		opts := []telegram.Option{telegram.WithHTTPClient(w.client), telegram.WithShutdownGrace(w.grace)}
+		opts := []telegram.Option{telegram.WithHTTPClient(w.client), telegram.WithShutdownGrace(w.grace), telegram.WithDropCounter(w.dropped)}
 		if w.mod != nil {
 			opts = append(opts, telegram.WithModeration(w.mod))
 		}
@@ -177,6 +180,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 	for _, p := range platforms {
 		w.log = log.With("platform", p.name)
 		w.client = &http.Client{Transport: m.transport(p.name, nil)}
+		dropped := m.dropped.MustCurryWith(prometheus.Labels{"platform": p.name})
+		w.dropped = func(reason string) { dropped.WithLabelValues(reason).Inc() }
 		a, err := p.build(w)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)

@@ -110,6 +110,25 @@ type Option func(*Server)
 // {ID: 7000001, IsBot: true, FirstName: "SMP Bot", UserName: "SMPBot"}.
 func WithBot(u tgbotapi.User) Option { return func(s *Server) { s.bot = u } }
 
+// FloodLimits are the send rates beyond which the server answers 429 by itself, as
+// Telegram's flood control does: per chat a steady ChatInterval between messages after a
+// burst of ChatBurst, and at most GroupLimit messages in any GroupWindow in a group. Zero
+// fields impose nothing.
+type FloodLimits struct {
+	ChatInterval time.Duration
+	ChatBurst    int
+	GroupLimit   int
+	GroupWindow  time.Duration
+}
+
+// TelegramFloodLimits are Telegram's published limits: about one message a second in a
+// chat, short bursts tolerated, and 20 a minute in a group. The server applies them
+// unless told otherwise.
+var TelegramFloodLimits = FloodLimits{ChatInterval: time.Second, ChatBurst: 5, GroupLimit: 20, GroupWindow: time.Minute}
+
+// WithFloodLimits replaces TelegramFloodLimits; FloodLimits{} turns flood control off.
+func WithFloodLimits(l FloodLimits) Option { return func(s *Server) { s.flood = l } }
+
 // Server is a fake Bot API server. It is safe for concurrent use.
 type Server struct {
 	// URL is the server's base address, like http://127.0.0.1:12345.
@@ -144,6 +163,10 @@ type Server struct {
 	blocked      map[int64]bool
 	nextQueryID  int
 	polling      int // getUpdates calls waiting for updates
+	flood        FloodLimits
+	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
+	groupSent    map[int64][]time.Time // per group, sends within the window
+	floodRefused map[int64]int         // 429s from flood control, by chat
 }
 
 type pending struct {
@@ -174,6 +197,10 @@ func NewServer(token string, opts ...Option) *Server {
 		counts:       map[string]int{},
 		blocked:      map[int64]bool{},
 		chatCommands: map[int64][]tgbotapi.BotCommand{},
+		flood:        TelegramFloodLimits,
+		chatTAT:      map[int64]time.Time{},
+		groupSent:    map[int64][]time.Time{},
+		floodRefused: map[int64]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -536,6 +563,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e := s.floodControl(method, params, call.At); e != nil {
+		call.Status = e.status
+		s.record(call)
+		writeError(w, e)
+		return
+	}
 	var result any
 	if method == "getUpdates" {
 		result, err = s.getUpdates(r, params)
@@ -559,6 +592,68 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	call.Status = http.StatusOK
 	s.record(call)
 	writeResult(w, result)
+}
+
+// floodControl refuses a message sent to a chat faster than the flood limits allow,
+// measured at its arrival, with a 429 and the seconds to wait.
+func (s *Server) floodControl(method string, p url.Values, at time.Time) *apiError {
+	if method != "sendMessage" && (method != "editMessageText" || p.Get("chat_id") == "") {
+		return nil
+	}
+	id, err := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+	if err != nil {
+		return nil // refused later for the bad chat id
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.flood
+	wait := time.Duration(0)
+	if l.ChatInterval > 0 {
+		tol := time.Duration(max(l.ChatBurst-1, 0)) * l.ChatInterval
+		if earliest := s.chatTAT[id].Add(-tol); at.Before(earliest) {
+			wait = earliest.Sub(at)
+		}
+	}
+	sent := s.groupSent[id]
+	if id < 0 && l.GroupLimit > 0 {
+		for len(sent) > 0 && !sent[0].After(at.Add(-l.GroupWindow)) {
+			sent = sent[1:]
+		}
+		if len(sent) >= l.GroupLimit {
+			wait = max(wait, sent[len(sent)-l.GroupLimit].Add(l.GroupWindow).Sub(at))
+		}
+	}
+	if wait > 0 {
+		s.floodRefused[id]++
+		secs := int((wait + time.Second - 1) / time.Second)
+		return &apiError{status: http.StatusTooManyRequests, desc: fmt.Sprintf("Too Many Requests: retry after %d", secs), retryAfter: secs}
+	}
+	if l.ChatInterval > 0 {
+		tat := s.chatTAT[id]
+		if at.After(tat) {
+			tat = at
+		}
+		s.chatTAT[id] = tat.Add(l.ChatInterval)
+	}
+	if id < 0 && l.GroupLimit > 0 {
+		s.groupSent[id] = append(sent, at)
+	}
+	return nil
+}
+
+// FloodRefused is the number of messages to the chat refused by flood control; chat 0
+// sums every chat.
+func (s *Server) FloodRefused(chatID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if chatID != 0 {
+		return s.floodRefused[chatID]
+	}
+	n := 0
+	for _, c := range s.floodRefused {
+		n += c
+	}
+	return n
 }
 
 func (s *Server) record(c Call) {

@@ -246,3 +246,55 @@ func TestSetMyCommandsScopes(t *testing.T) {
 		t.Errorf("commands were set for an unknown chat: %+v", got)
 	}
 }
+
+// TestFloodControl checks the server's own 429s: a private chat takes a burst and then
+// about one message a second; a group takes GroupLimit messages a window; other chats
+// are not affected.
+func TestFloodControl(t *testing.T) {
+	t.Run("chat", func(t *testing.T) {
+		s := NewServer(token)
+		defer s.Close()
+		b := client(t, s)
+		c := s.PrivateChat(tgbotapi.User{ID: 1})
+		other := s.PrivateChat(tgbotapi.User{ID: 2})
+		for i := range TelegramFloodLimits.ChatBurst {
+			if _, err := b.Send(tgbotapi.NewMessage(c.ID, "x")); err != nil {
+				t.Fatalf("message %d of the burst: %v", i+1, err)
+			}
+		}
+		_, err := b.Send(tgbotapi.NewMessage(c.ID, "x"))
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter < 1 {
+			t.Fatalf("message after the burst: %v, want a 429 with retry_after", err)
+		}
+		if _, err := b.Send(tgbotapi.NewMessage(other.ID, "x")); err != nil {
+			t.Errorf("another chat was limited: %v", err)
+		}
+		if got := s.FloodRefused(c.ID); got != 1 || s.FloodRefused(0) != 1 {
+			t.Errorf("FloodRefused = %d (all %d), want 1", got, s.FloodRefused(0))
+		}
+	})
+	t.Run("group", func(t *testing.T) {
+		s := NewServer(token, WithFloodLimits(FloodLimits{GroupLimit: 3, GroupWindow: time.Minute}))
+		defer s.Close()
+		b := client(t, s)
+		g := s.Group(-100, "g")
+		for range 3 {
+			if _, err := b.Send(tgbotapi.NewMessage(g.ID, "x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := b.Send(tgbotapi.NewMessage(g.ID, "x"))
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter < 55 {
+			t.Errorf("4th message in the window: %v, want a 429 asking to wait most of a minute", err)
+		}
+		// A private chat is not a group.
+		p := s.PrivateChat(tgbotapi.User{ID: 5})
+		for range 4 {
+			if _, err := b.Send(tgbotapi.NewMessage(p.ID, "x")); err != nil {
+				t.Errorf("private chat under group limits: %v", err)
+			}
+		}
+	})
+}

@@ -1,0 +1,131 @@
+package telegram
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+)
+
+// dropCounts collects WithDropCounter's reasons.
+type dropCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *dropCounts) add(reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[reason]++
+}
+
+func (d *dropCounts) get(reason string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[reason]
+}
+
+// TestGroupFlood has 30 people ask in one group within about a second, with the
+// fake's flood control on (Telegram's limits, scaled ten times faster so the test is
+// short): the adapter never gets a 429, answers what the group's rate allows, says once
+// that the flood is cut short, counts what it dropped or coalesced, and answers private
+// chats meanwhile before the group's backlog is done.
+func TestGroupFlood(t *testing.T) {
+	const scale = 10
+	limits := telegramtest.FloodLimits{ChatInterval: time.Second / scale, ChatBurst: 5, GroupLimit: 20, GroupWindow: time.Minute / scale}
+	drops := &dropCounts{}
+	h := start(t, setup{
+		cfg:  func(c *Config) { c.QuestionsPerMinute = 10 },
+		fake: []telegramtest.Option{telegramtest.WithFloodLimits(limits)},
+		opts: []Option{WithDropCounter(drops.add), WithPacing(Pacing{
+			ChatInterval: time.Second / scale, ChatBurst: 3, GroupLimit: 20, GroupWindow: time.Minute/scale + 500*time.Millisecond,
+		})},
+	})
+	g := h.fake.Group(-100900, "flooded")
+	questions := []string{"how many laser sessions will I need?", "does laser removal hurt?", "how much does removal cost?",
+		"can saline remove SMP?", "how long does healing take?", "will it scar?"}
+	asked := map[int]bool{}
+	var privateAsked []int64
+	for i := range 30 {
+		u := tgbotapi.User{ID: int64(5000 + i), FirstName: fmt.Sprintf("p%d", i)}
+		// Every sixth person asks what someone asked already: coalesced, not answered twice.
+		q := fmt.Sprintf("@SMPBot %s (%d)", questions[i%len(questions)], i)
+		if i%6 == 5 {
+			q = "@SMPBot " + questions[0]
+		}
+		m := h.fake.Send(g, u, q, 0)
+		asked[m.MessageID] = true
+		if i%6 == 0 {
+			p := tgbotapi.User{ID: int64(8000 + i), FirstName: "private"}
+			h.fake.Send(h.fake.PrivateChat(p), p, "does laser removal hurt?", 0)
+			privateAsked = append(privateAsked, p.ID)
+		}
+		time.Sleep(20 * time.Millisecond) // people typing, not a test waiting for something
+	}
+	h.settle(t)
+
+	var groupAnswers, notices int
+	var lastGroup time.Time
+	answeredPrivate := map[int64]bool{}
+	var sends []time.Time
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(g.ID) {
+			sends = append(sends, c.At)
+		}
+	}
+	for i, m := range h.fake.Messages() {
+		switch {
+		case m.ChatID == g.ID && strings.HasPrefix(m.Text, "Many questions are arriving"):
+			notices++
+		case m.ChatID == g.ID:
+			if !asked[m.ReplyTo] {
+				t.Errorf("group message %d replies to %d, not a question", i, m.ReplyTo)
+			}
+			asked[m.ReplyTo] = false // answered once
+			groupAnswers++
+		default:
+			answeredPrivate[m.ChatID] = true
+		}
+	}
+	if len(sends) > 0 {
+		lastGroup = sends[len(sends)-1]
+	}
+	flood, coalesced := drops.get(dropGroupFlood), drops.get(dropCoalesced)
+	t.Logf("30 questions in the group: %d answered, %d coalesced, %d dropped, %d notice(s); %d messages in %v",
+		groupAnswers, coalesced, flood, notices, len(sends), lastGroup.Sub(sends[0]).Round(time.Millisecond))
+	if groupAnswers+coalesced+flood != 30 {
+		t.Errorf("answered %d + coalesced %d + dropped %d != 30 questions", groupAnswers, coalesced, flood)
+	}
+	if coalesced == 0 || flood == 0 || groupAnswers < 20 {
+		t.Errorf("want some coalesced and some dropped, and at least a window's worth answered")
+	}
+	if notices != 1 {
+		t.Errorf("%d flood notices in the group, want exactly 1", notices)
+	}
+	// The fake's own flood control never fired (checked at cleanup too), and no window
+	// held more than the group limit.
+	for i := range sends {
+		if j := i + limits.GroupLimit; j < len(sends) && sends[j].Sub(sends[i]) < limits.GroupWindow {
+			t.Errorf("messages %d and %d in the group only %v apart", i, j, sends[j].Sub(sends[i]))
+		}
+	}
+	for _, id := range privateAsked {
+		if !answeredPrivate[id] {
+			t.Errorf("private chat %d not answered during the flood", id)
+		}
+	}
+	// Private chats are answered as they ask, not after the group's backlog.
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == 200 && !strings.HasPrefix(c.Params.Get("chat_id"), "-") && !c.At.Before(lastGroup) {
+			t.Errorf("a private answer went out at %v, after the group's last message at %v", c.At, lastGroup)
+		}
+	}
+}
