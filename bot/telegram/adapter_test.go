@@ -443,3 +443,15 @@ func TestConnectedFollowsPolling(t *testing.T) {
 		t.Error("connected after Run returned")
 	}
 }
+
+// TestAnonymousAdmin: an anonymous group admin's /ask@bot arrives from
+// @GroupAnonymousBot (a bot) with sender_chat the group, and is answered.
+func TestAnonymousAdmin(t *testing.T) {
+	h := start(t, setup{})
+	g := h.fake.Group(-100800, "admins")
+	m := h.fake.SendAnonymous(g, "/ask@SMPBot does laser removal hurt?")
+	got := h.messages(t, 1)[0]
+	if got.ChatID != g.ID || got.ReplyTo != m.MessageID || !strings.Contains(got.Text, "laser") {
+		t.Errorf("reply %+v, want an answer in the group to message %d", got, m.MessageID)
+	}
+}

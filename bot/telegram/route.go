@@ -129,7 +129,10 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 	if m.Chat == nil {
 		return ignore("message without chat")
 	}
-	if m.From != nil && m.From.IsBot {
+	// An anonymous group admin writes as the group itself: Telegram sends the message
+	// from @GroupAnonymousBot, a bot, with sender_chat set to the group.
+	anonymous := m.SenderChat != nil && m.SenderChat.ID == m.Chat.ID
+	if m.From != nil && m.From.IsBot && !anonymous {
 		return ignore("message from a bot")
 	}
 	if m.ViaBot != nil && m.ViaBot.ID == self.user.ID {
@@ -145,10 +148,10 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 		return ignore("message in a " + m.Chat.Type)
 	}
 	switch {
-	case m.From != nil:
-		ev.user, ev.from = m.From.ID, m.From
 	case m.SenderChat != nil:
 		ev.user = m.SenderChat.ID // an anonymous group admin or a linked channel
+	case m.From != nil:
+		ev.user, ev.from = m.From.ID, m.From
 	default:
 		ev.user = m.Chat.ID
 	}

@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -204,6 +205,23 @@ func WithSessionTimeout(d time.Duration) Option { return func(a *Adapter) { a.se
 // Webhook.ListenAddr; tests use it to know the address before Run.
 func WithWebhookListener(l net.Listener) Option { return func(a *Adapter) { a.listener = l } }
 
+// CheckWebhookURL refuses a public webhook URL Telegram's setWebhook would refuse: it
+// must be HTTPS, on port 443, 80, 88 or 8443.
+func CheckWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("webhook URL %q is not a URL like https://bot.example.com", raw)
+	case u.Scheme != "https":
+		return fmt.Errorf("webhook URL %q must be https://: Telegram delivers updates over HTTPS only", raw)
+	}
+	switch u.Port() {
+	case "", "443", "80", "88", "8443":
+		return nil
+	}
+	return fmt.Errorf("webhook URL %q has port %s: Telegram delivers only to ports 443, 80, 88 and 8443", raw, u.Port())
+}
+
 var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // New connects to the Bot API (calling getMe to learn the bot's name and check the
@@ -254,8 +272,10 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		if !secretTokenRE.MatchString(w.SecretToken) {
 			return nil, errors.New("telegram: webhook mode needs a secret token of 1-256 characters A-Z, a-z, 0-9, _ and -")
 		}
-		if w.PublicURL != "" && !strings.HasPrefix(w.PublicURL, "https://") && !strings.HasPrefix(w.PublicURL, "http://") {
-			return nil, fmt.Errorf("telegram: webhook public URL %q must be an http(s) URL", w.PublicURL)
+		if w.PublicURL != "" {
+			if err := CheckWebhookURL(w.PublicURL); err != nil {
+				return nil, fmt.Errorf("telegram: %w", err)
+			}
 		}
 	}
 	// getMe at construction gets no context from the caller, so it gets a deadline.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 )
 
 func TestWebhookMode(t *testing.T) {
@@ -20,17 +22,19 @@ func TestWebhookMode(t *testing.T) {
 	}
 	const secret = "s3cret_token-123"
 	base := "http://" + ln.Addr().String()
+	const public = "https://bot.example.com:8443"
 	h := start(t, setup{
 		cfg: func(c *Config) {
-			c.Webhook = Webhook{Path: "/tg/hook", SecretToken: secret, PublicURL: base}
+			c.Webhook = Webhook{Path: "/tg/hook", SecretToken: secret, PublicURL: public}
 		},
+		fake: []telegramtest.Option{telegramtest.WithWebhookRoute(public, base)},
 		opts: []Option{WithWebhookListener(ln)},
 	})
 	if !h.fake.Wait(10*time.Second, func() bool { u, _ := h.fake.Webhook(); return u != "" }) {
 		t.Fatal("setWebhook was never called")
 	}
-	if u, s := h.fake.Webhook(); u != base+"/tg/hook" || s != secret {
-		t.Errorf("webhook = %q with secret %q, want %q with %q", u, s, base+"/tg/hook", secret)
+	if u, s := h.fake.Webhook(); u != public+"/tg/hook" || s != secret {
+		t.Errorf("webhook = %q with secret %q, want %q with %q", u, s, public+"/tg/hook", secret)
 	}
 
 	// Telegram (the fake) delivers an update to the webhook.
@@ -89,5 +93,30 @@ func TestWebhookMode(t *testing.T) {
 	}
 	if n := len(h.fake.Calls("getUpdates")); n != 0 {
 		t.Errorf("getUpdates called %d times in webhook mode", n)
+	}
+}
+
+func TestCheckWebhookURL(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"https://bot.example.com", true},
+		{"https://bot.example.com:8443/hook", true},
+		{"https://bot.example.com:88", true},
+		{"https://bot.example.com:80", true},
+		{"http://bot.example.com", false},
+		{"https://bot.example.com:8080", false},
+		{"bot.example.com", false},
+		{"https://", false},
+	}
+	for _, tt := range tests {
+		if err := CheckWebhookURL(tt.url); (err == nil) != tt.ok {
+			t.Errorf("CheckWebhookURL(%q) = %v, want ok %v", tt.url, err, tt.ok)
+		}
+		_, err := New(Config{Token: testToken, APIEndpoint: "http://127.0.0.1:1/bot%s/%s", Webhook: Webhook{ListenAddr: ":0", SecretToken: "s", PublicURL: tt.url}})
+		if !tt.ok && (err == nil || !strings.Contains(err.Error(), "webhook URL")) {
+			t.Errorf("New with webhook URL %q: %v, want it refused before connecting", tt.url, err)
+		}
 	}
 }

@@ -26,10 +26,10 @@ import (
 type wiring struct {
 	getenv  func(string) string
 	log     *slog.Logger
-	mod     *bot.Moderation // nil without a data directory
-	reports bot.Reports     // nil without a question log
-	client  *http.Client    // counts the platform's API calls
-	grace   time.Duration   // how long answers in flight may take to finish on shutdown
+	mod     *bot.Moderation     // nil without a data directory
+	reports bot.Reports         // nil without a question log
+	client  *http.Client        // counts the platform's API calls
+	grace   time.Duration       // how long answers in flight may take to finish on shutdown
 	dropped func(reason string) // counts messages not answered on purpose
 }
 

@@ -129,6 +129,16 @@ var TelegramFloodLimits = FloodLimits{ChatInterval: time.Second, ChatBurst: 5, G
 // WithFloodLimits replaces TelegramFloodLimits; FloodLimits{} turns flood control off.
 func WithFloodLimits(l FloodLimits) Option { return func(s *Server) { s.flood = l } }
 
+// WithWebhookRoute makes the server deliver updates for a webhook registered under the
+// public base URL (https://bot.example.com:8443) to local (http://127.0.0.1:port)
+// instead: Telegram only accepts HTTPS webhooks on its few ports, which a test's
+// listener is not.
+func WithWebhookRoute(public, local string) Option {
+	return func(s *Server) {
+		s.routes = append(s.routes, [2]string{strings.TrimRight(public, "/"), strings.TrimRight(local, "/")})
+	}
+}
+
 // Server is a fake Bot API server. It is safe for concurrent use.
 type Server struct {
 	// URL is the server's base address, like http://127.0.0.1:12345.
@@ -164,6 +174,7 @@ type Server struct {
 	nextQueryID  int
 	polling      int // getUpdates calls waiting for updates
 	flood        FloodLimits
+	routes       [][2]string           // public webhook base, local base
 	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
 	groupSent    map[int64][]time.Time // per group, sends within the window
 	floodRefused map[int64]int         // 429s from flood control, by chat
@@ -340,6 +351,17 @@ func (s *Server) SendMessage(c tgbotapi.Chat, m tgbotapi.Message, replyTo int) t
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{Message: &m})
 	return m
+}
+
+// GroupAnonymousBot is the user Telegram puts in "from" of a message an anonymous group
+// admin sends; sender_chat is then the group.
+var GroupAnonymousBot = tgbotapi.User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
+
+// SendAnonymous delivers a message an anonymous admin sends in a group, in the shape
+// Telegram uses: from @GroupAnonymousBot, sender_chat the group.
+func (s *Server) SendAnonymous(group tgbotapi.Chat, text string) tgbotapi.Message {
+	m := tgbotapi.Message{From: &GroupAnonymousBot, SenderChat: &group, Text: text, Entities: Entities(text)}
+	return s.SendMessage(group, m, 0)
 }
 
 // Edit delivers an edited_message update for a message the user sent earlier.
@@ -1097,6 +1119,9 @@ func (s *Server) setCommands(p url.Values) (any, error) {
 	return true, nil
 }
 
+// WebhookPorts are the ports Telegram delivers webhooks to ("" is 443).
+var WebhookPorts = map[string]bool{"": true, "443": true, "80": true, "88": true, "8443": true}
+
 var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 func (s *Server) setWebhook(p url.Values) (any, error) {
@@ -1107,8 +1132,13 @@ func (s *Server) setWebhook(p url.Values) (any, error) {
 	}
 	if u != "" {
 		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+		switch {
+		case err != nil || pu.Host == "":
 			return nil, badRequest("bad webhook: invalid URL")
+		case pu.Scheme != "https":
+			return nil, badRequest("bad webhook: An HTTPS URL must be provided for webhook")
+		case !WebhookPorts[pu.Port()]:
+			return nil, badRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 		}
 	}
 	s.hookURL, s.hookSecret = u, secret
@@ -1158,6 +1188,12 @@ func (s *Server) deliver() {
 }
 
 func (s *Server) post(hook, secret string, raw []byte) bool {
+	for _, r := range s.routes {
+		if rest, ok := strings.CutPrefix(hook, r[0]); ok && (rest == "" || rest[0] == '/') {
+			hook = r[1] + rest
+			break
+		}
+	}
 	req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
 	if err != nil {
 		return false

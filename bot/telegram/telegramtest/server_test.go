@@ -178,8 +178,6 @@ func TestValidation(t *testing.T) {
 }
 
 func TestWebhookDelivery(t *testing.T) {
-	s := NewServer(token)
-	defer s.Close()
 	got := make(chan string, 4)
 	var fails atomic.Int32
 	fails.Store(1)
@@ -189,11 +187,18 @@ func TestWebhookDelivery(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		got <- r.Header.Get(SecretHeader) + " " + string(body)
+		got <- r.Header.Get(SecretHeader) + " " + r.URL.Path + " " + string(body)
 	}))
 	defer hook.Close()
+	s := NewServer(token, WithWebhookRoute("https://bot.example.com:8443", hook.URL))
+	defer s.Close()
 	b := client(t, s)
-	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL, "secret_token": "sec"}); err != nil {
+	for _, bad := range []string{hook.URL, "http://bot.example.com/hook", "https://bot.example.com:8080/hook"} {
+		if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": bad}); err == nil || !strings.Contains(err.Error(), "bad webhook") {
+			t.Errorf("setWebhook(%s): %v, want it refused as Telegram does", bad, err)
+		}
+	}
+	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": "https://bot.example.com:8443/hook", "secret_token": "sec"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.GetUpdates(tgbotapi.UpdateConfig{}); err == nil || !strings.Contains(err.Error(), "Conflict") {
@@ -203,7 +208,7 @@ func TestWebhookDelivery(t *testing.T) {
 	s.Send(s.PrivateChat(u), u, "hi", 0)
 	select {
 	case d := <-got:
-		if !strings.HasPrefix(d, "sec {") || !strings.Contains(d, `"text":"hi"`) {
+		if !strings.HasPrefix(d, "sec /hook {") || !strings.Contains(d, `"text":"hi"`) {
 			t.Errorf("delivery = %s, want the update with the secret header", d)
 		}
 	case <-time.After(10 * time.Second):
