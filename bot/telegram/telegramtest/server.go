@@ -175,14 +175,77 @@ type Server struct {
 	polling      int // getUpdates calls waiting for updates
 	flood        FloodLimits
 	routes       [][2]string           // public webhook base, local base
+	allowed      map[string]bool       // allowed_updates; nil: the default
+	skipped      []int                 // updates dropped as not allowed
 	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
 	groupSent    map[int64][]time.Time // per group, sends within the window
 	floodRefused map[int64]int         // 429s from flood control, by chat
 }
 
 type pending struct {
-	id  int
-	raw json.RawMessage
+	id   int
+	raw  json.RawMessage
+	kind string // "message", "callback_query", ...: the update's field besides update_id
+}
+
+// updateKind is the kind of a raw update, as allowed_updates names it: its first field
+// other than update_id; "" when it has none.
+func updateKind(raw []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return ""
+	}
+	for k, v := range fields {
+		if k != "update_id" && string(v) != "null" {
+			return k
+		}
+	}
+	return ""
+}
+
+// notByDefault are the kinds Telegram leaves out when allowed_updates was never given.
+var notByDefault = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
+
+// allowedLocked reports whether an update of the kind is delivered under the last
+// allowed_updates the bot gave. Callers hold s.mu.
+func (s *Server) allowedLocked(kind string) bool {
+	if kind == "" {
+		return true // malformed: delivered as is, for the bot to cope with
+	}
+	if s.allowed == nil {
+		return !notByDefault[kind]
+	}
+	return s.allowed[kind]
+}
+
+// setAllowedLocked records allowed_updates from getUpdates or setWebhook; absent keeps
+// the previous setting, and an empty list means the default, as in Telegram.
+func (s *Server) setAllowedLocked(p url.Values) error {
+	raw, ok := p["allowed_updates"]
+	if !ok || len(raw) == 0 || raw[0] == "" || raw[0] == "null" {
+		return nil
+	}
+	var kinds []string
+	if err := json.Unmarshal([]byte(raw[0]), &kinds); err != nil {
+		return badRequest("can't parse allowed updates")
+	}
+	if len(kinds) == 0 {
+		s.allowed = nil
+		return nil
+	}
+	s.allowed = map[string]bool{}
+	for _, k := range kinds {
+		s.allowed[k] = true
+	}
+	return nil
+}
+
+// Skipped returns the ids of the updates dropped because the bot did not ask for
+// their kind in allowed_updates.
+func (s *Server) Skipped() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.skipped...)
 }
 
 type chat struct {
@@ -426,7 +489,7 @@ func (s *Server) Push(u tgbotapi.Update) int {
 	if err != nil {
 		panic(fmt.Sprintf("telegramtest: marshalling an update: %v", err))
 	}
-	s.updates = append(s.updates, pending{u.UpdateID, raw})
+	s.updates = append(s.updates, pending{u.UpdateID, raw, updateKind(raw)})
 	s.notify()
 	return u.UpdateID
 }
@@ -439,7 +502,7 @@ func (s *Server) PushRaw(raw string) int {
 	defer s.mu.Unlock()
 	id := s.nextUpdateID
 	s.nextUpdateID++
-	s.updates = append(s.updates, pending{id, json.RawMessage(raw)})
+	s.updates = append(s.updates, pending{id, json.RawMessage(raw), updateKind([]byte(raw))})
 	s.notify()
 	return id
 }
@@ -763,7 +826,12 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 			s.mu.Unlock()
 			return nil, &apiError{status: http.StatusConflict, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
 		}
+		if err := s.setAllowedLocked(p); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
 		s.confirmLocked(offset)
+		s.dropDisallowedLocked()
 		var batch []json.RawMessage
 		for _, u := range s.updates {
 			if len(batch) == limit {
@@ -796,6 +864,23 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 		}
 		t.Stop()
 		s.setPolling(-1)
+	}
+}
+
+// dropDisallowedLocked forgets pending updates of kinds the bot did not ask for, as
+// Telegram never stores them. Callers hold s.mu.
+func (s *Server) dropDisallowedLocked() {
+	kept := s.updates[:0:0]
+	for _, u := range s.updates {
+		if s.allowedLocked(u.kind) {
+			kept = append(kept, u)
+		} else {
+			s.skipped = append(s.skipped, u.id)
+		}
+	}
+	if len(kept) != len(s.updates) {
+		s.updates = kept
+		s.notify()
 	}
 }
 
@@ -1141,6 +1226,9 @@ func (s *Server) setWebhook(p url.Values) (any, error) {
 			return nil, badRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 		}
 	}
+	if err := s.setAllowedLocked(p); err != nil {
+		return nil, err
+	}
 	s.hookURL, s.hookSecret = u, secret
 	if p.Get("drop_pending_updates") == "true" {
 		s.updates = nil
@@ -1157,6 +1245,10 @@ func (s *Server) deliver() {
 		s.mu.Lock()
 		ch := s.changed
 		hook, secret := s.hookURL, s.hookSecret
+		if hook != "" {
+			s.dropDisallowedLocked()
+			ch = s.changed
+		}
 		var next *pending
 		if hook != "" && len(s.updates) > 0 {
 			next = &s.updates[0]

@@ -303,3 +303,42 @@ func TestFloodControl(t *testing.T) {
 		}
 	})
 }
+
+// TestAllowedUpdates: kinds the bot did not ask for in allowed_updates are never
+// delivered, by getUpdates or to a webhook; with none asked for, Telegram's default.
+func TestAllowedUpdates(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	u := tgbotapi.User{ID: 1}
+	c := s.PrivateChat(u)
+	msg := s.Send(c, u, "hi", 0)
+	press := s.Press(u, msg, "a:x")
+	s.Inline(u, "q")
+	got, err := b.GetUpdates(tgbotapi.UpdateConfig{AllowedUpdates: []string{"message", "inline_query"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, up := range got {
+		switch {
+		case up.Message != nil:
+			kinds = append(kinds, "message")
+		case up.CallbackQuery != nil:
+			kinds = append(kinds, "callback_query")
+		case up.InlineQuery != nil:
+			kinds = append(kinds, "inline_query")
+		}
+	}
+	if strings.Join(kinds, ",") != "message,inline_query" {
+		t.Errorf("delivered %v, want message and inline_query only", kinds)
+	}
+	if sk := s.Skipped(); len(sk) != 1 {
+		t.Errorf("skipped %v, want the button press %s's update", sk, press)
+	}
+	// The setting sticks: a later call without allowed_updates keeps it.
+	s.Press(u, msg, "a:y")
+	if got, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: got[len(got)-1].UpdateID + 1}); err != nil || len(got) != 0 {
+		t.Errorf("a button press after allowed_updates without callback_query: %d updates, %v", len(got), err)
+	}
+}
