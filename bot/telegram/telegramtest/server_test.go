@@ -63,13 +63,19 @@ func TestLongPollWaitsAndOffsetConfirms(t *testing.T) {
 	b := client(t, s)
 	u := tgbotapi.User{ID: 1, FirstName: "U"}
 	c := s.PrivateChat(u)
+	// The message is sent once the long poll is waiting, so that the poll must wake
+	// for it rather than find it already there.
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		s.Send(c, u, "hello", 0)
+		if s.Wait(10*time.Second, func() bool { return s.Polling() == 1 }) {
+			s.Send(c, u, "hello", 0)
+		}
 	}()
 	updates, err := b.GetUpdates(tgbotapi.UpdateConfig{Timeout: 10})
 	if err != nil || len(updates) != 1 || updates[0].Message.Text != "hello" {
 		t.Fatalf("long poll returned %+v, %v; want the message sent while it waited", updates, err)
+	}
+	if calls := s.Calls("getUpdates"); len(calls) != 1 {
+		t.Fatalf("%d getUpdates calls, want the one long poll", len(calls))
 	}
 	// Not confirmed yet: asking again from the start returns it again.
 	again, err := b.GetUpdates(tgbotapi.UpdateConfig{})
