@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -402,10 +403,21 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, pa
 			ParseMode:             tgbotapi.ModeHTML,
 			DisableWebPagePreview: true,
 		}
-		// Editing an inline message returns true, not a Message.
-		return a.request(ctx, "editMessageText", c)
+		// Editing an inline message returns true, not a Message. The same button pressed
+		// again finds the message already showing that answer.
+		if err := a.request(ctx, "editMessageText", c); err != nil && !notModified(err) {
+			return err
+		}
+		return nil
 	}
 	return a.reply(ctx, ev, renderReply(r, takesFeedback(h)))
+}
+
+// notModified reports whether Telegram refused an edit because the message already
+// shows exactly that.
+func notModified(err error) bool {
+	te, ok := apiError(err)
+	return ok && te.Code == http.StatusBadRequest && strings.Contains(te.Message, "message is not modified")
 }
 
 // Inline mode limits.

@@ -158,10 +158,12 @@ type Server struct {
 	chats        map[int64]*chat
 	calls        []Call
 	sent         []Sent
-	callbacks    map[string]bool // query id: answered
+	callbacks    map[string]*pendingQuery // by query id
 	cbAnswers    []CallbackAnswer
-	inline       map[string]bool // query id: answered
-	inlineMsgs   map[string]bool // inline message ids that exist
+	inline       map[string]*pendingQuery // by query id
+	inlineMsgs   map[string]string // inline message ids that exist: their text and keyboard
+	queryTTL     time.Duration
+	now          func() time.Time
 	inAnswers    []InlineAnswer
 	commands     []tgbotapi.BotCommand
 	chatCommands map[int64][]tgbotapi.BotCommand // setMyCommands with a chat scope
@@ -180,6 +182,31 @@ type Server struct {
 	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
 	groupSent    map[int64][]time.Time // per group, sends within the window
 	floodRefused map[int64]int         // 429s from flood control, by chat
+}
+
+// pendingQuery is a callback or inline query waiting for the bot's answer.
+type pendingQuery struct {
+	at       time.Time
+	answered bool
+}
+
+// QueryTTL is how long a callback or inline query id can be answered, after which
+// Telegram refuses the answer as too old.
+const QueryTTL = 15 * time.Second
+
+// WithQueryTTL replaces QueryTTL.
+func WithQueryTTL(d time.Duration) Option { return func(s *Server) { s.queryTTL = d } }
+
+// WithClock sets the clock queries expire by (for tests of expiry).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// answerable marks the query answered if it can still be: known, unanswered, not expired.
+func (s *Server) answerable(q *pendingQuery) bool {
+	if q == nil || q.answered || s.now().Sub(q.at) > s.queryTTL {
+		return false
+	}
+	q.answered = true
+	return true
 }
 
 type pending struct {
@@ -264,9 +291,11 @@ func NewServer(token string, opts ...Option) *Server {
 		changed:      make(chan struct{}),
 		nextUpdateID: 100001,
 		chats:        map[int64]*chat{},
-		callbacks:    map[string]bool{},
-		inline:       map[string]bool{},
-		inlineMsgs:   map[string]bool{},
+		callbacks:    map[string]*pendingQuery{},
+		inline:       map[string]*pendingQuery{},
+		inlineMsgs:   map[string]string{},
+		queryTTL:     QueryTTL,
+		now:          time.Now,
 		faults:       map[string][]Fault{},
 		counts:       map[string]int{},
 		blocked:      map[int64]bool{},
@@ -440,7 +469,7 @@ func (s *Server) Edit(m tgbotapi.Message, text string) int {
 func (s *Server) Press(from tgbotapi.User, msg tgbotapi.Message, data string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.callbacks[id] = false
+	s.callbacks[id] = &pendingQuery{at: s.now()}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
 		ID: id, From: &from, Message: &msg, ChatInstance: "ci" + id, Data: data,
@@ -453,8 +482,10 @@ func (s *Server) Press(from tgbotapi.User, msg tgbotapi.Message, data string) st
 func (s *Server) PressInline(from tgbotapi.User, inlineMessageID, data string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.callbacks[id] = false
-	s.inlineMsgs[inlineMessageID] = true
+	s.callbacks[id] = &pendingQuery{at: s.now()}
+	if _, ok := s.inlineMsgs[inlineMessageID]; !ok {
+		s.inlineMsgs[inlineMessageID] = ""
+	}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
 		ID: id, From: &from, InlineMessageID: inlineMessageID, ChatInstance: "ci" + id, Data: data,
@@ -466,7 +497,7 @@ func (s *Server) PressInline(from tgbotapi.User, inlineMessageID, data string) s
 func (s *Server) Inline(from tgbotapi.User, query string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.inline[id] = false
+	s.inline[id] = &pendingQuery{at: s.now()}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{InlineQuery: &tgbotapi.InlineQuery{ID: id, From: &from, Query: query, ChatType: "sender"}})
 	return id
@@ -1060,9 +1091,15 @@ func (s *Server) editMessageText(p url.Values) (any, error) {
 	}
 	sent := Sent{Method: "editMessageText", HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)}
 	if im := p.Get("inline_message_id"); im != "" {
-		if !s.inlineMsgs[im] {
+		old, ok := s.inlineMsgs[im]
+		if !ok {
 			return nil, badRequest("MESSAGE_ID_INVALID")
 		}
+		now := plain + "\x00" + fmt.Sprint(rows(kb))
+		if old == now {
+			return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+		}
+		s.inlineMsgs[im] = now
 		sent.InlineMessageID = im
 		s.sent = append(s.sent, sent)
 		return true, nil
@@ -1092,20 +1129,19 @@ func (s *Server) editMessageText(p url.Values) (any, error) {
 
 func (s *Server) answerCallback(p url.Values) (any, error) {
 	id := p.Get("callback_query_id")
-	if answered, ok := s.callbacks[id]; !ok || answered {
-		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
-	}
 	if Len(p.Get("text")) > 200 {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
-	s.callbacks[id] = true
+	if !s.answerable(s.callbacks[id]) {
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
 	s.cbAnswers = append(s.cbAnswers, CallbackAnswer{QueryID: id, Text: p.Get("text"), ShowAlert: p.Get("show_alert") == "true"})
 	return true, nil
 }
 
 func (s *Server) answerInline(p url.Values) (any, error) {
 	id := p.Get("inline_query_id")
-	if answered, ok := s.inline[id]; !ok || answered {
+	if q := s.inline[id]; q == nil || q.answered || s.now().Sub(q.at) > s.queryTTL {
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
 	var results []struct {
@@ -1153,7 +1189,7 @@ func (s *Server) answerInline(p url.Values) (any, error) {
 		a.Results = append(a.Results, InlineResult{Type: r.Type, ID: r.ID, Title: r.Title, Description: r.Description,
 			HTML: content.Text, Text: plain, ParseMode: content.ParseMode, Keyboard: rows(kb)})
 	}
-	s.inline[id] = true
+	s.inline[id].answered = true
 	s.inAnswers = append(s.inAnswers, a)
 	return true, nil
 }

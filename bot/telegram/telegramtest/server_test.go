@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -346,5 +347,53 @@ func TestAllowedUpdates(t *testing.T) {
 	s.Press(u, msg, "a:y")
 	if got, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: got[len(got)-1].UpdateID + 1}); err != nil || len(got) != 0 {
 		t.Errorf("a button press after allowed_updates without callback_query: %d updates, %v", len(got), err)
+	}
+}
+
+// TestQueriesExpire: a callback or inline query id can be answered once, and only
+// within QueryTTL.
+func TestQueriesExpire(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := NewServer(token, WithClock(clock))
+	defer s.Close()
+	b := client(t, s)
+	u := tgbotapi.User{ID: 1}
+	c := s.PrivateChat(u)
+	fresh := s.Press(u, tgbotapi.Message{MessageID: 1, Chat: &c}, "a:x")
+	old := s.Press(u, tgbotapi.Message{MessageID: 1, Chat: &c}, "a:y")
+	oldInline := s.Inline(u, "q")
+	advance(QueryTTL - time.Second)
+	if _, err := b.Request(tgbotapi.NewCallback(fresh, "")); err != nil {
+		t.Errorf("answering a query within its time: %v", err)
+	}
+	advance(2 * time.Second)
+	if _, err := b.Request(tgbotapi.NewCallback(old, "")); err == nil || !strings.Contains(err.Error(), "too old") {
+		t.Errorf("answering a callback query after %v: %v, want it refused", QueryTTL+time.Second, err)
+	}
+	if _, err := b.Request(tgbotapi.InlineConfig{InlineQueryID: oldInline, Results: []any{}}); err == nil || !strings.Contains(err.Error(), "too old") {
+		t.Errorf("answering an inline query after %v: %v, want it refused", QueryTTL+time.Second, err)
+	}
+}
+
+// TestInlineMessageNotModified: editing an inline message to what it already shows is
+// refused, as Telegram does for any message.
+func TestInlineMessageNotModified(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	s.PressInline(tgbotapi.User{ID: 1}, "im1", "a:x")
+	edit := tgbotapi.EditMessageTextConfig{BaseEdit: tgbotapi.BaseEdit{InlineMessageID: "im1"}, Text: "answer"}
+	if _, err := b.Request(edit); err != nil {
+		t.Fatalf("first edit: %v", err)
+	}
+	if _, err := b.Request(edit); err == nil || !strings.Contains(err.Error(), "message is not modified") {
+		t.Errorf("the same edit again: %v, want \"message is not modified\"", err)
+	}
+	edit.Text = "another answer"
+	if _, err := b.Request(edit); err != nil {
+		t.Errorf("a different edit: %v", err)
 	}
 }
