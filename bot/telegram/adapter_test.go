@@ -160,7 +160,7 @@ func TestButtonAnswersEntryAndAcknowledges(t *testing.T) {
 func TestButtonInGroupRepliesToTheButtonMessage(t *testing.T) {
 	h := start(t, setup{})
 	g := h.fake.Group(-100600, "group")
-	h.fake.Send(g, ann, "/ask how many laser sessions will I need?", 0)
+	h.fake.Send(g, ann, "/ask@SMPBot how many laser sessions will I need?", 0)
 	first := h.messages(t, 1)[0]
 	botMsg := tgbotapi.Message{MessageID: first.MessageID, From: ptr(h.fake.Bot()), Chat: &g}
 	h.fake.Press(bob, botMsg, *first.Keyboard[0][0].CallbackData)

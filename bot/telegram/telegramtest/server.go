@@ -139,6 +139,11 @@ func WithWebhookRoute(public, local string) Option {
 	}
 }
 
+// WithPrivacyMode(false) lets the bot read every group message, as when privacy mode
+// is turned off with @BotFather or the bot is a group admin. It is on by default, as
+// on Telegram.
+func WithPrivacyMode(on bool) Option { return func(s *Server) { s.privacy = on } }
+
 // Server is a fake Bot API server. It is safe for concurrent use.
 type Server struct {
 	// URL is the server's base address, like http://127.0.0.1:12345.
@@ -161,8 +166,11 @@ type Server struct {
 	callbacks    map[string]*pendingQuery // by query id
 	cbAnswers    []CallbackAnswer
 	inline       map[string]*pendingQuery // by query id
-	inlineMsgs   map[string]string // inline message ids that exist: their text and keyboard
+	inlineMsgs   map[string]string        // inline message ids that exist: their text and keyboard
 	queryTTL     time.Duration
+	privacy      bool
+	spoke        map[int64]bool // groups the bot has sent a message in
+	hidden       []tgbotapi.Message
 	now          func() time.Time
 	inAnswers    []InlineAnswer
 	commands     []tgbotapi.BotCommand
@@ -295,6 +303,8 @@ func NewServer(token string, opts ...Option) *Server {
 		inline:       map[string]*pendingQuery{},
 		inlineMsgs:   map[string]string{},
 		queryTTL:     QueryTTL,
+		privacy:      true,
+		spoke:        map[int64]bool{},
 		now:          time.Now,
 		faults:       map[string][]Fault{},
 		counts:       map[string]int{},
@@ -440,9 +450,53 @@ func (s *Server) SendMessage(c tgbotapi.Chat, m tgbotapi.Message, replyTo int) t
 		}
 	}
 	ch.msgs[m.MessageID] = &m
+	visible := s.visibleLocked(ch, &m)
+	if !visible {
+		s.hidden = append(s.hidden, m)
+	}
 	s.mu.Unlock()
-	s.Push(tgbotapi.Update{Message: &m})
+	if visible {
+		s.Push(tgbotapi.Update{Message: &m})
+	}
 	return m
+}
+
+// visibleLocked reports whether a message reaches the bot. In privacy mode a bot in a
+// group gets only commands addressed to it (/cmd@bot, or /cmd when it was the last
+// bot to speak there), replies to its messages and messages mentioning it. Callers
+// hold s.mu.
+func (s *Server) visibleLocked(ch *chat, m *tgbotapi.Message) bool {
+	if !s.privacy || (ch.chat.Type != "group" && ch.chat.Type != "supergroup") {
+		return true
+	}
+	if m.ReplyToMessage != nil && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.ID == s.bot.ID {
+		return true
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	if strings.HasPrefix(text, "/") {
+		tok, _, _ := strings.Cut(text, " ")
+		_, target, addressed := strings.Cut(tok, "@")
+		if addressed {
+			return strings.EqualFold(target, s.bot.UserName)
+		}
+		return s.spoke[ch.chat.ID]
+	}
+	for _, e := range Entities(text) {
+		if e.Type == "mention" && strings.EqualFold(text[e.Offset+1:e.Offset+e.Length], s.bot.UserName) {
+			return true
+		}
+	}
+	return false
+}
+
+// Hidden returns the group messages privacy mode kept from the bot.
+func (s *Server) Hidden() []tgbotapi.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tgbotapi.Message(nil), s.hidden...)
 }
 
 // GroupAnonymousBot is the user Telegram puts in "from" of a message an anonymous group
@@ -1075,6 +1129,7 @@ func (s *Server) sendMessage(p url.Values) (any, error) {
 	m.MessageID = ch.nextID
 	ch.nextID++
 	ch.msgs[m.MessageID] = m
+	s.spoke[id] = true
 	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo,
 		HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)})
 	return m, nil

@@ -397,3 +397,53 @@ func TestInlineMessageNotModified(t *testing.T) {
 		t.Errorf("a different edit: %v", err)
 	}
 }
+
+// TestPrivacyMode: in a group the bot gets only what is addressed to it, until it has
+// spoken there, when plain commands reach it too; with privacy mode off, everything.
+func TestPrivacyMode(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	g := s.Group(-100, "g")
+	u := tgbotapi.User{ID: 1, FirstName: "U"}
+	texts := func() []string {
+		t.Helper()
+		got, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: -100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, up := range got {
+			if up.Message != nil {
+				out = append(out, up.Message.Text)
+			}
+		}
+		return out
+	}
+	s.Send(g, u, "just chatting", 0)
+	s.Send(g, u, "/ask cost?", 0) // the bot has not spoken here yet
+	s.Send(g, u, "/ask@OtherBot cost?", 0)
+	s.Send(g, u, "/ask@SMPBot cost?", 0)
+	s.Send(g, u, "hey @SMPBot, cost?", 0)
+	mine, err := b.Send(tgbotapi.NewMessage(g.ID, "an answer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(g, u, "thanks", mine.MessageID) // a reply to the bot
+	s.Send(g, u, "/ask cost again?", 0)    // now the bot has spoken
+	s.SendAnonymous(g, "/ask@SMPBot anonymous?")
+	want := []string{"/ask@SMPBot cost?", "hey @SMPBot, cost?", "thanks", "/ask cost again?", "/ask@SMPBot anonymous?"}
+	if got := texts(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the bot got %q, want %q", got, want)
+	}
+	if n := len(s.Hidden()); n != 3 {
+		t.Errorf("%d messages hidden, want 3", n)
+	}
+	open := NewServer(token, WithPrivacyMode(false))
+	defer open.Close()
+	og := open.Group(-100, "g")
+	open.Send(og, u, "just chatting", 0)
+	if got, err := client(t, open).GetUpdates(tgbotapi.UpdateConfig{}); err != nil || len(got) != 1 {
+		t.Errorf("with privacy mode off got %d updates, %v; want the chatter", len(got), err)
+	}
+}
