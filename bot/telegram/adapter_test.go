@@ -202,6 +202,22 @@ func TestInlineMode(t *testing.T) {
 	}
 }
 
+// TestInlineNothingToOffer: a query nothing matches gets the button to a private chat,
+// sent as Telegram's "button" (the fake refuses the deprecated switch_pm_* fields).
+func TestInlineNothingToOffer(t *testing.T) {
+	nothing := bot.HandlerFunc(func(context.Context, bot.Question) (bot.Reply, error) {
+		return bot.Reply{Kind: bot.KindNoMatch}, nil
+	})
+	h := start(t, setup{h: nothing})
+	h.fake.Inline(ann, "zzz")
+	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
+		t.Fatalf("no inline answer; calls %+v", h.fake.Calls("answerInlineQuery"))
+	}
+	if a := h.fake.InlineAnswers()[0]; len(a.Results) != 0 || a.Button != "Ask me in a private chat" || a.StartParameter != "inline" {
+		t.Errorf("inline answer %+v, want no results and the private-chat button", a)
+	}
+}
+
 func TestButtonOnInlineMessageEditsIt(t *testing.T) {
 	h := start(t, setup{})
 	q := h.fake.PressInline(ann, "inline-msg-1", cbAnswer+"laser-sessions-count")
@@ -463,5 +479,38 @@ func TestAnonymousAdmin(t *testing.T) {
 	got := h.messages(t, 1)[0]
 	if got.ChatID != g.ID || got.ReplyTo != m.MessageID || !strings.Contains(got.Text, "laser") {
 		t.Errorf("reply %+v, want an answer in the group to message %d", got, m.MessageID)
+	}
+}
+
+// TestForumTopics: a question asked in a forum's topic is answered in that topic, also
+// when the question was deleted before the answer (Telegram would otherwise put an
+// answer sent without its reply into the General topic).
+func TestForumTopics(t *testing.T) {
+	var forum tgbotapi.Chat
+	var deleted tgbotapi.Message
+	h := start(t, setup{before: func(f *telegramtest.Server) {
+		// Asked and deleted before the bot is running, so the answer finds it gone.
+		forum = f.Forum(-100300, "forum")
+		deleted = f.SendInTopic(forum, bob, "@SMPBot does laser removal hurt?", 9)
+		f.Delete(forum, deleted.MessageID)
+	}})
+	asked := h.fake.SendInTopic(forum, ann, "@SMPBot how many laser sessions will I need?", 7)
+	h.settle(t)
+	byReply := map[int]telegramtest.Sent{}
+	for _, m := range h.fake.Messages() {
+		byReply[m.ReplyTo] = m
+	}
+	for _, tt := range []struct {
+		msg    tgbotapi.Message
+		thread int
+	}{{asked, 7}, {deleted, 9}} {
+		m, ok := byReply[tt.msg.MessageID]
+		if !ok {
+			t.Errorf("no answer to message %d", tt.msg.MessageID)
+			continue
+		}
+		if m.Thread != tt.thread || m.ChatID != forum.ID {
+			t.Errorf("answer to message %d landed in topic %d of chat %d, want topic %d", tt.msg.MessageID, m.Thread, m.ChatID, tt.thread)
+		}
 	}
 }

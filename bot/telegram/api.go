@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -192,10 +193,49 @@ func (a *Adapter) send(ctx context.Context, chatID int64, what string, c tgbotap
 	}
 	err := a.retryPaced(ctx, what, pace, func(api botAPI) error {
 		var err error
-		m, err = api.Send(c)
+		if t, ok := c.(inTopic); ok {
+			m, err = t.send(api)
+		} else {
+			m, err = api.Send(c)
+		}
 		return err
 	})
 	return m, err
+}
+
+// inTopic is a message sent into a forum topic. The client library has no
+// message_thread_id, so such a message is sent with MakeRequest and the parameters
+// written out here; thread 0 sends it the library's way.
+type inTopic struct {
+	tgbotapi.MessageConfig
+	thread int
+}
+
+func (t inTopic) send(api botAPI) (tgbotapi.Message, error) {
+	if t.thread == 0 {
+		return api.Send(t.MessageConfig)
+	}
+	c := t.MessageConfig
+	p := tgbotapi.Params{}
+	p.AddFirstValid("chat_id", c.ChatID, c.ChannelUsername)
+	p["text"] = c.Text
+	p.AddNonEmpty("parse_mode", c.ParseMode)
+	p.AddBool("disable_web_page_preview", c.DisableWebPagePreview)
+	p.AddNonZero("reply_to_message_id", c.ReplyToMessageID)
+	p.AddBool("allow_sending_without_reply", c.AllowSendingWithoutReply)
+	p.AddNonZero("message_thread_id", t.thread)
+	if err := p.AddInterface("reply_markup", c.ReplyMarkup); err != nil {
+		return tgbotapi.Message{}, err
+	}
+	resp, err := api.MakeRequest("sendMessage", p)
+	if err != nil {
+		return tgbotapi.Message{}, err
+	}
+	var m tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &m); err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("sendMessage: %w", err)
+	}
+	return m, nil
 }
 
 // sendText sends plain text to a chat, not as a reply.

@@ -279,7 +279,7 @@ func (a *Adapter) reply(ctx context.Context, ev event, msgs []message) error {
 		if m.keyboard != nil {
 			c.ReplyMarkup = *m.keyboard
 		}
-		if _, err := a.send(ctx, ev.chatID, "sendMessage", c, false); err != nil {
+		if _, err := a.send(ctx, ev.chatID, "sendMessage", inTopic{c, ev.thread}, false); err != nil {
 			return err
 		}
 	}
@@ -502,12 +502,29 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 		article.ReplyMarkup = m.keyboard
 		results = append(results, article)
 	}
-	c := tgbotapi.InlineConfig{InlineQueryID: q.ID, Results: results, CacheTime: inlineCacheTime}
-	if len(results) == 0 {
-		c.SwitchPMText = "Ask me in a private chat"
-		c.SwitchPMParameter = "inline"
+	// With nothing to offer, a button opens a private chat with the bot. Telegram
+	// replaced switch_pm_text and switch_pm_parameter, all the client library knows,
+	// with "button", so the call is written out here.
+	p := tgbotapi.Params{"inline_query_id": q.ID}
+	p.AddNonZero("cache_time", inlineCacheTime)
+	if err := p.AddInterface("results", results); err != nil {
+		return err
 	}
-	return a.request(ctx, "answerInlineQuery", c)
+	if len(results) == 0 {
+		if err := p.AddInterface("button", inlineButton{Text: "Ask me in a private chat", StartParameter: "inline"}); err != nil {
+			return err
+		}
+	}
+	return a.retry(ctx, "answerInlineQuery", func(api botAPI) error {
+		_, err := api.MakeRequest("answerInlineQuery", p)
+		return err
+	})
+}
+
+// inlineButton is Telegram's InlineQueryResultsButton, which the client library lacks.
+type inlineButton struct {
+	Text           string `json:"text"`
+	StartParameter string `json:"start_parameter"`
 }
 
 // description is the line under an inline result's title: the urgent notice, or the

@@ -180,6 +180,7 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int) []item {
 		items[i].id, known[i], items[i].err = id, ok, err
 		if err == nil {
 			items[i].ev = route(&u, a.me)
+			items[i].ev.thread = topicOf(raw)
 		}
 	}
 	for i := range items {

@@ -46,6 +46,10 @@ type event struct {
 	// replyTo is the message a reply should quote: the asking message in a group, none
 	// in a private chat.
 	replyTo int
+	// thread is the forum topic the question was asked in (message_thread_id), 0 for
+	// none: a reply names it, so that it stays in the topic even when the question is
+	// deleted meanwhile.
+	thread int
 
 	text string // the question, or the command's arguments
 	cmd  string // the command, lower-case, without "/" or "@bot"
@@ -82,6 +86,33 @@ func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, ok bool, err error) {
 	}
 	err = json.Unmarshal(raw, &u)
 	return u, id, ok, err
+}
+
+// topicOf reads the forum topic of an update's message, or of the message a button
+// was on, which the client library does not decode: message_thread_id counts only
+// with is_topic_message, since in other groups it names a thread of replies.
+func topicOf(raw []byte) int {
+	type msg struct {
+		Thread int  `json:"message_thread_id"`
+		Topic  bool `json:"is_topic_message"`
+	}
+	var u struct {
+		Message  *msg `json:"message"`
+		Callback *struct {
+			Message *msg `json:"message"`
+		} `json:"callback_query"`
+	}
+	if json.Unmarshal(raw, &u) != nil {
+		return 0
+	}
+	m := u.Message
+	if m == nil && u.Callback != nil {
+		m = u.Callback.Message
+	}
+	if m == nil || !m.Topic {
+		return 0
+	}
+	return m.Thread
 }
 
 // route decides what to do with an update.

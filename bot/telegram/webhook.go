@@ -132,7 +132,9 @@ func (a *Adapter) webhookHandler(ctx context.Context, d *dispatcher) http.Handle
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
-		d.add(route(&u, a.me))
+		ev := route(&u, a.me)
+		ev.thread = topicOf(body)
+		d.add(ev)
 		w.WriteHeader(http.StatusOK)
 	})
 }

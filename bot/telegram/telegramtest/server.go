@@ -79,6 +79,8 @@ type Sent struct {
 	Text      string
 	ParseMode string
 	Keyboard  [][]tgbotapi.InlineKeyboardButton
+	// Thread is the forum topic the message landed in; 0 is General, or no forum.
+	Thread int
 }
 
 // CallbackAnswer is the bot's acknowledgement of a button press.
@@ -93,6 +95,9 @@ type InlineAnswer struct {
 	QueryID   string
 	CacheTime int
 	Results   []InlineResult
+	// Button is the text of the button above the results (InlineQueryResultsButton),
+	// and StartParameter what it starts a private chat with.
+	Button, StartParameter string
 }
 
 // InlineResult is one article offered in inline mode.
@@ -284,9 +289,11 @@ func (s *Server) Skipped() []int {
 }
 
 type chat struct {
-	chat   tgbotapi.Chat
-	nextID int
-	msgs   map[int]*tgbotapi.Message
+	chat    tgbotapi.Chat
+	nextID  int
+	msgs    map[int]*tgbotapi.Message
+	forum   bool
+	threads map[int]int // message id: forum topic (message_thread_id), 0 for General
 }
 
 // NewServer starts a fake Bot API server for the bot with the token. Close it when done.
@@ -419,10 +426,59 @@ func (s *Server) register(c tgbotapi.Chat) tgbotapi.Chat {
 func (s *Server) chatLocked(c tgbotapi.Chat) *chat {
 	ch, ok := s.chats[c.ID]
 	if !ok {
-		ch = &chat{chat: c, nextID: 1, msgs: map[int]*tgbotapi.Message{}}
+		ch = &chat{chat: c, nextID: 1, msgs: map[int]*tgbotapi.Message{}, threads: map[int]int{}}
 		s.chats[c.ID] = ch
 	}
 	return ch
+}
+
+// Forum returns (and registers) a supergroup with topics: messages in a topic carry
+// its message_thread_id, and an answer must name the topic to land in it.
+func (s *Server) Forum(id int64, title string) tgbotapi.Chat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := tgbotapi.Chat{ID: id, Type: "supergroup", Title: title}
+	s.chatLocked(c).forum = true
+	return c
+}
+
+// SendInTopic delivers a text message posted in a forum's topic (thread > 0), with
+// message_thread_id and is_topic_message set as Telegram does. The client library
+// knows neither field, so they are added to the update's JSON.
+func (s *Server) SendInTopic(c tgbotapi.Chat, from tgbotapi.User, text string, thread int) tgbotapi.Message {
+	s.mu.Lock()
+	ch := s.chatLocked(c)
+	m := tgbotapi.Message{From: &from, Text: text, Entities: Entities(text), MessageID: ch.nextID, Chat: &ch.chat, Date: int(time.Now().Unix())}
+	ch.nextID++
+	ch.msgs[m.MessageID] = &m
+	ch.threads[m.MessageID] = thread
+	visible := s.visibleLocked(ch, &m)
+	s.mu.Unlock()
+	if !visible {
+		return m
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	var obj map[string]any
+	_ = json.Unmarshal(raw, &obj)
+	obj["message_thread_id"], obj["is_topic_message"] = thread, true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextUpdateID
+	s.nextUpdateID++
+	raw, _ = json.Marshal(map[string]any{"update_id": id, "message": obj})
+	s.updates = append(s.updates, pending{id, raw, "message"})
+	s.notify()
+	return m
+}
+
+// Delete deletes a message in a chat, as its sender would.
+func (s *Server) Delete(c tgbotapi.Chat, messageID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.chatLocked(c).msgs, messageID)
 }
 
 // Send delivers a text message from a user, as Telegram would: with a message id, the
@@ -1114,6 +1170,10 @@ func (s *Server) sendMessage(p url.Values) (any, error) {
 		return nil, err
 	}
 	m := &tgbotapi.Message{From: &s.bot, Chat: &ch.chat, Date: int(time.Now().Unix()), Text: plain, ReplyMarkup: kb}
+	thread, _ := strconv.Atoi(p.Get("message_thread_id"))
+	if thread != 0 && !ch.forum {
+		return nil, badRequest("message thread not found")
+	}
 	replyTo, _ := strconv.Atoi(p.Get("reply_to_message_id"))
 	if replyTo != 0 {
 		r, ok := ch.msgs[replyTo]
@@ -1122,15 +1182,19 @@ func (s *Server) sendMessage(p url.Values) (any, error) {
 			cp := *r
 			cp.ReplyToMessage = nil
 			m.ReplyToMessage = &cp
+			if thread == 0 {
+				thread = ch.threads[replyTo] // a reply lands in its question's topic
+			}
 		case p.Get("allow_sending_without_reply") != "true":
 			return nil, badRequest("message to be replied not found")
 		}
 	}
 	m.MessageID = ch.nextID
+	ch.threads[m.MessageID] = thread
 	ch.nextID++
 	ch.msgs[m.MessageID] = m
 	s.spoke[id] = true
-	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo,
+	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo, Thread: thread,
 		HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)})
 	return m, nil
 }
@@ -1215,6 +1279,24 @@ func (s *Server) answerInline(p url.Values) (any, error) {
 	}
 	a := InlineAnswer{QueryID: id}
 	a.CacheTime, _ = strconv.Atoi(p.Get("cache_time"))
+	if p.Get("switch_pm_text") != "" || p.Get("switch_pm_parameter") != "" {
+		// Deprecated since Bot API 6.7 in favour of button; refused here so that the
+		// adapter does not depend on what Telegram may drop.
+		return nil, badRequest("switch_pm_text and switch_pm_parameter are deprecated: use button")
+	}
+	if raw := p.Get("button"); raw != "" {
+		var b struct {
+			Text           string `json:"text"`
+			StartParameter string `json:"start_parameter"`
+		}
+		if err := json.Unmarshal([]byte(raw), &b); err != nil || b.Text == "" {
+			return nil, badRequest("can't parse inline query results button")
+		}
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(b.StartParameter) {
+			return nil, badRequest("START_PARAM_INVALID")
+		}
+		a.Button, a.StartParameter = b.Text, b.StartParameter
+	}
 	seen := map[string]bool{}
 	for _, r := range results {
 		if r.ID == "" || len(r.ID) > 64 || seen[r.ID] {

@@ -447,3 +447,38 @@ func TestPrivacyMode(t *testing.T) {
 		t.Errorf("with privacy mode off got %d updates, %v; want the chatter", len(got), err)
 	}
 }
+
+// TestForumTopics: a reply lands in its question's topic; without the question (deleted)
+// and without message_thread_id it lands in General; message_thread_id outside a forum
+// is refused.
+func TestForumTopics(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	f := s.Forum(-100, "forum")
+	u := tgbotapi.User{ID: 1, FirstName: "U"}
+	q := s.SendInTopic(f, u, "@SMPBot hi", 5)
+	gone := s.SendInTopic(f, u, "@SMPBot hi again", 5)
+	s.Delete(f, gone.MessageID)
+	reply := tgbotapi.NewMessage(f.ID, "answer")
+	reply.ReplyToMessageID = q.MessageID
+	lost := tgbotapi.NewMessage(f.ID, "answer")
+	lost.ReplyToMessageID = gone.MessageID
+	lost.AllowSendingWithoutReply = true
+	for _, c := range []tgbotapi.MessageConfig{reply, lost} {
+		if _, err := b.Send(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := s.Messages(); len(m) != 2 || m[0].Thread != 5 || m[1].Thread != 0 {
+		t.Errorf("threads %+v, want 5 for the reply and 0 (General) for the one whose question is gone", m)
+	}
+	resp, err := b.MakeRequest("getUpdates", tgbotapi.Params{})
+	if err != nil || strings.Count(string(resp.Result), `"message_thread_id":5`) != 2 || strings.Count(string(resp.Result), `"is_topic_message":true`) != 2 {
+		t.Errorf("updates %s, %v; want both questions with their topic", resp.Result, err)
+	}
+	g := s.Group(-200, "plain")
+	if _, err := b.MakeRequest("sendMessage", tgbotapi.Params{"chat_id": "-200", "text": "x", "message_thread_id": "3"}); err == nil || !strings.Contains(err.Error(), "thread not found") {
+		t.Errorf("message_thread_id in %s, not a forum: %v, want it refused", g.Title, err)
+	}
+}
