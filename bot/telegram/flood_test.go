@@ -129,3 +129,38 @@ func TestGroupFlood(t *testing.T) {
 		}
 	}
 }
+
+// TestOneChatsWaitDelaysNoOther: Telegram tells chat A to wait 3 s (a 429); chat B's
+// question, asked after, and a button pressed in chat A meanwhile are answered and
+// acknowledged before A's answer goes out.
+func TestOneChatsWaitDelaysNoOther(t *testing.T) {
+	h := start(t, setup{})
+	a := h.fake.PrivateChat(ann)
+	b := h.fake.PrivateChat(bob)
+	h.fake.Fail("sendMessage", telegramtest.Fault{Status: 429, RetryAfter: 3})
+	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
+	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Calls("sendMessage")) == 1 }) {
+		t.Fatal("chat A's answer was never tried")
+	}
+	h.fake.Send(b, bob, "does laser removal hurt?", 0)
+	press := h.fake.Press(ann, tgbotapi.Message{MessageID: 1, From: ptr(h.fake.Bot()), Chat: &a}, cbAnswer+"laser-pain")
+	h.settle(t)
+	var aFirst, bAt, ackAt time.Time
+	for _, c := range h.fake.Calls("") {
+		switch {
+		case c.Method == "sendMessage" && c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(a.ID) && aFirst.IsZero():
+			aFirst = c.At
+		case c.Method == "sendMessage" && c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(b.ID):
+			bAt = c.At
+		case c.Method == "answerCallbackQuery" && c.Params.Get("callback_query_id") == press:
+			ackAt = c.At
+		}
+	}
+	if aFirst.IsZero() || bAt.IsZero() || ackAt.IsZero() {
+		t.Fatalf("chat A answered at %v, chat B at %v, the press acknowledged at %v: want all three", aFirst, bAt, ackAt)
+	}
+	if !bAt.Before(aFirst) || !ackAt.Before(aFirst) {
+		t.Errorf("chat B answered %v and the press acknowledged %v after chat A's first answer; want both before A's 3 s wait ended",
+			bAt.Sub(aFirst), ackAt.Sub(aFirst))
+	}
+}

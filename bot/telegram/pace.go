@@ -52,8 +52,9 @@ func newPacer(p Pacing) *pacer {
 // and groups, supergroups and channels negative ones.
 func isGroup(chatID int64) bool { return chatID < 0 }
 
-// reserve books the earliest time a message to chatID may be sent. priority may use
-// the group's last slot in the window, kept for a flood notice.
+// reserve books the earliest time a message to chatID may be sent as far as the chat's
+// and the group's limits go. priority may use the group's last slot in the window,
+// kept for a flood notice.
 func (pc *pacer) reserve(chatID int64, priority bool) time.Time {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -64,11 +65,6 @@ func (pc *pacer) reserve(chatID int64, priority bool) time.Time {
 	if pc.p.ChatInterval > 0 {
 		tol := time.Duration(max(pc.p.ChatBurst-1, 0)) * pc.p.ChatInterval
 		t = later(t, pc.chats[chatID].Add(-tol))
-	}
-	var global time.Duration
-	if pc.p.GlobalPerSecond > 0 {
-		global = time.Second / time.Duration(pc.p.GlobalPerSecond)
-		t = later(t, pc.global.Add(-time.Duration(pc.p.GlobalPerSecond-1)*global))
 	}
 	var sent []time.Time
 	if isGroup(chatID) && pc.p.GroupLimit > 0 {
@@ -87,9 +83,6 @@ func (pc *pacer) reserve(chatID int64, priority bool) time.Time {
 	}
 	if pc.p.ChatInterval > 0 {
 		pc.chats[chatID] = later(pc.chats[chatID], t).Add(pc.p.ChatInterval)
-	}
-	if global > 0 {
-		pc.global = later(pc.global, t).Add(global)
 	}
 	if isGroup(chatID) && pc.p.GroupLimit > 0 {
 		i := len(sent)
@@ -141,16 +134,31 @@ func (pc *pacer) forget(now time.Time) {
 	}
 }
 
-// wait books a send to chatID and sleeps until its time, or until ctx ends.
+// reserveGlobal books the earliest time the limit on all sends allows. It is booked
+// only once a chat's own turn has come, so that a chat waiting seconds for its turn
+// does not push every other chat's sends back with it.
+func (pc *pacer) reserveGlobal() time.Time {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	now := pc.now()
+	if pc.p.GlobalPerSecond <= 0 {
+		return now
+	}
+	interval := time.Second / time.Duration(pc.p.GlobalPerSecond)
+	t := later(now, pc.global.Add(-time.Duration(pc.p.GlobalPerSecond-1)*interval))
+	pc.global = later(pc.global, t).Add(interval)
+	return t
+}
+
+// wait books a send to chatID and sleeps until its time, or until ctx ends: first the
+// chat's (and group's) turn, then a place among all sends.
 func (pc *pacer) wait(ctx context.Context, chatID int64, priority bool) error {
-	d := time.Until(pc.reserve(chatID, priority))
-	if d <= 0 {
-		return ctx.Err()
+	for _, at := range []func() time.Time{func() time.Time { return pc.reserve(chatID, priority) }, pc.reserveGlobal} {
+		if d := time.Until(at()); d > 0 && !sleep(ctx, d) {
+			return ctx.Err()
+		}
 	}
-	if !sleep(ctx, d) {
-		return ctx.Err()
-	}
-	return nil
+	return ctx.Err()
 }
 
 func later(a, b time.Time) time.Time {
