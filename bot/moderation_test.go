@@ -71,7 +71,7 @@ func TestModerationChecksBeforeWriting(t *testing.T) {
 }
 
 func TestParseEntry(t *testing.T) {
-	text := "---\nid: new-topic\nquestion: A new question?\nrelated: [cost]\nsources:\n  - title: T\n    url: https://example.org/\ncaveats: [c]\nupdated: 2026-11-25\n---\nAn answer.\n"
+	text := "---\nid: new-topic\nquestion: A new question?\nrelated: [cost]\nsources:\n  - title: T\n    url: https://example.org/tattoo-removal\ncaveats: [c]\nupdated: 2026-11-25\n---\nAn answer.\n"
 	e, err := bot.ParseEntry(text)
 	if err != nil || e.ID != "new-topic" || e.Answer != "An answer." {
 		t.Errorf("ParseEntry = %+v, %v", e, err)

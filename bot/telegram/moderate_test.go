@@ -79,7 +79,7 @@ func hairDye() knowledge.Entry {
 	return knowledge.Entry{
 		ID: "hair-dye", Question: "Can I dye my hair after SMP removal?", Alternates: []string{"hair colour after smp laser"},
 		Answer: "Yes, once the scalp has healed.", Caveats: []string{"Ask your clinic first."}, Tags: []string{"hair"},
-		Related: []string{"aftercare"}, Sources: []knowledge.Source{{Title: "AAD", URL: "https://www.aad.org/"}}, Updated: "2026-01-31",
+		Related: []string{"aftercare"}, Sources: []knowledge.Source{{Title: "AAD", URL: "https://www.aad.org/public/cosmetic/tattoo-removal"}}, Updated: "2026-01-31",
 	}
 }
 
