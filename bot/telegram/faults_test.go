@@ -38,6 +38,16 @@ func memo(h bot.Handler) bot.Handler {
 	})
 }
 
+// faultKinds are the failures the volume tests inject in turn: a 500, a dropped
+// connection, a 429 with retry_after 1, a slow answer and a 502.
+var faultKinds = []telegramtest.Fault{
+	{Status: http.StatusInternalServerError},
+	{Drop: true},
+	{Status: http.StatusTooManyRequests, RetryAfter: 1},
+	{Delay: 200 * time.Millisecond},
+	{Status: http.StatusBadGateway},
+}
+
 // TestThousandQuestionsUnderFaults asks 1,000 questions in 250 groups (four different
 // questions each, within what a group may be sent) while the server
 // fails getUpdates calls 2 to 6 and every third one after, and every 25th sendMessage,
@@ -51,13 +61,7 @@ func TestThousandQuestionsUnderFaults(t *testing.T) {
 		opts: []Option{WithPollTimeout(time.Second), WithPacing(Pacing{ChatInterval: time.Second, ChatBurst: 3, GroupLimit: 20, GroupWindow: 61 * time.Second})},
 		h:    memo(handler(t)),
 	})
-	faults := []telegramtest.Fault{
-		{Status: http.StatusInternalServerError},
-		{Drop: true},
-		{Status: http.StatusTooManyRequests, RetryAfter: 1},
-		{Delay: 200 * time.Millisecond},
-		{Status: http.StatusBadGateway},
-	}
+	faults := faultKinds
 	h.fake.SetFaults(func(method string, n int) telegramtest.Fault {
 		switch {
 		case method == "getUpdates" && n >= 2 && n < 2+len(faults):

@@ -23,8 +23,8 @@ const soakBound = 8 * time.Second
 
 // TestSoakUnderFaultsAndUrgentFlood runs 100 people asking 3 questions each in private
 // chats (about 25 answers a second, near Telegram's 30 a second in all), a flooder sending 400 urgent-worded messages at once and a group flooded by
-// 20 people, while the fake fails every 15th sendMessage in turn with a 429, a 500, a
-// dropped connection, a slow answer and a 502, fails getUpdates now and then, and
+// 20 people, while the fake fails every 15th sendMessage in turn with faultKinds (a
+// 500, a dropped connection, a 429, a slow answer and a 502), fails getUpdates now and then, and
 // applies Telegram's flood limits. Every normal user must be answered within soakBound,
 // none twice, none lost; the flooder gets the urgent notice once, not 400 times.
 func TestSoakUnderFaultsAndUrgentFlood(t *testing.T) {
@@ -37,13 +37,7 @@ func TestSoakUnderFaultsAndUrgentFlood(t *testing.T) {
 		opts: []Option{WithPollTimeout(time.Second), WithDropCounter(drops.add)},
 		h:    memo(handler(t)),
 	})
-	faults := []telegramtest.Fault{
-		{Status: http.StatusTooManyRequests, RetryAfter: 1},
-		{Status: http.StatusInternalServerError},
-		{Drop: true},
-		{Delay: 300 * time.Millisecond},
-		{Status: http.StatusBadGateway},
-	}
+	faults := faultKinds
 	h.fake.SetFaults(func(method string, n int) telegramtest.Fault {
 		switch {
 		case method == "sendMessage" && n%15 == 0:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -350,9 +351,8 @@ func TestTelegramModerationWiring(t *testing.T) {
 // 5 s default, are all retried and delivered within a 40 s grace, and after a restart no
 // chat is answered twice.
 func TestTelegramShutdownGrace(t *testing.T) {
-	fake := telegramtest.NewServer(telegramE2EToken)
+	fake := telegramtest.NewServer(opsToken) // startBot's token
 	defer fake.Close()
-	bin := buildSmpbot(t)
 	const slow, chats = 7 * time.Second, 12
 	var arrived atomic.Int32
 	allArrived := make(chan struct{})
@@ -366,52 +366,13 @@ func TestTelegramShutdownGrace(t *testing.T) {
 		// A slow server error: only a bot still working after 5 s tries again.
 		return telegramtest.Fault{Delay: slow, Status: http.StatusBadGateway}
 	})
-	run := func() (*exec.Cmd, chan error, *lockedBuffer) {
-		cmd := exec.Command(bin, "run")
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
-				cmd.Env = append(cmd.Env, kv)
-			}
-		}
-		cmd.Env = append(cmd.Env, "TELEGRAM_TOKEN="+telegramE2EToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(),
-			"SMPBOT_SHUTDOWN_GRACE=40s", "SMPBOT_ADMIN_LISTEN=")
-		out := &lockedBuffer{}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			if t.Failed() {
-				t.Logf("smpbot output:\n%s", out.String())
-			}
-		})
-		if !fake.Wait(40*time.Second, func() bool { return fake.Polling() > 0 }) {
-			t.Fatal("smpbot never started polling")
-		}
-		return cmd, exited, out
+	data := t.TempDir()
+	config := filepath.Join(t.TempDir(), "smpbot.toml")
+	if err := os.WriteFile(config, []byte("[shutdown]\ngrace = \"40s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	stop := func(cmd *exec.Cmd, exited chan error, within time.Duration) {
-		t.Helper()
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
-			}
-		case <-time.After(within):
-			t.Fatalf("smpbot did not exit within %v of SIGTERM", within)
-		}
-	}
-
-	cmd, exited, _ := run()
+	p := startBot(t, fake, data, "--config", config)
+	p.waitReady(t)
 	for i := range chats {
 		u := tgbotapi.User{ID: int64(601 + i), FirstName: "U"}
 		fake.Send(fake.PrivateChat(u), u, "How many laser sessions will I need?", 0)
@@ -422,20 +383,21 @@ func TestTelegramShutdownGrace(t *testing.T) {
 		t.Fatalf("%d replies being sent, want %d in flight before SIGTERM", arrived.Load(), chats)
 	}
 	start := time.Now()
-	stop(cmd, exited, 60*time.Second)
+	p.stop(t)
 	if got := len(fake.Messages()); got != chats {
 		t.Errorf("%d of %d in-flight replies delivered within the grace (stopped after %v)", got, chats, time.Since(start).Round(time.Millisecond))
 	}
 
 	// Restarted without faults: nothing is delivered again, so nobody is answered twice.
 	fake.SetFaults(nil)
-	cmd, exited, _ = run()
+	p = startBot(t, fake, data, "--config", config)
+	p.waitReady(t)
 	late := tgbotapi.User{ID: 700, FirstName: "Late"}
 	fake.Send(fake.PrivateChat(late), late, "Does laser removal hurt?", 0)
 	if !fake.Wait(30*time.Second, func() bool { return len(fake.Messages()) >= chats+1 }) {
 		t.Fatalf("the restarted bot did not answer a new question")
 	}
-	stop(cmd, exited, 30*time.Second)
+	p.stop(t)
 	per := map[int64]int{}
 	for _, m := range fake.Messages() {
 		per[m.ChatID]++
