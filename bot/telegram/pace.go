@@ -23,7 +23,9 @@ type Pacing struct {
 }
 
 // DefaultPacing keeps under Telegram's published limits with a margin: the group window
-// is a second longer than Telegram's minute, for the time a request takes to arrive.
+// is a second longer than Telegram's minute, for the time a request takes to arrive,
+// and a chat's burst is smaller than Telegram tolerates, leaving room for the one flood
+// notice a window that goes ahead of the queue.
 var DefaultPacing = Pacing{
 	ChatInterval:    time.Second,
 	ChatBurst:       3,
@@ -40,12 +42,15 @@ type pacer struct {
 	mu     sync.Mutex
 	chats  map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
 	groups map[int64][]time.Time // per group, the send times within the window
+	// priority is, per group, the time of the last message sent in the slot kept free
+	// in each window.
+	priority map[int64]time.Time
 	global time.Time
 	now    func() time.Time
 }
 
 func newPacer(p Pacing) *pacer {
-	return &pacer{p: p, chats: map[int64]time.Time{}, groups: map[int64][]time.Time{}, now: time.Now}
+	return &pacer{p: p, chats: map[int64]time.Time{}, groups: map[int64][]time.Time{}, priority: map[int64]time.Time{}, now: time.Now}
 }
 
 // isGroup reports whether a chat id is a group's: Telegram gives users positive ids
@@ -60,31 +65,40 @@ func (pc *pacer) reserve(chatID int64, priority bool) time.Time {
 	defer pc.mu.Unlock()
 	now := pc.now()
 	t := now
-	// GCRA: a send is allowed once the theoretical arrival time minus the burst
-	// tolerance has passed.
-	if pc.p.ChatInterval > 0 {
-		tol := time.Duration(max(pc.p.ChatBurst-1, 0)) * pc.p.ChatInterval
-		t = later(t, pc.chats[chatID].Add(-tol))
-	}
+	group := isGroup(chatID) && pc.p.GroupLimit > 0
 	var sent []time.Time
-	if isGroup(chatID) && pc.p.GroupLimit > 0 {
+	if group {
 		sent = pc.groups[chatID]
 		// Times that left the window before now no longer count.
 		for len(sent) > 0 && !sent[0].After(now.Add(-pc.p.GroupWindow)) {
 			sent = sent[1:]
 		}
-		limit := pc.p.GroupLimit
-		if !priority && limit > 1 {
-			limit--
+	}
+	limit := pc.p.GroupLimit - 1
+	switch {
+	case group && (priority || limit < 1):
+		// Ordinary messages leave one slot free in every window and a burst's worth of
+		// room in the chat's own limit, so one priority message per window fits
+		// whenever it comes, ahead of the ordinary ones waiting for their turn.
+		if last, ok := pc.priority[chatID]; ok {
+			t = later(t, last.Add(pc.p.GroupWindow))
 		}
-		if len(sent) >= limit {
+		pc.priority[chatID] = t
+	default:
+		// GCRA: a send is allowed once the theoretical arrival time minus the burst
+		// tolerance has passed.
+		if pc.p.ChatInterval > 0 {
+			tol := time.Duration(max(pc.p.ChatBurst-1, 0)) * pc.p.ChatInterval
+			t = later(t, pc.chats[chatID].Add(-tol))
+		}
+		if group && len(sent) >= limit {
 			t = later(t, sent[len(sent)-limit].Add(pc.p.GroupWindow))
 		}
+		if pc.p.ChatInterval > 0 {
+			pc.chats[chatID] = later(pc.chats[chatID], t).Add(pc.p.ChatInterval)
+		}
 	}
-	if pc.p.ChatInterval > 0 {
-		pc.chats[chatID] = later(pc.chats[chatID], t).Add(pc.p.ChatInterval)
-	}
-	if isGroup(chatID) && pc.p.GroupLimit > 0 {
+	if group {
 		i := len(sent)
 		for i > 0 && sent[i-1].After(t) {
 			i--
@@ -130,6 +144,11 @@ func (pc *pacer) forget(now time.Time) {
 	for id, sent := range pc.groups {
 		if len(sent) == 0 || !sent[len(sent)-1].After(now.Add(-pc.p.GroupWindow)) {
 			delete(pc.groups, id)
+		}
+	}
+	for id, t := range pc.priority {
+		if !t.After(now.Add(-pc.p.GroupWindow)) {
+			delete(pc.priority, id)
 		}
 	}
 }

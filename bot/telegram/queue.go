@@ -15,11 +15,11 @@ const (
 	// maxChatQueue is how many updates one chat may have waiting; beyond it a private
 	// chat's newest are dropped (a person cannot read faster).
 	maxChatQueue = 16
-	// maxGroupQueue is how many questions one group may have waiting for a send slot,
-	// and maxGroupWait how long a new one may be expected to wait, before a flood is cut
-	// short: at 20 messages a minute a longer queue only answers stale questions.
+	// maxGroupQueue is how many questions one group may have waiting for a send slot
+	// before a flood is cut short, as is one arriving while the next send slot is more
+	// than half a window away: at 20 messages a minute a longer queue only answers
+	// stale questions.
 	maxGroupQueue = 10
-	maxGroupWait  = 30 * time.Second
 	// maxQueued bounds all waiting updates together: polling stops fetching and the
 	// webhook answers 503 until the queues drain.
 	maxQueued = 4096
@@ -145,7 +145,7 @@ func (d *dispatcher) refuse(l lane, q []event, ev event) string {
 			return dropCoalesced
 		}
 	}
-	if len(q) >= maxGroupQueue || len(q) > 0 && d.a.pace.backlog(l.id) > maxGroupWait {
+	if len(q) >= maxGroupQueue || len(q) > 0 && d.a.pace.backlog(l.id) > d.a.pacing.GroupWindow/2 {
 		return dropGroupFlood
 	}
 	return ""

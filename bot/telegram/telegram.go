@@ -17,11 +17,18 @@
 // before the moderator confirms a preview ("m:" buttons); the store validates every
 // change and refuses one based on a stale copy.
 //
+// Updates wait in one queue per chat (button presses and inline queries in queues of
+// their own), so that one chat's backlog or paced sends never delay another chat; sends
+// are paced under Telegram's flood limits (Pacing), and a group flood is coalesced or
+// cut short with one notice. The per-user rate limit is the shared bot.Limit.
+//
 // The adapter is built on github.com/go-telegram-bot-api/telegram-bot-api/v5 but runs
 // its own polling loop instead of GetUpdatesChan, which leaks a goroutine on stop and
-// hides errors: it stops with the context, confirms only updates it has handled, backs
-// off on network and 5xx errors and honours retry_after on 429. The library puts the bot
-// token in request URLs, so every error is redacted before it is logged or returned.
+// hides errors: it stops with the context, confirms updates once they are queued and
+// gives the queues the shutdown grace to finish, backs off on network and 5xx errors
+// and honours retry_after on 429. The library puts the bot token in request URLs, so
+// every error is redacted before it is logged or returned. Where the library lags the
+// Bot API (forum topics, the inline results button) the adapter writes the call out.
 package telegram
 
 import (
