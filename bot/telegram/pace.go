@@ -45,8 +45,8 @@ type pacer struct {
 	// priority is, per group, the time of the last message sent in the slot kept free
 	// in each window.
 	priority map[int64]time.Time
-	global time.Time
-	now    func() time.Time
+	global   time.Time
+	now      func() time.Time
 }
 
 func newPacer(p Pacing) *pacer {
