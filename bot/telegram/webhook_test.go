@@ -2,16 +2,19 @@ package telegram
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 )
 
@@ -118,5 +121,52 @@ func TestCheckWebhookURL(t *testing.T) {
 		if !tt.ok && (err == nil || !strings.Contains(err.Error(), "webhook URL")) {
 			t.Errorf("New with webhook URL %q: %v, want it refused before connecting", tt.url, err)
 		}
+	}
+}
+
+// TestWebhookKeepsChatOrder: in webhook mode each update is acknowledged at once, but a
+// chat's questions are still answered in the order asked, even when the first takes
+// longest; another chat is not held up by it.
+func TestWebhookKeepsChatOrder(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const public = "https://bot.example.com"
+	release := make(chan struct{})
+	slow := bot.HandlerFunc(func(ctx context.Context, q bot.Question) (bot.Reply, error) {
+		if q.Text == "q0" {
+			select { // the first question is slow until another chat has been answered
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		return bot.Reply{Kind: bot.KindSmallTalk, Message: "re " + q.Text, Text: "re " + q.Text}, nil
+	})
+	h := start(t, setup{
+		cfg:  func(c *Config) { c.Webhook = Webhook{SecretToken: "s3cret", PublicURL: public} },
+		fake: []telegramtest.Option{telegramtest.WithWebhookRoute(public, "http://"+ln.Addr().String())},
+		opts: []Option{WithWebhookListener(ln)},
+		h:    slow,
+	})
+	c := h.fake.PrivateChat(ann)
+	for i := range 4 {
+		h.fake.Send(c, ann, fmt.Sprintf("q%d", i), 0)
+	}
+	other := h.fake.PrivateChat(bob)
+	h.fake.Send(other, bob, "other", 0)
+	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Messages()) == 1 }) {
+		t.Fatalf("the other chat was not answered while the first chat's question was slow: %+v", h.fake.Messages())
+	}
+	close(release)
+	h.settle(t)
+	var got []string
+	for _, m := range h.fake.Messages() {
+		if m.ChatID == c.ID {
+			got = append(got, m.Text)
+		}
+	}
+	if want := []string{"re q0", "re q1", "re q2", "re q3"}; !slices.Equal(got, want) {
+		t.Errorf("answers in chat order %q, want %q", got, want)
 	}
 }
