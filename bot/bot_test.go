@@ -10,7 +10,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/index"
-	"github.com/smpbot/smpbot/internal/sharedtest"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 

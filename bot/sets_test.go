@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/internal/sharedtest"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/smpbot/smpbot/internal/sharedtest"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 )
 
 func sample() Entry {
