@@ -28,10 +28,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/knowledge"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -250,12 +248,6 @@ func contains(suggestionsJSON, id string) bool {
 		}
 	}
 	return false
-}
-
-// proposable reports whether text could become an alternate: a longer one would fail
-// validation when accepted.
-func proposable(text string) bool {
-	return phraseKey(text) != "" && utf8.RuneCountInString(text) <= knowledge.MaxAlternateLen
 }
 
 // Reasons for a phrasing suggestion.

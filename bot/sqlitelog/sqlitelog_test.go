@@ -349,13 +349,13 @@ func TestGroup(t *testing.T) {
 		{
 			name: "repeats and near-duplicates count together, most frequent first",
 			in: []asked{
-				{"can I dye my hair after", "aftercare", at(1)},
-				{"Can I dye my hair after?", "transplant-after-smp", at(2)},
-				{"best pizza topping", "", at(3)},
-				{"can i dye my hair after smp removal", "aftercare", at(4)},
-				{"dye hair after", "", at(5)},
-				{"what is the best pizza topping?", "", at(6)},
-				{"how long does a tattoo take", "", at(7)},
+				{Text: "can I dye my hair after", Closest: "aftercare", At: at(1)},
+				{Text: "Can I dye my hair after?", Closest: "transplant-after-smp", At: at(2)},
+				{Text: "best pizza topping", Closest: "", At: at(3)},
+				{Text: "can i dye my hair after smp removal", Closest: "aftercare", At: at(4)},
+				{Text: "dye hair after", Closest: "", At: at(5)},
+				{Text: "what is the best pizza topping?", Closest: "", At: at(6)},
+				{Text: "how long does a tattoo take", Closest: "", At: at(7)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "Can I dye my hair after?", Count: 4, Examples: []string{"dye hair after", "can i dye my hair after smp removal"}, Closest: "aftercare", LastAsked: at(5)},
@@ -366,9 +366,9 @@ func TestGroup(t *testing.T) {
 		{
 			name: "different topics in the same words stay apart",
 			in: []asked{
-				{"how many laser sessions", "", at(1)},
-				{"how long between laser sessions", "", at(2)},
-				{"laser session count", "", at(3)},
+				{Text: "how many laser sessions", Closest: "", At: at(1)},
+				{Text: "how long between laser sessions", Closest: "", At: at(2)},
+				{Text: "laser session count", Closest: "", At: at(3)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "laser session count", Count: 1, LastAsked: at(3)},
@@ -379,8 +379,8 @@ func TestGroup(t *testing.T) {
 		{
 			name: "plurals and common words do not separate",
 			in: []asked{
-				{"Tattoos over SMP?", "", at(1)},
-				{"can you put a tattoo over my smp", "", at(2)},
+				{Text: "Tattoos over SMP?", Closest: "", At: at(1)},
+				{Text: "can you put a tattoo over my smp", Closest: "", At: at(2)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "can you put a tattoo over my smp", Count: 2, Examples: []string{"Tattoos over SMP?"}, LastAsked: at(2)},
@@ -389,10 +389,10 @@ func TestGroup(t *testing.T) {
 		{
 			name: "questions of common words only group by their words",
 			in: []asked{
-				{"is it?", "", at(1)},
-				{"Is it", "", at(2)},
-				{"can it", "", at(3)},
-				{"???", "", at(4)},
+				{Text: "is it?", Closest: "", At: at(1)},
+				{Text: "Is it", Closest: "", At: at(2)},
+				{Text: "can it", Closest: "", At: at(3)},
+				{Text: "???", Closest: "", At: at(4)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "Is it", Count: 2, LastAsked: at(2)},
@@ -402,9 +402,9 @@ func TestGroup(t *testing.T) {
 		{
 			name: "no chaining: a wording joins only a group whose main wording it resembles",
 			in: []asked{
-				{"laser removal price", "", at(1)}, {"laser removal price", "", at(2)}, {"laser removal price", "", at(3)},
-				{"laser removal price london", "", at(4)}, {"laser removal price london", "", at(5)},
-				{"laser price london clinic", "", at(6)},
+				{Text: "laser removal price", Closest: "", At: at(1)}, {Text: "laser removal price", Closest: "", At: at(2)}, {Text: "laser removal price", Closest: "", At: at(3)},
+				{Text: "laser removal price london", Closest: "", At: at(4)}, {Text: "laser removal price london", Closest: "", At: at(5)},
+				{Text: "laser price london clinic", Closest: "", At: at(6)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "laser removal price", Count: 5, Examples: []string{"laser removal price london"}, LastAsked: at(5)},
