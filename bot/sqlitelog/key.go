@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/smpbot/smpbot/bot/userkey"
 )
 
 // KeyFile is the default name of the file holding the key that hashes user ids, in
@@ -69,23 +69,11 @@ func (l *Log) currentKey() []byte {
 	l.ukey.mu.Lock()
 	defer l.ukey.mu.Unlock()
 	if fi, err := os.Stat(l.keyPath); err == nil && stampOf(fi) != l.ukey.stamp {
-		if key, err := readKeyFile(l.keyPath); err == nil {
+		if key, err := userkey.Read(l.keyPath); err == nil {
 			l.ukey.key, l.ukey.stamp = key, stampOf(fi)
 		}
 	}
 	return l.ukey.key
-}
-
-func readKeyFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) < 16 {
-		return nil, fmt.Errorf("user key %s is damaged: want at least 32 hex digits", path)
-	}
-	return key, nil
 }
 
 // loadKey reads the key file, creating it on first use. A database from before the
@@ -99,12 +87,12 @@ func (l *Log) loadKey(ctx context.Context) error {
 		return fmt.Errorf("reading the settings: %w", err)
 	}
 	for {
-		key, err := readKeyFile(l.keyPath)
+		key, err := userkey.Read(l.keyPath)
 		if err == nil {
 			if inDB != "" && inDB != hex.EncodeToString(key) {
 				return fmt.Errorf("the database still holds a user key that differs from %s: the database was restored from before the key moved out of it; put its old key file back, or move the database aside", l.keyPath)
 			}
-			if err := l.securePerms(); err != nil {
+			if err := userkey.SecurePerms(l.keyPath, l.log); err != nil {
 				return err
 			}
 			if inDB != "" {
@@ -134,11 +122,11 @@ func (l *Log) loadKey(ctx context.Context) error {
 				l.log.Warn("user key file missing: a new key is made; the people of the rows recorded before can no longer be found by id (data purge --user), only by age",
 					"key_file", l.keyPath, "rows", n)
 			}
-			if hexKey, err = newKey(); err != nil {
+			if hexKey, err = userkey.New(); err != nil {
 				return err
 			}
 		}
-		if err := installKeyFile(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := userkey.Install(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 		// Created, or another process created it first: read it back.
@@ -153,71 +141,6 @@ func (l *Log) linkedRows(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// securePerms makes the key file readable by its owner only.
-func (l *Log) securePerms() error {
-	fi, err := os.Stat(l.keyPath)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(l.keyPath, 0o600); err != nil {
-		return fmt.Errorf("user key %s is readable by others (%v) and could not be fixed: %w", l.keyPath, fi.Mode().Perm(), err)
-	}
-	l.log.Warn("user key file was readable by others; now 0600", "key_file", l.keyPath, "was", fi.Mode().Perm().String())
-	return nil
-}
-
-// installKeyFile writes hexKey to path through a temporary file, so a reader never
-// sees half a key. Unless replace, path must not exist (fs.ErrExist otherwise): linked,
-// not renamed, into place, so two processes starting at once agree on one key.
-func installKeyFile(path, hexKey string, replace bool) error {
-	tmp, err := writeTemp(path, hexKey)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	install := os.Link
-	if replace {
-		install = os.Rename
-	}
-	if err := install(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func writeTemp(path, hexKey string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("user key: %w", err)
-	}
-	if err := f.Chmod(0o600); err == nil {
-		_, err = f.Write([]byte(hexKey + "\n"))
-		if err == nil {
-			err = f.Sync()
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("user key: %w", err)
-	}
-	return f.Name(), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // RotateKey replaces the key that hashes user ids, after unlinking every row from the
 // person it was tied to (as the retention does at the end of the keep period):
 // whoever holds the old key, or a backup made with it, can no longer tie the rows
@@ -226,7 +149,7 @@ func syncDir(dir string) error {
 // many rows were unlinked. A bot running on the same files picks up the new key at
 // its next write.
 func (l *Log) RotateKey(ctx context.Context) (int64, error) {
-	hexKey, err := newKey()
+	hexKey, err := userkey.New()
 	if err != nil {
 		return 0, err
 	}
@@ -251,7 +174,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("question log: unlinking rows before a key rotation: %w", err)
 	}
-	if err := installKeyFile(l.keyPath, hexKey, true); err != nil {
+	if err := userkey.Install(l.keyPath, hexKey, true); err != nil {
 		return n, fmt.Errorf("question log: rows unlinked, but the new key was not written (the old one stays): %w", err)
 	}
 	if !bytes.Equal(l.currentKey(), mustHex(hexKey)) {

@@ -17,9 +17,7 @@ package sqlitelog
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,14 +115,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 
 // Close closes the database.
 func (l *Log) Close() error { return l.db.Close() }
-
-func newKey() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
-}
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
