@@ -2,10 +2,8 @@ package pglog
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,63 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/questionlogtest"
 )
-
-// testDatabase returns the URL of a schema of its own for the test on the server named
-// by SMPBOT_TEST_DATABASE_URL, dropped at the end of the test.
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("SMPBOT_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("SMPBOT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("SMPBOT_TEST_DATABASE_URL is not set and SMPBOT_REQUIRE_POSTGRES=1")
-		}
-		t.Skip("no PostgreSQL server: set SMPBOT_TEST_DATABASE_URL (for example postgres:///postgres?host=/tmp/pg&port=5432)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connecting to SMPBOT_TEST_DATABASE_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "smpbot_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("dropping the test schema: %v", err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping the test schema: %v", err)
-		}
-	})
-	return withSearchPath(t, base, schema)
-}
-
-func withSearchPath(t *testing.T, base, schema string) string {
-	t.Helper()
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func openTest(t *testing.T, dbURL string, opts ...Option) *Log {
 	t.Helper()
@@ -83,14 +27,14 @@ func openTest(t *testing.T, dbURL string, opts ...Option) *Log {
 
 func TestContract(t *testing.T) {
 	questionlogtest.Run(t, func(t *testing.T, now func() time.Time) questionlogtest.Log {
-		return openTest(t, testDatabase(t), WithClock(now))
+		return openTest(t, questionlogtest.PostgresSchema(t), WithClock(now))
 	})
 }
 
 // Replicas starting together on an empty database: one migrates, the others wait and
 // find the schema up to date.
 func TestOpenConcurrently(t *testing.T) {
-	dbURL := testDatabase(t)
+	dbURL := questionlogtest.PostgresSchema(t)
 	key := filepath.Join(t.TempDir(), "questions.key")
 	const n = 6
 	logs := make([]*Log, n)
@@ -137,7 +81,7 @@ func TestOpenConcurrently(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
-	dbURL := testDatabase(t)
+	dbURL := questionlogtest.PostgresSchema(t)
 	l := openTest(t, dbURL)
 	if _, err := l.db.Exec(context.Background(), `INSERT INTO schema_version (version, name, applied) VALUES (99, 'future', now())`); err != nil {
 		t.Fatal(err)
@@ -150,7 +94,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 
 func TestUserIDsAreNotStored(t *testing.T) {
 	ctx := context.Background()
-	dbURL := testDatabase(t)
+	dbURL := questionlogtest.PostgresSchema(t)
 	l := openTest(t, dbURL)
 	if err := l.Record(ctx, bot.Asked{ID: "r1", Platform: "telegram", User: "987654321", Chat: "555", Question: "q", Kind: bot.KindNoMatch}); err != nil {
 		t.Fatal(err)
@@ -173,7 +117,7 @@ func TestUserIDsAreNotStored(t *testing.T) {
 // The key is shared configuration: a process given another key, or none, while the
 // database is used with one, refuses to start rather than write hashes no purge finds.
 func TestUserKeyMustBeShared(t *testing.T) {
-	dbURL := testDatabase(t)
+	dbURL := questionlogtest.PostgresSchema(t)
 	openTest(t, dbURL) // records its key's fingerprint
 	other := filepath.Join(t.TempDir(), "questions.key")
 	if err := os.WriteFile(other, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
@@ -196,7 +140,7 @@ func TestUserKeyMustBeShared(t *testing.T) {
 
 func TestRotateKeyReachesTheOtherReplicas(t *testing.T) {
 	ctx := context.Background()
-	dbURL := testDatabase(t)
+	dbURL := questionlogtest.PostgresSchema(t)
 	key := filepath.Join(t.TempDir(), "questions.key")
 	a := openTest(t, dbURL, WithKeyFile(key))
 	b := openTest(t, dbURL, WithKeyFile(key)) // the same mounted secret
@@ -216,7 +160,7 @@ func TestPurgesRollBackOnFailure(t *testing.T) {
 	ctx := context.Background()
 	c := &questionlogtest.Clock{}
 	c.Set(questionlogtest.Day0)
-	l := openTest(t, testDatabase(t), WithClock(c.Now))
+	l := openTest(t, questionlogtest.PostgresSchema(t), WithClock(c.Now))
 	old := questionlogtest.Day0.AddDate(0, 0, -100)
 	if err := l.Record(ctx, bot.Asked{ID: "o1", Time: old, Platform: "telegram", User: "u1", Question: "old question", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9}); err != nil {
 		t.Fatal(err)
@@ -261,7 +205,7 @@ func TestPurgesRollBackOnFailure(t *testing.T) {
 func TestRunRetention(t *testing.T) {
 	c := &questionlogtest.Clock{}
 	c.Set(questionlogtest.Day0)
-	l := openTest(t, testDatabase(t), WithClock(c.Now))
+	l := openTest(t, questionlogtest.PostgresSchema(t), WithClock(c.Now))
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := l.Record(ctx, bot.Asked{ID: "o1", Time: questionlogtest.Day0.AddDate(0, 0, -10), Platform: "telegram", User: "u1", Question: "old", Kind: bot.KindNoMatch}); err != nil {
 		t.Fatal(err)
@@ -287,7 +231,7 @@ func TestRunRetention(t *testing.T) {
 }
 
 func TestPingAndBadURL(t *testing.T) {
-	l := openTest(t, testDatabase(t))
+	l := openTest(t, questionlogtest.PostgresSchema(t))
 	if err := l.Ping(context.Background()); err != nil {
 		t.Errorf("ping = %v", err)
 	}
