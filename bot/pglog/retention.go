@@ -106,7 +106,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("question log: rotating the user key: %w", err)
 	}
-	if l.ukey.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
+	if err := l.ukey.Reload(); err != nil || l.ukey.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
 	}
 	return n, nil

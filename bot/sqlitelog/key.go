@@ -3,16 +3,11 @@ package sqlitelog
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"sync"
-	"time"
 
 	"github.com/smpbot/smpbot/bot/userkey"
 )
@@ -28,36 +23,8 @@ const KeyFile = "questions.key"
 // database), for example a secret mounted by the service manager.
 func WithKeyFile(path string) Option { return func(x *Log) { x.keyPath = path } }
 
-// userKey is the key in memory, reloaded when its file changes (after a rotation by
-// another process).
-type userKey struct {
-	mu    sync.Mutex
-	key   []byte
-	stamp keyStamp
-}
-
-type keyStamp struct {
-	mod  time.Time
-	size int64
-	ino  uint64
-}
-
-func stampOf(fi fs.FileInfo) keyStamp {
-	s := keyStamp{mod: fi.ModTime(), size: fi.Size()}
-	if st, ok := fi.Sys().(interface{ Ino() uint64 }); ok {
-		s.ino = st.Ino()
-	}
-	return s
-}
-
 // hash returns the keyed hash stored instead of a platform user id.
-func (l *Log) hash(platform, user string) string {
-	m := hmac.New(sha256.New, l.currentKey())
-	m.Write([]byte(platform))
-	m.Write([]byte{0})
-	m.Write([]byte(user))
-	return hex.EncodeToString(m.Sum(nil)[:16])
-}
+func (l *Log) hash(platform, user string) string { return l.ukey.Hash(platform, user) }
 
 // UserHash returns the keyed hash the log stores for a platform user id: what logs
 // may show instead of the id, so that a line can be matched to the question log
@@ -65,16 +32,7 @@ func (l *Log) hash(platform, user string) string {
 func (l *Log) UserHash(platform, user string) string { return l.hash(platform, user) }
 
 // currentKey returns the key, re-read if its file was replaced since.
-func (l *Log) currentKey() []byte {
-	l.ukey.mu.Lock()
-	defer l.ukey.mu.Unlock()
-	if fi, err := os.Stat(l.keyPath); err == nil && stampOf(fi) != l.ukey.stamp {
-		if key, err := userkey.Read(l.keyPath); err == nil {
-			l.ukey.key, l.ukey.stamp = key, stampOf(fi)
-		}
-	}
-	return l.ukey.key
-}
+func (l *Log) currentKey() []byte { return l.ukey.Key() }
 
 // loadKey reads the key file, creating it on first use. A database from before the
 // key file existed holds the key in its settings table: it is moved to the file and
@@ -104,11 +62,9 @@ func (l *Log) loadKey(ctx context.Context) error {
 				}
 				l.log.Info("the key that hashes user ids moved out of the database", "key_file", l.keyPath)
 			}
-			fi, err := os.Stat(l.keyPath)
-			if err != nil {
+			if l.ukey, err = userkey.Open(l.keyPath); err != nil {
 				return err
 			}
-			l.ukey.key, l.ukey.stamp = key, stampOf(fi)
 			return nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -177,7 +133,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 	if err := userkey.Install(l.keyPath, hexKey, true); err != nil {
 		return n, fmt.Errorf("question log: rows unlinked, but the new key was not written (the old one stays): %w", err)
 	}
-	if !bytes.Equal(l.currentKey(), mustHex(hexKey)) {
+	if err := l.ukey.Reload(); err != nil || !bytes.Equal(l.currentKey(), mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
 	}
 	return n, nil

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/userkey"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -38,8 +39,8 @@ const FileName = "questions.db"
 // several processes (the bot and the command line) may use the same file.
 type Log struct {
 	db      *sql.DB
-	keyPath string  // file of the per-installation secret for hashing user ids
-	ukey    userKey // that secret
+	keyPath string        // file of the per-installation secret for hashing user ids
+	ukey    *userkey.File // that secret, re-read when its file is replaced
 	log     *slog.Logger
 	now     func() time.Time
 	busy    time.Duration

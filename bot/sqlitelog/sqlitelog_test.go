@@ -286,59 +286,6 @@ func TestFeedbackOncePerPersonAndAnswer(t *testing.T) {
 	}
 }
 
-func TestStats(t *testing.T) {
-	ctx := context.Background()
-	l, _, c := openTest(t)
-	c.set(day0.AddDate(0, 0, 2))
-	at := func(days int, hour int) time.Time {
-		return day0.AddDate(0, 0, days).Add(time.Duration(hour) * time.Hour)
-	}
-	for i, a := range []bot.Asked{
-		{Time: at(-10, 0), Platform: "discord", Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 1), Platform: "discord", Question: "cost of laser removal", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 2), Platform: "telegram", Question: "how much to remove smp", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.8},
-		{Time: at(0, 3), Platform: "telegram", Question: "best pizza", Kind: bot.KindNoMatch},
-		{Time: at(0, 4), Platform: "telegram", Question: "hello", Kind: bot.KindSmallTalk},
-		{Time: at(1, 1), Platform: "telegram", Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7},
-		{Time: at(1, 2), Platform: "telegram", Question: "What is laser pain like?", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 1, FromAnswer: "x"},
-		{Time: at(2, -1), Platform: "console", Question: "tattoo over it", Kind: bot.KindNoMatch},
-	} {
-		a.ID = fmt.Sprint("q", i)
-		record(t, l, a)
-	}
-	if err := l.CountLost(ctx, at(1, 0), 3); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.CountLost(ctx, at(1, 5), 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.CountLost(ctx, at(-10, 0), 100); err != nil {
-		t.Fatal(err)
-	}
-	st, err := l.Stats(ctx, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantDays := []bot.DayCount{{Day: "2026-03-10", Platform: "discord", Count: 1}, {Day: "2026-03-10", Platform: "telegram", Count: 2}, {Day: "2026-03-11", Platform: "telegram", Count: 1}, {Day: "2026-03-12", Platform: "console", Count: 1}}
-	if !slices.Equal(st.PerDay, wantDays) {
-		t.Errorf("per day %v, want %v", st.PerDay, wantDays)
-	}
-	if st.Days != 3 || st.Asked != 5 || st.Answered != 3 || st.Lost != 5 {
-		t.Errorf("days %d asked %d answered %d lost %d, want 3, 5 (no small talk, no button), 3, 5", st.Days, st.Asked, st.Answered, st.Lost)
-	}
-	wantTop := []bot.EntryStats{{EntryID: "cost", Answers: 2}, {EntryID: "laser-pain", Answers: 2}}
-	if !slices.Equal(st.TopEntries, wantTop) {
-		t.Errorf("top entries %+v, want %+v", st.TopEntries, wantTop)
-	}
-	st1, err := l.Stats(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st1.Asked != 1 || len(st1.PerDay) != 1 || st1.PerDay[0].Platform != "console" {
-		t.Errorf("stats of today: asked %d per day %v, want only the console question", st1.Asked, st1.PerDay)
-	}
-}
-
 func TestGroup(t *testing.T) {
 	at := func(m int) time.Time { return day0.Add(time.Duration(m) * time.Minute) }
 	tests := []struct {

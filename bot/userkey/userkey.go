@@ -35,18 +35,16 @@ type stamp struct {
 }
 
 func stampOf(fi fs.FileInfo) stamp {
-	s := stamp{mod: fi.ModTime(), size: fi.Size()}
-	if st, ok := fi.Sys().(interface{ Ino() uint64 }); ok {
-		s.ino = st.Ino()
-	}
-	return s
+	// File times can be coarser than two quick replacements apart: the inode tells them
+	// apart where there is one.
+	return stamp{mod: fi.ModTime(), size: fi.Size(), ino: inode(fi)}
 }
 
 // Open reads the key file at path; a missing file fails with an error satisfying
 // errors.Is(err, fs.ErrNotExist).
 func Open(path string) (*File, error) {
 	f := &File{path: path}
-	if err := f.reload(); err != nil {
+	if err := f.Reload(); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -54,6 +52,10 @@ func Open(path string) (*File, error) {
 
 // Path returns the key file's path.
 func (f *File) Path() string { return f.path }
+
+// Reload reads the file again, as after this process replaced it: the check Key makes
+// compares file times, sizes and inodes, which a quick replacement can leave equal.
+func (f *File) Reload() error { return f.reload() }
 
 func (f *File) reload() error {
 	fi, err := os.Stat(f.path)
