@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +15,8 @@ import (
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/pglog"
 	"github.com/smpbot/smpbot/bot/questionlogtest"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 )
 
 // TestDatabaseSharesTheQuestionLog: with database.url, two replicas (each with its own
@@ -95,5 +100,34 @@ func TestDatabaseURLIsSecret(t *testing.T) {
 	code, out, errs = runCLI(t, "", "config", "check")
 	if code == 0 || strings.Contains(out+errs, "pw-s3cret-9") || !strings.Contains(errs, "database.url") {
 		t.Errorf("config check of a bad URL: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestRunRecordsIntoTheDatabase: `smpbot run` with database.url records into
+// PostgreSQL, not into the data directory, and a report from elsewhere reads it.
+func TestRunRecordsIntoTheDatabase(t *testing.T) {
+	dbURL := questionlogtest.PostgresSchema(t)
+	fake := telegramtest.NewServer(opsToken)
+	defer fake.Close()
+	data := t.TempDir()
+	p := startBotEnv(t, fake, data, []string{"SMPBOT_DATABASE_URL=" + dbURL})
+	p.waitReady(t)
+	if code, body := p.get("/readyz"); code != 200 || strings.Contains(body, "database") {
+		t.Errorf("/readyz with the database up: %d %q", code, body)
+	}
+	u := tgUser(3)
+	fake.Send(fake.PrivateChat(u), u, "how much does laser smp removal cost", 0)
+	if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 0 }) {
+		t.Fatal("no answer")
+	}
+	p.stop(t)
+	if _, err := os.Stat(filepath.Join(data, sqlitelog.FileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("questions.db made in the data directory although the log is in the database: %v", err)
+	}
+	cmd := exec.Command(buildSmpbot(t), "report", "stats", "--json", "--data", t.TempDir())
+	cmd.Env = append(os.Environ(), "SMPBOT_DATABASE_URL="+dbURL, "SMPBOT_USER_KEY_FILE="+filepath.Join(data, sqlitelog.KeyFile))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"asked": 1,`) {
+		t.Errorf("report stats from another directory: %v\n%s", err, out)
 	}
 }
