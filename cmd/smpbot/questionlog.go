@@ -89,8 +89,8 @@ func (e *env) openQuestionLogIn(ctx context.Context, getenv func(string) string,
 }
 
 // databaseReadiness describes, for /readyz, a question log's database that does not
-// answer: the bot still answers (records wait in the recorder's queue, and what
-// overflows it is counted), so the process stays ready.
+// answer: the bot still answers (the records it cannot write are counted as lost), so
+// the process stays ready.
 func databaseReadiness(ql questionLog) string {
 	p, ok := ql.(pinger)
 	if !ok {
@@ -99,7 +99,7 @@ func databaseReadiness(ql questionLog) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := p.Ping(ctx); err != nil {
-		return "question log database not answering (answers go on; records are queued, and counted when lost): " + err.Error()
+		return "question log database not answering (answers go on; records not written are counted as lost): " + err.Error()
 	}
 	return ""
 }
