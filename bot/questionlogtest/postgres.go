@@ -15,7 +15,7 @@ import (
 // PostgresSchema returns the URL of a schema of the test's own on the PostgreSQL server
 // named by SMPBOT_TEST_DATABASE_URL, dropped when the test ends. Without that variable
 // the test is skipped with the reason, or fails when SMPBOT_REQUIRE_POSTGRES=1 (CI).
-func PostgresSchema(t *testing.T) string {
+func PostgresSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("SMPBOT_TEST_DATABASE_URL")
 	if base == "" {
