@@ -104,7 +104,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0, keyFileOption(os.Getenv))
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, os.Getenv, 0)
 		defer func() {
 			cancel()
 			wg.Wait()
