@@ -10,8 +10,8 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/index"
-	"github.com/smpbot/smpbot/knowledge/sharedtest"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 )
 
 var (

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/knowledge/sharedtest"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 )
 
 // evalSets are the question sets that measure the bot: the shared dev set and every
