@@ -74,3 +74,19 @@ func TestParseSizeLimit(t *testing.T) {
 		t.Errorf("a file of MaxFileSize+1: got %v, want ErrTooLong", err)
 	}
 }
+
+// TestParseAnswerLine: errors about the answer point at the line where it starts, the
+// one after the closing "---".
+func TestParseAnswerLine(t *testing.T) {
+	data := []byte("---\nid: x\nquestion: Why?\n---\n\nBecause.\n")
+	f, err := Parse("x.md", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.Line("answer"), 5; got != want {
+		t.Errorf("answer line: got %d, want %d", got, want)
+	}
+	if got, want := f.Line("question"), 3; got != want {
+		t.Errorf("question line: got %d, want %d", got, want)
+	}
+}
