@@ -90,3 +90,19 @@ func TestParseAnswerLine(t *testing.T) {
 		t.Errorf("question line: got %d, want %d", got, want)
 	}
 }
+
+// TestErrorWithoutLine: an error with no known line names the file alone, not "file:0".
+func TestErrorWithoutLine(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{File: "x.md", Err: ErrSyntax}, "x.md: " + ErrSyntax.Error()},
+		{&Error{File: "x.md", Line: 1, Field: "id", Err: ErrSyntax}, "x.md:1: id: " + ErrSyntax.Error()},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

@@ -21,3 +21,16 @@ func TestPhraseKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensOfCommonWordsOnly: a question of common words only keeps its words, so two
+// different such questions do not fall into one group.
+func TestTokensOfCommonWordsOnly(t *testing.T) {
+	got := tokens("What is it?")
+	if len(got) != 3 || !got["what"] || !got["is"] || !got["it"] {
+		t.Errorf(`tokens("What is it?") = %v, want what, is, it`, got)
+	}
+	g := group([]asked{{text: "what is it"}, {text: "how are you"}}, 3)
+	if len(g) != 2 {
+		t.Errorf("two questions of different common words: got %d groups, want 2: %+v", len(g), g)
+	}
+}
