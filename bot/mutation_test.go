@@ -1,8 +1,12 @@
 package bot
 
 import (
+	"context"
+	"math"
 	"strings"
 	"testing"
+
+	"github.com/smpbot/smpbot/knowledge"
 )
 
 // Tests written to kill mutants that gremlins found alive (see README, Testing).
@@ -49,5 +53,32 @@ func TestEvalRatios(t *testing.T) {
 	}
 	if got := r.UrgentRecall(); got != 1 {
 		t.Errorf("urgent recall = %v, want 1", got)
+	}
+}
+
+// TestEvaluateMRR: the reciprocal rank counts the answer as rank 1 and the suggestions
+// after it, and the mean is over answerable questions only.
+func TestEvaluateMRR(t *testing.T) {
+	replies := map[string]Reply{
+		"first":  {Kind: KindAnswer, Entry: &knowledge.Entry{ID: "a"}},
+		"second": {Kind: KindAnswer, Entry: &knowledge.Entry{ID: "x"}, Suggestions: []Suggestion{{ID: "b"}}},
+		"third":  {Kind: KindNoMatch, Suggestions: []Suggestion{{ID: "x"}, {ID: "y"}, {ID: "c"}}},
+		"none":   {Kind: KindNoMatch},
+	}
+	h := HandlerFunc(func(_ context.Context, q Question) (Reply, error) { return replies[q.Text], nil })
+	rep, err := Evaluate(context.Background(), h, []EvalCase{
+		{Q: "first", Accept: []string{"a"}},
+		{Q: "second", Accept: []string{"b"}},
+		{Q: "third", Accept: []string{"c"}},
+		{Q: "none"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (1 + 1.0/2 + 1.0/3) / 3; math.Abs(rep.MRR-want) > 1e-9 {
+		t.Errorf("MRR = %v, want %v", rep.MRR, want)
+	}
+	if rep.Answerable != 3 || rep.Correct != 1 || rep.Declinable != 1 || rep.Decline != 1 {
+		t.Errorf("got %+v, want 3 answerable, 1 correct, 1 declinable declined", rep)
 	}
 }
