@@ -34,3 +34,59 @@ func TestTokensOfCommonWordsOnly(t *testing.T) {
 		t.Errorf("two questions of different common words: got %d groups, want 2: %+v", len(g), g)
 	}
 }
+
+// TestJaccard: intersection over union, two empty sets being alike.
+func TestJaccard(t *testing.T) {
+	set := func(ws ...string) map[string]bool {
+		s := map[string]bool{}
+		for _, w := range ws {
+			s[w] = true
+		}
+		return s
+	}
+	tests := []struct {
+		a, b map[string]bool
+		want float64
+	}{
+		{set(), set(), 1},
+		{set("laser"), set(), 0},
+		{set(), set("laser"), 0},
+		{set("laser", "cost"), set("laser", "pain"), 1.0 / 3},
+		{set("laser", "cost"), set("cost", "laser"), 1},
+	}
+	for _, tt := range tests {
+		if got := jaccard(tt.a, tt.b); got != tt.want {
+			t.Errorf("jaccard(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestGroupJoinsTheFirstAlikeGroup: a wording alike enough to two groups joins the more
+// frequent one, whatever order its words are looked at in (map order varies per run).
+func TestGroupJoinsTheFirstAlikeGroup(t *testing.T) {
+	at := day0
+	qs := []asked{
+		{text: "laser removal cost", at: at}, {text: "laser removal cost", at: at}, {text: "laser removal cost", at: at},
+		{text: "laser removal pain", at: at}, {text: "laser removal pain", at: at},
+		{text: "laser removal cost and pain", at: at},
+	}
+	for range 20 {
+		g := group(qs, 3)
+		if len(g) != 2 || g[0].Question != "laser removal cost" || g[0].Count != 4 || g[1].Count != 2 {
+			t.Fatalf("got %+v, want laser removal cost (4, with the cost and pain wording), then laser removal pain (2)", g)
+		}
+	}
+}
+
+// TestGroupTextIndependentOfOrder: repeats of a wording asked at the same time show the
+// same text whatever order the log returned them in.
+func TestGroupTextIndependentOfOrder(t *testing.T) {
+	a := asked{text: "Dye hair?", at: day0}
+	b := asked{text: "dye hair", at: day0}
+	for _, qs := range [][]asked{{a, b}, {b, a}} {
+		g := group(qs, 3)
+		if len(g) != 1 || g[0].Question != "Dye hair?" || g[0].Count != 2 {
+			t.Errorf("group(%q, %q) = %+v, want one group of 2 shown as %q", qs[0].text, qs[1].text, g, "Dye hair?")
+		}
+	}
+}
