@@ -21,3 +21,19 @@ func TestRewrite(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseClosesTheBleveIndex: Close releases the current snapshot's index, not only
+// refuses searches.
+func TestCloseClosesTheBleveIndex(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	s := x.cur.Load()
+	if _, err := s.idx.DocCount(); err != nil {
+		t.Fatalf("before Close: %v", err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.idx.DocCount(); err == nil {
+		t.Error("the bleve index is still open after Close")
+	}
+}
