@@ -2,10 +2,12 @@ package knowledge
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests written to kill mutants that gremlins found alive (see README, Testing).
@@ -104,5 +106,119 @@ func TestErrorWithoutLine(t *testing.T) {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestPutUpdatedDate: an edit keeps the date it gives; without one it gets today's.
+func TestPutUpdatedDate(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	who := Actor{Platform: "cli", User: "mod"}
+	e, v, err := s.Get("cost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Answer += " Prices change; ask for a written quote."
+	e.Updated = "2026-01-02"
+	if v, err = s.Put(ctx, e, v, who); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.Get("cost"); got.Updated != "2026-01-02" {
+		t.Errorf("updated = %q, want the given 2026-01-02", got.Updated)
+	}
+	e.Answer += " Some clinics discount a package."
+	e.Updated = ""
+	dayBefore := time.Now().UTC().Format(time.DateOnly)
+	if _, err = s.Put(ctx, e, v, who); err != nil {
+		t.Fatal(err)
+	}
+	dayAfter := time.Now().UTC().Format(time.DateOnly) // the same unless midnight passed
+	if got, _, _ := s.Get("cost"); got.Updated != dayBefore && got.Updated != dayAfter {
+		t.Errorf("updated = %q, want today %s", got.Updated, dayAfter)
+	}
+}
+
+// TestUndoAnEdit: undoing an edit brings back the version before it, as a new change.
+func TestUndoAnEdit(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	who := Actor{Platform: "cli", User: "mod"}
+	orig, v, err := s.Get("cost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := orig
+	edited.Answer += " Prices change; ask for a written quote."
+	if _, err := s.Put(ctx, edited, v, who); err != nil {
+		t.Fatal(err)
+	}
+	undone, err := s.Undo(ctx, "cost", who)
+	if err != nil {
+		t.Fatalf("Undo of an edit: %v", err)
+	}
+	if undone.Action != "edit" || undone.After == nil || undone.After.Answer != edited.Answer {
+		t.Errorf("Undo returned %+v, want the edit", undone)
+	}
+	got, _, err := s.Get("cost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if VersionOf(got) != VersionOf(orig) {
+		t.Errorf("after Undo the answer is %q, want the original %q", got.Answer, orig.Answer)
+	}
+	hist, err := s.History("cost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hist); n < 2 || hist[n-1].Action != "undo" {
+		t.Errorf("history ends %+v, want an undo change", hist[len(hist)-1])
+	}
+}
+
+// TestImportReplacesAddsAndSkips: an import counts what it added and replaced, skips an
+// entry that is unchanged, and records one change per entry written, numbered after the
+// log's last change and sharing one batch number.
+func TestImportReplacesAddsAndSkips(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	who := Actor{Platform: "cli", User: "mod"}
+	before, err := s.Audit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastSeq int64
+	if len(before) > 0 {
+		lastSeq = before[len(before)-1].Seq
+	}
+	unchanged, _, _ := s.Get("aftercare")
+	replaced, _, _ := s.Get("cost")
+	replaced.Answer += " Prices change; ask for a written quote."
+	added := unchanged
+	added.ID = "aftercare-copy"
+	added.Question = "What should a moderator test an import with?"
+	added.Alternates = []string{"an entry added by an import test"}
+	added.Related = nil
+	nAdded, nReplaced, err := s.Import(ctx, []Entry{unchanged, replaced, added}, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nAdded != 1 || nReplaced != 1 {
+		t.Errorf("Import: added %d, replaced %d; want 1 and 1", nAdded, nReplaced)
+	}
+	after, err := s.Audit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := after[len(before):]
+	if len(changes) != 2 {
+		t.Fatalf("import recorded %d changes, want 2 (the unchanged entry skipped): %+v", len(changes), changes)
+	}
+	for i, ch := range changes {
+		if ch.Seq != lastSeq+int64(i)+1 || ch.Batch != lastSeq+1 || ch.Action != "import" {
+			t.Errorf("change %d: seq %d batch %d action %s; want seq %d batch %d import", i, ch.Seq, ch.Batch, ch.Action, lastSeq+int64(i)+1, lastSeq+1)
+		}
+	}
+	if changes[0].ID != "cost" || changes[0].Before == nil || changes[1].ID != "aftercare-copy" || changes[1].Before != nil {
+		t.Errorf("changes %+v: want cost replaced, then aftercare-copy added", changes)
 	}
 }
