@@ -5,7 +5,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -64,6 +66,7 @@ func TestEvaluateMRR(t *testing.T) {
 		"second": {Kind: KindAnswer, Entry: &knowledge.Entry{ID: "x"}, Suggestions: []Suggestion{{ID: "b"}}},
 		"third":  {Kind: KindNoMatch, Suggestions: []Suggestion{{ID: "x"}, {ID: "y"}, {ID: "c"}}},
 		"none":   {Kind: KindNoMatch},
+		"calm":   {Kind: KindNoMatch, Urgent: true},
 	}
 	h := HandlerFunc(func(_ context.Context, q Question) (Reply, error) { return replies[q.Text], nil })
 	rep, err := Evaluate(context.Background(), h, []EvalCase{
@@ -71,6 +74,7 @@ func TestEvaluateMRR(t *testing.T) {
 		{Q: "second", Accept: []string{"b"}},
 		{Q: "third", Accept: []string{"c"}},
 		{Q: "none"},
+		{Q: "calm"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +82,76 @@ func TestEvaluateMRR(t *testing.T) {
 	if want := (1 + 1.0/2 + 1.0/3) / 3; math.Abs(rep.MRR-want) > 1e-9 {
 		t.Errorf("MRR = %v, want %v", rep.MRR, want)
 	}
-	if rep.Answerable != 3 || rep.Correct != 1 || rep.Declinable != 1 || rep.Decline != 1 {
-		t.Errorf("got %+v, want 3 answerable, 1 correct, 1 declinable declined", rep)
+	if rep.Answerable != 3 || rep.Correct != 1 || rep.Declinable != 2 || rep.Decline != 2 || rep.FalseUrgent != 1 {
+		t.Errorf("got %+v, want 3 answerable, 1 correct, 2 declinable declined, 1 false urgent", rep)
+	}
+	// second and third are misses; the others, declines included, are not.
+	if len(rep.Misses) != 2 || rep.Misses[0].Case.Q != "second" || rep.Misses[1].Case.Q != "third" {
+		t.Errorf("misses %+v, want second and third", rep.Misses)
+	}
+
+	rep, err = Evaluate(context.Background(), h, []EvalCase{{Q: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MRR != 0 {
+		t.Errorf("MRR of a set with nothing to answer = %v, want 0", rep.MRR)
+	}
+}
+
+// fixedSearcher is an in-memory Searcher whose search returns its matches in order, up
+// to the number asked for, whatever the text.
+type fixedSearcher struct{ matches []index.Match }
+
+func (s fixedSearcher) Search(_ context.Context, _ string, n int) ([]index.Match, error) {
+	return s.matches[:min(n, len(s.matches))], nil
+}
+
+func (s fixedSearcher) Entry(id string) (knowledge.Entry, bool) {
+	for _, m := range s.matches {
+		if m.ID == id {
+			return knowledge.Entry{ID: m.ID, Question: m.Question, Answer: "About " + m.ID + "."}, true
+		}
+	}
+	return knowledge.Entry{}, false
+}
+
+func (s fixedSearcher) Entries() []knowledge.Entry {
+	var out []knowledge.Entry
+	for _, m := range s.matches {
+		e, _ := s.Entry(m.ID)
+		out = append(out, e)
+	}
+	return out
+}
+
+// TestAnswerOffersThreeSuggestions: besides the answer, up to three other confident
+// matches are offered, and every answer is observed once.
+func TestAnswerOffersThreeSuggestions(t *testing.T) {
+	s := fixedSearcher{matches: []index.Match{
+		{ID: "laser-cost", Question: "What does laser removal cost?", Confidence: 0.9},
+		{ID: "saline-cost", Question: "What does saline removal cost?", Confidence: 0.5},
+		{ID: "sessions", Question: "How many sessions?", Confidence: 0.4},
+		{ID: "clinic", Question: "How do I choose a clinic?", Confidence: 0.3},
+		{ID: "healing", Question: "How long is healing?", Confidence: 0.25},
+	}}
+	var observed []Reply
+	h := NewFAQ(s, WithObserver(ObserverFunc(func(_ Question, r Reply, _ time.Duration) { observed = append(observed, r) })))
+	r, err := h.Answer(context.Background(), Question{Text: "how much is laser removal", Platform: "test", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindAnswer || r.Entry.ID != "laser-cost" {
+		t.Fatalf("got %s %v, want the answer laser-cost", r.Kind, r.Entry)
+	}
+	var got []string
+	for _, sg := range r.Suggestions {
+		got = append(got, sg.ID)
+	}
+	if strings.Join(got, ",") != "saline-cost,sessions,clinic" {
+		t.Errorf("suggestions %v, want saline-cost, sessions, clinic", got)
+	}
+	if len(observed) != 1 || observed[0].Entry == nil || observed[0].Entry.ID != "laser-cost" {
+		t.Errorf("observed %d replies (%+v), want the one answer", len(observed), observed)
 	}
 }
