@@ -37,3 +37,38 @@ func TestCloseClosesTheBleveIndex(t *testing.T) {
 		t.Error("the bleve index is still open after Close")
 	}
 }
+
+// TestReplacedSnapshotClosesAfterItsLastSearch: a Rebuild during a search leaves the
+// old index open for that search and closes it when the search ends.
+func TestReplacedSnapshotClosesAfterItsLastSearch(t *testing.T) {
+	entries := shipped(t)
+	x := newIndex(t, entries)
+	s, err := x.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Rebuild(entries); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.idx.DocCount(); err != nil {
+		t.Fatalf("replaced index closed while a search holds it: %v", err)
+	}
+	s.release()
+	if _, err := s.idx.DocCount(); err == nil {
+		t.Error("replaced index still open after its last search")
+	}
+}
+
+// TestEntriesInLoadOrder: Entries returns every entry, in the order given.
+func TestEntriesInLoadOrder(t *testing.T) {
+	entries := shipped(t)
+	got := newIndex(t, entries).Entries()
+	if len(got) != len(entries) {
+		t.Fatalf("got %d entries, want %d", len(got), len(entries))
+	}
+	for i := range entries {
+		if got[i].ID != entries[i].ID {
+			t.Fatalf("entry %d is %q, want %q", i, got[i].ID, entries[i].ID)
+		}
+	}
+}
