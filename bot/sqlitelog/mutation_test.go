@@ -90,3 +90,23 @@ func TestGroupTextIndependentOfOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMostCommon: the key with the highest count, the smallest key on a tie, so that a
+// report does not change from one run to the next.
+func TestMostCommon(t *testing.T) {
+	tests := []struct {
+		in   map[string]int
+		want string
+	}{
+		{map[string]int{}, ""},
+		{map[string]int{"cost": 1, "pain": 3, "aftercare": 2}, "pain"},
+		{map[string]int{"pain": 2, "cost": 2, "zinc": 2, "aftercare": 1}, "cost"},
+	}
+	for _, tt := range tests {
+		for range 10 { // map order varies
+			if got := mostCommon(tt.in); got != tt.want {
+				t.Fatalf("mostCommon(%v) = %q, want %q", tt.in, got, tt.want)
+			}
+		}
+	}
+}
