@@ -155,3 +155,77 @@ func TestAnswerOffersThreeSuggestions(t *testing.T) {
 		t.Errorf("observed %d replies (%+v), want the one answer", len(observed), observed)
 	}
 }
+
+// TestConfidenceThresholdsAreInclusive: a match at exactly DefaultAnswerConfidence is
+// answered, one at exactly DefaultSuggestConfidence is offered.
+func TestConfidenceThresholdsAreInclusive(t *testing.T) {
+	s := fixedSearcher{matches: []index.Match{
+		{ID: "a", Question: "A?", Confidence: DefaultAnswerConfidence},
+		{ID: "b", Question: "B?", Confidence: DefaultSuggestConfidence},
+	}}
+	r, err := NewFAQ(s).Answer(context.Background(), Question{Text: "a or b", Platform: "test", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindAnswer || r.Entry.ID != "a" || len(r.Suggestions) != 1 || r.Suggestions[0].ID != "b" {
+		t.Errorf("got %s %v suggesting %v, want the answer a suggesting b", r.Kind, r.Entry, r.Suggestions)
+	}
+}
+
+// TestDecline: below the answer threshold, up to three confident matches are offered
+// with a "not sure" message; with none confident enough, the message says what the bot
+// knows about instead.
+func TestDecline(t *testing.T) {
+	s := fixedSearcher{matches: []index.Match{
+		{ID: "a", Question: "A?", Confidence: 0.45},
+		{ID: "b", Question: "B?", Confidence: 0.4},
+		{ID: "c", Question: "C?", Confidence: 0.3},
+		{ID: "d", Question: "D?", Confidence: 0.25},
+	}}
+	r, err := NewFAQ(s).Answer(context.Background(), Question{Text: "something", Platform: "test", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindNoMatch || len(r.Suggestions) != 3 || !strings.HasPrefix(r.Message, "I'm not sure") {
+		t.Errorf("got %s %q suggesting %v, want no match, not sure, a b c", r.Kind, r.Message, r.Suggestions)
+	}
+	edge := fixedSearcher{matches: []index.Match{{ID: "a", Question: "A?", Confidence: DefaultSuggestConfidence}}}
+	r, err = NewFAQ(edge).Answer(context.Background(), Question{Text: "something near", Platform: "test", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Suggestions) != 1 {
+		t.Errorf("a match at exactly DefaultSuggestConfidence: got suggestions %v, want it offered", r.Suggestions)
+	}
+	weak := fixedSearcher{matches: []index.Match{{ID: "a", Question: "A?", Confidence: 0.1}}}
+	r, err = NewFAQ(weak).Answer(context.Background(), Question{Text: "something else", Platform: "test", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindNoMatch || len(r.Suggestions) != 0 || !strings.HasPrefix(r.Message, "Sorry") {
+		t.Errorf("got %s %q suggesting %v, want no match, sorry, no suggestions", r.Kind, r.Message, r.Suggestions)
+	}
+}
+
+// TestPlainText: numbered items count from 1 across suggestions and related entries;
+// an entry without caveats or sources shows no empty heading for them.
+func TestPlainText(t *testing.T) {
+	r := Reply{
+		Kind:        KindAnswer,
+		Entry:       &knowledge.Entry{ID: "a", Question: "A?", Answer: "Because."},
+		Disclaimer:  Disclaimer,
+		Suggestions: []Suggestion{{ID: "b", Question: "B?"}},
+		Related:     []Suggestion{{ID: "c", Question: "C?"}},
+	}
+	got := PlainText(r, true)
+	for _, want := range []string{"\n1. B?\n", "\n2. C?"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("PlainText lacks %q:\n%s", want, got)
+		}
+	}
+	for _, notWant := range []string{"Keep in mind", "Sources:"} {
+		if strings.Contains(got, notWant) {
+			t.Errorf("PlainText of an entry without caveats or sources has %q:\n%s", notWant, got)
+		}
+	}
+}
