@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +222,66 @@ func TestImportReplacesAddsAndSkips(t *testing.T) {
 	}
 	if changes[0].ID != "cost" || changes[0].Before == nil || changes[1].ID != "aftercare-copy" || changes[1].Before != nil {
 		t.Errorf("changes %+v: want cost replaced, then aftercare-copy added", changes)
+	}
+}
+
+// TestValidatePhraseKey: phrasings fold to lower-case a-z, 0-9 and non-ASCII letters;
+// the edges of each range are where an off-by-one would show.
+func TestValidatePhraseKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Laser, A to Z?", "laser a to z"},
+		{"0 or 9 sessions", "0 or 9 sessions"},
+		{"`{@[/:", ""},
+		{"Café  ÉTÉ", "café été"},
+	}
+	for _, tt := range tests {
+		if got := phraseKey(tt.in); got != tt.want {
+			t.Errorf("phraseKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestValidateLimitsAreInclusive: a field at its limit passes, one more is ErrTooLong.
+func TestValidateLimitsAreInclusive(t *testing.T) {
+	shipped, err := Load(Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caveats := func(n int) []string {
+		var cs []string
+		for i := range n {
+			cs = append(cs, fmt.Sprintf("Caveat %c: results vary from one person to another.", 'A'+i))
+		}
+		return cs
+	}
+	sources := func(n int) []Source {
+		var ss []Source
+		for i := range n {
+			ss = append(ss, Source{Title: fmt.Sprintf("A clinic's guide, part %d", i+1), URL: fmt.Sprintf("https://clinic.example.org/guide/part-%d", i+1)})
+		}
+		return ss
+	}
+	long := func(n int) string { return strings.Repeat("Your skin decides. ", n/19+1)[:n-1] + "." }
+	tests := []struct {
+		name   string
+		change func(e *Entry, n int)
+		limit  int
+	}{
+		{"caveats", func(e *Entry, n int) { e.Caveats = caveats(n) }, MaxCaveats},
+		{"sources", func(e *Entry, n int) { e.Sources = sources(n) }, MaxSources},
+		{"caveat length", func(e *Entry, n int) { e.Caveats = []string{long(n)} }, MaxCaveatLen},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{tt.limit, tt.limit + 1} {
+			entries := slices.Clone(shipped)
+			tt.change(&entries[0], n)
+			err := ValidateEntries(entries)
+			if n == tt.limit && err != nil {
+				t.Errorf("%s at the limit (%d): %v", tt.name, n, err)
+			}
+			if n > tt.limit && !errors.Is(err, ErrTooLong) {
+				t.Errorf("%s over the limit (%d): got %v, want ErrTooLong", tt.name, n, err)
+			}
+		}
 	}
 }
