@@ -125,9 +125,9 @@ func (s fixedSearcher) Entries() []knowledge.Entry {
 	return out
 }
 
-// TestAnswerOffersThreeSuggestions: besides the answer, up to three other confident
-// matches are offered, and every answer is observed once.
-func TestAnswerOffersThreeSuggestions(t *testing.T) {
+// TestAnswerCandidates: besides the answer, up to three other confident matches are
+// candidates, the best of them offered first, and every answer is observed once.
+func TestAnswerCandidates(t *testing.T) {
 	s := fixedSearcher{matches: []index.Match{
 		{ID: "laser-cost", Question: "What does laser removal cost?", Confidence: 0.9},
 		{ID: "saline-cost", Question: "What does saline removal cost?", Confidence: 0.5},
@@ -145,11 +145,14 @@ func TestAnswerOffersThreeSuggestions(t *testing.T) {
 		t.Fatalf("got %s %v, want the answer laser-cost", r.Kind, r.Entry)
 	}
 	var got []string
-	for _, sg := range r.Suggestions {
+	for _, sg := range r.Candidates {
 		got = append(got, sg.ID)
 	}
 	if strings.Join(got, ",") != "saline-cost,sessions,clinic" {
-		t.Errorf("suggestions %v, want saline-cost, sessions, clinic", got)
+		t.Errorf("candidates %v, want saline-cost, sessions, clinic", got)
+	}
+	if len(r.Suggestions) != 1 || r.Suggestions[0].ID != "saline-cost" {
+		t.Errorf("suggestions %v, want the best other match, saline-cost", r.Suggestions)
 	}
 	if len(observed) != 1 || observed[0].Entry == nil || observed[0].Entry.ID != "laser-cost" {
 		t.Errorf("observed %d replies (%+v), want the one answer", len(observed), observed)
