@@ -232,3 +232,19 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+// TestPhrasingKey: the fold must keep what FAQ validation keeps (a-z, 0-9, non-ASCII
+// letters), or a known phrasing would be taken for a new one.
+func TestPhrasingKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Laser, A to Z?", "laser a to z"},
+		{"0 or 9 sessions", "0 or 9 sessions"},
+		{"`{@[/:", ""},
+		{"Café  ÉTÉ", "café été"},
+	}
+	for _, tt := range tests {
+		if got := phrasingKey(tt.in); got != tt.want {
+			t.Errorf("phrasingKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
