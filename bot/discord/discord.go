@@ -82,12 +82,13 @@ var _ session = (*discordgo.Session)(nil)
 
 // Adapter serves one Discord bot (one shard of it).
 type Adapter struct {
-	s       session
-	cfg     Config
-	log     *slog.Logger
-	red     redactor
-	limiter *bot.RateLimiter
-	notices *bot.RateLimiter // at most one "slow down" reply a minute to a flooding user
+	s   session
+	cfg Config
+	log *slog.Logger
+	red redactor
+	// limit is the per-user policy shared with other platforms (bot.Limit), put in
+	// front of the handler given to Run.
+	limit *bot.Limit
 
 	deferAfter      time.Duration
 	completeTimeout time.Duration // bounds the search behind an autocomplete, well inside Discord's 3 s
@@ -137,6 +138,10 @@ func WithHTTPClient(c *http.Client) Option { return func(a *Adapter) { a.http = 
 // is deferred and the answer edited in later (default 1s, well inside Discord's 3 s).
 func WithDeferAfter(d time.Duration) Option { return func(a *Adapter) { a.deferAfter = d } }
 
+// WithShutdownGrace sets how long answers in flight may take to finish after the
+// context ends (default 5 s); smpbot run passes its shutdown.grace.
+func WithShutdownGrace(d time.Duration) Option { return func(a *Adapter) { a.grace = d } }
+
 // New checks cfg and prepares the adapter; nothing is sent to Discord before Run.
 func New(cfg Config, opts ...Option) (*Adapter, error) {
 	secret := strings.TrimSpace(cfg.Token)
@@ -159,8 +164,6 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		cfg:             cfg,
 		log:             slog.New(slog.DiscardHandler),
 		red:             newRedactor(secret),
-		limiter:         bot.NewRateLimiter(max(cfg.QuestionsPerMinute, 0)),
-		notices:         bot.NewRateLimiter(1),
 		deferAfter:      time.Second,
 		completeTimeout: 1500 * time.Millisecond,
 		handleTimeout:   30 * time.Second,
@@ -169,6 +172,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		votes:           newVotes(),
 		limits:          newChannelLimits(),
 	}
+	a.limit = bot.NewLimit(nil, max(cfg.QuestionsPerMinute, 0), bot.WithOverLimit(a.overLimit))
 	for _, o := range opts {
 		o(a)
 	}
@@ -384,4 +388,14 @@ func (a *Adapter) registerCommands(ctx context.Context, appID string) error {
 		}
 	}
 	return fmt.Errorf("discord: bulk overwrite of commands: %w", a.red.Err(err))
+}
+
+// overLimit logs a question over the rate limit; dropped ones only at debug level, so
+// that a flood does not flood the log.
+func (a *Adapter) overLimit(q bot.Question, outcome string) {
+	level := slog.LevelInfo
+	if outcome == "dropped" {
+		level = slog.LevelDebug
+	}
+	a.log.Log(context.Background(), level, "question over the rate limit", "user", q.User, "outcome", outcome)
 }

@@ -686,6 +686,19 @@ func TestPerUserLimit(t *testing.T) {
 	if n := len(slices.DeleteFunc(f.Sent(), func(m discordtest.Sent) bool { return !discordtest.InChannel(dm.ChannelID)(m) })); n != 3 {
 		t.Errorf("the bot sent %d messages to the flooding user, want 3 (two answers, one notice)", n)
 	}
+
+	// Over the limit, a message describing a complication is still answered with the
+	// urgent notice, but once a window: urgent words do not skip the limit.
+	urgent := "my scalp has pus and a fever after laser"
+	got := r.channelReply(t, dm.ChannelID, f.Message(dm, kim, urgent))
+	if !strings.HasPrefix(got.Message.Content, bot.UrgentNotice) {
+		t.Errorf("urgent message over the limit: got %q, want the urgent notice", got.Message.Content)
+	}
+	f.Message(dm, kim, urgent) // the window's notice is spent: no reply
+	r.reply(t, f.Command(f.Guild(), jon, "ask", discordtest.String("question", q)))
+	if n := len(slices.DeleteFunc(f.Sent(), func(m discordtest.Sent) bool { return !discordtest.InChannel(dm.ChannelID)(m) })); n != 4 {
+		t.Errorf("the bot sent %d messages to the flooding user, want 4 (two answers, one notice, one urgent answer)", n)
+	}
 }
 
 func TestLongAnswerFitsDiscordLimits(t *testing.T) {

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -333,12 +334,8 @@ func (a *Adapter) choices(ctx context.Context, i *discordgo.Interaction, ss []bo
 
 // answer answers q in reply to an interaction.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, q bot.Question, ephemeral bool) {
-	if !a.limiter.Allow("discord:"+q.User, time.Now()) {
-		a.reply(ctx, i, textMessage(bot.RateLimitedText), true)
-		return
-	}
 	a.respond(ctx, i, ephemeral, false, func(ctx context.Context) message {
-		r, err := h.Answer(ctx, q)
+		r, err := a.limit.With(h).Answer(ctx, q)
 		return a.rendered(ctx, i, h, r, err)
 	})
 }
@@ -388,6 +385,13 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, ephemer
 
 // rendered renders a handler's reply, or an apology when it failed.
 func (a *Adapter) rendered(ctx context.Context, i *discordgo.Interaction, h bot.Handler, r bot.Reply, err error) message {
+	if errors.Is(err, bot.ErrRateLimited) || err == nil && r.Kind == bot.KindRateLimited {
+		// An interaction needs a response, even over the limit; it concerns only the
+		// person who asked.
+		m := textMessage(bot.RateLimitedText)
+		m.apology = true
+		return m
+	}
 	if err != nil {
 		a.log.ErrorContext(ctx, "answering failed", "interaction", i.ID, "err", a.red.Err(err))
 		return apologyMessage()

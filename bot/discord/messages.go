@@ -2,9 +2,9 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -57,14 +57,6 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 	if !ok {
 		return
 	}
-	key := "discord:" + m.Author.ID
-	if !a.limiter.Allow(key, time.Now()) {
-		// Say so once a minute, not to every message of a flood.
-		if a.notices.Allow(key, time.Now()) {
-			a.send(ctx, m, textMessage(bot.RateLimitedText))
-		}
-		return
-	}
 	switch strings.ToLower(strings.Trim(text, " ?!.")) {
 	case "":
 		a.send(ctx, m, textMessage(hintText))
@@ -78,7 +70,10 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		a.send(ctx, m, renderTopics(ts))
 		return
 	}
-	r, err := h.Answer(ctx, bot.Question{Text: text, Platform: "discord", User: m.Author.ID, Chat: m.ChannelID})
+	r, err := a.limit.With(h).Answer(ctx, bot.Question{Text: text, Platform: "discord", User: m.Author.ID, Chat: m.ChannelID})
+	if errors.Is(err, bot.ErrRateLimited) {
+		return // over the limit and already told so this minute
+	}
 	if err != nil {
 		a.log.ErrorContext(ctx, "answering failed", "message", m.ID, "channel", m.ChannelID, "err", a.red.Err(err))
 		a.send(ctx, m, apologyMessage())

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -143,7 +144,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // retry makes a call, repeating it while it fails with a retryable error, up to
 // maxAttempts. The error names the call.
 func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) error) error {
+	return a.retryPaced(ctx, what, nil, call)
+}
+
+// retryPaced is retry with a wait before each attempt (the pacer's), outside the
+// attempt's timeout; after a 429 the wait is told how long Telegram asked for.
+func (a *Adapter) retryPaced(ctx context.Context, what string, pace func(ctx context.Context, retryAfter time.Duration) error, call func(botAPI) error) error {
+	var retryAfter time.Duration
 	for attempt := 1; ; attempt++ {
+		if pace != nil {
+			if err := pace(ctx, retryAfter); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		err := call(a.api(cctx))
 		cancel()
@@ -158,21 +171,79 @@ func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) erro
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		a.log.DebugContext(ctx, "retrying a Bot API call", "call", what, "attempt", attempt, "wait", wait, "err", err)
+		if te, ok := apiError(err); ok && te.Code == http.StatusTooManyRequests && pace != nil {
+			retryAfter = wait // the pacer holds the chat that long, for every sender
+			continue
+		}
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 	}
 }
 
-// send sends a message, with retries.
-func (a *Adapter) send(ctx context.Context, what string, c tgbotapi.Chattable) (tgbotapi.Message, error) {
+// send sends a message to a chat, paced under Telegram's flood limits, with retries.
+// priority may take the group's slot kept for a flood notice.
+func (a *Adapter) send(ctx context.Context, chatID int64, what string, c tgbotapi.Chattable, priority bool) (tgbotapi.Message, error) {
 	var m tgbotapi.Message
-	err := a.retry(ctx, what, func(api botAPI) error {
+	pace := func(ctx context.Context, retryAfter time.Duration) error {
+		if retryAfter > 0 {
+			a.pace.hold(chatID, time.Now().Add(retryAfter))
+		}
+		return a.pace.wait(ctx, chatID, priority)
+	}
+	err := a.retryPaced(ctx, what, pace, func(api botAPI) error {
 		var err error
-		m, err = api.Send(c)
+		if t, ok := c.(inTopic); ok {
+			m, err = t.send(api)
+		} else {
+			m, err = api.Send(c)
+		}
 		return err
 	})
 	return m, err
+}
+
+// inTopic is a message sent into a forum topic. The client library has no
+// message_thread_id, so such a message is sent with MakeRequest and the parameters
+// written out here; thread 0 sends it the library's way.
+type inTopic struct {
+	tgbotapi.MessageConfig
+	thread int
+}
+
+func (t inTopic) send(api botAPI) (tgbotapi.Message, error) {
+	if t.thread == 0 {
+		return api.Send(t.MessageConfig)
+	}
+	c := t.MessageConfig
+	p := tgbotapi.Params{}
+	p.AddFirstValid("chat_id", c.ChatID, c.ChannelUsername)
+	p["text"] = c.Text
+	p.AddNonEmpty("parse_mode", c.ParseMode)
+	p.AddBool("disable_web_page_preview", c.DisableWebPagePreview)
+	p.AddNonZero("reply_to_message_id", c.ReplyToMessageID)
+	p.AddBool("allow_sending_without_reply", c.AllowSendingWithoutReply)
+	p.AddNonZero("message_thread_id", t.thread)
+	if err := p.AddInterface("reply_markup", c.ReplyMarkup); err != nil {
+		return tgbotapi.Message{}, err
+	}
+	resp, err := api.MakeRequest("sendMessage", p)
+	if err != nil {
+		return tgbotapi.Message{}, err
+	}
+	var m tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &m); err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("sendMessage: %w", err)
+	}
+	return m, nil
+}
+
+// sendText sends plain text to a chat, not as a reply.
+func (a *Adapter) sendText(ctx context.Context, chatID int64, text string, priority bool) error {
+	c := tgbotapi.NewMessage(chatID, text)
+	c.DisableWebPagePreview = true
+	_, err := a.send(ctx, chatID, "sendMessage", c, priority)
+	return err
 }
 
 // request makes a call whose result is just true (answerCallbackQuery,

@@ -38,23 +38,30 @@ func memo(h bot.Handler) bot.Handler {
 	})
 }
 
-// TestThousandQuestionsUnderFaults asks 1,000 questions in 20 groups while the server
+// faultKinds are the failures the volume tests inject in turn: a 500, a dropped
+// connection, a 429 with retry_after 1, a slow answer and a 502.
+var faultKinds = []telegramtest.Fault{
+	{Status: http.StatusInternalServerError},
+	{Drop: true},
+	{Status: http.StatusTooManyRequests, RetryAfter: 1},
+	{Delay: 200 * time.Millisecond},
+	{Status: http.StatusBadGateway},
+}
+
+// TestThousandQuestionsUnderFaults asks 1,000 questions in 250 groups (four different
+// questions each, within what a group may be sent) while the server
 // fails getUpdates calls 2 to 6 and every third one after, and every 25th sendMessage,
 // in turn with a 500, a dropped connection, a 429 with retry_after 1, a slow answer and
 // a 502. Every question must be answered exactly once, and every update confirmed.
 func TestThousandQuestionsUnderFaults(t *testing.T) {
 	h := start(t, setup{
-		cfg:  func(c *Config) { c.QuestionsPerMinute = 10 },
-		opts: []Option{WithPollTimeout(time.Second)},
+		cfg: func(c *Config) { c.QuestionsPerMinute = 10 },
+		// Telegram's pacing, but for the 30 messages a second in all, which would make
+		// the test take half a minute.
+		opts: []Option{WithPollTimeout(time.Second), WithPacing(Pacing{ChatInterval: time.Second, ChatBurst: 3, GroupLimit: 20, GroupWindow: 61 * time.Second})},
 		h:    memo(handler(t)),
 	})
-	faults := []telegramtest.Fault{
-		{Status: http.StatusInternalServerError},
-		{Drop: true},
-		{Status: http.StatusTooManyRequests, RetryAfter: 1},
-		{Delay: 200 * time.Millisecond},
-		{Status: http.StatusBadGateway},
-	}
+	faults := faultKinds
 	h.fake.SetFaults(func(method string, n int) telegramtest.Fault {
 		switch {
 		case method == "getUpdates" && n >= 2 && n < 2+len(faults):
@@ -78,7 +85,7 @@ func TestThousandQuestionsUnderFaults(t *testing.T) {
 	}
 	asked := map[key]bool{}
 	for i := range 1000 {
-		g := h.fake.Group(-1000000-int64(i%20), fmt.Sprintf("group %d", i%20))
+		g := h.fake.Group(-1000000-int64(i/4), fmt.Sprintf("group %d", i/4))
 		u := tgbotapi.User{ID: int64(10000 + i), FirstName: fmt.Sprintf("user%d", i)}
 		m := h.fake.Send(g, u, questions[i%len(questions)], 0)
 		asked[key{g.ID, m.MessageID}] = true
@@ -86,6 +93,7 @@ func TestThousandQuestionsUnderFaults(t *testing.T) {
 	if !h.fake.Wait(50*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates unconfirmed, %d messages sent", h.fake.Pending(), len(h.fake.Messages()))
 	}
+	h.settle(t)
 	answers := map[key]int{}
 	for _, m := range h.fake.Messages() {
 		k := key{m.ChatID, m.ReplyTo}

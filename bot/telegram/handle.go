@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -211,20 +211,49 @@ func (a *Adapter) question(ctx context.Context, h bot.Handler, ev event, text st
 	if strings.TrimSpace(text) == "" {
 		return a.reply(ctx, ev, []message{{text: plain(fmt.Sprintf(askHowText, a.me.user.UserName))}})
 	}
-	// An urgent message is answered even over the limit: its notice is the one reply
-	// that must never be withheld.
-	if !bot.IsUrgent(text) && !a.allow(ev.user) {
-		return a.rateLimited(ctx, ev)
-	}
-	r, err := h.Answer(ctx, a.questionFor(ev, text, ""))
-	if err != nil {
+	r, err := a.answer(ctx, h, a.questionFor(ev, text, ""))
+	switch {
+	case errors.Is(err, bot.ErrRateLimited):
+		return nil // over the limit and already told so
+	case err != nil:
 		if ctx.Err() != nil {
 			return err
 		}
 		a.log.ErrorContext(ctx, "the handler failed", "update_id", ev.update, "err", err)
 		return a.reply(ctx, ev, []message{{text: plain(sorryText)}})
+	case r.Kind == bot.KindRateLimited:
+		return a.reply(ctx, ev, []message{{text: plain(r.Message)}})
 	}
 	return a.reply(ctx, ev, renderReply(r, takesFeedback(h)))
+}
+
+// answer asks h through the rate-limit policy, holding one of the answering slots.
+func (a *Adapter) answer(ctx context.Context, h bot.Handler, q bot.Question) (bot.Reply, error) {
+	select {
+	case a.answering <- struct{}{}:
+	case <-ctx.Done():
+		return bot.Reply{}, ctx.Err()
+	}
+	defer func() { <-a.answering }()
+	return a.limit.With(h).Answer(ctx, q)
+}
+
+// overLimit logs a question over the rate limit; dropped ones only at debug level, so
+// that a flood does not flood the log.
+func (a *Adapter) overLimit(q bot.Question, outcome string) {
+	level := slog.LevelInfo
+	if outcome == "dropped" {
+		level = slog.LevelDebug
+	}
+	a.log.Log(context.Background(), level, "question over the rate limit", "user", q.User, "outcome", outcome)
+}
+
+// dropped logs and counts an update that will not be handled.
+func (a *Adapter) dropped(ev event, reason string) {
+	a.log.Info("update dropped", "update_id", ev.update, "chat", ev.chatID, "reason", reason)
+	if a.drops != nil {
+		a.drops(reason)
+	}
 }
 
 func (a *Adapter) questionFor(ev event, text, entryID string) bot.Question {
@@ -233,19 +262,6 @@ func (a *Adapter) questionFor(ev event, text, entryID string) bot.Question {
 		q.Chat = strconv.FormatInt(ev.chatID, 10)
 	}
 	return q
-}
-
-func (a *Adapter) allow(user int64) bool {
-	return a.limiter.Allow(strconv.FormatInt(user, 10), time.Now())
-}
-
-// rateLimited tells the user they are asking too fast, at most once a minute.
-func (a *Adapter) rateLimited(ctx context.Context, ev event) error {
-	a.log.InfoContext(ctx, "question over the rate limit", "update_id", ev.update, "user", ev.user)
-	if !a.notices.Allow(strconv.FormatInt(ev.user, 10), time.Now()) {
-		return nil
-	}
-	return a.reply(ctx, ev, []message{{text: plain(bot.RateLimitedText)}})
 }
 
 // reply sends messages to ev's chat, quoting the asking message in a group.
@@ -263,7 +279,7 @@ func (a *Adapter) reply(ctx context.Context, ev event, msgs []message) error {
 		if m.keyboard != nil {
 			c.ReplyMarkup = *m.keyboard
 		}
-		if _, err := a.send(ctx, "sendMessage", c); err != nil {
+		if _, err := a.send(ctx, ev.chatID, "sendMessage", inTopic{c, ev.thread}, false); err != nil {
 			return err
 		}
 	}
@@ -363,13 +379,12 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, pa
 	if ev.chatID == 0 && cb.InlineMessageID == "" {
 		return a.ack(ctx, ev, oldMessage, false)
 	}
-	if !a.allow(ev.user) {
-		a.log.InfoContext(ctx, "button press over the rate limit", "update_id", ev.update, "user", ev.user)
-		return a.ack(ctx, ev, bot.RateLimitedText, true)
-	}
 	q := a.questionFor(ev, "", id)
 	q.FromAnswer = from
-	r, err := h.Answer(ctx, q)
+	r, err := a.answer(ctx, h, q)
+	if errors.Is(err, bot.ErrRateLimited) || err == nil && r.Kind == bot.KindRateLimited {
+		return a.ack(ctx, ev, bot.RateLimitedText, true)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -388,10 +403,21 @@ func (a *Adapter) cbAnswerEntry(ctx context.Context, h bot.Handler, ev event, pa
 			ParseMode:             tgbotapi.ModeHTML,
 			DisableWebPagePreview: true,
 		}
-		// Editing an inline message returns true, not a Message.
-		return a.request(ctx, "editMessageText", c)
+		// Editing an inline message returns true, not a Message. The same button pressed
+		// again finds the message already showing that answer.
+		if err := a.request(ctx, "editMessageText", c); err != nil && !notModified(err) {
+			return err
+		}
+		return nil
 	}
 	return a.reply(ctx, ev, renderReply(r, takesFeedback(h)))
+}
+
+// notModified reports whether Telegram refused an edit because the message already
+// shows exactly that.
+func notModified(err error) bool {
+	te, ok := apiError(err)
+	return ok && te.Code == http.StatusBadRequest && strings.Contains(te.Message, "message is not modified")
 }
 
 // Inline mode limits.
@@ -476,12 +502,29 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 		article.ReplyMarkup = m.keyboard
 		results = append(results, article)
 	}
-	c := tgbotapi.InlineConfig{InlineQueryID: q.ID, Results: results, CacheTime: inlineCacheTime}
-	if len(results) == 0 {
-		c.SwitchPMText = "Ask me in a private chat"
-		c.SwitchPMParameter = "inline"
+	// With nothing to offer, a button opens a private chat with the bot. Telegram
+	// replaced switch_pm_text and switch_pm_parameter, all the client library knows,
+	// with "button", so the call is written out here.
+	p := tgbotapi.Params{"inline_query_id": q.ID}
+	p.AddNonZero("cache_time", inlineCacheTime)
+	if err := p.AddInterface("results", results); err != nil {
+		return err
 	}
-	return a.request(ctx, "answerInlineQuery", c)
+	if len(results) == 0 {
+		if err := p.AddInterface("button", inlineButton{Text: "Ask me in a private chat", StartParameter: "inline"}); err != nil {
+			return err
+		}
+	}
+	return a.retry(ctx, "answerInlineQuery", func(api botAPI) error {
+		_, err := api.MakeRequest("answerInlineQuery", p)
+		return err
+	})
+}
+
+// inlineButton is Telegram's InlineQueryResultsButton, which the client library lacks.
+type inlineButton struct {
+	Text           string `json:"text"`
+	StartParameter string `json:"start_parameter"`
 }
 
 // description is the line under an inline result's title: the urgent notice, or the

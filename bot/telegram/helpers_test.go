@@ -78,6 +78,8 @@ type setup struct {
 	h    bot.Handler
 	// before prepares the fake before the adapter starts (chats that already exist).
 	before func(*telegramtest.Server)
+	// fake configures the fake server (its flood limits).
+	fake []telegramtest.Option
 }
 
 // start runs the adapter, by default with the real FAQ handler, fast backoff and a
@@ -85,7 +87,7 @@ type setup struct {
 // returned nil and that the token never reached the log.
 func start(t *testing.T, s setup) *harness {
 	t.Helper()
-	fake := telegramtest.NewServer(testToken)
+	fake := telegramtest.NewServer(testToken, s.fake...)
 	t.Cleanup(fake.Close)
 	if s.before != nil {
 		s.before(fake)
@@ -126,6 +128,10 @@ func start(t *testing.T, s setup) *harness {
 		if err := stop(); err != nil {
 			t.Errorf("Run returned %v, want nil after a clean stop", err)
 		}
+		// The adapter paces its sends: Telegram's flood control never has to.
+		if n := fake.FloodRefused(0); n > 0 {
+			t.Errorf("the fake's flood control refused %d messages", n)
+		}
 		if strings.Contains(logs.String(), testToken) || strings.Contains(logs.String(), strings.Split(testToken, ":")[1]) {
 			t.Errorf("the token appears in the log:\n%s", logs.String())
 		}
@@ -142,12 +148,24 @@ func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
 	return h.fake.Messages()
 }
 
-// settle waits until every pushed update is confirmed. The adapter confirms a batch by
-// asking for the next one, only after handling all of it, so by then every reply to
-// those updates has been sent.
+// settle waits until every pushed update is confirmed and handled: the adapter confirms
+// updates once they are queued, so it then waits for the queues to empty.
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
 	if !h.fake.Wait(20*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates still unconfirmed", h.fake.Pending())
+	}
+	// Confirmed means queued: wait for the queues to be handled too.
+	deadline := time.After(20 * time.Second)
+	for {
+		n, changed := h.a.busy()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%d updates still being handled", n)
+		}
 	}
 }

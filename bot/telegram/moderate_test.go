@@ -412,6 +412,11 @@ func TestModeratorCommandsInGroupAskForPrivateChat(t *testing.T) {
 		{mia, "/cancel", ""}, // may be another bot's
 		{mia, "/cancel@SMPBot", privateOnly},
 	}
+	// In privacy mode a bot gets commands without @name only once it has spoken in
+	// the group.
+	if got := h.sayIn(t, g, bob, "/ask@SMPBot how much does removal cost?"); len(got) == 0 {
+		t.Fatal("no answer to /ask@SMPBot in the group")
+	}
 	for _, tt := range tests {
 		got := h.sayIn(t, g, tt.from, tt.send)
 		if texts(got) != tt.want {
@@ -514,7 +519,7 @@ func TestFeedbackIsRecordedOncePerPersonAndAnswer(t *testing.T) {
 	t.Parallel()
 	h := startModerated(t, setup{})
 	g := h.fake.Group(-100900, "group")
-	answer := h.sayIn(t, g, ann, "/ask How many laser sessions will I need?")
+	answer := h.sayIn(t, g, ann, "/ask@SMPBot How many laser sessions will I need?")
 	if len(answer) != 1 {
 		t.Fatalf("got %d replies, want 1", len(answer))
 	}

@@ -227,7 +227,7 @@ func (a *Adapter) cbSuggestion(ctx context.Context, ev event, who bot.Identity, 
 	edit := tgbotapi.NewEditMessageText(ev.chatID, ev.callback.Message.MessageID, suggestionText(s, done))
 	edit.ParseMode = tgbotapi.ModeHTML
 	// The message may be too old to edit; the decision is made either way.
-	if _, err := a.send(ctx, "editMessageText", edit); err != nil && ctx.Err() == nil {
+	if _, err := a.send(ctx, edit.ChatID, "editMessageText", edit, false); err != nil && ctx.Err() == nil {
 		a.log.InfoContext(ctx, "could not mark a suggestion decided", "err", err)
 	}
 	return nil

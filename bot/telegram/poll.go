@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -42,8 +41,11 @@ var allowedUpdates = []string{"message", "edited_message", "callback_query", "in
 // maxBatch is how many updates one getUpdates call may return (Telegram's maximum).
 const maxBatch = 100
 
-// poll is the long-polling loop. It confirms an update (by asking for the next offset)
-// only after handling it, so updates in hand when the process dies are delivered again.
+// poll is the long-polling loop. Each batch is put on per-chat queues and confirmed (by
+// asking for the next offset) at once, so that a slow chat never holds up the others'
+// updates; on shutdown the queues get the grace period to finish. Telegram can only
+// confirm everything below an offset, so waiting for every chat before confirming
+// would make every chat wait for the slowest.
 func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 	// getUpdates fails while a webhook is set; a bot moved back from webhook mode needs it gone.
 	if err := a.request(ctx, "deleteWebhook", tgbotapi.DeleteWebhookConfig{}); err != nil {
@@ -56,9 +58,18 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 	}
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
+	d := a.newDispatcher(hctx, h)
 	offset, confirmed, failures := 0, 0, 0
 	defer a.connected.Store(false)
 	for ctx.Err() == nil {
+		if full, space := d.full(); full {
+			// Every queue is long: fetch no more until they drain.
+			select {
+			case <-space:
+			case <-ctx.Done():
+			}
+			continue
+		}
 		raws, err := a.getUpdates(ctx, offset)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -71,6 +82,7 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 				switch te.Code {
 				case http.StatusUnauthorized, http.StatusNotFound:
 					// The token was revoked or the endpoint is wrong: retrying cannot help.
+					d.wait()
 					return fmt.Errorf("telegram: getUpdates: %w", err)
 				case http.StatusTooManyRequests:
 				default:
@@ -88,17 +100,20 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 		failures = 0
 		a.connected.Store(true)
 		confirmed = offset // asking with an offset confirmed every update below it
-		next := a.process(hctx, h, raws, offset)
+		next := a.dispatch(d, raws, offset)
 		if next == offset && len(raws) > 0 {
-			// Nothing could be confirmed (updates without any readable id, or shutdown
-			// cut the batch short): do not spin on the same batch.
+			// Nothing could be confirmed (updates without any readable id): do not spin
+			// on the same batch.
 			sleep(ctx, a.backoff(1))
 		}
 		offset = next
 	}
+	// The updates in the queues are finished within the grace; confirming them first
+	// means none is answered twice after a restart, whatever the grace cuts off.
 	if offset > confirmed {
 		a.confirm(ctx, offset)
 	}
+	d.wait()
 	return nil
 }
 
@@ -165,6 +180,7 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int) []item {
 		items[i].id, known[i], items[i].err = id, ok, err
 		if err == nil {
 			items[i].ev = route(&u, a.me)
+			items[i].ev.thread = topicOf(raw)
 		}
 	}
 	for i := range items {
@@ -194,51 +210,18 @@ func (a *Adapter) decodeBatch(raws []json.RawMessage, offset int) []item {
 	return items
 }
 
-// process handles a batch and returns the offset that confirms what was handled.
-// Updates of one chat are handled in order; chats are served concurrently, up to
-// a.workers at a time.
-func (a *Adapter) process(ctx context.Context, h bot.Handler, raws []json.RawMessage, offset int) int {
-	items := a.decodeBatch(raws, offset)
-	done := make([]bool, len(items))
-	var order []int64
-	groups := map[int64][]int{}
-	for i, it := range items {
+// dispatch queues a batch's updates on their chats' queues and returns the offset
+// that confirms them all.
+func (a *Adapter) dispatch(d *dispatcher, raws []json.RawMessage, offset int) int {
+	next := offset
+	for _, it := range a.decodeBatch(raws, offset) {
 		switch {
 		case it.err != nil:
-			done[i] = true
 		case offset > 0 && it.id < offset:
 			a.log.Debug("update below the offset skipped", "update_id", it.id)
-			done[i] = true
+			continue
 		default:
-			k := it.ev.key()
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], i)
-		}
-	}
-	sem := make(chan struct{}, a.workers)
-	var wg sync.WaitGroup
-	for _, k := range order {
-		idx := groups[k]
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			for _, i := range idx {
-				if a.handle(ctx, h, items[i].ev) != nil {
-					return
-				}
-				done[i] = true
-			}
-		}()
-	}
-	wg.Wait()
-	next := offset
-	for i, it := range items {
-		if !done[i] {
-			break
+			d.add(it.ev)
 		}
 		next = max(next, it.id+1)
 	}

@@ -46,6 +46,10 @@ type event struct {
 	// replyTo is the message a reply should quote: the asking message in a group, none
 	// in a private chat.
 	replyTo int
+	// thread is the forum topic the question was asked in (message_thread_id), 0 for
+	// none: a reply names it, so that it stays in the topic even when the question is
+	// deleted meanwhile.
+	thread int
 
 	text string // the question, or the command's arguments
 	cmd  string // the command, lower-case, without "/" or "@bot"
@@ -82,6 +86,33 @@ func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, ok bool, err error) {
 	}
 	err = json.Unmarshal(raw, &u)
 	return u, id, ok, err
+}
+
+// topicOf reads the forum topic of an update's message, or of the message a button
+// was on, which the client library does not decode: message_thread_id counts only
+// with is_topic_message, since in other groups it names a thread of replies.
+func topicOf(raw []byte) int {
+	type msg struct {
+		Thread int  `json:"message_thread_id"`
+		Topic  bool `json:"is_topic_message"`
+	}
+	var u struct {
+		Message  *msg `json:"message"`
+		Callback *struct {
+			Message *msg `json:"message"`
+		} `json:"callback_query"`
+	}
+	if json.Unmarshal(raw, &u) != nil {
+		return 0
+	}
+	m := u.Message
+	if m == nil && u.Callback != nil {
+		m = u.Callback.Message
+	}
+	if m == nil || !m.Topic {
+		return 0
+	}
+	return m.Thread
 }
 
 // route decides what to do with an update.
@@ -129,7 +160,10 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 	if m.Chat == nil {
 		return ignore("message without chat")
 	}
-	if m.From != nil && m.From.IsBot {
+	// An anonymous group admin writes as the group itself: Telegram sends the message
+	// from @GroupAnonymousBot, a bot, with sender_chat set to the group.
+	anonymous := m.SenderChat != nil && m.SenderChat.ID == m.Chat.ID
+	if m.From != nil && m.From.IsBot && !anonymous {
 		return ignore("message from a bot")
 	}
 	if m.ViaBot != nil && m.ViaBot.ID == self.user.ID {
@@ -145,10 +179,10 @@ func routeMessage(ev event, m *tgbotapi.Message, self me) event {
 		return ignore("message in a " + m.Chat.Type)
 	}
 	switch {
-	case m.From != nil:
-		ev.user, ev.from = m.From.ID, m.From
 	case m.SenderChat != nil:
 		ev.user = m.SenderChat.ID // an anonymous group admin or a linked channel
+	case m.From != nil:
+		ev.user, ev.from = m.From.ID, m.From
 	default:
 		ev.user = m.Chat.ID
 	}

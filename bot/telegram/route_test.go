@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 )
 
 var testMe = me{
@@ -99,8 +101,9 @@ func TestRoute(t *testing.T) {
 		{"callback without sender",
 			tgbotapi.Update{UpdateID: 16, CallbackQuery: &tgbotapi.CallbackQuery{ID: "c", Data: "a:x"}},
 			event{update: 16, kind: kindIgnore, why: "callback query without sender or id"}},
+		// The shape Telegram sends: from @GroupAnonymousBot, a bot, and sender_chat the group.
 		{"anonymous admin asks with /ask",
-			tgbotapi.Update{UpdateID: 17, Message: &tgbotapi.Message{MessageID: 20, SenderChat: group, Chat: group, Text: "/ask cost?"}},
+			tgbotapi.Update{UpdateID: 17, Message: &tgbotapi.Message{MessageID: 20, From: &telegramtest.GroupAnonymousBot, SenderChat: group, Chat: group, Text: "/ask cost?"}},
 			event{update: 17, kind: kindCommand, chatID: -100123, replyTo: 20, user: -100123, cmd: "ask", text: "cost?"}},
 		{"very long text is clipped",
 			tgbotapi.Update{UpdateID: 18, Message: &tgbotapi.Message{MessageID: 21, From: ann, Chat: private, Text: long}},

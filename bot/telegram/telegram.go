@@ -17,11 +17,18 @@
 // before the moderator confirms a preview ("m:" buttons); the store validates every
 // change and refuses one based on a stale copy.
 //
+// Updates wait in one queue per chat (button presses and inline queries in queues of
+// their own), so that one chat's backlog or paced sends never delay another chat; sends
+// are paced under Telegram's flood limits (Pacing), and a group flood is coalesced or
+// cut short with one notice. The per-user rate limit is the shared bot.Limit.
+//
 // The adapter is built on github.com/go-telegram-bot-api/telegram-bot-api/v5 but runs
 // its own polling loop instead of GetUpdatesChan, which leaks a goroutine on stop and
-// hides errors: it stops with the context, confirms only updates it has handled, backs
-// off on network and 5xx errors and honours retry_after on 429. The library puts the bot
-// token in request URLs, so every error is redacted before it is logged or returned.
+// hides errors: it stops with the context, confirms updates once they are queued and
+// gives the queues the shutdown grace to finish, backs off on network and 5xx errors
+// and honours retry_after on 429. The library puts the bot token in request URLs, so
+// every error is redacted before it is logged or returned. Where the library lags the
+// Bot API (forum topics, the inline results button) the adapter writes the call out.
 package telegram
 
 import (
@@ -30,6 +37,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -86,10 +94,18 @@ type Adapter struct {
 	bot  *tgbotapi.BotAPI // a template: calls go through api(ctx), which binds a context
 	me   me
 
-	limiter *bot.RateLimiter
-	// notices allows one "you're asking too fast" reply a minute per user, so that a
-	// flood of questions is not answered by a flood of notices.
-	notices *bot.RateLimiter
+	// limit is the per-user policy shared with other platforms, put in front of the
+	// handler Run is given.
+	limit *bot.Limit
+	// pace spaces sends under Telegram's flood limits; floodNotices lets a group hear
+	// once in a while that its flood is cut short; drops counts what was not handled.
+	pace         *pacer
+	pacing       Pacing
+	floodNotices *bot.RateLimiter
+	drops        func(reason string)
+	// answering bounds the handler calls made at the same time.
+	answering chan struct{}
+	disp      atomic.Pointer[dispatcher] // the running one, for tests
 
 	commands  []command
 	callbacks []callbackRoute
@@ -161,8 +177,19 @@ func WithPollTimeout(d time.Duration) Option { return func(a *Adapter) { a.pollT
 // after the context ends (default 5 s).
 func WithShutdownGrace(d time.Duration) Option { return func(a *Adapter) { a.grace = d } }
 
-// WithWorkers sets how many chats are served at the same time (default 16).
+// WithWorkers sets how many questions are answered (searched) at the same time
+// (default 16). Chats are served independently whatever the number: a chat waiting to
+// send holds no worker.
 func WithWorkers(n int) Option { return func(a *Adapter) { a.workers = max(1, n) } }
+
+// WithPacing sets how fast messages are sent (default DefaultPacing, Telegram's limits).
+func WithPacing(p Pacing) Option { return func(a *Adapter) { a.pacing = p } }
+
+// WithDropCounter calls f for each update dropped rather than handled, with the reason:
+// "group_flood", "coalesced" (the same question already waiting in the group),
+// "backlog" (a chat's queue was full) or "shutdown" (the grace ended first). For
+// metrics; f must be quick.
+func WithDropCounter(f func(reason string)) Option { return func(a *Adapter) { a.drops = f } }
 
 // WithModeration lets the moderators m allows keep the FAQ up to date from a private
 // chat with the bot (/faq_add, /faq_edit, ...). Without it those commands say that FAQ
@@ -188,6 +215,23 @@ func WithSessionTimeout(d time.Duration) Option { return func(a *Adapter) { a.se
 // Webhook.ListenAddr; tests use it to know the address before Run.
 func WithWebhookListener(l net.Listener) Option { return func(a *Adapter) { a.listener = l } }
 
+// CheckWebhookURL refuses a public webhook URL Telegram's setWebhook would refuse: it
+// must be HTTPS, on port 443, 80, 88 or 8443.
+func CheckWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("webhook URL %q is not a URL like https://bot.example.com", raw)
+	case u.Scheme != "https":
+		return fmt.Errorf("webhook URL %q must be https://: Telegram delivers updates over HTTPS only", raw)
+	}
+	switch u.Port() {
+	case "", "443", "80", "88", "8443":
+		return nil
+	}
+	return fmt.Errorf("webhook URL %q has port %s: Telegram delivers only to ports 443, 80, 88 and 8443", raw, u.Port())
+}
+
 var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // New connects to the Bot API (calling getMe to learn the bot's name and check the
@@ -206,8 +250,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		cfg:         cfg,
 		log:         slog.New(slog.DiscardHandler),
 		http:        &http.Client{},
-		limiter:     bot.NewRateLimiter(cfg.QuestionsPerMinute),
-		notices:     bot.NewRateLimiter(1),
+		pacing:      DefaultPacing,
 		backoffMin:  time.Second,
 		backoffMax:  30 * time.Second,
 		pollTimeout: 50 * time.Second,
@@ -222,6 +265,10 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	a.pace = newPacer(a.pacing)
+	a.floodNotices = bot.NewRateLimiterEvery(floodNoticeEvery)
+	a.answering = make(chan struct{}, a.workers)
+	a.limit = bot.NewLimit(nil, cfg.QuestionsPerMinute, bot.WithOverLimit(a.overLimit))
 	// getUpdates takes whole seconds, and 0 would turn long polling into a busy loop.
 	a.pollTimeout = max(time.Second, a.pollTimeout.Truncate(time.Second))
 	if a.webhookMode() {
@@ -235,8 +282,10 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		if !secretTokenRE.MatchString(w.SecretToken) {
 			return nil, errors.New("telegram: webhook mode needs a secret token of 1-256 characters A-Z, a-z, 0-9, _ and -")
 		}
-		if w.PublicURL != "" && !strings.HasPrefix(w.PublicURL, "https://") && !strings.HasPrefix(w.PublicURL, "http://") {
-			return nil, fmt.Errorf("telegram: webhook public URL %q must be an http(s) URL", w.PublicURL)
+		if w.PublicURL != "" {
+			if err := CheckWebhookURL(w.PublicURL); err != nil {
+				return nil, fmt.Errorf("telegram: %w", err)
+			}
 		}
 	}
 	// getMe at construction gets no context from the caller, so it gets a deadline.

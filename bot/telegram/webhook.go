@@ -22,8 +22,9 @@ import (
 const maxWebhookBody = 1 << 20
 
 // serveWebhook receives updates on an HTTP endpoint until ctx is done. Each update is
-// acknowledged at once and handled in the background, since Telegram waits for the
-// response before it sends the next update.
+// acknowledged at once and put on its chat's queue, since Telegram waits for the
+// response before it sends the next update; a chat's updates are handled in the order
+// they arrived, chats independently.
 func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 	w := a.cfg.Webhook
 	ln := a.listener
@@ -58,11 +59,9 @@ func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 	defer a.connected.Store(false)
 	hctx, stop := a.handlingContext(ctx)
 	defer stop()
-	// Each update being handled holds a slot; taking them all after shutdown waits for
-	// the last one, and leaves none for a request that arrives late.
-	slots := make(chan struct{}, a.workers*4)
+	d := a.newDispatcher(hctx, h)
 	mux := http.NewServeMux()
-	mux.Handle(w.Path, a.webhookHandler(hctx, h, slots))
+	mux.Handle(w.Path, a.webhookHandler(hctx, d))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -86,17 +85,14 @@ func (a *Adapter) serveWebhook(ctx context.Context, h bot.Handler) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.WarnContext(ctx, "webhook server", "err", err)
 	}
-	for range cap(slots) {
-		slots <- struct{}{}
-	}
+	d.wait()
 	return nil
 }
 
-// webhookHandler checks and acknowledges each update Telegram posts and handles it in
-// the background, in ctx, holding one of slots. Redeliveries of an update already
-// accepted are dropped; when every slot is taken the request is refused with 503, and
-// Telegram posts it again later.
-func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, slots chan struct{}) http.Handler {
+// webhookHandler checks and acknowledges each update Telegram posts and queues it on
+// d. Redeliveries of an update already accepted are dropped; when the queues are full
+// the request is refused with 503, and Telegram posts it again later.
+func (a *Adapter) webhookHandler(ctx context.Context, d *dispatcher) http.Handler {
 	secret := []byte(a.cfg.Webhook.SecretToken)
 	seen := newRecent(4096)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,9 +125,7 @@ func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, slots chan 
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		select {
-		case slots <- struct{}{}:
-		default:
+		if full, _ := d.full(); full {
 			// Saturated: Telegram retries later, which is the backpressure we want.
 			seen.remove(id)
 			w.Header().Set("Retry-After", "1")
@@ -139,10 +133,8 @@ func (a *Adapter) webhookHandler(ctx context.Context, h bot.Handler, slots chan 
 			return
 		}
 		ev := route(&u, a.me)
-		go func() {
-			defer func() { <-slots }()
-			_ = a.handle(ctx, h, ev)
-		}()
+		ev.thread = topicOf(body)
+		d.add(ev)
 		w.WriteHeader(http.StatusOK)
 	})
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/smpbot/smpbot/bot/telegram"
 )
 
 // setting is one configuration value: its key in the TOML file, the environment
@@ -46,7 +48,7 @@ var settings = []setting{
 	{key: "telegram.webhook.listen", env: "TELEGRAM_WEBHOOK_ADDR", help: "webhook mode: address to listen on (empty: long polling)"},
 	{key: "telegram.webhook.path", env: "TELEGRAM_WEBHOOK_PATH", help: "webhook mode: secret path"},
 	{key: "telegram.webhook.secret", env: "TELEGRAM_WEBHOOK_SECRET", secret: true, help: "webhook mode: secret-token header value"},
-	{key: "telegram.webhook.url", env: "TELEGRAM_WEBHOOK_URL", help: "webhook mode: public URL registered with Telegram"},
+	{key: "telegram.webhook.url", env: "TELEGRAM_WEBHOOK_URL", check: telegram.CheckWebhookURL, help: "webhook mode: public URL registered with Telegram"},
 
 	{key: "discord.token", env: "DISCORD_TOKEN", secret: true, help: "Discord bot token; enables Discord"},
 	{key: "discord.guild_id", env: "DISCORD_GUILD_ID", help: "register slash commands in this guild only (testing servers)"},

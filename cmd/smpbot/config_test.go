@@ -104,3 +104,20 @@ func TestLoggerRedactsSecrets(t *testing.T) {
 		t.Errorf("want the secret redacted in message, attrs, groups and With:\n%s", buf.String())
 	}
 }
+
+// TestConfigRefusesWebhookURLTelegramRefuses: `config check` and `run` both load the
+// configuration, so an http:// webhook or a port Telegram does not deliver to stops
+// them with a clear message instead of a 400 from setWebhook at start.
+func TestConfigRefusesWebhookURLTelegramRefuses(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"http://bot.example.com", "must be https://"},
+		{"https://bot.example.com:8080", "ports 443, 80, 88 and 8443"},
+		{"https://bot.example.com:8443", ""},
+	} {
+		env := map[string]string{"TELEGRAM_WEBHOOK_URL": tt.url}
+		_, err := loadConfig("", func(k string) string { return env[k] }, nil)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("TELEGRAM_WEBHOOK_URL=%s: %v, want %q", tt.url, err, tt.want)
+		}
+	}
+}

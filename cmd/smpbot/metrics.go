@@ -27,6 +27,7 @@ type metrics struct {
 	rebuilds    *prometheus.CounterVec
 	edits       *prometheus.CounterVec
 	inFlight    prometheus.Gauge
+	dropped     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -61,8 +62,11 @@ func newMetrics() *metrics {
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "smpbot_questions_in_flight", Help: "Questions being answered now.",
 		}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smpbot_updates_dropped_total", Help: "Messages not answered on purpose, by platform and reason (group_flood, coalesced, backlog, shutdown).",
+		}, []string{"platform", "reason"}),
 	}
-	m.reg.MustRegister(m.questions, m.latency, m.confidence, m.apiCalls, m.rateLimited, m.entries, m.rebuilds, m.edits, m.inFlight,
+	m.reg.MustRegister(m.questions, m.latency, m.confidence, m.apiCalls, m.rateLimited, m.entries, m.rebuilds, m.edits, m.inFlight, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

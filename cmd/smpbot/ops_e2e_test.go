@@ -224,6 +224,9 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	mid := len(repliesByChat(fake))
 
 	p2 := startBot(t, fake, data)
+	// The first run may have answered everything in its grace: the second must still
+	// be up (its signal handler installed) before it is stopped.
+	p2.waitReady(t)
 	if !fake.Wait(60*time.Second, func() bool { return len(repliesByChat(fake)) >= n }) {
 		t.Fatalf("after restart only %d of %d questions answered", len(repliesByChat(fake)), n)
 	}

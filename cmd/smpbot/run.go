@@ -26,9 +26,11 @@ import (
 type wiring struct {
 	getenv  func(string) string
 	log     *slog.Logger
-	mod     *bot.Moderation // nil without a data directory
-	reports bot.Reports     // nil without a question log
-	client  *http.Client    // counts the platform's API calls
+	mod     *bot.Moderation     // nil without a data directory
+	reports bot.Reports         // nil without a question log
+	client  *http.Client        // counts the platform's API calls
+	grace   time.Duration       // how long answers in flight may take to finish on shutdown
+	dropped func(reason string) // counts messages not answered on purpose
 	// consoleLink makes web console sign-in links; nil when the console is off.
 	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 }
@@ -43,7 +45,7 @@ type platform struct {
 
 var platforms = []platform{
 	{"telegram", "TELEGRAM_TOKEN", func(w wiring) (bot.Adapter, error) {
-		opts := []telegram.Option{telegram.WithHTTPClient(w.client)}
+		opts := []telegram.Option{telegram.WithHTTPClient(w.client), telegram.WithShutdownGrace(w.grace), telegram.WithDropCounter(w.dropped)}
 		if w.mod != nil {
 			opts = append(opts, telegram.WithModeration(w.mod))
 		}
@@ -56,7 +58,7 @@ var platforms = []platform{
 		return newTelegram(w.getenv, w.log, opts...)
 	}},
 	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
-		opts := []discord.Option{discord.WithHTTPClient(w.client)}
+		opts := []discord.Option{discord.WithHTTPClient(w.client), discord.WithShutdownGrace(w.grace)}
 		if w.mod != nil {
 			opts = append(opts, discord.WithModeration(w.mod))
 		}
@@ -137,7 +139,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 		fb.Close()
 	}()
-	w := wiring{getenv: cfg.Get}
+	grace := cfg.Duration("SMPBOT_SHUTDOWN_GRACE")
+	w := wiring{getenv: cfg.Get, grace: grace}
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
@@ -189,6 +192,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 	for _, p := range platforms {
 		w.log = log.With("platform", p.name)
 		w.client = &http.Client{Transport: m.transport(p.name, nil)}
+		dropped := m.dropped.MustCurryWith(prometheus.Labels{"platform": p.name})
+		w.dropped = func(reason string) { dropped.WithLabelValues(reason).Inc() }
 		a, err := p.build(w)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -263,13 +268,14 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}()
 	}
 	<-ctx.Done()
-	grace := cfg.Duration("SMPBOT_SHUTDOWN_GRACE")
 	log.Info("shutting down: no new questions; finishing those in flight", "grace", grace)
 	done := make(chan struct{})
 	go func() { serving.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(grace):
+	// The adapters stop their own work at the end of the grace; the margin lets them
+	// confirm what they finished and return.
+	case <-time.After(grace + 5*time.Second):
 		log.Warn("shutdown grace period over; exiting with work unfinished")
 	}
 	log.Info("smpbot stopped")

@@ -79,6 +79,8 @@ type Sent struct {
 	Text      string
 	ParseMode string
 	Keyboard  [][]tgbotapi.InlineKeyboardButton
+	// Thread is the forum topic the message landed in; 0 is General, or no forum.
+	Thread int
 }
 
 // CallbackAnswer is the bot's acknowledgement of a button press.
@@ -93,6 +95,9 @@ type InlineAnswer struct {
 	QueryID   string
 	CacheTime int
 	Results   []InlineResult
+	// Button is the text of the button above the results (InlineQueryResultsButton),
+	// and StartParameter what it starts a private chat with.
+	Button, StartParameter string
 }
 
 // InlineResult is one article offered in inline mode.
@@ -109,6 +114,40 @@ type Option func(*Server)
 // WithBot sets the bot's own user, as getMe returns it. The default is
 // {ID: 7000001, IsBot: true, FirstName: "SMP Bot", UserName: "SMPBot"}.
 func WithBot(u tgbotapi.User) Option { return func(s *Server) { s.bot = u } }
+
+// FloodLimits are the send rates beyond which the server answers 429 by itself, as
+// Telegram's flood control does: per chat a steady ChatInterval between messages after a
+// burst of ChatBurst, and at most GroupLimit messages in any GroupWindow in a group. Zero
+// fields impose nothing.
+type FloodLimits struct {
+	ChatInterval time.Duration
+	ChatBurst    int
+	GroupLimit   int
+	GroupWindow  time.Duration
+}
+
+// TelegramFloodLimits are Telegram's published limits: about one message a second in a
+// chat, short bursts tolerated, and 20 a minute in a group. The server applies them
+// unless told otherwise.
+var TelegramFloodLimits = FloodLimits{ChatInterval: time.Second, ChatBurst: 5, GroupLimit: 20, GroupWindow: time.Minute}
+
+// WithFloodLimits replaces TelegramFloodLimits; FloodLimits{} turns flood control off.
+func WithFloodLimits(l FloodLimits) Option { return func(s *Server) { s.flood = l } }
+
+// WithWebhookRoute makes the server deliver updates for a webhook registered under the
+// public base URL (https://bot.example.com:8443) to local (http://127.0.0.1:port)
+// instead: Telegram only accepts HTTPS webhooks on its few ports, which a test's
+// listener is not.
+func WithWebhookRoute(public, local string) Option {
+	return func(s *Server) {
+		s.routes = append(s.routes, [2]string{strings.TrimRight(public, "/"), strings.TrimRight(local, "/")})
+	}
+}
+
+// WithPrivacyMode(false) lets the bot read every group message, as when privacy mode
+// is turned off with @BotFather or the bot is a group admin. It is on by default, as
+// on Telegram.
+func WithPrivacyMode(on bool) Option { return func(s *Server) { s.privacy = on } }
 
 // Server is a fake Bot API server. It is safe for concurrent use.
 type Server struct {
@@ -129,10 +168,15 @@ type Server struct {
 	chats        map[int64]*chat
 	calls        []Call
 	sent         []Sent
-	callbacks    map[string]bool // query id: answered
+	callbacks    map[string]*pendingQuery // by query id
 	cbAnswers    []CallbackAnswer
-	inline       map[string]bool // query id: answered
-	inlineMsgs   map[string]bool // inline message ids that exist
+	inline       map[string]*pendingQuery // by query id
+	inlineMsgs   map[string]string        // inline message ids that exist: their text and keyboard
+	queryTTL     time.Duration
+	privacy      bool
+	spoke        map[int64]bool // groups the bot has sent a message in
+	hidden       []tgbotapi.Message
+	now          func() time.Time
 	inAnswers    []InlineAnswer
 	commands     []tgbotapi.BotCommand
 	chatCommands map[int64][]tgbotapi.BotCommand // setMyCommands with a chat scope
@@ -144,17 +188,112 @@ type Server struct {
 	blocked      map[int64]bool
 	nextQueryID  int
 	polling      int // getUpdates calls waiting for updates
+	flood        FloodLimits
+	routes       [][2]string           // public webhook base, local base
+	allowed      map[string]bool       // allowed_updates; nil: the default
+	skipped      []int                 // updates dropped as not allowed
+	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
+	groupSent    map[int64][]time.Time // per group, sends within the window
+	floodRefused map[int64]int         // 429s from flood control, by chat
+}
+
+// pendingQuery is a callback or inline query waiting for the bot's answer.
+type pendingQuery struct {
+	at       time.Time
+	answered bool
+}
+
+// QueryTTL is how long a callback or inline query id can be answered, after which
+// Telegram refuses the answer as too old.
+const QueryTTL = 15 * time.Second
+
+// WithQueryTTL replaces QueryTTL.
+func WithQueryTTL(d time.Duration) Option { return func(s *Server) { s.queryTTL = d } }
+
+// WithClock sets the clock queries expire by (for tests of expiry).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// answerable marks the query answered if it can still be: known, unanswered, not expired.
+func (s *Server) answerable(q *pendingQuery) bool {
+	if q == nil || q.answered || s.now().Sub(q.at) > s.queryTTL {
+		return false
+	}
+	q.answered = true
+	return true
 }
 
 type pending struct {
-	id  int
-	raw json.RawMessage
+	id   int
+	raw  json.RawMessage
+	kind string // "message", "callback_query", ...: the update's field besides update_id
+}
+
+// updateKind is the kind of a raw update, as allowed_updates names it: its first field
+// other than update_id; "" when it has none.
+func updateKind(raw []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return ""
+	}
+	for k, v := range fields {
+		if k != "update_id" && string(v) != "null" {
+			return k
+		}
+	}
+	return ""
+}
+
+// notByDefault are the kinds Telegram leaves out when allowed_updates was never given.
+var notByDefault = map[string]bool{"chat_member": true, "message_reaction": true, "message_reaction_count": true}
+
+// allowedLocked reports whether an update of the kind is delivered under the last
+// allowed_updates the bot gave. Callers hold s.mu.
+func (s *Server) allowedLocked(kind string) bool {
+	if kind == "" {
+		return true // malformed: delivered as is, for the bot to cope with
+	}
+	if s.allowed == nil {
+		return !notByDefault[kind]
+	}
+	return s.allowed[kind]
+}
+
+// setAllowedLocked records allowed_updates from getUpdates or setWebhook; absent keeps
+// the previous setting, and an empty list means the default, as in Telegram.
+func (s *Server) setAllowedLocked(p url.Values) error {
+	raw, ok := p["allowed_updates"]
+	if !ok || len(raw) == 0 || raw[0] == "" || raw[0] == "null" {
+		return nil
+	}
+	var kinds []string
+	if err := json.Unmarshal([]byte(raw[0]), &kinds); err != nil {
+		return badRequest("can't parse allowed updates")
+	}
+	if len(kinds) == 0 {
+		s.allowed = nil
+		return nil
+	}
+	s.allowed = map[string]bool{}
+	for _, k := range kinds {
+		s.allowed[k] = true
+	}
+	return nil
+}
+
+// Skipped returns the ids of the updates dropped because the bot did not ask for
+// their kind in allowed_updates.
+func (s *Server) Skipped() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.skipped...)
 }
 
 type chat struct {
-	chat   tgbotapi.Chat
-	nextID int
-	msgs   map[int]*tgbotapi.Message
+	chat    tgbotapi.Chat
+	nextID  int
+	msgs    map[int]*tgbotapi.Message
+	forum   bool
+	threads map[int]int // message id: forum topic (message_thread_id), 0 for General
 }
 
 // NewServer starts a fake Bot API server for the bot with the token. Close it when done.
@@ -167,13 +306,21 @@ func NewServer(token string, opts ...Option) *Server {
 		changed:      make(chan struct{}),
 		nextUpdateID: 100001,
 		chats:        map[int64]*chat{},
-		callbacks:    map[string]bool{},
-		inline:       map[string]bool{},
-		inlineMsgs:   map[string]bool{},
+		callbacks:    map[string]*pendingQuery{},
+		inline:       map[string]*pendingQuery{},
+		inlineMsgs:   map[string]string{},
+		queryTTL:     QueryTTL,
+		privacy:      true,
+		spoke:        map[int64]bool{},
+		now:          time.Now,
 		faults:       map[string][]Fault{},
 		counts:       map[string]int{},
 		blocked:      map[int64]bool{},
 		chatCommands: map[int64][]tgbotapi.BotCommand{},
+		flood:        TelegramFloodLimits,
+		chatTAT:      map[int64]time.Time{},
+		groupSent:    map[int64][]time.Time{},
+		floodRefused: map[int64]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -279,10 +426,59 @@ func (s *Server) register(c tgbotapi.Chat) tgbotapi.Chat {
 func (s *Server) chatLocked(c tgbotapi.Chat) *chat {
 	ch, ok := s.chats[c.ID]
 	if !ok {
-		ch = &chat{chat: c, nextID: 1, msgs: map[int]*tgbotapi.Message{}}
+		ch = &chat{chat: c, nextID: 1, msgs: map[int]*tgbotapi.Message{}, threads: map[int]int{}}
 		s.chats[c.ID] = ch
 	}
 	return ch
+}
+
+// Forum returns (and registers) a supergroup with topics: messages in a topic carry
+// its message_thread_id, and an answer must name the topic to land in it.
+func (s *Server) Forum(id int64, title string) tgbotapi.Chat {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := tgbotapi.Chat{ID: id, Type: "supergroup", Title: title}
+	s.chatLocked(c).forum = true
+	return c
+}
+
+// SendInTopic delivers a text message posted in a forum's topic (thread > 0), with
+// message_thread_id and is_topic_message set as Telegram does. The client library
+// knows neither field, so they are added to the update's JSON.
+func (s *Server) SendInTopic(c tgbotapi.Chat, from tgbotapi.User, text string, thread int) tgbotapi.Message {
+	s.mu.Lock()
+	ch := s.chatLocked(c)
+	m := tgbotapi.Message{From: &from, Text: text, Entities: Entities(text), MessageID: ch.nextID, Chat: &ch.chat, Date: int(time.Now().Unix())}
+	ch.nextID++
+	ch.msgs[m.MessageID] = &m
+	ch.threads[m.MessageID] = thread
+	visible := s.visibleLocked(ch, &m)
+	s.mu.Unlock()
+	if !visible {
+		return m
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	var obj map[string]any
+	_ = json.Unmarshal(raw, &obj)
+	obj["message_thread_id"], obj["is_topic_message"] = thread, true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextUpdateID
+	s.nextUpdateID++
+	raw, _ = json.Marshal(map[string]any{"update_id": id, "message": obj})
+	s.updates = append(s.updates, pending{id, raw, "message"})
+	s.notify()
+	return m
+}
+
+// Delete deletes a message in a chat, as its sender would.
+func (s *Server) Delete(c tgbotapi.Chat, messageID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.chatLocked(c).msgs, messageID)
 }
 
 // Send delivers a text message from a user, as Telegram would: with a message id, the
@@ -310,9 +506,64 @@ func (s *Server) SendMessage(c tgbotapi.Chat, m tgbotapi.Message, replyTo int) t
 		}
 	}
 	ch.msgs[m.MessageID] = &m
+	visible := s.visibleLocked(ch, &m)
+	if !visible {
+		s.hidden = append(s.hidden, m)
+	}
 	s.mu.Unlock()
-	s.Push(tgbotapi.Update{Message: &m})
+	if visible {
+		s.Push(tgbotapi.Update{Message: &m})
+	}
 	return m
+}
+
+// visibleLocked reports whether a message reaches the bot. In privacy mode a bot in a
+// group gets only commands addressed to it (/cmd@bot, or /cmd when it was the last
+// bot to speak there), replies to its messages and messages mentioning it. Callers
+// hold s.mu.
+func (s *Server) visibleLocked(ch *chat, m *tgbotapi.Message) bool {
+	if !s.privacy || (ch.chat.Type != "group" && ch.chat.Type != "supergroup") {
+		return true
+	}
+	if m.ReplyToMessage != nil && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.ID == s.bot.ID {
+		return true
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	if strings.HasPrefix(text, "/") {
+		tok, _, _ := strings.Cut(text, " ")
+		_, target, addressed := strings.Cut(tok, "@")
+		if addressed {
+			return strings.EqualFold(target, s.bot.UserName)
+		}
+		return s.spoke[ch.chat.ID]
+	}
+	for _, e := range Entities(text) {
+		if e.Type == "mention" && strings.EqualFold(text[e.Offset+1:e.Offset+e.Length], s.bot.UserName) {
+			return true
+		}
+	}
+	return false
+}
+
+// Hidden returns the group messages privacy mode kept from the bot.
+func (s *Server) Hidden() []tgbotapi.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]tgbotapi.Message(nil), s.hidden...)
+}
+
+// GroupAnonymousBot is the user Telegram puts in "from" of a message an anonymous group
+// admin sends; sender_chat is then the group.
+var GroupAnonymousBot = tgbotapi.User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
+
+// SendAnonymous delivers a message an anonymous admin sends in a group, in the shape
+// Telegram uses: from @GroupAnonymousBot, sender_chat the group.
+func (s *Server) SendAnonymous(group tgbotapi.Chat, text string) tgbotapi.Message {
+	m := tgbotapi.Message{From: &GroupAnonymousBot, SenderChat: &group, Text: text, Entities: Entities(text)}
+	return s.SendMessage(group, m, 0)
 }
 
 // Edit delivers an edited_message update for a message the user sent earlier.
@@ -328,7 +579,7 @@ func (s *Server) Edit(m tgbotapi.Message, text string) int {
 func (s *Server) Press(from tgbotapi.User, msg tgbotapi.Message, data string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.callbacks[id] = false
+	s.callbacks[id] = &pendingQuery{at: s.now()}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
 		ID: id, From: &from, Message: &msg, ChatInstance: "ci" + id, Data: data,
@@ -341,8 +592,10 @@ func (s *Server) Press(from tgbotapi.User, msg tgbotapi.Message, data string) st
 func (s *Server) PressInline(from tgbotapi.User, inlineMessageID, data string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.callbacks[id] = false
-	s.inlineMsgs[inlineMessageID] = true
+	s.callbacks[id] = &pendingQuery{at: s.now()}
+	if _, ok := s.inlineMsgs[inlineMessageID]; !ok {
+		s.inlineMsgs[inlineMessageID] = ""
+	}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{
 		ID: id, From: &from, InlineMessageID: inlineMessageID, ChatInstance: "ci" + id, Data: data,
@@ -354,7 +607,7 @@ func (s *Server) PressInline(from tgbotapi.User, inlineMessageID, data string) s
 func (s *Server) Inline(from tgbotapi.User, query string) string {
 	id := s.queryID()
 	s.mu.Lock()
-	s.inline[id] = false
+	s.inline[id] = &pendingQuery{at: s.now()}
 	s.mu.Unlock()
 	s.Push(tgbotapi.Update{InlineQuery: &tgbotapi.InlineQuery{ID: id, From: &from, Query: query, ChatType: "sender"}})
 	return id
@@ -377,7 +630,7 @@ func (s *Server) Push(u tgbotapi.Update) int {
 	if err != nil {
 		panic(fmt.Sprintf("telegramtest: marshalling an update: %v", err))
 	}
-	s.updates = append(s.updates, pending{u.UpdateID, raw})
+	s.updates = append(s.updates, pending{u.UpdateID, raw, updateKind(raw)})
 	s.notify()
 	return u.UpdateID
 }
@@ -390,7 +643,7 @@ func (s *Server) PushRaw(raw string) int {
 	defer s.mu.Unlock()
 	id := s.nextUpdateID
 	s.nextUpdateID++
-	s.updates = append(s.updates, pending{id, json.RawMessage(raw)})
+	s.updates = append(s.updates, pending{id, json.RawMessage(raw), updateKind([]byte(raw))})
 	s.notify()
 	return id
 }
@@ -536,6 +789,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e := s.floodControl(method, params, call.At); e != nil {
+		call.Status = e.status
+		s.record(call)
+		writeError(w, e)
+		return
+	}
 	var result any
 	if method == "getUpdates" {
 		result, err = s.getUpdates(r, params)
@@ -559,6 +818,68 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	call.Status = http.StatusOK
 	s.record(call)
 	writeResult(w, result)
+}
+
+// floodControl refuses a message sent to a chat faster than the flood limits allow,
+// measured at its arrival, with a 429 and the seconds to wait.
+func (s *Server) floodControl(method string, p url.Values, at time.Time) *apiError {
+	if method != "sendMessage" && (method != "editMessageText" || p.Get("chat_id") == "") {
+		return nil
+	}
+	id, err := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+	if err != nil {
+		return nil // refused later for the bad chat id
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.flood
+	wait := time.Duration(0)
+	if l.ChatInterval > 0 {
+		tol := time.Duration(max(l.ChatBurst-1, 0)) * l.ChatInterval
+		if earliest := s.chatTAT[id].Add(-tol); at.Before(earliest) {
+			wait = earliest.Sub(at)
+		}
+	}
+	sent := s.groupSent[id]
+	if id < 0 && l.GroupLimit > 0 {
+		for len(sent) > 0 && !sent[0].After(at.Add(-l.GroupWindow)) {
+			sent = sent[1:]
+		}
+		if len(sent) >= l.GroupLimit {
+			wait = max(wait, sent[len(sent)-l.GroupLimit].Add(l.GroupWindow).Sub(at))
+		}
+	}
+	if wait > 0 {
+		s.floodRefused[id]++
+		secs := int((wait + time.Second - 1) / time.Second)
+		return &apiError{status: http.StatusTooManyRequests, desc: fmt.Sprintf("Too Many Requests: retry after %d", secs), retryAfter: secs}
+	}
+	if l.ChatInterval > 0 {
+		tat := s.chatTAT[id]
+		if at.After(tat) {
+			tat = at
+		}
+		s.chatTAT[id] = tat.Add(l.ChatInterval)
+	}
+	if id < 0 && l.GroupLimit > 0 {
+		s.groupSent[id] = append(sent, at)
+	}
+	return nil
+}
+
+// FloodRefused is the number of messages to the chat refused by flood control; chat 0
+// sums every chat.
+func (s *Server) FloodRefused(chatID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if chatID != 0 {
+		return s.floodRefused[chatID]
+	}
+	n := 0
+	for _, c := range s.floodRefused {
+		n += c
+	}
+	return n
 }
 
 func (s *Server) record(c Call) {
@@ -646,7 +967,12 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 			s.mu.Unlock()
 			return nil, &apiError{status: http.StatusConflict, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
 		}
+		if err := s.setAllowedLocked(p); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
 		s.confirmLocked(offset)
+		s.dropDisallowedLocked()
 		var batch []json.RawMessage
 		for _, u := range s.updates {
 			if len(batch) == limit {
@@ -679,6 +1005,23 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 		}
 		t.Stop()
 		s.setPolling(-1)
+	}
+}
+
+// dropDisallowedLocked forgets pending updates of kinds the bot did not ask for, as
+// Telegram never stores them. Callers hold s.mu.
+func (s *Server) dropDisallowedLocked() {
+	kept := s.updates[:0:0]
+	for _, u := range s.updates {
+		if s.allowedLocked(u.kind) {
+			kept = append(kept, u)
+		} else {
+			s.skipped = append(s.skipped, u.id)
+		}
+	}
+	if len(kept) != len(s.updates) {
+		s.updates = kept
+		s.notify()
 	}
 }
 
@@ -827,6 +1170,10 @@ func (s *Server) sendMessage(p url.Values) (any, error) {
 		return nil, err
 	}
 	m := &tgbotapi.Message{From: &s.bot, Chat: &ch.chat, Date: int(time.Now().Unix()), Text: plain, ReplyMarkup: kb}
+	thread, _ := strconv.Atoi(p.Get("message_thread_id"))
+	if thread != 0 && !ch.forum {
+		return nil, badRequest("message thread not found")
+	}
 	replyTo, _ := strconv.Atoi(p.Get("reply_to_message_id"))
 	if replyTo != 0 {
 		r, ok := ch.msgs[replyTo]
@@ -835,14 +1182,19 @@ func (s *Server) sendMessage(p url.Values) (any, error) {
 			cp := *r
 			cp.ReplyToMessage = nil
 			m.ReplyToMessage = &cp
+			if thread == 0 {
+				thread = ch.threads[replyTo] // a reply lands in its question's topic
+			}
 		case p.Get("allow_sending_without_reply") != "true":
 			return nil, badRequest("message to be replied not found")
 		}
 	}
 	m.MessageID = ch.nextID
+	ch.threads[m.MessageID] = thread
 	ch.nextID++
 	ch.msgs[m.MessageID] = m
-	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo,
+	s.spoke[id] = true
+	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: id, MessageID: m.MessageID, ReplyTo: replyTo, Thread: thread,
 		HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)})
 	return m, nil
 }
@@ -858,9 +1210,15 @@ func (s *Server) editMessageText(p url.Values) (any, error) {
 	}
 	sent := Sent{Method: "editMessageText", HTML: p.Get("text"), Text: plain, ParseMode: p.Get("parse_mode"), Keyboard: rows(kb)}
 	if im := p.Get("inline_message_id"); im != "" {
-		if !s.inlineMsgs[im] {
+		old, ok := s.inlineMsgs[im]
+		if !ok {
 			return nil, badRequest("MESSAGE_ID_INVALID")
 		}
+		now := plain + "\x00" + fmt.Sprint(rows(kb))
+		if old == now {
+			return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+		}
+		s.inlineMsgs[im] = now
 		sent.InlineMessageID = im
 		s.sent = append(s.sent, sent)
 		return true, nil
@@ -890,20 +1248,19 @@ func (s *Server) editMessageText(p url.Values) (any, error) {
 
 func (s *Server) answerCallback(p url.Values) (any, error) {
 	id := p.Get("callback_query_id")
-	if answered, ok := s.callbacks[id]; !ok || answered {
-		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
-	}
 	if Len(p.Get("text")) > 200 {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
-	s.callbacks[id] = true
+	if !s.answerable(s.callbacks[id]) {
+		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
+	}
 	s.cbAnswers = append(s.cbAnswers, CallbackAnswer{QueryID: id, Text: p.Get("text"), ShowAlert: p.Get("show_alert") == "true"})
 	return true, nil
 }
 
 func (s *Server) answerInline(p url.Values) (any, error) {
 	id := p.Get("inline_query_id")
-	if answered, ok := s.inline[id]; !ok || answered {
+	if q := s.inline[id]; q == nil || q.answered || s.now().Sub(q.at) > s.queryTTL {
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
 	var results []struct {
@@ -922,6 +1279,24 @@ func (s *Server) answerInline(p url.Values) (any, error) {
 	}
 	a := InlineAnswer{QueryID: id}
 	a.CacheTime, _ = strconv.Atoi(p.Get("cache_time"))
+	if p.Get("switch_pm_text") != "" || p.Get("switch_pm_parameter") != "" {
+		// Deprecated since Bot API 6.7 in favour of button; refused here so that the
+		// adapter does not depend on what Telegram may drop.
+		return nil, badRequest("switch_pm_text and switch_pm_parameter are deprecated: use button")
+	}
+	if raw := p.Get("button"); raw != "" {
+		var b struct {
+			Text           string `json:"text"`
+			StartParameter string `json:"start_parameter"`
+		}
+		if err := json.Unmarshal([]byte(raw), &b); err != nil || b.Text == "" {
+			return nil, badRequest("can't parse inline query results button")
+		}
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(b.StartParameter) {
+			return nil, badRequest("START_PARAM_INVALID")
+		}
+		a.Button, a.StartParameter = b.Text, b.StartParameter
+	}
 	seen := map[string]bool{}
 	for _, r := range results {
 		if r.ID == "" || len(r.ID) > 64 || seen[r.ID] {
@@ -951,7 +1326,7 @@ func (s *Server) answerInline(p url.Values) (any, error) {
 		a.Results = append(a.Results, InlineResult{Type: r.Type, ID: r.ID, Title: r.Title, Description: r.Description,
 			HTML: content.Text, Text: plain, ParseMode: content.ParseMode, Keyboard: rows(kb)})
 	}
-	s.inline[id] = true
+	s.inline[id].answered = true
 	s.inAnswers = append(s.inAnswers, a)
 	return true, nil
 }
@@ -1002,6 +1377,9 @@ func (s *Server) setCommands(p url.Values) (any, error) {
 	return true, nil
 }
 
+// WebhookPorts are the ports Telegram delivers webhooks to ("" is 443).
+var WebhookPorts = map[string]bool{"": true, "443": true, "80": true, "88": true, "8443": true}
+
 var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 func (s *Server) setWebhook(p url.Values) (any, error) {
@@ -1012,9 +1390,17 @@ func (s *Server) setWebhook(p url.Values) (any, error) {
 	}
 	if u != "" {
 		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+		switch {
+		case err != nil || pu.Host == "":
 			return nil, badRequest("bad webhook: invalid URL")
+		case pu.Scheme != "https":
+			return nil, badRequest("bad webhook: An HTTPS URL must be provided for webhook")
+		case !WebhookPorts[pu.Port()]:
+			return nil, badRequest("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 		}
+	}
+	if err := s.setAllowedLocked(p); err != nil {
+		return nil, err
 	}
 	s.hookURL, s.hookSecret = u, secret
 	if p.Get("drop_pending_updates") == "true" {
@@ -1032,6 +1418,10 @@ func (s *Server) deliver() {
 		s.mu.Lock()
 		ch := s.changed
 		hook, secret := s.hookURL, s.hookSecret
+		if hook != "" {
+			s.dropDisallowedLocked()
+			ch = s.changed
+		}
 		var next *pending
 		if hook != "" && len(s.updates) > 0 {
 			next = &s.updates[0]
@@ -1063,6 +1453,12 @@ func (s *Server) deliver() {
 }
 
 func (s *Server) post(hook, secret string, raw []byte) bool {
+	for _, r := range s.routes {
+		if rest, ok := strings.CutPrefix(hook, r[0]); ok && (rest == "" || rest[0] == '/') {
+			hook = r[1] + rest
+			break
+		}
+	}
 	req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
 	if err != nil {
 		return false

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,13 +64,19 @@ func TestLongPollWaitsAndOffsetConfirms(t *testing.T) {
 	b := client(t, s)
 	u := tgbotapi.User{ID: 1, FirstName: "U"}
 	c := s.PrivateChat(u)
+	// The message is sent once the long poll is waiting, so that the poll must wake
+	// for it rather than find it already there.
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		s.Send(c, u, "hello", 0)
+		if s.Wait(10*time.Second, func() bool { return s.Polling() == 1 }) {
+			s.Send(c, u, "hello", 0)
+		}
 	}()
 	updates, err := b.GetUpdates(tgbotapi.UpdateConfig{Timeout: 10})
 	if err != nil || len(updates) != 1 || updates[0].Message.Text != "hello" {
 		t.Fatalf("long poll returned %+v, %v; want the message sent while it waited", updates, err)
+	}
+	if calls := s.Calls("getUpdates"); len(calls) != 1 {
+		t.Fatalf("%d getUpdates calls, want the one long poll", len(calls))
 	}
 	// Not confirmed yet: asking again from the start returns it again.
 	again, err := b.GetUpdates(tgbotapi.UpdateConfig{})
@@ -178,8 +185,6 @@ func TestValidation(t *testing.T) {
 }
 
 func TestWebhookDelivery(t *testing.T) {
-	s := NewServer(token)
-	defer s.Close()
 	got := make(chan string, 4)
 	var fails atomic.Int32
 	fails.Store(1)
@@ -189,11 +194,18 @@ func TestWebhookDelivery(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		got <- r.Header.Get(SecretHeader) + " " + string(body)
+		got <- r.Header.Get(SecretHeader) + " " + r.URL.Path + " " + string(body)
 	}))
 	defer hook.Close()
+	s := NewServer(token, WithWebhookRoute("https://bot.example.com:8443", hook.URL))
+	defer s.Close()
 	b := client(t, s)
-	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL, "secret_token": "sec"}); err != nil {
+	for _, bad := range []string{hook.URL, "http://bot.example.com/hook", "https://bot.example.com:8080/hook"} {
+		if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": bad}); err == nil || !strings.Contains(err.Error(), "bad webhook") {
+			t.Errorf("setWebhook(%s): %v, want it refused as Telegram does", bad, err)
+		}
+	}
+	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": "https://bot.example.com:8443/hook", "secret_token": "sec"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.GetUpdates(tgbotapi.UpdateConfig{}); err == nil || !strings.Contains(err.Error(), "Conflict") {
@@ -203,7 +215,7 @@ func TestWebhookDelivery(t *testing.T) {
 	s.Send(s.PrivateChat(u), u, "hi", 0)
 	select {
 	case d := <-got:
-		if !strings.HasPrefix(d, "sec {") || !strings.Contains(d, `"text":"hi"`) {
+		if !strings.HasPrefix(d, "sec /hook {") || !strings.Contains(d, `"text":"hi"`) {
 			t.Errorf("delivery = %s, want the update with the secret header", d)
 		}
 	case <-time.After(10 * time.Second):
@@ -244,5 +256,229 @@ func TestSetMyCommandsScopes(t *testing.T) {
 	}
 	if got := s.ChatCommands(99); got != nil {
 		t.Errorf("commands were set for an unknown chat: %+v", got)
+	}
+}
+
+// TestFloodControl checks the server's own 429s: a private chat takes a burst and then
+// about one message a second; a group takes GroupLimit messages a window; other chats
+// are not affected.
+func TestFloodControl(t *testing.T) {
+	t.Run("chat", func(t *testing.T) {
+		s := NewServer(token)
+		defer s.Close()
+		b := client(t, s)
+		c := s.PrivateChat(tgbotapi.User{ID: 1})
+		other := s.PrivateChat(tgbotapi.User{ID: 2})
+		for i := range TelegramFloodLimits.ChatBurst {
+			if _, err := b.Send(tgbotapi.NewMessage(c.ID, "x")); err != nil {
+				t.Fatalf("message %d of the burst: %v", i+1, err)
+			}
+		}
+		_, err := b.Send(tgbotapi.NewMessage(c.ID, "x"))
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter < 1 {
+			t.Fatalf("message after the burst: %v, want a 429 with retry_after", err)
+		}
+		if _, err := b.Send(tgbotapi.NewMessage(other.ID, "x")); err != nil {
+			t.Errorf("another chat was limited: %v", err)
+		}
+		if got := s.FloodRefused(c.ID); got != 1 || s.FloodRefused(0) != 1 {
+			t.Errorf("FloodRefused = %d (all %d), want 1", got, s.FloodRefused(0))
+		}
+	})
+	t.Run("group", func(t *testing.T) {
+		s := NewServer(token, WithFloodLimits(FloodLimits{GroupLimit: 3, GroupWindow: time.Minute}))
+		defer s.Close()
+		b := client(t, s)
+		g := s.Group(-100, "g")
+		for range 3 {
+			if _, err := b.Send(tgbotapi.NewMessage(g.ID, "x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := b.Send(tgbotapi.NewMessage(g.ID, "x"))
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter < 55 {
+			t.Errorf("4th message in the window: %v, want a 429 asking to wait most of a minute", err)
+		}
+		// A private chat is not a group.
+		p := s.PrivateChat(tgbotapi.User{ID: 5})
+		for range 4 {
+			if _, err := b.Send(tgbotapi.NewMessage(p.ID, "x")); err != nil {
+				t.Errorf("private chat under group limits: %v", err)
+			}
+		}
+	})
+}
+
+// TestAllowedUpdates: kinds the bot did not ask for in allowed_updates are never
+// delivered, by getUpdates or to a webhook; with none asked for, Telegram's default.
+func TestAllowedUpdates(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	u := tgbotapi.User{ID: 1}
+	c := s.PrivateChat(u)
+	msg := s.Send(c, u, "hi", 0)
+	press := s.Press(u, msg, "a:x")
+	s.Inline(u, "q")
+	got, err := b.GetUpdates(tgbotapi.UpdateConfig{AllowedUpdates: []string{"message", "inline_query"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, up := range got {
+		switch {
+		case up.Message != nil:
+			kinds = append(kinds, "message")
+		case up.CallbackQuery != nil:
+			kinds = append(kinds, "callback_query")
+		case up.InlineQuery != nil:
+			kinds = append(kinds, "inline_query")
+		}
+	}
+	if strings.Join(kinds, ",") != "message,inline_query" {
+		t.Errorf("delivered %v, want message and inline_query only", kinds)
+	}
+	if sk := s.Skipped(); len(sk) != 1 {
+		t.Errorf("skipped %v, want the button press %s's update", sk, press)
+	}
+	// The setting sticks: a later call without allowed_updates keeps it.
+	s.Press(u, msg, "a:y")
+	if got, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: got[len(got)-1].UpdateID + 1}); err != nil || len(got) != 0 {
+		t.Errorf("a button press after allowed_updates without callback_query: %d updates, %v", len(got), err)
+	}
+}
+
+// TestQueriesExpire: a callback or inline query id can be answered once, and only
+// within QueryTTL.
+func TestQueriesExpire(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := NewServer(token, WithClock(clock))
+	defer s.Close()
+	b := client(t, s)
+	u := tgbotapi.User{ID: 1}
+	c := s.PrivateChat(u)
+	fresh := s.Press(u, tgbotapi.Message{MessageID: 1, Chat: &c}, "a:x")
+	old := s.Press(u, tgbotapi.Message{MessageID: 1, Chat: &c}, "a:y")
+	oldInline := s.Inline(u, "q")
+	advance(QueryTTL - time.Second)
+	if _, err := b.Request(tgbotapi.NewCallback(fresh, "")); err != nil {
+		t.Errorf("answering a query within its time: %v", err)
+	}
+	advance(2 * time.Second)
+	if _, err := b.Request(tgbotapi.NewCallback(old, "")); err == nil || !strings.Contains(err.Error(), "too old") {
+		t.Errorf("answering a callback query after %v: %v, want it refused", QueryTTL+time.Second, err)
+	}
+	if _, err := b.Request(tgbotapi.InlineConfig{InlineQueryID: oldInline, Results: []any{}}); err == nil || !strings.Contains(err.Error(), "too old") {
+		t.Errorf("answering an inline query after %v: %v, want it refused", QueryTTL+time.Second, err)
+	}
+}
+
+// TestInlineMessageNotModified: editing an inline message to what it already shows is
+// refused, as Telegram does for any message.
+func TestInlineMessageNotModified(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	s.PressInline(tgbotapi.User{ID: 1}, "im1", "a:x")
+	edit := tgbotapi.EditMessageTextConfig{BaseEdit: tgbotapi.BaseEdit{InlineMessageID: "im1"}, Text: "answer"}
+	if _, err := b.Request(edit); err != nil {
+		t.Fatalf("first edit: %v", err)
+	}
+	if _, err := b.Request(edit); err == nil || !strings.Contains(err.Error(), "message is not modified") {
+		t.Errorf("the same edit again: %v, want \"message is not modified\"", err)
+	}
+	edit.Text = "another answer"
+	if _, err := b.Request(edit); err != nil {
+		t.Errorf("a different edit: %v", err)
+	}
+}
+
+// TestPrivacyMode: in a group the bot gets only what is addressed to it, until it has
+// spoken there, when plain commands reach it too; with privacy mode off, everything.
+func TestPrivacyMode(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	g := s.Group(-100, "g")
+	u := tgbotapi.User{ID: 1, FirstName: "U"}
+	texts := func() []string {
+		t.Helper()
+		got, err := b.GetUpdates(tgbotapi.UpdateConfig{Offset: -100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, up := range got {
+			if up.Message != nil {
+				out = append(out, up.Message.Text)
+			}
+		}
+		return out
+	}
+	s.Send(g, u, "just chatting", 0)
+	s.Send(g, u, "/ask cost?", 0) // the bot has not spoken here yet
+	s.Send(g, u, "/ask@OtherBot cost?", 0)
+	s.Send(g, u, "/ask@SMPBot cost?", 0)
+	s.Send(g, u, "hey @SMPBot, cost?", 0)
+	mine, err := b.Send(tgbotapi.NewMessage(g.ID, "an answer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(g, u, "thanks", mine.MessageID) // a reply to the bot
+	s.Send(g, u, "/ask cost again?", 0)    // now the bot has spoken
+	s.SendAnonymous(g, "/ask@SMPBot anonymous?")
+	want := []string{"/ask@SMPBot cost?", "hey @SMPBot, cost?", "thanks", "/ask cost again?", "/ask@SMPBot anonymous?"}
+	if got := texts(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("the bot got %q, want %q", got, want)
+	}
+	if n := len(s.Hidden()); n != 3 {
+		t.Errorf("%d messages hidden, want 3", n)
+	}
+	open := NewServer(token, WithPrivacyMode(false))
+	defer open.Close()
+	og := open.Group(-100, "g")
+	open.Send(og, u, "just chatting", 0)
+	if got, err := client(t, open).GetUpdates(tgbotapi.UpdateConfig{}); err != nil || len(got) != 1 {
+		t.Errorf("with privacy mode off got %d updates, %v; want the chatter", len(got), err)
+	}
+}
+
+// TestForumTopics: a reply lands in its question's topic; without the question (deleted)
+// and without message_thread_id it lands in General; message_thread_id outside a forum
+// is refused.
+func TestForumTopics(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	f := s.Forum(-100, "forum")
+	u := tgbotapi.User{ID: 1, FirstName: "U"}
+	q := s.SendInTopic(f, u, "@SMPBot hi", 5)
+	gone := s.SendInTopic(f, u, "@SMPBot hi again", 5)
+	s.Delete(f, gone.MessageID)
+	reply := tgbotapi.NewMessage(f.ID, "answer")
+	reply.ReplyToMessageID = q.MessageID
+	lost := tgbotapi.NewMessage(f.ID, "answer")
+	lost.ReplyToMessageID = gone.MessageID
+	lost.AllowSendingWithoutReply = true
+	for _, c := range []tgbotapi.MessageConfig{reply, lost} {
+		if _, err := b.Send(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := s.Messages(); len(m) != 2 || m[0].Thread != 5 || m[1].Thread != 0 {
+		t.Errorf("threads %+v, want 5 for the reply and 0 (General) for the one whose question is gone", m)
+	}
+	resp, err := b.MakeRequest("getUpdates", tgbotapi.Params{})
+	if err != nil || strings.Count(string(resp.Result), `"message_thread_id":5`) != 2 || strings.Count(string(resp.Result), `"is_topic_message":true`) != 2 {
+		t.Errorf("updates %s, %v; want both questions with their topic", resp.Result, err)
+	}
+	g := s.Group(-200, "plain")
+	if _, err := b.MakeRequest("sendMessage", tgbotapi.Params{"chat_id": "-200", "text": "x", "message_thread_id": "3"}); err == nil || !strings.Contains(err.Error(), "thread not found") {
+		t.Errorf("message_thread_id in %s, not a forum: %v, want it refused", g.Title, err)
 	}
 }

@@ -1,0 +1,177 @@
+package telegram
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+)
+
+// dropCounts collects WithDropCounter's reasons.
+type dropCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *dropCounts) add(reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[reason]++
+}
+
+func (d *dropCounts) get(reason string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[reason]
+}
+
+// TestGroupFlood has 30 people ask in one group within a few seconds, with the
+// fake's flood control on (Telegram's limits, scaled ten times faster so the test is
+// short): the adapter never gets a 429, answers what the group's rate allows, says once
+// that the flood is cut short, counts what it dropped or coalesced, and answers private
+// chats meanwhile before the group's backlog is done.
+func TestGroupFlood(t *testing.T) {
+	const scale = 10
+	limits := telegramtest.FloodLimits{ChatInterval: time.Second / scale, ChatBurst: 5, GroupLimit: 20, GroupWindow: time.Minute / scale}
+	drops := &dropCounts{}
+	h := start(t, setup{
+		cfg:  func(c *Config) { c.QuestionsPerMinute = 10 },
+		fake: []telegramtest.Option{telegramtest.WithFloodLimits(limits)},
+		opts: []Option{WithDropCounter(drops.add), WithPacing(Pacing{
+			ChatInterval: time.Second / scale, ChatBurst: 3, GroupLimit: 20, GroupWindow: time.Minute/scale + 500*time.Millisecond,
+		})},
+	})
+	g := h.fake.Group(-100900, "flooded")
+	questions := []string{"how many laser sessions will I need?", "does laser removal hurt?", "how much does removal cost?",
+		"can saline remove SMP?", "how long does healing take?", "will it scar?"}
+	asked := map[int]bool{}
+	var privateAsked []int64
+	ask := func(i int) {
+		u := tgbotapi.User{ID: int64(5000 + i), FirstName: fmt.Sprintf("p%d", i)}
+		// Every sixth person asks what someone asked already: coalesced while the
+		// first is waiting, not answered twice.
+		q := fmt.Sprintf("@SMPBot %s (%d)", questions[i%len(questions)], i)
+		if i%6 == 5 {
+			q = "@SMPBot " + questions[0]
+		}
+		m := h.fake.Send(g, u, q, 0)
+		asked[m.MessageID] = true
+	}
+	// Twelve people ask and are answered (one coalesced); then eighteen ask at once, more than the
+	// window's 19 answers and the queue's 10 can take, while private chats ask too.
+	for i := range 12 {
+		ask(i)
+	}
+	h.settle(t)
+	for i := 12; i < 30; i++ {
+		ask(i)
+		if i%6 == 0 {
+			p := tgbotapi.User{ID: int64(8000 + i), FirstName: "private"}
+			h.fake.Send(h.fake.PrivateChat(p), p, "does laser removal hurt?", 0)
+			privateAsked = append(privateAsked, p.ID)
+		}
+	}
+	h.settle(t)
+
+	var groupAnswers, notices int
+	var lastGroup time.Time
+	answeredPrivate := map[int64]bool{}
+	var sends []time.Time
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(g.ID) {
+			sends = append(sends, c.At)
+		}
+	}
+	for i, m := range h.fake.Messages() {
+		switch {
+		case m.ChatID == g.ID && strings.HasPrefix(m.Text, "Many questions are arriving"):
+			notices++
+		case m.ChatID == g.ID:
+			if !asked[m.ReplyTo] {
+				t.Errorf("group message %d replies to %d, not a question", i, m.ReplyTo)
+			}
+			asked[m.ReplyTo] = false // answered once
+			groupAnswers++
+		default:
+			answeredPrivate[m.ChatID] = true
+		}
+	}
+	if len(sends) > 0 {
+		lastGroup = sends[len(sends)-1]
+	}
+	flood, coalesced := drops.get(dropGroupFlood), drops.get(dropCoalesced)
+	t.Logf("30 questions in the group: %d answered, %d coalesced, %d dropped, %d notice(s); %d messages in %v",
+		groupAnswers, coalesced, flood, notices, len(sends), lastGroup.Sub(sends[0]).Round(time.Millisecond))
+	if groupAnswers+coalesced+flood != 30 {
+		t.Errorf("answered %d + coalesced %d + dropped %d != 30 questions", groupAnswers, coalesced, flood)
+	}
+	// The window's 19 and the queue's 10 leave at most 29 to answer; how many of the
+	// queue's are answered rather than cut depends on how fast the machine answers.
+	if coalesced == 0 || flood == 0 || groupAnswers < 19 {
+		t.Errorf("want some coalesced and some dropped, and at least a window's 19 answered")
+	}
+	if notices != 1 {
+		t.Errorf("%d flood notices in the group, want exactly 1", notices)
+	}
+	// The fake's own flood control never fired (checked at cleanup too), and no window
+	// held more than the group limit.
+	for i := range sends {
+		if j := i + limits.GroupLimit; j < len(sends) && sends[j].Sub(sends[i]) < limits.GroupWindow {
+			t.Errorf("messages %d and %d in the group only %v apart", i, j, sends[j].Sub(sends[i]))
+		}
+	}
+	for _, id := range privateAsked {
+		if !answeredPrivate[id] {
+			t.Errorf("private chat %d not answered during the flood", id)
+		}
+	}
+	// Private chats are answered as they ask, not after the group's backlog.
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == 200 && !strings.HasPrefix(c.Params.Get("chat_id"), "-") && !c.At.Before(lastGroup) {
+			t.Errorf("a private answer went out at %v, after the group's last message at %v", c.At, lastGroup)
+		}
+	}
+}
+
+// TestOneChatsWaitDelaysNoOther: Telegram tells chat A to wait 3 s (a 429); chat B's
+// question, asked after, and a button pressed in chat A meanwhile are answered and
+// acknowledged before A's answer goes out.
+func TestOneChatsWaitDelaysNoOther(t *testing.T) {
+	h := start(t, setup{})
+	a := h.fake.PrivateChat(ann)
+	b := h.fake.PrivateChat(bob)
+	h.fake.Fail("sendMessage", telegramtest.Fault{Status: 429, RetryAfter: 3})
+	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
+	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Calls("sendMessage")) == 1 }) {
+		t.Fatal("chat A's answer was never tried")
+	}
+	h.fake.Send(b, bob, "does laser removal hurt?", 0)
+	press := h.fake.Press(ann, tgbotapi.Message{MessageID: 1, From: ptr(h.fake.Bot()), Chat: &a}, cbAnswer+"laser-pain")
+	h.settle(t)
+	var aFirst, bAt, ackAt time.Time
+	for _, c := range h.fake.Calls("") {
+		switch {
+		case c.Method == "sendMessage" && c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(a.ID) && aFirst.IsZero():
+			aFirst = c.At
+		case c.Method == "sendMessage" && c.Status == 200 && c.Params.Get("chat_id") == fmt.Sprint(b.ID):
+			bAt = c.At
+		case c.Method == "answerCallbackQuery" && c.Params.Get("callback_query_id") == press:
+			ackAt = c.At
+		}
+	}
+	if aFirst.IsZero() || bAt.IsZero() || ackAt.IsZero() {
+		t.Fatalf("chat A answered at %v, chat B at %v, the press acknowledged at %v: want all three", aFirst, bAt, ackAt)
+	}
+	if !bAt.Before(aFirst) || !ackAt.Before(aFirst) {
+		t.Errorf("chat B answered %v and the press acknowledged %v after chat A's first answer; want both before A's 3 s wait ended",
+			bAt.Sub(aFirst), ackAt.Sub(aFirst))
+	}
+}
