@@ -1,9 +1,7 @@
 package bot_test
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -23,7 +22,12 @@ func evalSets(t *testing.T) []string {
 	if err != nil || len(files) < 4 {
 		t.Fatalf("question sets in testdata: %v, %v", files, err)
 	}
-	return append([]string{"../../shared/eval/dev.jsonl"}, files...)
+	if dev, ok := sharedtest.Lookup(t, "eval/dev.jsonl"); ok {
+		files = append([]string{dev}, files...)
+	} else {
+		t.Log("no ../shared beside the checkout: the dev set is not checked")
+	}
+	return files
 }
 
 // readSet reads the question set in file.
@@ -59,10 +63,6 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 	checked := 0
 	for _, file := range evalSets(t) {
 		cases, err := readSet(file)
-		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(file, "../../shared/") && os.Getenv("SMPBOT_REQUIRE_SHARED") != "1" {
-			t.Logf("%s absent (no ../shared beside the checkout): not checked", file)
-			continue
-		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/smpbot/smpbot/knowledge/sharedtest"
 )
 
 func sample() Entry {
@@ -223,9 +225,9 @@ func TestEmbeddedFAQCoversEveryTopic(t *testing.T) {
 			t.Errorf("%s: only %d alternates", e.ID, len(e.Alternates))
 		}
 	}
-	f, err := os.Open("../../shared/knowledge/topics.md")
+	f, err := os.Open(sharedtest.Path(t, "knowledge/topics.md"))
 	if err != nil {
-		t.Fatalf("the topic list is needed beside the project: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	row := regexp.MustCompile(`^\| ([a-z0-9-]+) \|`)

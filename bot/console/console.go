@@ -6,6 +6,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
+	"golang.org/x/term"
 )
 
 // Adapter is a console conversation.
@@ -23,6 +25,7 @@ type Adapter struct {
 	log    *slog.Logger
 	user   string
 	prompt string
+	width  func() int // set for a terminal
 }
 
 var _ bot.Adapter = (*Adapter)(nil)
@@ -38,6 +41,14 @@ func WithPrompt(p string) Option { return func(a *Adapter) { a.prompt = p } }
 
 // WithUser sets the user id questions are asked as (default "console").
 func WithUser(u string) Option { return func(a *Adapter) { a.user = u } }
+
+// WithTerminal says that in and out are a terminal, already in raw mode
+// (term.MakeRaw). Lines are then read with a line editor (cursor keys, Up and Down
+// through earlier questions, Ctrl-A/E/U/W; Ctrl-C or Ctrl-D on an empty line ends
+// the conversation), and replies are shown with bold and bullets and wrapped to
+// width() columns, asked before each reply so that a resized window is followed.
+// Without it, input is read as plain lines and replies are plain text, unwrapped.
+func WithTerminal(width func() int) Option { return func(a *Adapter) { a.width = width } }
 
 // New returns an adapter reading questions from in and writing replies to out.
 func New(in io.Reader, out io.Writer, opts ...Option) *Adapter {
@@ -110,11 +121,28 @@ type cutLine struct {
 // Run answers each line until the input ends, "quit" or "exit" is typed, or ctx is done.
 // Typing the number of a suggestion from the previous reply answers that entry.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	out, render := a.out, Render
+	say := func(s string) { fmt.Fprintln(out, s) }
+	var t *term.Terminal
+	if a.width != nil {
+		t = term.NewTerminal(struct {
+			io.Reader
+			io.Writer
+		}{a.in, a.out}, a.prompt)
+		// The terminal draws the prompt and turns "\n" into "\r\n", as raw mode needs.
+		out = t
+		render = func(r bot.Reply) string { return RenderTerminal(r, a.width()) }
+		say = func(s string) { fmt.Fprintln(out, Format(s, a.width(), true)) }
+	}
+	// Reading happens apart so that ctx can end a blocked read. At a terminal a line
+	// is read only when asked for (next), so that a reply is written before the line
+	// editor draws the next prompt.
+	next := make(chan struct{}, 1)
 	lines := make(chan cutLine)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(lines)
-		errc <- ScanLines(a.in, func(line string, cut bool) bool {
+		send := func(line string, cut bool) bool {
 			if cut {
 				a.log.Warn("console: a line over the limit was cut", "limit", MaxLineLen)
 			}
@@ -124,20 +152,44 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			case <-ctx.Done():
 				return false
 			}
-		})
+		}
+		if t == nil {
+			errc <- ScanLines(a.in, send)
+			return
+		}
+		read := readTerminal(t, a.width)
+		for {
+			select {
+			case <-next:
+			case <-ctx.Done():
+				return
+			}
+			line, err := read()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					errc <- err
+				}
+				return
+			}
+			if !send(line, false) {
+				return
+			}
+		}
 	}()
-	fmt.Fprintln(a.out, "smpbot: ask me about removing or fixing scalp micropigmentation. Type \"topics\" for the list, \"quit\" to leave.")
+	say("smpbot: ask me about removing or fixing scalp micropigmentation. Type \"topics\" for the list, \"quit\" to leave.")
 	var choices []bot.Suggestion
 	var lastReply string // the ID of the reply the choices came from
 	for {
-		if a.prompt != "" {
-			fmt.Fprint(a.out, a.prompt)
+		if t != nil {
+			next <- struct{}{}
+		} else if a.prompt != "" {
+			fmt.Fprint(out, a.prompt)
 		}
 		var in cutLine
 		var ok bool
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(a.out)
+			fmt.Fprintln(out)
 			return nil
 		case in, ok = <-lines:
 		}
@@ -161,11 +213,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			choices, lastReply = nil, ""
 			if t, ok := h.(bot.Topics); ok {
 				choices = t.Topics()
+				var list strings.Builder
 				for i, s := range choices {
-					fmt.Fprintf(a.out, "%2d. %s\n", i+1, s.Question)
+					fmt.Fprintf(&list, "%d. %s\n", i+1, s.Question)
 				}
+				say(strings.TrimSuffix(list.String(), "\n"))
 			}
-			fmt.Fprintln(a.out, "Type a number to read that answer.")
+			say("Type a number to read that answer.")
 			continue
 		}
 		q := bot.Question{Text: line, Platform: "console", User: a.user, Chat: "console"}
@@ -175,18 +229,38 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		r, err := h.Answer(ctx, q)
 		if err != nil {
 			a.log.ErrorContext(ctx, "answering failed", "err", err)
-			fmt.Fprintln(a.out, "Sorry, something went wrong on my side. Please try again.")
+			say("Sorry, something went wrong on my side. Please try again.")
 			continue
 		}
-		fmt.Fprintln(a.out, Render(r))
+		fmt.Fprintln(out, render(r))
 		if in.cut {
-			fmt.Fprintln(a.out, cutNote+"\n")
+			say(cutNote + "\n")
 		}
 		choices = append(append([]bot.Suggestion(nil), r.Suggestions...), r.Related...)
 		lastReply = r.ID
 	}
 }
 
-// Render writes a reply as console text, with its suggestions and related entries
-// numbered so that they can be chosen.
-func Render(r bot.Reply) string { return bot.PlainText(r, true) + "\n" }
+// readTerminal reads lines through t's line editor, told the window's width first so
+// that it wraps a long line where the terminal does. A line typed or pasted at a
+// terminal is not cut here; the handler caps what it reads of a question.
+func readTerminal(t *term.Terminal, width func() int) func() (string, error) {
+	return func() (string, error) {
+		t.SetSize(width(), 24) // the height is not used for reading a line
+		line, err := t.ReadLine()
+		if errors.Is(err, term.ErrPasteIndicator) {
+			err = nil // a pasted line is a line like any other
+		}
+		return line, err
+	}
+}
+
+// Render writes a reply as plain console text, with its suggestions and related
+// entries numbered so that they can be chosen, and the Markdown emphasis dropped.
+func Render(r bot.Reply) string { return Format(bot.PlainText(r, true), 0, false) + "\n" }
+
+// RenderTerminal writes a reply for a terminal width columns wide: bold shown bold,
+// bullets, lines wrapped.
+func RenderTerminal(r bot.Reply, width int) string {
+	return Format(bot.PlainText(r, true), width, true) + "\n"
+}

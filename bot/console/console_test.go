@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/console"
@@ -131,4 +133,129 @@ func TestScanLines(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("lines %v, want %v", got, want)
 	}
+}
+
+// ansi matches terminal escape sequences, to measure what a line shows.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+// At a terminal, Up recalls the previous question instead of asking "^[[A", and
+// replies show bold as bold, bullets, and lines no wider than the terminal.
+func TestTerminal(t *testing.T) {
+	const width = 44
+	// Enter is a carriage return in raw mode; ESC [ A is the Up arrow.
+	in := strings.NewReader("how many laser sessions will I need?\r\x1b[A\r")
+	var out strings.Builder
+	err := console.New(in, &out, console.WithTerminal(func() int { return width })).Run(context.Background(), faq(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	title := "How many laser sessions does" // the answer's title, not the echoed question
+	if n := strings.Count(got, title); n != 2 {
+		t.Errorf("the sessions answer appears %d times, want 2 (asked, then recalled with Up):\n%s", n, got)
+	}
+	if strings.Contains(ansi.ReplaceAllString(got, ""), "[A") {
+		t.Errorf("the Up arrow reached the output as text:\n%q", got)
+	}
+	if !strings.Contains(got, "\x1b[1m") || strings.Contains(got, "**") {
+		t.Errorf("bold not rendered for the terminal:\n%s", got)
+	}
+	if !strings.Contains(got, "• ") {
+		t.Errorf("no bullets:\n%s", got)
+	}
+	if strings.Contains(strings.ReplaceAll(got, "\r\n", ""), "\n") {
+		t.Errorf("a bare \\n in raw mode (the terminal needs \\r\\n):\n%q", got)
+	}
+	for _, l := range strings.Split(got, "\r\n") {
+		shown := ansi.ReplaceAllString(l, "")
+		if n := utf8.RuneCountInString(shown); n > width && strings.Contains(shown, " ") && !strings.Contains(shown, "://") {
+			t.Errorf("line of %d columns on a %d-column terminal: %q", n, width, shown)
+		}
+	}
+}
+
+// Piped input and output get plain text: no escape codes, no Markdown asterisks.
+func TestPlainOutputHasNoMarkup(t *testing.T) {
+	var out strings.Builder
+	err := console.New(strings.NewReader("how many laser sessions will I need?\n"), &out).Run(context.Background(), faq(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "How many laser sessions") || strings.Contains(got, "**") || strings.Contains(got, "\x1b") {
+		t.Errorf("want the answer as plain text:\n%s", got)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		width int
+		ansi  bool
+		want  string
+	}{
+		{"plain drops asterisks", "It takes **1-2 sessions** often.", 0, false, "It takes 1-2 sessions often."},
+		{"terminal bold", "It takes **1-2 sessions** often.", 0, true, "It takes \x1b[1m1-2 sessions\x1b[22m often."},
+		{"bullets", "- one\n* two\n3. three", 0, true, "• one\n• two\n3. three"},
+		{"plain bullets", "- one\n* two", 0, false, "- one\n- two"},
+		{"wrap", "aaa bbb ccc ddd", 7, false, "aaa bbb\nccc ddd"},
+		{"hanging indent", "- aaa bbb ccc", 8, false, "- aaa\n  bbb\n  ccc"},
+		{"numbered indent", "10. aaa bbb", 8, false, "10. aaa\n    bbb"},
+		{"bold across a break", "**aaa bbb** ccc", 4, true, "\x1b[1maaa\x1b[22m\n\x1b[1mbbb\x1b[22m\nccc"},
+		{"bold takes no columns", "**aaa** bbb", 7, true, "\x1b[1maaa\x1b[22m bbb"},
+		{"long word kept whole", "see https://example.com/a/long/path now", 10, false, "see\nhttps://example.com/a/long/path\nnow"},
+		{"blank lines kept", "a\n\nb", 10, false, "a\n\nb"},
+		{"unmatched asterisks left", "5 * 3 **", 0, true, "5 * 3 **"},
+	}
+	for _, tt := range tests {
+		if got := console.Format(tt.text, tt.width, tt.ansi); got != tt.want {
+			t.Errorf("%s: Format(%q, %d, %v) = %q, want %q", tt.name, tt.text, tt.width, tt.ansi, got, tt.want)
+		}
+	}
+}
+
+var numberedItem = regexp.MustCompile(`^\d{1,3}\. $`)
+
+// Format keeps every word, in order, and, wrapping, never makes a line wider than the
+// width unless one word alone is.
+func FuzzFormat(f *testing.F) {
+	f.Add("It takes **1-2 sessions** often.\n- **Deep** work: more\n10. ten", 20, true)
+	f.Add("**a** **b**c** d", 3, false)
+	f.Add("- \n*  x\n\n  1. y", 1, true)
+	f.Fuzz(func(t *testing.T, text string, width int, ansiOn bool) {
+		if width < 0 || width > 500 || !utf8.ValidString(text) || strings.ContainsAny(text, "\x01\x02\x1b\r") {
+			return
+		}
+		got := console.Format(text, width, ansiOn)
+		shown := ansi.ReplaceAllString(got, "")
+		if !ansiOn && shown != got {
+			t.Fatalf("escape codes in plain output %q", got)
+		}
+		// The same words, ignoring asterisks and list markers.
+		words := func(s string) string {
+			var ws []string
+			for _, l := range strings.Split(s, "\n") {
+				l = strings.TrimLeft(l, " ")
+				for _, m := range []string{"- ", "* ", "• "} {
+					l = strings.TrimPrefix(l, m)
+				}
+				ws = append(ws, strings.Fields(strings.ReplaceAll(l, "*", ""))...)
+			}
+			return strings.Join(ws, " ")
+		}
+		if words(shown) != words(text) {
+			t.Fatalf("words changed:\n%q\n%q", words(text), words(shown))
+		}
+		if width == 0 {
+			return
+		}
+		for _, l := range strings.Split(shown, "\n") {
+			fs := strings.Fields(l)
+			marker := len(fs) == 2 && (fs[0] == "-" || fs[0] == "•" || numberedItem.MatchString(fs[0]+" "))
+			if n := utf8.RuneCountInString(l); n > width && len(fs) > 1 && !marker {
+				t.Fatalf("line of %d columns at width %d: %q", n, width, l)
+			}
+		}
+	})
 }

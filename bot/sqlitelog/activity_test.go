@@ -10,41 +10,6 @@ import (
 	"github.com/smpbot/smpbot/bot"
 )
 
-func TestOutcomes(t *testing.T) {
-	ctx := context.Background()
-	l, _, c := openTest(t)
-	c.set(day0.AddDate(0, 0, 2))
-	at := func(days, hour int) time.Time { return day0.AddDate(0, 0, days).Add(time.Duration(hour) * time.Hour) }
-	for i, a := range []bot.Asked{
-		{Time: at(-5, 0), Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 1), Question: "cost of laser removal", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 2), Question: "cost maybe", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.55},
-		{Time: at(0, 3), Question: "best pizza", Kind: bot.KindNoMatch},
-		{Time: at(0, 4), Question: "hello", Kind: bot.KindSmallTalk},
-		{Time: at(0, 5), Question: "laser thing", Kind: bot.KindNoMatch, Suggestions: []string{"cost"}},
-		{Time: at(0, 6), Question: "What is laser pain like?", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 1, FromAnswer: "q5"},
-		{Time: at(2, -1), Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7},
-	} {
-		a.ID = fmt.Sprint("q", i)
-		record(t, l, a)
-	}
-	got, err := l.Outcomes(ctx, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []bot.DayOutcomes{
-		{Day: "2026-03-10", Answered: 1, LowConfidence: 1, Offered: 1, Declined: 1},
-		{Day: "2026-03-11"},
-		{Day: "2026-03-12", Answered: 1},
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("outcomes\n got %+v\nwant %+v", got, want)
-	}
-	if got[0].Total() != 4 || got[0].Unanswered() != 3 {
-		t.Errorf("day 1 total %d unanswered %d, want 4 and 3", got[0].Total(), got[0].Unanswered())
-	}
-}
-
 func TestFeedbackByWeekAndNotHelpful(t *testing.T) {
 	ctx := context.Background()
 	l, _, c := openTest(t)

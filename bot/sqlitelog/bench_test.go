@@ -64,7 +64,7 @@ func FuzzGroup(f *testing.F) {
 		var in []asked
 		want := 0
 		for i, s := range []string{a, b, c, a} {
-			in = append(in, asked{text: s, at: day0.Add(time.Duration(i) * time.Minute)})
+			in = append(in, asked{Text: s, At: day0.Add(time.Duration(i) * time.Minute)})
 			if phraseKey(s) != "" {
 				want++
 			}

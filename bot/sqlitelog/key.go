@@ -3,18 +3,13 @@ package sqlitelog
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
-	"time"
+
+	"github.com/smpbot/smpbot/bot/userkey"
 )
 
 // KeyFile is the default name of the file holding the key that hashes user ids, in
@@ -28,36 +23,8 @@ const KeyFile = "questions.key"
 // database), for example a secret mounted by the service manager.
 func WithKeyFile(path string) Option { return func(x *Log) { x.keyPath = path } }
 
-// userKey is the key in memory, reloaded when its file changes (after a rotation by
-// another process).
-type userKey struct {
-	mu    sync.Mutex
-	key   []byte
-	stamp keyStamp
-}
-
-type keyStamp struct {
-	mod  time.Time
-	size int64
-	ino  uint64
-}
-
-func stampOf(fi fs.FileInfo) keyStamp {
-	s := keyStamp{mod: fi.ModTime(), size: fi.Size()}
-	if st, ok := fi.Sys().(interface{ Ino() uint64 }); ok {
-		s.ino = st.Ino()
-	}
-	return s
-}
-
 // hash returns the keyed hash stored instead of a platform user id.
-func (l *Log) hash(platform, user string) string {
-	m := hmac.New(sha256.New, l.currentKey())
-	m.Write([]byte(platform))
-	m.Write([]byte{0})
-	m.Write([]byte(user))
-	return hex.EncodeToString(m.Sum(nil)[:16])
-}
+func (l *Log) hash(platform, user string) string { return l.ukey.Hash(platform, user) }
 
 // UserHash returns the keyed hash the log stores for a platform user id: what logs
 // may show instead of the id, so that a line can be matched to the question log
@@ -65,28 +32,7 @@ func (l *Log) hash(platform, user string) string {
 func (l *Log) UserHash(platform, user string) string { return l.hash(platform, user) }
 
 // currentKey returns the key, re-read if its file was replaced since.
-func (l *Log) currentKey() []byte {
-	l.ukey.mu.Lock()
-	defer l.ukey.mu.Unlock()
-	if fi, err := os.Stat(l.keyPath); err == nil && stampOf(fi) != l.ukey.stamp {
-		if key, err := readKeyFile(l.keyPath); err == nil {
-			l.ukey.key, l.ukey.stamp = key, stampOf(fi)
-		}
-	}
-	return l.ukey.key
-}
-
-func readKeyFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) < 16 {
-		return nil, fmt.Errorf("user key %s is damaged: want at least 32 hex digits", path)
-	}
-	return key, nil
-}
+func (l *Log) currentKey() []byte { return l.ukey.Key() }
 
 // loadKey reads the key file, creating it on first use. A database from before the
 // key file existed holds the key in its settings table: it is moved to the file and
@@ -99,12 +45,12 @@ func (l *Log) loadKey(ctx context.Context) error {
 		return fmt.Errorf("reading the settings: %w", err)
 	}
 	for {
-		key, err := readKeyFile(l.keyPath)
+		key, err := userkey.Read(l.keyPath)
 		if err == nil {
 			if inDB != "" && inDB != hex.EncodeToString(key) {
 				return fmt.Errorf("the database still holds a user key that differs from %s: the database was restored from before the key moved out of it; put its old key file back, or move the database aside", l.keyPath)
 			}
-			if err := l.securePerms(); err != nil {
+			if err := userkey.SecurePerms(l.keyPath, l.log); err != nil {
 				return err
 			}
 			if inDB != "" {
@@ -116,11 +62,9 @@ func (l *Log) loadKey(ctx context.Context) error {
 				}
 				l.log.Info("the key that hashes user ids moved out of the database", "key_file", l.keyPath)
 			}
-			fi, err := os.Stat(l.keyPath)
-			if err != nil {
+			if l.ukey, err = userkey.Open(l.keyPath); err != nil {
 				return err
 			}
-			l.ukey.key, l.ukey.stamp = key, stampOf(fi)
 			return nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -134,11 +78,11 @@ func (l *Log) loadKey(ctx context.Context) error {
 				l.log.Warn("user key file missing: a new key is made; the people of the rows recorded before can no longer be found by id (data purge --user), only by age",
 					"key_file", l.keyPath, "rows", n)
 			}
-			if hexKey, err = newKey(); err != nil {
+			if hexKey, err = userkey.New(); err != nil {
 				return err
 			}
 		}
-		if err := installKeyFile(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := userkey.Install(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
 		// Created, or another process created it first: read it back.
@@ -153,71 +97,6 @@ func (l *Log) linkedRows(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// securePerms makes the key file readable by its owner only.
-func (l *Log) securePerms() error {
-	fi, err := os.Stat(l.keyPath)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(l.keyPath, 0o600); err != nil {
-		return fmt.Errorf("user key %s is readable by others (%v) and could not be fixed: %w", l.keyPath, fi.Mode().Perm(), err)
-	}
-	l.log.Warn("user key file was readable by others; now 0600", "key_file", l.keyPath, "was", fi.Mode().Perm().String())
-	return nil
-}
-
-// installKeyFile writes hexKey to path through a temporary file, so a reader never
-// sees half a key. Unless replace, path must not exist (fs.ErrExist otherwise): linked,
-// not renamed, into place, so two processes starting at once agree on one key.
-func installKeyFile(path, hexKey string, replace bool) error {
-	tmp, err := writeTemp(path, hexKey)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	install := os.Link
-	if replace {
-		install = os.Rename
-	}
-	if err := install(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func writeTemp(path, hexKey string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("user key: %w", err)
-	}
-	if err := f.Chmod(0o600); err == nil {
-		_, err = f.Write([]byte(hexKey + "\n"))
-		if err == nil {
-			err = f.Sync()
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("user key: %w", err)
-	}
-	return f.Name(), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // RotateKey replaces the key that hashes user ids, after unlinking every row from the
 // person it was tied to (as the retention does at the end of the keep period):
 // whoever holds the old key, or a backup made with it, can no longer tie the rows
@@ -226,7 +105,7 @@ func syncDir(dir string) error {
 // many rows were unlinked. A bot running on the same files picks up the new key at
 // its next write.
 func (l *Log) RotateKey(ctx context.Context) (int64, error) {
-	hexKey, err := newKey()
+	hexKey, err := userkey.New()
 	if err != nil {
 		return 0, err
 	}
@@ -251,10 +130,10 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("question log: unlinking rows before a key rotation: %w", err)
 	}
-	if err := installKeyFile(l.keyPath, hexKey, true); err != nil {
+	if err := userkey.Install(l.keyPath, hexKey, true); err != nil {
 		return n, fmt.Errorf("question log: rows unlinked, but the new key was not written (the old one stays): %w", err)
 	}
-	if !bytes.Equal(l.currentKey(), mustHex(hexKey)) {
+	if err := l.ukey.Reload(); err != nil || !bytes.Equal(l.currentKey(), mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
 	}
 	return n, nil

@@ -62,7 +62,7 @@ func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, 
 				closest = ids[0]
 			}
 		}
-		qs[i] = asked{text: r.text, closest: closest, at: r.at}
+		qs[i] = asked{Text: r.text, Closest: closest, At: r.at}
 	}
 	return group(qs, maxExamples), nil
 }

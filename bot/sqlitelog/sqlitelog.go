@@ -17,9 +17,7 @@ package sqlitelog
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,10 +26,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/bot/userkey"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -42,8 +39,8 @@ const FileName = "questions.db"
 // several processes (the bot and the command line) may use the same file.
 type Log struct {
 	db      *sql.DB
-	keyPath string  // file of the per-installation secret for hashing user ids
-	ukey    userKey // that secret
+	keyPath string        // file of the per-installation secret for hashing user ids
+	ukey    *userkey.File // that secret, re-read when its file is replaced
 	log     *slog.Logger
 	now     func() time.Time
 	busy    time.Duration
@@ -119,14 +116,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 
 // Close closes the database.
 func (l *Log) Close() error { return l.db.Close() }
-
-func newKey() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
-}
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
@@ -250,12 +239,6 @@ func contains(suggestionsJSON, id string) bool {
 		}
 	}
 	return false
-}
-
-// proposable reports whether text could become an alternate: a longer one would fail
-// validation when accepted.
-func proposable(text string) bool {
-	return phraseKey(text) != "" && utf8.RuneCountInString(text) <= knowledge.MaxAlternateLen
 }
 
 // Reasons for a phrasing suggestion.

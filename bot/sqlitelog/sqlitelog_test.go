@@ -286,59 +286,6 @@ func TestFeedbackOncePerPersonAndAnswer(t *testing.T) {
 	}
 }
 
-func TestStats(t *testing.T) {
-	ctx := context.Background()
-	l, _, c := openTest(t)
-	c.set(day0.AddDate(0, 0, 2))
-	at := func(days int, hour int) time.Time {
-		return day0.AddDate(0, 0, days).Add(time.Duration(hour) * time.Hour)
-	}
-	for i, a := range []bot.Asked{
-		{Time: at(-10, 0), Platform: "discord", Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 1), Platform: "discord", Question: "cost of laser removal", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
-		{Time: at(0, 2), Platform: "telegram", Question: "how much to remove smp", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.8},
-		{Time: at(0, 3), Platform: "telegram", Question: "best pizza", Kind: bot.KindNoMatch},
-		{Time: at(0, 4), Platform: "telegram", Question: "hello", Kind: bot.KindSmallTalk},
-		{Time: at(1, 1), Platform: "telegram", Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7},
-		{Time: at(1, 2), Platform: "telegram", Question: "What is laser pain like?", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 1, FromAnswer: "x"},
-		{Time: at(2, -1), Platform: "console", Question: "tattoo over it", Kind: bot.KindNoMatch},
-	} {
-		a.ID = fmt.Sprint("q", i)
-		record(t, l, a)
-	}
-	if err := l.CountLost(ctx, at(1, 0), 3); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.CountLost(ctx, at(1, 5), 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.CountLost(ctx, at(-10, 0), 100); err != nil {
-		t.Fatal(err)
-	}
-	st, err := l.Stats(ctx, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantDays := []bot.DayCount{{Day: "2026-03-10", Platform: "discord", Count: 1}, {Day: "2026-03-10", Platform: "telegram", Count: 2}, {Day: "2026-03-11", Platform: "telegram", Count: 1}, {Day: "2026-03-12", Platform: "console", Count: 1}}
-	if !slices.Equal(st.PerDay, wantDays) {
-		t.Errorf("per day %v, want %v", st.PerDay, wantDays)
-	}
-	if st.Days != 3 || st.Asked != 5 || st.Answered != 3 || st.Lost != 5 {
-		t.Errorf("days %d asked %d answered %d lost %d, want 3, 5 (no small talk, no button), 3, 5", st.Days, st.Asked, st.Answered, st.Lost)
-	}
-	wantTop := []bot.EntryStats{{EntryID: "cost", Answers: 2}, {EntryID: "laser-pain", Answers: 2}}
-	if !slices.Equal(st.TopEntries, wantTop) {
-		t.Errorf("top entries %+v, want %+v", st.TopEntries, wantTop)
-	}
-	st1, err := l.Stats(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st1.Asked != 1 || len(st1.PerDay) != 1 || st1.PerDay[0].Platform != "console" {
-		t.Errorf("stats of today: asked %d per day %v, want only the console question", st1.Asked, st1.PerDay)
-	}
-}
-
 func TestGroup(t *testing.T) {
 	at := func(m int) time.Time { return day0.Add(time.Duration(m) * time.Minute) }
 	tests := []struct {
@@ -349,13 +296,13 @@ func TestGroup(t *testing.T) {
 		{
 			name: "repeats and near-duplicates count together, most frequent first",
 			in: []asked{
-				{"can I dye my hair after", "aftercare", at(1)},
-				{"Can I dye my hair after?", "transplant-after-smp", at(2)},
-				{"best pizza topping", "", at(3)},
-				{"can i dye my hair after smp removal", "aftercare", at(4)},
-				{"dye hair after", "", at(5)},
-				{"what is the best pizza topping?", "", at(6)},
-				{"how long does a tattoo take", "", at(7)},
+				{Text: "can I dye my hair after", Closest: "aftercare", At: at(1)},
+				{Text: "Can I dye my hair after?", Closest: "transplant-after-smp", At: at(2)},
+				{Text: "best pizza topping", Closest: "", At: at(3)},
+				{Text: "can i dye my hair after smp removal", Closest: "aftercare", At: at(4)},
+				{Text: "dye hair after", Closest: "", At: at(5)},
+				{Text: "what is the best pizza topping?", Closest: "", At: at(6)},
+				{Text: "how long does a tattoo take", Closest: "", At: at(7)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "Can I dye my hair after?", Count: 4, Examples: []string{"dye hair after", "can i dye my hair after smp removal"}, Closest: "aftercare", LastAsked: at(5)},
@@ -366,9 +313,9 @@ func TestGroup(t *testing.T) {
 		{
 			name: "different topics in the same words stay apart",
 			in: []asked{
-				{"how many laser sessions", "", at(1)},
-				{"how long between laser sessions", "", at(2)},
-				{"laser session count", "", at(3)},
+				{Text: "how many laser sessions", Closest: "", At: at(1)},
+				{Text: "how long between laser sessions", Closest: "", At: at(2)},
+				{Text: "laser session count", Closest: "", At: at(3)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "laser session count", Count: 1, LastAsked: at(3)},
@@ -379,8 +326,8 @@ func TestGroup(t *testing.T) {
 		{
 			name: "plurals and common words do not separate",
 			in: []asked{
-				{"Tattoos over SMP?", "", at(1)},
-				{"can you put a tattoo over my smp", "", at(2)},
+				{Text: "Tattoos over SMP?", Closest: "", At: at(1)},
+				{Text: "can you put a tattoo over my smp", Closest: "", At: at(2)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "can you put a tattoo over my smp", Count: 2, Examples: []string{"Tattoos over SMP?"}, LastAsked: at(2)},
@@ -389,10 +336,10 @@ func TestGroup(t *testing.T) {
 		{
 			name: "questions of common words only group by their words",
 			in: []asked{
-				{"is it?", "", at(1)},
-				{"Is it", "", at(2)},
-				{"can it", "", at(3)},
-				{"???", "", at(4)},
+				{Text: "is it?", Closest: "", At: at(1)},
+				{Text: "Is it", Closest: "", At: at(2)},
+				{Text: "can it", Closest: "", At: at(3)},
+				{Text: "???", Closest: "", At: at(4)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "Is it", Count: 2, LastAsked: at(2)},
@@ -402,9 +349,9 @@ func TestGroup(t *testing.T) {
 		{
 			name: "no chaining: a wording joins only a group whose main wording it resembles",
 			in: []asked{
-				{"laser removal price", "", at(1)}, {"laser removal price", "", at(2)}, {"laser removal price", "", at(3)},
-				{"laser removal price london", "", at(4)}, {"laser removal price london", "", at(5)},
-				{"laser price london clinic", "", at(6)},
+				{Text: "laser removal price", Closest: "", At: at(1)}, {Text: "laser removal price", Closest: "", At: at(2)}, {Text: "laser removal price", Closest: "", At: at(3)},
+				{Text: "laser removal price london", Closest: "", At: at(4)}, {Text: "laser removal price london", Closest: "", At: at(5)},
+				{Text: "laser price london clinic", Closest: "", At: at(6)},
 			},
 			want: []bot.UnansweredGroup{
 				{Question: "laser removal price", Count: 5, Examples: []string{"laser removal price london"}, LastAsked: at(5)},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/console"
+	"golang.org/x/term"
 )
 
 // askResult is one line of `smpbot ask --json`.
@@ -44,7 +45,11 @@ func (e *env) ask(ctx context.Context, args []string) error {
 			return err
 		}
 		if !*asJSON {
-			_, err := fmt.Fprintln(e.stdout, bot.PlainText(r, false)+"\n")
+			text := bot.PlainText(r, false)
+			if w := terminalWidth(e.stdout); w > 0 {
+				text = console.Format(text, w, true) // bold, bullets, wrapped
+			}
+			_, err := fmt.Fprintln(e.stdout, text+"\n")
 			return err
 		}
 		res := askResult{Question: text, Kind: r.Kind, Confidence: round(r.Confidence), Urgent: r.Urgent,
@@ -59,6 +64,10 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return answer(strings.Join(fs.Args(), " "))
+	}
+	if isTerminal(e.stdin) {
+		// Otherwise a person who typed just "smpbot ask" sees nothing happen.
+		fmt.Fprintln(e.stderr, `smpbot ask: reading questions from standard input, one per line; Ctrl-D ends (or: smpbot ask "your question")`)
 	}
 	// A line over console.MaxLineLen is cut and answered, and the batch goes on.
 	err = nil
@@ -95,7 +104,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0, keyFileOption(os.Getenv))
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, os.Getenv, 0)
 		defer func() {
 			cancel()
 			wg.Wait()
@@ -108,5 +117,38 @@ func (e *env) chat(ctx context.Context, args []string) error {
 			h = rec
 		}
 	}
-	return console.New(e.stdin, e.stdout, console.WithLogger(e.log)).Run(ctx, h)
+	opts := []console.Option{console.WithLogger(e.log)}
+	if isTerminal(e.stdin) && isTerminal(e.stdout) {
+		// A line editor (history, cursor keys) and replies laid out for the window.
+		fd := int(e.stdin.(*os.File).Fd())
+		old, err := term.MakeRaw(fd)
+		if err != nil {
+			return fmt.Errorf("chat: terminal: %w", err)
+		}
+		defer term.Restore(fd, old)
+		opts = append(opts, console.WithTerminal(func() int { return max(terminalWidth(e.stdout), 20) }))
+	}
+	return console.New(e.stdin, e.stdout, opts...).Run(ctx, h)
+}
+
+// isTerminal reports whether r is a terminal (a character device that answers
+// terminal requests), not a pipe, file or /dev/null.
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0 && term.IsTerminal(int(f.Fd()))
+}
+
+// terminalWidth is the width of w in columns if it is a terminal, else 0.
+func terminalWidth(w any) int {
+	if !isTerminal(w) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && cols > 0 {
+		return cols
+	}
+	return 80
 }

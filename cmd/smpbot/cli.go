@@ -7,33 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
 )
-
-const usage = `smpbot answers questions about removing or fixing scalp micropigmentation (SMP).
-
-Usage:
-  smpbot ask [--json] [--data DIR] [QUESTION...]   answer a question (or one per line of stdin)
-  smpbot chat [--data DIR]                         talk to the bot in the terminal
-  smpbot run [--config F] [--data DIR] ...         serve Discord and/or Telegram (see README)
-  smpbot config check [--config F] ...             validate the configuration, print it (secrets redacted)
-  smpbot eval [--data DIR] FILE.jsonl              measure retrieval on a question set
-  smpbot faq validate [DIR]                        check a FAQ directory (default: the embedded FAQ)
-  smpbot faq add|edit|remove|show|list|history|undo|export|import [--data DIR] ...
-                                                   change the FAQ in a data directory
-  smpbot report unanswered|stats|suggestions [--json] [--days N] [--data DIR]
-                                                   what moderators should look at
-  smpbot report suggestions --accept ID | --reject ID [--data DIR]
-                                                   add a proposed phrasing to its entry, or drop it
-  smpbot data purge --user PLATFORM:ID | --older-than DAYS [--data DIR]
-                                                   delete question-log records
-  smpbot data rotate-key [--data DIR]              new key for hashing user ids (unlinks every record)
-
-Without --data the FAQ compiled into the binary is used.
-`
 
 // errUsage marks errors caused by how the command was called (exit status 2).
 var errUsage = errors.New("usage")
@@ -48,12 +27,22 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	return e.dispatch(ctx, args)
+}
+
+// dispatch runs the command args names and returns the exit status: 0, 1 for a
+// failure, 2 for a usage error (printed once, with the command's usage line).
+func (e *env) dispatch(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		writeUsage(e.stderr, "")
 		return 2
 	}
+	cmd, rest := args[0], args[1:]
+	if _, group, _ := findCommand(args[:1]); group != "" && len(rest) > 0 && isHelp(rest[0]) {
+		return e.help(ctx, args[:1]) // "smpbot faq -h": the group's commands
+	}
 	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
+	switch cmd {
 	case "ask":
 		err = e.ask(ctx, rest)
 	case "chat":
@@ -70,11 +59,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.report(ctx, rest)
 	case "data":
 		err = e.data(ctx, rest)
+	case "version", "-version", "--version":
+		err = e.version(rest)
 	case "console":
 		err = e.console(ctx, rest)
 	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		return e.help(ctx, rest)
 	default:
 		err = fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
@@ -84,45 +74,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "smpbot: %v\n\n%s", err, usage)
+		msg, _ := strings.CutPrefix(err.Error(), errUsage.Error()+": ")
+		fmt.Fprintf(e.stderr, "smpbot: %s\n%s\n", msg, usageLine(args))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "smpbot: %v\n", err)
+		fmt.Fprintf(e.stderr, "smpbot: %v\n", err)
 		return 1
 	}
-}
-
-// flags returns a FlagSet for a subcommand that reports errors through run.
-func (e *env) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("smpbot "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-// parse parses args, allowing flags after positional arguments ("faq show ID --data
-// D"), and turns flag errors into usage errors. The positional arguments are then
-// fs.Args().
-func parse(fs *flag.FlagSet, args []string) error {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return fmt.Errorf("%w: %v", errUsage, err)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if rest[0] == "--" {
-			positional = append(positional, rest[1:]...)
-			break
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // faqBot is the FAQ the bot answers from, indexed, with the handler over it.

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -37,6 +39,7 @@ var settings = []setting{
 	{key: "shutdown.grace", env: "SMPBOT_SHUTDOWN_GRACE", def: "10s", check: isDuration, help: "how long questions in flight may take to finish on SIGTERM"},
 	{key: "questions.retention_days", env: "SMPBOT_RETENTION_DAYS", def: "90", check: isInt, help: "days question texts are kept in the question log"},
 	{key: "questions.user_key_file", env: "SMPBOT_USER_KEY_FILE", help: "file of the key that hashes user ids (default DATA/questions.key, created 0600); back it up apart from questions.db, or not at all"},
+	{key: "database.url", env: "SMPBOT_DATABASE_URL", secret: true, check: isDatabaseURL, help: "PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): the question log every replica shares; empty keeps it in DATA/questions.db"},
 	{key: "console.listen", env: "SMPBOT_CONSOLE_LISTEN", help: "address of the moderators' web console in smpbot run; empty disables"},
 	{key: "console.url", env: "SMPBOT_CONSOLE_URL", help: "the console's address as browsers reach it, for sign-in links; https:// marks its cookie Secure"},
 	{key: "answer.confidence", env: "SMPBOT_ANSWER_CONFIDENCE", def: "0.5", check: isFraction, help: "confidence an answer needs; below it the bot offers the closest topics"},
@@ -231,9 +234,25 @@ func (c *config) secrets() []string {
 	for _, s := range settings {
 		if v := c.values[s.env]; s.secret && v != "" {
 			out = append(out, v)
+			// A log line may hold the password without the rest of the URL.
+			if u, err := url.Parse(v); err == nil && u.User != nil {
+				if p, ok := u.User.Password(); ok && p != "" {
+					out = append(out, p)
+				}
+			}
 		}
 	}
 	return out
+}
+
+// isDatabaseURL accepts a postgres:// URL; its error never quotes the value, which
+// may hold a password.
+func isDatabaseURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return errors.New("not a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL")
+	}
+	return nil
 }
 
 func oneOf(allowed ...string) func(string) error {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/web"
 )
 
@@ -52,7 +51,7 @@ func (e *env) console(ctx context.Context, args []string) error {
 		return err
 	}
 	defer fb.Close()
-	ql, err := sqlitelog.Open(ctx, filepath.Join(data, sqlitelog.FileName), sqlitelog.WithLogger(e.log))
+	ql, err := e.openQuestionLogIn(ctx, cfg.Get, data, logOptions{})
 	if err != nil {
 		e.log.Error("question log unavailable; the console runs without inbox and charts", "err", err)
 		ql = nil
@@ -92,7 +91,7 @@ func firstOf(vs ...string) string {
 }
 
 // newConsole builds the web console over a FAQ with a store; ql may be nil.
-func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql *sqlitelog.Log, publicURL string) *web.Console {
+func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql questionLog, publicURL string) *web.Console {
 	opts := []web.Option{web.WithLogger(e.log), web.WithSecureCookies(strings.HasPrefix(publicURL, "https://"))}
 	if ql != nil {
 		opts = append(opts, web.WithReports(ql, ql))

@@ -24,16 +24,41 @@ func (e *env) faq(ctx context.Context, args []string) error {
 	if cmd == "validate" {
 		return e.faqValidate(rest)
 	}
+	if _, _, ok := findCommand([]string{"faq", cmd}); !ok {
+		return fmt.Errorf("%w: unknown faq command %q", errUsage, cmd)
+	}
+	// Each command gets only its own flags, so that -h lists just those.
 	fs := e.flags("faq " + cmd)
 	data := dataFlag(fs)
-	file := fs.String("file", "", "entry in the FAQ file format (add, edit), or entries to import; - for stdin")
-	base := fs.String("base", "", "version the edit or removal is based on (from faq show); refused if the entry changed since")
-	asJSON := fs.Bool("json", false, "write JSON (list, history)")
-	format := fs.String("format", "", "json or csv (export, import; default from the file name, else json)")
+	file, base, format, asJSON := new(string), new(string), new(string), new(bool)
+	switch cmd {
+	case "add", "edit":
+		fs.StringVar(file, "file", "", "the entry in the FAQ file format; - for stdin")
+	case "import":
+		fs.StringVar(file, "file", "", "the entries to import, JSON or CSV; - for stdin")
+	}
+	if cmd == "edit" || cmd == "remove" {
+		fs.StringVar(base, "base", "", "version the change is based on (from faq show); refused if the entry changed since")
+	}
+	if cmd == "list" || cmd == "history" {
+		fs.BoolVar(asJSON, "json", false, "write JSON")
+	}
+	if cmd == "export" || cmd == "import" {
+		fs.StringVar(format, "format", "", "json or csv (default: from the file name, else json)")
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if *data == "" {
+	// Every argument is checked before the data directory is opened (and perhaps
+	// created and seeded).
+	switch wantIDs := cmd == "show" || cmd == "remove" || cmd == "history" || cmd == "undo"; {
+	case wantIDs && fs.NArg() != 1:
+		return fmt.Errorf("%w: faq %s needs one entry id", errUsage, cmd)
+	case !wantIDs && fs.NArg() > 0:
+		return fmt.Errorf("%w: faq %s takes no arguments, got %q", errUsage, cmd, fs.Args())
+	case *file == "" && (cmd == "add" || cmd == "edit" || cmd == "import"):
+		return fmt.Errorf("%w: faq %s needs --file F", errUsage, cmd)
+	case *data == "":
 		return fmt.Errorf("%w: faq %s needs --data DIR (or SMPBOT_DATA)", errUsage, cmd)
 	}
 	store, err := knowledge.OpenStore(*data, knowledge.WithStoreLogger(e.log))
@@ -238,7 +263,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // dataFlag adds --data, defaulting to $SMPBOT_DATA.
 func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", os.Getenv("SMPBOT_DATA"), "data directory (FAQ in DIR/faq, audit log, question log); default $SMPBOT_DATA")
+	return fs.String("data", os.Getenv("SMPBOT_DATA"), "data directory `DIR` (FAQ in DIR/faq, audit log, question log); default $SMPBOT_DATA")
 }
 
 // cliIdentity is who runs the command: whoever can write the data directory moderates.

@@ -43,6 +43,12 @@ func freeAddr(t *testing.T) string {
 
 func startBot(t *testing.T, fake *telegramtest.Server, data string, extra ...string) *botProcess {
 	t.Helper()
+	return startBotEnv(t, fake, data, nil, extra...)
+}
+
+// startBotEnv starts the bot with env (KEY=VALUE) added to its environment.
+func startBotEnv(t *testing.T, fake *telegramtest.Server, data string, env []string, extra ...string) *botProcess {
+	t.Helper()
 	p := &botProcess{admin: freeAddr(t), stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(buildSmpbot(t), append([]string{"run", "--data", data, "--admin-listen", p.admin}, extra...)...)
 	for _, kv := range os.Environ() {
@@ -51,6 +57,7 @@ func startBot(t *testing.T, fake *telegramtest.Server, data string, extra ...str
 		}
 	}
 	p.cmd.Env = append(p.cmd.Env, "TELEGRAM_TOKEN="+opsToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(), "TELEGRAM_QUESTIONS_PER_MINUTE=0")
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stderr, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func (e *env) report(ctx context.Context, args []string) error {
 	if accept != nil && *accept != 0 && *reject != 0 {
 		return fmt.Errorf("%w: --accept or --reject, not both", errUsage)
 	}
-	l, err := e.openLog(ctx, *data, sqlitelog.WithRescanDays(*days))
+	l, err := e.openLog(ctx, *data, logOptions{rescanDays: *days})
 	if err != nil {
 		return err
 	}
@@ -73,17 +73,12 @@ func (e *env) report(ctx context.Context, args []string) error {
 	return e.reportSuggestions(ctx, l, *data, *asJSON)
 }
 
-// openLog opens the question log of the data directory, which must exist already: a
-// report on a mistyped directory should fail, not show an empty log.
-func (e *env) openLog(ctx context.Context, data string, opts ...sqlitelog.Option) (*sqlitelog.Log, error) {
-	path := filepath.Join(data, sqlitelog.FileName)
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no question log in %s: it is created when the bot runs with this data directory", data)
-		}
-		return nil, err
-	}
-	return sqlitelog.Open(ctx, path, append([]sqlitelog.Option{sqlitelog.WithLogger(e.log), keyFileOption(os.Getenv)}, opts...)...)
+// openLog opens the question log of the data directory, which must exist already (a
+// report on a mistyped directory should fail, not show an empty log), or the database
+// of SMPBOT_DATABASE_URL.
+func (e *env) openLog(ctx context.Context, data string, o logOptions) (questionLog, error) {
+	o.mustExist = true
+	return e.openQuestionLogIn(ctx, os.Getenv, data, o)
 }
 
 type unansweredJSON struct {
@@ -99,7 +94,7 @@ type groupJSON struct {
 	LastAsked time.Time `json:"last_asked"`
 }
 
-func (e *env) reportUnanswered(ctx context.Context, l *sqlitelog.Log, days int, asJSON bool) error {
+func (e *env) reportUnanswered(ctx context.Context, l questionLog, days int, asJSON bool) error {
 	groups, err := l.Unanswered(ctx, days)
 	if err != nil {
 		return err
@@ -172,7 +167,7 @@ func entryJSON(s bot.EntryStats) entryStatJSON {
 // topEntries is how many entries the text stats list.
 const topEntries = 10
 
-func (e *env) reportStats(ctx context.Context, l *sqlitelog.Log, days int, asJSON bool) error {
+func (e *env) reportStats(ctx context.Context, l questionLog, days int, asJSON bool) error {
 	st, err := l.Stats(ctx, days)
 	if err != nil {
 		return err
@@ -250,7 +245,7 @@ type suggestionJSON struct {
 // reportSuggestions first tries the recent unanswered questions with the data
 // directory's FAQ as it is now, so that those a moderator's edit made answerable are
 // proposed too, then lists the open suggestions.
-func (e *env) reportSuggestions(ctx context.Context, l *sqlitelog.Log, data string, asJSON bool) error {
+func (e *env) reportSuggestions(ctx context.Context, l questionLog, data string, asJSON bool) error {
 	added := 0
 	if st, err := os.Stat(filepath.Join(data, knowledge.FAQDir)); err == nil && st.IsDir() {
 		fb, err := e.openFAQ(data)
@@ -298,7 +293,7 @@ func describeReason(reason string) string {
 
 // resolveSuggestion accepts (through the FAQ store: validated and audited as a
 // moderator edit by the user running the command) or rejects a suggestion.
-func (e *env) resolveSuggestion(ctx context.Context, l *sqlitelog.Log, data string, accept, reject int64, asJSON bool) error {
+func (e *env) resolveSuggestion(ctx context.Context, l questionLog, data string, accept, reject int64, asJSON bool) error {
 	store, err := knowledge.OpenStore(data, knowledge.WithStoreLogger(e.log))
 	if err != nil {
 		return err
@@ -362,11 +357,11 @@ func (e *env) data(ctx context.Context, args []string) error {
 	if set["older-than"] && *olderThan < 1 {
 		return fmt.Errorf("%w: --older-than must be at least 1 day", errUsage)
 	}
-	if _, err := os.Stat(filepath.Join(*data, sqlitelog.FileName)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(*data, sqlitelog.FileName)); errors.Is(err, os.ErrNotExist) && os.Getenv("SMPBOT_DATABASE_URL") == "" {
 		fmt.Fprintf(e.stdout, "No question log in %s: nothing to delete.\n", *data)
 		return nil
 	}
-	l, err := e.openLog(ctx, *data)
+	l, err := e.openLog(ctx, *data, logOptions{})
 	if err != nil {
 		return err
 	}
@@ -389,15 +384,6 @@ func (e *env) data(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stdout, "Deleted the texts of %s older than %s.\n", plural(int(n), "question"), plural(*olderThan, "day"))
 	}
 	return nil
-}
-
-// keyFileOption places the question log's user key where SMPBOT_USER_KEY_FILE says,
-// or beside the database by default.
-func keyFileOption(getenv func(string) string) sqlitelog.Option {
-	if p := getenv("SMPBOT_USER_KEY_FILE"); p != "" {
-		return sqlitelog.WithKeyFile(p)
-	}
-	return func(*sqlitelog.Log) {}
 }
 
 // platformsWithUsers are the platforms whose users the question log records; a
@@ -438,7 +424,7 @@ func (e *env) rotateKey(ctx context.Context, args []string) error {
 	if *data == "" {
 		return fmt.Errorf("%w: data rotate-key needs --data DIR (or SMPBOT_DATA)", errUsage)
 	}
-	l, err := e.openLog(ctx, *data)
+	l, err := e.openLog(ctx, *data, logOptions{})
 	if err != nil {
 		return err
 	}

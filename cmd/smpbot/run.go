@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -122,7 +121,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup // background work that ends with ctx
-	var ql *sqlitelog.Log
+	var ql questionLog
 	var rec *bot.Recorder
 	// Shut down in order: background work, then the question log (flushed), then the
 	// index.
@@ -144,7 +143,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
-		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS"), keyFileOption(cfg.Get)); ql != nil {
+		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Get, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
 			w.reports, h = ql, rec
 			setUserHash(ql.UserHash)
 		}
@@ -228,10 +227,14 @@ func (e *env) run(ctx context.Context, args []string) error {
 			if fb.idx.Len() == 0 {
 				return false, "index empty"
 			}
-			if fb.store == nil {
-				return true, ""
+			var notes []string
+			if ql != nil {
+				notes = append(notes, databaseReadiness(ql))
 			}
-			return true, faqProblems(fb.store.Problems())
+			if fb.store != nil {
+				notes = append(notes, faqProblems(fb.store.Problems()))
+			}
+			return true, joinNotes(notes)
 		}
 		stopAdmin, err := serveAdmin(addr, adminHandler(m, ready), log)
 		if err != nil {
@@ -282,11 +285,12 @@ func (e *env) run(ctx context.Context, args []string) error {
 	return errors.Join(errs...)
 }
 
-// openQuestionLog opens the data directory's question log and wraps the handler in a
-// Recorder; it starts the retention job and the rescan of unanswered questions after
-// each reindex. When the log cannot be opened the bot answers without it.
-func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int, opts ...sqlitelog.Option) (*sqlitelog.Log, *bot.Recorder) {
-	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), append([]sqlitelog.Option{sqlitelog.WithLogger(e.log)}, opts...)...)
+// openQuestionLog opens the question log (the data directory's, or the database's) and
+// wraps the handler in a Recorder; it starts the retention job and the rescan of
+// unanswered questions after each reindex. When the log cannot be opened the bot
+// answers without it.
+func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, getenv func(string) string, keepDays int) (questionLog, *bot.Recorder) {
+	ql, err := e.openQuestionLogIn(ctx, getenv, fb.store.Dir(), logOptions{})
 	if err != nil {
 		e.log.Error("question log unavailable; answering without recording", "err", err)
 		return nil, nil
@@ -302,6 +306,17 @@ func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGrou
 		ql.RunRetention(ctx, 24*time.Hour, keep)
 	}()
 	return ql, rec
+}
+
+// joinNotes joins the non-empty notes of /readyz, one per line.
+func joinNotes(notes []string) string {
+	var kept []string
+	for _, n := range notes {
+		if n != "" {
+			kept = append(kept, n)
+		}
+	}
+	return strings.Join(kept, "\n")
 }
 
 // faqProblems describes FAQ files that are not valid, one per line, for /readyz.
