@@ -44,8 +44,12 @@ func buildSmpbot(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
+		args := []string{"build", "-o", filepath.Join(buildDir, "smpbot")}
+		if coverDir != "" {
+			args = append(args, "-cover")
+		}
 		var out []byte
-		out, buildErr = exec.Command("go", "build", "-o", filepath.Join(buildDir, "smpbot"), ".").CombinedOutput()
+		out, buildErr = exec.Command("go", append(args, ".")...).CombinedOutput()
 		if buildErr != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", buildErr, out)
 		}
@@ -56,8 +60,28 @@ func buildSmpbot(t *testing.T) string {
 	return filepath.Join(buildDir, "smpbot")
 }
 
-// TestMain removes the binary the tests built.
+// coverDir, from env SMPBOT_COVERDIR, asks for a binary built with -cover whose runs
+// write their coverage there (GOCOVERDIR, inherited by every process the tests start),
+// so that .ci/coverage can count the end-to-end tests with the unit tests.
+var coverDir string
+
+// TestMain sets up coverage of the binary when asked and removes the binary the tests
+// built.
 func TestMain(m *testing.M) {
+	if d := os.Getenv("SMPBOT_COVERDIR"); d != "" {
+		abs, err := filepath.Abs(d)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err == nil {
+			err = os.Setenv("GOCOVERDIR", abs)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "SMPBOT_COVERDIR:", err)
+			os.Exit(2)
+		}
+		coverDir = abs
+	}
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
