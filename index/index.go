@@ -62,7 +62,9 @@ type snapshot struct {
 	df       []int32             // by term number: entries holding the term
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
-	self     sync.Map // entry id -> float64: the score the entry's own question gets
+	model    *model           // learned from the phrasings at build
+	classOf  map[string]int32 // entry id -> its class in model
+	self     sync.Map         // entry id -> float64: the score the entry's own question gets
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -91,6 +93,8 @@ func (ts termSet) weight(id int32) float64 {
 const answerOnly = 0.5
 
 // New builds an index over entries.
+//
+// The out-of-scope questions of knowledge.OutOfScope teach it what to decline.
 func New(entries []knowledge.Entry) (*Index, error) {
 	x := &Index{}
 	if err := x.Rebuild(entries); err != nil {
@@ -102,7 +106,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries)
+	s, err := build(entries, knowledge.OutOfScope())
 	if err != nil {
 		return err
 	}
@@ -198,7 +202,9 @@ func (x *Index) Entries() []knowledge.Entry {
 	return out
 }
 
-func build(entries []knowledge.Entry) (*snapshot, error) {
+// build indexes entries and trains the model on their phrasings, with outOfScope as
+// the class of questions to decline.
+func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -216,11 +222,21 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		terms:    make(map[string]termSet, len(entries)),
 		vocab:    make(map[string]int32),
 		syn:      make(map[string][]string),
+		classOf:  make(map[string]int32, len(entries)),
 	}
 	if s.analyzer == nil {
 		idx.Close()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
+	// The model learns while bleve indexes: they share nothing.
+	trained := make(chan *model, 1)
+	go func() {
+		texts := make([][]string, 0, len(entries)+1)
+		for _, e := range entries {
+			texts = append(texts, prepareAll(append([]string{e.Question}, e.Alternates...)))
+		}
+		trained <- trainModel(append(texts, prepareAll(outOfScope)))
+	}()
 	// Batches of batchSize: thousands of single Index calls would leave thousands of
 	// segments, and one batch of everything holds every analysed document in memory
 	// at once.
@@ -240,6 +256,7 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 			return nil, fmt.Errorf("index: %w: %q", knowledge.ErrDuplicateID, e.ID)
 		}
 		s.entries[e.ID] = e
+		s.classOf[e.ID] = int32(len(s.order))
 		s.order = append(s.order, e.ID)
 		// Ids are descriptive ("fading-naturally"), so their words count as tags.
 		tags := append(strings.Split(e.ID, "-"), e.Tags...)
@@ -287,6 +304,7 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		words = append(words, strings.Join(g.input, " "), strings.Join(g.words, " "))
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
+	s.model = <-trained
 	return s, nil
 }
 
@@ -425,34 +443,104 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
-	text = rewrite(s.spell.correct(foldASCII(text)))
-	a := s.analyzeWords(text)
-	terms := a.terms
-	if len(terms) == 0 || n <= 0 {
-		return nil, nil
-	}
-	hits, err := s.query(ctx, a, max(n+2, candidates), "")
+	cands, err := s.candidates(ctx, text, n)
 	if err != nil {
 		return nil, err
 	}
-	anchored := s.anchored(terms)
-	out := make([]Match, 0, len(hits))
-	keys := make(map[string]float64, len(hits))
-	for _, h := range hits {
-		e := s.entries[h.id]
-		self, err := s.selfScore(ctx, e)
-		if err != nil {
-			return nil, err
+	out := make([]Match, 0, min(n, len(cands)))
+	for _, c := range cands {
+		if len(out) == n {
+			break
 		}
-		f := s.features(terms, h.id, h.score, self)
-		keys[h.id] = f.rank()
-		out = append(out, Match{ID: h.id, Question: e.Question, Score: h.score, Confidence: f.confidence(anchored)})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return keys[out[i].ID] > keys[out[j].ID] })
-	if len(out) > n {
-		out = out[:n]
+		out = append(out, Match{ID: c.id, Question: s.entries[c.id].Question, Score: c.score, Confidence: c.confidence})
 	}
 	return out, nil
+}
+
+// candidate is an entry considered for a text, with the evidence for it.
+type candidate struct {
+	id    string
+	score float64 // bleve's BM25 score, 0 if bleve did not find it
+	ev    evidence
+	// fused is the combined evidence (a log-odds); confidence its calibrated
+	// probability.
+	fused, confidence float64
+}
+
+// candidates returns the entries bleve or the model finds for text, best first.
+func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candidate, error) {
+	text = rewrite(s.spell.correct(foldASCII(text)))
+	a := s.analyzeWords(text)
+	terms := a.terms
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	hits, err := s.query(ctx, a, max(n, candidates), "")
+	if err != nil {
+		return nil, err
+	}
+	pred := s.model.predict(text)
+	defer pred.done()
+	anchored := s.anchored(terms)
+	none := pred.none()
+	cands := make([]candidate, 0, len(hits)+candidates)
+	seen := make(map[string]bool, len(hits)+candidates)
+	add := func(id string, score float64) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		self := 1.0
+		if score > 0 {
+			var err error
+			if self, err = s.selfScore(ctx, s.entries[id]); err != nil {
+				return err
+			}
+		}
+		f := s.features(terms, id, score, self)
+		c := candidate{id: id, score: score, ev: evidence{
+			model:   pred.prob(s.classOf[id]),
+			none:    none,
+			conf:    f.confidence(anchored),
+			rank:    f.rank(),
+			cover:   f.cover,
+			unknown: f.unknown / math.Max(f.total, 1e-9),
+		}}
+		cands = append(cands, c)
+		return nil
+	}
+	for _, h := range hits {
+		if err := add(h.id, h.score); err != nil {
+			return nil, err
+		}
+	}
+	for i, c := range pred.top {
+		if i == candidates {
+			break
+		}
+		if err := add(s.order[c], 0); err != nil {
+			return nil, err
+		}
+	}
+	// Which candidate leads by each ranking is itself evidence.
+	bestRank, bestModel := -1, -1
+	for i, c := range cands {
+		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
+			bestRank = i
+		}
+		if bestModel < 0 || c.ev.model > cands[bestModel].ev.model {
+			bestModel = i
+		}
+	}
+	for i := range cands {
+		c := &cands[i]
+		c.ev.rankTop = i == bestRank
+		c.ev.modelTop = i == bestModel
+		c.fused = c.ev.fuse()
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
+	calibrate(cands)
+	return cands, nil
 }
 
 type hit struct {
