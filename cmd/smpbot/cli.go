@@ -22,6 +22,7 @@ Usage:
   smpbot config check [--config F] ...             validate the configuration, print it (secrets redacted)
   smpbot eval [--data DIR] FILE.jsonl              measure retrieval on a question set
   smpbot faq validate [DIR]                        check a FAQ directory (default: the embedded FAQ)
+  smpbot faq check [--folds N] [DIR]               cross-validate a FAQ: held-out phrasings, which land on another entry
   smpbot faq add|edit|remove|show|list|history|undo|export|import [--data DIR] ...
                                                    change the FAQ in a data directory
   smpbot report unanswered|stats|suggestions [--json] [--days N] [--data DIR]

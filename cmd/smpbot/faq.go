@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -21,8 +22,11 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: faq needs a subcommand", errUsage)
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "validate" {
+	switch cmd {
+	case "validate":
 		return e.faqValidate(rest)
+	case "check":
+		return e.faqCheck(ctx, rest)
 	}
 	fs := e.flags("faq " + cmd)
 	data := dataFlag(fs)
@@ -261,15 +265,7 @@ func (e *env) faqValidate(args []string) error {
 	if fs.NArg() > 1 {
 		return fmt.Errorf("%w: faq validate takes at most one directory", errUsage)
 	}
-	dir := fs.Arg(0)
-	fsys, name := knowledge.Embedded(), "embedded FAQ"
-	if dir != "" {
-		// A data directory holds its FAQ in a subdirectory.
-		if st, err := os.Stat(filepath.Join(dir, knowledge.FAQDir)); err == nil && st.IsDir() {
-			dir = filepath.Join(dir, knowledge.FAQDir)
-		}
-		fsys, name = os.DirFS(dir), dir
-	}
+	fsys, name := faqFS(fs.Arg(0))
 	files, err := knowledge.ReadFS(fsys)
 	err = errors.Join(err, knowledge.Validate(files))
 	if err != nil {
@@ -281,4 +277,17 @@ func (e *env) faqValidate(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d entries, all valid\n", name, len(files))
 	return nil
+}
+
+// faqFS returns the FAQ in dir (a FAQ directory or a data directory holding one), or
+// the embedded FAQ when dir is empty, and a name for messages.
+func faqFS(dir string) (fs.FS, string) {
+	if dir == "" {
+		return knowledge.Embedded(), "embedded FAQ"
+	}
+	// A data directory holds its FAQ in a subdirectory.
+	if st, err := os.Stat(filepath.Join(dir, knowledge.FAQDir)); err == nil && st.IsDir() {
+		dir = filepath.Join(dir, knowledge.FAQDir)
+	}
+	return os.DirFS(dir), dir
 }
