@@ -41,7 +41,7 @@ const (
 	// that the work stays within trainBudget posting updates.
 	maxEpochs   = 30
 	minEpochs   = 2
-	trainBudget = 60_000_000
+	trainBudget = 20_000_000
 	learnRate   = 3
 )
 
@@ -106,47 +106,41 @@ func hashBytes(kind byte, s []byte) uint32 {
 // the last class is "none of these").
 func trainModel(texts [][]string) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
-	// Support: the distinct features of each class, and how many classes hold each.
+	// The examples' feature numbers, one after another: ids[bounds[i]:bounds[i+1]].
+	var ids, bounds, labels []int32
+	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
 	var hashes []uint32
-	var df []int32
-	exampleHashes := make([][][]uint32, len(texts))
-	support := make([][]int32, len(texts))
+	bounds = append(bounds, 0)
 	for c, ps := range texts {
-		var own []int32
 		for _, p := range ps {
 			hashes = ngrams(p, hashes[:0])
-			hs := slices.Clone(hashes)
-			exampleHashes[c] = append(exampleHashes[c], hs)
-			for _, h := range hs {
+			if len(hashes) == 0 {
+				continue
+			}
+			for _, h := range hashes {
 				id, ok := m.feat[h]
 				if !ok {
 					id = int32(len(df))
 					m.feat[h] = id
-					df = append(df, 0)
+					df, occ, last = append(df, 0), append(occ, 0), append(last, -1)
 				}
-				own = append(own, id)
+				if last[id] != int32(c) {
+					last[id] = int32(c)
+					df[id]++
+				}
+				occ[id]++
+				ids = append(ids, id)
 			}
+			bounds = append(bounds, int32(len(ids)))
+			labels = append(labels, int32(c))
 		}
-		slices.Sort(own)
-		own = slices.Compact(own)
-		for _, id := range own {
-			df[id]++
-		}
-		support[c] = own
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
 	// walked for every example) fits epochWork: they tell classes apart least.
-	occ := make([]int32, len(df))
-	for _, ehs := range exampleHashes {
-		for _, hs := range ehs {
-			for _, h := range hs {
-				occ[m.feat[h]]++
-			}
-		}
-	}
 	limit := int32(maxPostings)
+	work := 0
 	for {
-		work := 0
+		work = 0
 		for id, d := range df {
 			if d <= limit {
 				work += int(d) * int(occ[id])
@@ -176,8 +170,8 @@ func trainModel(texts [][]string) *model {
 	}
 	m.start = make([]int32, n+1)
 	for id, d := range df {
-		if renum[id] >= 0 {
-			m.start[renum[id]+1] = d
+		if r := renum[id]; r >= 0 {
+			m.start[r+1] = d
 		}
 	}
 	for i := 1; i <= int(n); i++ {
@@ -185,29 +179,32 @@ func trainModel(texts [][]string) *model {
 	}
 	m.class = make([]int32, m.start[n])
 	m.weight = make([]float32, m.start[n])
+	// Postings in class order, each class once per feature; the examples keep only
+	// the features kept, renumbered, in place.
 	fill := slices.Clone(m.start[:n])
-	for c, own := range support {
-		for _, id := range own {
-			if r := renum[id]; r >= 0 {
-				m.class[fill[r]] = int32(c)
+	clear(last)
+	for i := range last {
+		last[i] = -1
+	}
+	exs := make([]example, 0, len(labels))
+	w := int32(0)
+	for e, c := range labels {
+		from := w
+		for _, id := range ids[bounds[e]:bounds[e+1]] {
+			r := renum[id]
+			if r < 0 {
+				continue
+			}
+			if last[r] != c {
+				last[r] = c
+				m.class[fill[r]] = c
 				fill[r]++
 			}
+			ids[w] = r
+			w++
 		}
-	}
-	var exs []example
-	work := 0
-	for c, ehs := range exampleHashes {
-		for _, hs := range ehs {
-			ex := example{label: int32(c)}
-			for _, h := range hs {
-				if id, ok := m.feat[h]; ok {
-					ex.feats = append(ex.feats, id)
-					work += int(m.start[id+1] - m.start[id])
-				}
-			}
-			if len(ex.feats) > 0 {
-				exs = append(exs, ex)
-			}
+		if w > from {
+			exs = append(exs, example{feats: ids[from:w:w], label: c})
 		}
 	}
 	epochs := maxEpochs
@@ -229,14 +226,16 @@ func (m *model) train(exs []example, epochs int) {
 			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
 			m.forward(ex.feats, v, sc)
 			// Gradient: p(c) - [c = label] on every class holding a feature of ex.
+			for _, c := range sc.touched {
+				g := sc.prob(c)
+				if c == ex.label {
+					g--
+				}
+				sc.grad[c] = lr * g * v
+			}
 			for _, id := range ex.feats {
 				for k := m.start[id]; k < m.start[id+1]; k++ {
-					c := m.class[k]
-					g := sc.prob(c)
-					if c == ex.label {
-						g--
-					}
-					m.weight[k] -= lr * g * v
+					m.weight[k] -= sc.grad[m.class[k]]
 				}
 			}
 			sc.reset()
@@ -247,13 +246,14 @@ func (m *model) train(exs []example, epochs int) {
 // scratch holds one text's class scores; only the classes touched are reset.
 type scratch struct {
 	score   []float32
+	grad    []float32 // training: the step for each touched class
 	touched []int32
 	seen    []bool
 	z       float64 // softmax normaliser over every class
 }
 
 func newScratch(classes int) *scratch {
-	return &scratch{score: make([]float32, classes), seen: make([]bool, classes)}
+	return &scratch{score: make([]float32, classes), grad: make([]float32, classes), seen: make([]bool, classes)}
 }
 
 func (sc *scratch) prob(c int32) float32 { return float32(math.Exp(float64(sc.score[c])) / sc.z) }
