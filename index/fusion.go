@@ -40,7 +40,7 @@ func b2f(b bool) float64 {
 // fusionWeights combine the evidence into the log-odds that the candidate answers
 // the text. Fitted by cross-validation over the FAQ's phrasings and the out-of-scope
 // questions (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{-0.183, 0.774, 0.238, 0.506, 0.377, 0.442, 0.00295, 0.104, 0.955, 0.422}
+var fusionWeights = []float64{-0.0467, 0.835, 0.21, 0.521, 0.374, 0.453, 0.004, 0.113, 0.97, 0.436}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -60,7 +60,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-0.938, 0.253, -0.593, 1.77, -1.03, 0.293}
+var scopeWeights = []float64{-1.08, 0.216, -0.668, 1.81, -1.02, 0.337}
 
 // shareTemp sharpens the fused log-odds into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
