@@ -12,6 +12,9 @@ type evidence struct {
 	unknown  float64 // share of the text's term weight no entry holds
 	rankTop  bool    // the best candidate by rank
 	modelTop bool    // the best candidate by the model
+	// Relative to the best candidate: model probability and rank as shares of the
+	// best, coverage confidence as the difference.
+	modelRel, rankRel, confRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -27,6 +30,9 @@ func (e evidence) vector() []float64 {
 		math.Log(math.Max(e.none, 1e-4)),
 		b2f(e.rankTop),
 		b2f(e.modelTop),
+		e.modelRel,
+		e.rankRel,
+		e.confRel,
 	}
 }
 
@@ -40,7 +46,7 @@ func b2f(b bool) float64 {
 // fusionWeights combine the evidence into the log-odds that the candidate answers
 // the text. Fitted by cross-validation over the FAQ's phrasings and the out-of-scope
 // questions (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{-0.0467, 0.835, 0.21, 0.521, 0.374, 0.453, 0.004, 0.113, 0.97, 0.436}
+var fusionWeights = []float64{-0.706, 0.725, 0.18, 0.393, 0.298, 0.334, -0.0321, 0.0922, 0.678, 0.322, 0.359, 0.879, 0.341}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -60,7 +66,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.08, 0.216, -0.668, 1.81, -1.02, 0.337}
+var scopeWeights = []float64{-1.18, 0.246, -0.657, 1.93, -0.959, 0.364}
 
 // shareTemp sharpens the fused log-odds into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

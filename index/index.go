@@ -523,7 +523,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel := -1, -1
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
@@ -531,11 +531,15 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		if bestModel < 0 || c.ev.model > cands[bestModel].ev.model {
 			bestModel = i
 		}
+		bestConf = max(bestConf, c.ev.conf)
 	}
 	for i := range cands {
 		c := &cands[i]
 		c.ev.rankTop = i == bestRank
 		c.ev.modelTop = i == bestModel
+		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
+		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
+		c.ev.confRel = c.ev.conf - bestConf
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
