@@ -173,9 +173,24 @@ func TestRankingsCV(t *testing.T) {
 		t.Skip("only with -fit")
 	}
 	var n, byModel, byRank, byFused int
+	var oldRight, oldWrong, oos, oldOOS int // the ranking and confidence before the model
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, false, func(want, text string, cands []candidate) {
+		old := -1
+		for i, c := range cands {
+			if c.score > 0 && (old < 0 || c.ev.rank > cands[old].ev.rank) {
+				old = i
+			}
+		}
+		answered := old >= 0 && cands[old].ev.conf >= 0.5
 		if want == "" {
+			oos++
+			oldOOS += int(b2f(!answered))
 			return
+		}
+		if answered && cands[old].id == want {
+			oldRight++
+		} else if answered {
+			oldWrong++
 		}
 		n++
 		for i, c := range cands {
@@ -190,7 +205,8 @@ func TestRankingsCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d held out: model %.3f, bm25+coverage %.3f, fused %.3f", n, float64(byModel)/float64(n), float64(byRank)/float64(n), float64(byFused)/float64(n))
+	t.Logf("%d held out, ranked first by: model %.3f, bm25+coverage %.3f, fused %.3f", n, float64(byModel)/float64(n), float64(byRank)/float64(n), float64(byFused)/float64(n))
+	t.Logf("before the model: answered right %.3f, wrong %.3f; out of scope declined %d/%d", float64(oldRight)/float64(n), float64(oldWrong)/float64(n), oldOOS, oos)
 }
 
 // TestShiftCV shows, for shifts of the fused log-odds, what held-out phrasings and
