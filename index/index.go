@@ -421,8 +421,15 @@ var fold = asciifolding.New()
 // first appearance as a candidate.
 const yardstickPhrasings = 8
 
-// candidates is how many of bleve's best hits are re-ranked.
+// candidates is how many of bleve's best hits, and of the model's, are re-ranked.
 const candidates = 8
+
+// In a FAQ of shortlistFAQ entries or more, bleve scores only the model's best
+// shortlist entries.
+const (
+	shortlistFAQ = 2000
+	shortlist    = 32
+)
 
 // MaxQueryLen bounds the text searched; a longer text is cut at a word boundary.
 const MaxQueryLen = 1000
@@ -475,12 +482,23 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	hits, err := s.query(ctx, a, max(n, candidates), "")
-	if err != nil {
-		return nil, err
-	}
 	pred := s.model.predict(text)
 	defer pred.done()
+	var only []string
+	if len(s.order) >= shortlistFAQ {
+		// In a large FAQ bleve scores only the model's shortlist: walking every
+		// posting of the question's terms is what an answer spends its time on.
+		for _, c := range pred.top[:min(len(pred.top), shortlist)] {
+			only = append(only, s.order[c])
+		}
+	}
+	var hits []hit
+	if only == nil || len(only) > 0 {
+		var err error
+		if hits, err = s.query(ctx, a, max(n, candidates), only...); err != nil {
+			return nil, err
+		}
+	}
 	anchored := s.anchored(terms)
 	none := pred.none()
 	cands := make([]candidate, 0, len(hits)+candidates)
@@ -555,7 +573,7 @@ type hit struct {
 // query runs a's most informative words against the weighted fields; with only set,
 // it scores that one entry. Only words the analyzer kept reach bleve, in match
 // queries: nothing a person typed is ever parsed as query syntax.
-func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([]hit, error) {
+func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string) ([]hit, error) {
 	a = s.informative(a)
 	if len(a.terms) == 0 {
 		return nil, nil
@@ -576,10 +594,13 @@ func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([
 		fields = append(fields, mq)
 	}
 	var q query.Query = query.NewDisjunctionQuery(fields)
-	if only != "" {
-		bq := query.NewBooleanQuery([]query.Query{q}, nil, nil)
-		bq.AddFilter(query.NewDocIDQuery([]string{only}))
-		q = bq
+	if len(only) > 0 {
+		// A conjunction with the ids, which then lead: the term postings are skipped
+		// to them instead of walked (a filter would walk them all). The ids add
+		// nothing to the score.
+		ids := query.NewDocIDQuery(only)
+		ids.SetBoost(0)
+		q = query.NewConjunctionQuery([]query.Query{ids, q})
 	}
 	req := bleve.NewSearchRequestOptions(q, n, 0, false)
 	res, err := s.idx.SearchInContext(ctx, req)

@@ -258,7 +258,7 @@ func TestQueryCarriesWordsNotStems(t *testing.T) {
 			t.Errorf("%q is not in the FAQ; pick a word that is", w)
 			continue
 		}
-		hits, err := s.query(context.Background(), a, 3, "")
+		hits, err := s.query(context.Background(), a, 3)
 		if err != nil || len(hits) == 0 {
 			t.Errorf("query(%q) = %v, %v; want the entries holding it", w, hits, err)
 		}
