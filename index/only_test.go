@@ -22,3 +22,27 @@ func TestQueryOnlyKeepsScores(t *testing.T) {
 		}
 	}
 }
+
+// A FAQ large enough for the model's shortlist must still find an entry by its own
+// phrasings: the shortlist is where bleve looks.
+func TestLargeFAQFindsItsPhrasings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large FAQ")
+	}
+	entries := generate(t, shortlistFAQ+500)
+	x := newIndex(t, entries)
+	n, found := 0, 0
+	for i := 0; i < len(entries); i += 25 {
+		e := entries[i]
+		for _, p := range append([]string{e.Question}, e.Alternates[:2]...) {
+			n++
+			if m := top(t, x, p); m.ID == e.ID {
+				found++
+			}
+		}
+	}
+	t.Logf("%d of %d phrasings find their entry first", found, n)
+	if rate := float64(found) / float64(n); rate < 0.95 {
+		t.Errorf("%d of %d phrasings of a %d-entry FAQ find their entry first (%.3f), want at least 0.95", found, n, len(entries), rate)
+	}
+}
