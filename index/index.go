@@ -33,12 +33,14 @@ var ErrClosed = errors.New("index: closed")
 type Match struct {
 	ID       string
 	Question string
-	// Score is bleve's raw BM25 score: comparable only within one search.
+	// Score is bleve's raw BM25 score: comparable only within one search, and 0 for
+	// an entry only the model found.
 	Score float64
-	// Confidence estimates how likely the entry answers the text, from 0 to 1. It is
-	// calibrated against the score the entry's own question gets and against how much
-	// of the text the entry accounts for, so a fixed threshold means the same thing for
-	// a two-word fragment and a long story.
+	// Confidence estimates how likely the entry answers the text, from 0 to 1: the
+	// BM25 evidence, how much of the text the entry accounts for and the model
+	// learned from the FAQ's phrasings, combined with weights fitted by
+	// cross-validation (MODEL.md), so a fixed threshold means the same thing for a
+	// two-word fragment and a long story.
 	Confidence float64
 }
 
@@ -450,6 +452,9 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
+	if n <= 0 {
+		return nil, nil
+	}
 	cands, err := s.candidates(ctx, text, n)
 	if err != nil {
 		return nil, err
@@ -492,12 +497,11 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			only = append(only, s.order[c])
 		}
 	}
-	var hits []hit
-	if only == nil || len(only) > 0 {
-		var err error
-		if hits, err = s.query(ctx, a, max(n, candidates), only...); err != nil {
-			return nil, err
-		}
+	// With no shortlist (a small FAQ, or a text the model knows no piece of),
+	// bleve searches every entry.
+	hits, err := s.query(ctx, a, max(n, candidates), only...)
+	if err != nil {
+		return nil, err
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()

@@ -264,3 +264,12 @@ func TestQueryCarriesWordsNotStems(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchForNoMatches(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	for _, n := range []int{0, -1} {
+		if ms, err := x.Search(context.Background(), "laser sessions", n); err != nil || len(ms) != 0 {
+			t.Errorf("Search(n=%d) = %v, %v; want nothing", n, ms, err)
+		}
+	}
+}
