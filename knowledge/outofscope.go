@@ -36,5 +36,8 @@ func ParseOutOfScope(text string) ([]string, error) {
 		}
 		qs = append(qs, q)
 	}
-	return qs, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("out-of-scope questions: %w", err)
+	}
+	return qs, nil
 }
