@@ -566,7 +566,15 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
 	calibrate(cands)
-	return cands, nil
+	// An entry holding none of the text's terms that bleve did not find either
+	// shares only word pieces with it ("zzqx" and "zap"): no evidence to offer.
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.score > 0 || c.ev.conf > 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 type hit struct {
