@@ -46,7 +46,7 @@ func b2f(b bool) float64 {
 // fusionWeights combine the evidence into the log-odds that the candidate answers
 // the text. Fitted by cross-validation over the FAQ's phrasings and the out-of-scope
 // questions (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{-0.706, 0.725, 0.18, 0.393, 0.298, 0.334, -0.0321, 0.0922, 0.678, 0.322, 0.359, 0.879, 0.341}
+var fusionWeights = []float64{-0.795, 0.676, 0.201, 0.383, 0.308, 0.326, -0.0204, 0.0894, 0.689, 0.312, 0.36, 0.871, 0.347}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -66,7 +66,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.18, 0.246, -0.657, 1.93, -0.959, 0.364}
+var scopeWeights = []float64{-1.03, 0.324, -0.616, 1.77, -0.75, -0.0845}
 
 // shareTemp sharpens the fused log-odds into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

@@ -39,10 +39,10 @@ const (
 	epochWork   = 3_000_000
 	// epochs over the training phrasings for a small FAQ; a large one gets fewer, so
 	// that the work stays within trainBudget posting updates.
-	maxEpochs   = 30
+	maxEpochs   = 6
 	minEpochs   = 2
 	trainBudget = 20_000_000
-	learnRate   = 3
+	learnRate   = 4
 )
 
 // example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
