@@ -237,7 +237,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		for _, e := range entries {
 			texts = append(texts, prepareAll(append([]string{e.Question}, e.Alternates...)))
 		}
-		trained <- trainModel(append(texts, prepareAll(outOfScope)))
+		trained <- trainModelOnce(append(texts, prepareAll(outOfScope)))
 	}()
 	// Batches of batchSize: thousands of single Index calls would leave thousands of
 	// segments, and one batch of everything holds every analysed document in memory

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -100,6 +102,40 @@ func hashBytes(kind byte, s []byte) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+// lastModel remembers the model last trained and what it was trained on: training
+// is deterministic, so a rebuild over the same phrasings (a restart of the watcher,
+// an edit to an answer only, many indexes over one FAQ in tests) reuses it.
+var lastModel struct {
+	sync.Mutex
+	key [sha256.Size]byte
+	m   *model
+}
+
+// trainModelOnce is trainModel, reusing the last model when texts are the same.
+func trainModelOnce(texts [][]string) *model {
+	h := sha256.New()
+	var n [4]byte
+	for _, ps := range texts {
+		binary.LittleEndian.PutUint32(n[:], uint32(len(ps)))
+		h.Write(n[:])
+		for _, p := range ps {
+			binary.LittleEndian.PutUint32(n[:], uint32(len(p)))
+			h.Write(n[:])
+			h.Write([]byte(p))
+		}
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	lastModel.Lock()
+	defer lastModel.Unlock()
+	if lastModel.m != nil && lastModel.key == key {
+		return lastModel.m
+	}
+	m := trainModel(texts)
+	lastModel.key, lastModel.m = key, m
+	return m
 }
 
 // trainModel learns a model from texts by class (class i has the phrasings texts[i];

@@ -46,3 +46,22 @@ func TestLargeFAQFindsItsPhrasings(t *testing.T) {
 		t.Errorf("%d of %d phrasings of a %d-entry FAQ find their entry first (%.3f), want at least 0.95", found, n, len(entries), rate)
 	}
 }
+
+// Training is deterministic, so a rebuild over the same phrasings reuses the model,
+// and any change to them trains a new one.
+func TestModelReusedOnlyForTheSamePhrasings(t *testing.T) {
+	texts := [][]string{{"how much does it cost"}, {"does it hurt"}, {"pizza"}}
+	a := trainModelOnce(texts)
+	if b := trainModelOnce([][]string{{"how much does it cost"}, {"does it hurt"}, {"pizza"}}); b != a {
+		t.Error("same phrasings: a new model")
+	}
+	for _, changed := range [][][]string{
+		{{"how much does it cost"}, {"does it hurt"}, {"pizza", "weather"}},
+		{{"how much does it cost", "does it hurt"}, {"pizza"}},
+		{{"how much does it cos"}, {"tdoes it hurt"}, {"pizza"}},
+	} {
+		if b := trainModelOnce(changed); b == a {
+			t.Errorf("%q: the model of other phrasings", changed)
+		}
+	}
+}
