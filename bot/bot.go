@@ -68,10 +68,18 @@ type Reply struct {
 	Notice string
 	// Message is the body of a no-match or small-talk reply.
 	Message string
-	// Suggestions are up to three other entries that may be what was meant.
+	// Suggestions are other entries that may be what was meant: up to three closest
+	// topics when the handler declines; under an answer, the best other match only
+	// (for an urgent message, what else it asked).
 	Suggestions []Suggestion
-	// Related are the entries the answering entry lists as worth reading next.
+	// Related are entries the answering entry lists as worth reading next. Under an
+	// answer, Suggestions and Related together are one list of at most three
+	// follow-ups (see FollowUps and FollowUpsHeading).
 	Related []Suggestion
+	// Candidates are the other entries the search ranked closest, best first, above
+	// the suggestion threshold (at most three), whether or not they are shown: what an
+	// evaluation measures the ranking by. Adapters show Suggestions and Related.
+	Candidates []Suggestion
 	// Disclaimer is the one-line not-medical-advice note carried by every answer.
 	Disclaimer string
 	// Text is the full reply as plain text.

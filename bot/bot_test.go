@@ -131,13 +131,16 @@ func TestUrgentPutsMedicalCareFirst(t *testing.T) {
 
 func TestSmallTalk(t *testing.T) {
 	h := handler(t)
-	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye"} {
+	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye", "ok thanks so much, that really helps",
+		"Thank you, that was really helpful!", "ok got it", "cheers mate, have a good one"} {
 		if r := ask(t, h, q); r.Kind != bot.KindSmallTalk || r.Text == "" {
 			t.Errorf("Answer(%q) = %s, want smalltalk", q, r.Kind)
 		}
 	}
-	if r := ask(t, h, "hi, does laser removal hurt?"); r.Kind != bot.KindAnswer {
-		t.Errorf("a greeting with a question got %s, want an answer", r.Kind)
+	for _, q := range []string{"hi, does laser removal hurt?", "thanks, and how long does healing take?"} {
+		if r := ask(t, h, q); r.Kind != bot.KindAnswer {
+			t.Errorf("%q (small talk with a question) got %s, want an answer", q, r.Kind)
+		}
 	}
 	if r := ask(t, h, "hi"); !strings.Contains(r.Text, "SMP") {
 		t.Errorf("greeting does not say what the bot does: %q", r.Text)
@@ -230,7 +233,11 @@ func TestQuestionSets(t *testing.T) {
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang
 		// synonyms (micropig, nuke); no alternate was written from it.
-		{"testdata/fresh.jsonl", 0.85, 0.9, 1, 0.93},
+		{"testdata/fresh.jsonl", 0.85, 0.9, 1, 0.92},
+		// Modelled on real questions posted on clinic pages, Q&A sites and forums
+		// (each line names its page): long, contextual and vague. Only ever used to
+		// measure.
+		{"testdata/real.jsonl", 0.63, 0.25, 1, 0.73},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -282,4 +289,26 @@ func TestSuggestionsAreNotRepeatedAsRelated(t *testing.T) {
 	if !overlap {
 		t.Fatalf("no suggestion is also related (suggestions %v, related %v): the case checks nothing", r.Suggestions, r.Entry.Related)
 	}
+}
+
+// Discord markup around words does not change what the question matches, nor how
+// confidently.
+func TestMarkupDoesNotLowerConfidence(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{"how much does laser removal cost", "does laser removal hurt", "how many laser sessions will i need"} {
+		plain := ask(t, h, q)
+		words := strings.Fields(q)
+		marked := "__" + strings.Join(words[:2], " ") + "__ **" + strings.Join(words[2:], " ") + "**"
+		got := ask(t, h, marked)
+		if got.Entry == nil || plain.Entry == nil || got.Entry.ID != plain.Entry.ID || got.Confidence != plain.Confidence {
+			t.Errorf("%q: %v at %.3f, plain %q: %v at %.3f", marked, entryID(got), got.Confidence, q, entryID(plain), plain.Confidence)
+		}
+	}
+}
+
+func entryID(r bot.Reply) string {
+	if r.Entry == nil {
+		return ""
+	}
+	return r.Entry.ID
 }

@@ -17,16 +17,24 @@ var (
 	mentionMarkup = regexp.MustCompile(`<(@[!&]?|#)\d+>|<a?:\w+:\d+>|(^|\s)@\w+`)
 	// Telegram commands addressed to a bot (/ask@SomeBot) keep only the command.
 	commandSuffix = regexp.MustCompile(`^(/\w+)@\w+`)
+	// Discord markdown around words (__underline__, **bold**, *italic*, _italic_,
+	// ~~strike~~, ||spoiler||, `code`) stays glued to the words for the search, which
+	// then knows neither: the markers go where they open or close a run of text. Inside
+	// a word (snake_case) they stay.
+	markupOpen  = regexp.MustCompile("(^|[\\s.,!?;:'\"()\\[\\]])[_*~|`]+")
+	markupClose = regexp.MustCompile("[_*~|`]+([\\s.,!?;:'\"()\\[\\]]|$)")
 )
 
-// Clean prepares text for search: invalid UTF-8, control characters and mention markup
-// are removed, white space is collapsed, and the length is capped.
+// Clean prepares text for search: invalid UTF-8, control characters, mention markup and
+// Discord's emphasis markup are removed, white space is collapsed, and the length is capped.
 func Clean(text string) string {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, " ")
 	}
 	text = commandSuffix.ReplaceAllString(text, "$1")
 	text = mentionMarkup.ReplaceAllString(text, " ")
+	text = markupOpen.ReplaceAllString(text, "$1")
+	text = markupClose.ReplaceAllString(text, "$1")
 	text = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t' || r == '\r':

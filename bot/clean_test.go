@@ -17,6 +17,10 @@ func TestClean(t *testing.T) {
 		{"bad\x00byte\x1b[31m", "badbyte[31m"},
 		{"zero\u200bwidth", "zerowidth"},
 		{"invalid \xff utf8", "invalid utf8"},
+		{"how much does __laser removal__ cost", "how much does laser removal cost"},
+		{"**Why** is it *so* _slow_? ~~never~~ ||mind|| `smp`", "Why is it so slow? never mind smp"},
+		{"(__really__) it's 2*3 and snake_case_id", "(really) it's 2*3 and snake_case_id"},
+		{"a * b __", "a b"},
 	}
 	for _, tt := range tests {
 		if got := Clean(tt.in); got != tt.want {
@@ -52,6 +56,36 @@ func TestIsUrgent(t *testing.T) {
 		{"how long does redness last", false},
 		{"how much does it cost", false},
 		{"DOES LASER REMOVAL HURT LIKE HELL", false},
+		// However phrased: upper case, typos, a report inside a question.
+		{"MY FACE IS SWOLLEN AND I CANT BREATHE", true},
+		{"feaver and puss after lazer", true},
+		{"scalp is swolen and the infecton is spreding", true},
+		{"is this normal? the redness keeps spreading down my neck", true},
+		{"not sure if it's infected but there's yellow stuff", true},
+		{"the spot has been bleeding for an hour and won't stop", true},
+		{"rash all over my body since the removal", true},
+		{"the swelling went down but now there's pus", true},
+		{"what do I do, the redness keeps spreading", true},
+		{"what do i do the redness is spreading", true},
+		{"worst pain of my life since the laser", true},
+		{"itchy rash everywhere, even on my legs", true},
+		// Negated, long ago, cleared up, a question about risk or what is normal.
+		{"no fever, no pus, just a bit red", false},
+		{"I don't have any swelling or pain, when is my next session?", false},
+		{"had an infection after a tattoo years ago, is laser riskier for me?", false},
+		{"it oozed a little the first night but that stopped", false},
+		{"can laser removal cause an infection?", false},
+		{"how do I avoid an infection after laser?", false},
+		{"is it normal for swelling to get worse on day two?", false},
+		{"will the redness spread?", false},
+		{"I'm allergic to lidocaine, can they numb me?", false},
+		{"the ink has spread and the area is a bit red", false},
+		{"is it a big deal if my scalp is still red?", false},
+		{"the injection of lidocaine stung a bit", false},
+		{"the worst part is the itching, is that normal?", false},
+		{"little blisters everywhere they lasered, normal?", false},
+		{"in the first few days the redness was bad but it has settled", false},
+		{"can I blend my smp after removal, it's spending money either way", false},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {
@@ -72,8 +106,19 @@ func TestSmallTalkKinds(t *testing.T) {
 		{"thank you so much", gratitude},
 		{"hi, thanks", gratitude},
 		{"bye", farewell},
+		{"ok thanks so much, that really helps", gratitude},
+		{"that really helped, cheers mate", gratitude},
+		{"ok got it, makes sense", acknowledgement},
+		{"hi there, hope you're doing well", greeting},
+		{"thank you for your time, bye for now", gratitude},
+		{"ok bye, have a good day", farewell},
 		{"hi can smp be removed", notSmallTalk},
 		{"thanks but how long does it heal", notSmallTalk},
+		{"thanks, and how long does healing take?", notSmallTalk},
+		{"ok so does it hurt", notSmallTalk},
+		{"that doesn't help", notSmallTalk},
+		{"ok", acknowledgement},
+		{"hi thanks " + strings.Repeat("so much ", 8), notSmallTalk},
 		{"", notSmallTalk},
 	}
 	for _, tt := range tests {
@@ -96,4 +141,36 @@ func TestIsAboutBot(t *testing.T) {
 			t.Errorf("isAboutBot(%q) = true", q)
 		}
 	}
+}
+
+// BenchmarkIsUrgent reads a message as long as the handler lets one be.
+func BenchmarkIsUrgent(b *testing.B) {
+	long := Clean(strings.Repeat("I had my second laser session four days ago and since then the treated hairline has been quite sore, slightly swollen and itchy, "+
+		"no fever though; the clinic said blistering is normal. ", 12))
+	b.ReportAllocs()
+	for b.Loop() {
+		IsUrgent(long)
+	}
+}
+
+// FuzzReading reads arbitrary text as the handler does before searching: nothing may
+// panic, and capitals never change whether a message is urgent.
+func FuzzReading(f *testing.F) {
+	for _, s := range []string{"my scalp has pus", "no fever, it stopped", "¿Cuánto cuesta?", "ok thanks so much",
+		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		urgent := IsUrgent(text)
+		DetectLanguage(text)
+		smallTalk(text)
+		MentionsSymptom(text)
+		ascii := true
+		for i := 0; i < len(text); i++ {
+			ascii = ascii && text[i] < utf8.RuneSelf
+		}
+		if ascii && IsUrgent(strings.ToUpper(text)) != urgent {
+			t.Errorf("IsUrgent(%q) = %v, but not in upper case", text, urgent)
+		}
+	})
 }

@@ -12,11 +12,13 @@ import (
 
 // EvalCase is one line of a question set: the question as a person typed it, the entry
 // ids that answer it (none: the bot must decline), and whether it describes symptoms
-// that need medical care.
+// that need medical care. Source, when set, is the public page the question was
+// modelled on.
 type EvalCase struct {
 	Q      string   `json:"q"`
 	Accept []string `json:"accept"`
 	Urgent bool     `json:"urgent,omitempty"`
+	Source string   `json:"source,omitempty"`
 }
 
 // ReadEvalCases reads a question set in JSON Lines.
@@ -42,7 +44,7 @@ func ReadEvalCases(r io.Reader) ([]EvalCase, error) {
 // EvalReport sums up how a handler did on a question set.
 type EvalReport struct {
 	Answerable, Correct int     // questions with an accepted entry; answered with one at rank 1
-	MRR                 float64 // mean reciprocal rank of the first accepted entry among answer and suggestions
+	MRR                 float64 // mean reciprocal rank of the first accepted entry among the answer and the candidates
 	Declinable, Decline int     // questions to decline; declined
 	Urgent, Flagged     int     // urgent questions; flagged urgent
 	FalseUrgent         int     // questions not marked urgent that were flagged
@@ -95,8 +97,12 @@ func Evaluate(ctx context.Context, h Handler, cases []EvalCase) (EvalReport, err
 			if r.Entry != nil {
 				ranked = append(ranked, r.Entry.ID)
 			}
-			for _, s := range r.Suggestions {
-				ranked = append(ranked, s.ID)
+			// The search's ranking, whatever the reply shows: under an answer only a
+			// short list of follow-ups is shown.
+			for _, s := range append(r.Candidates, r.Suggestions...) {
+				if !slices.Contains(ranked, s.ID) {
+					ranked = append(ranked, s.ID)
+				}
 			}
 			for i, id := range ranked {
 				if slices.Contains(c.Accept, id) {
@@ -138,10 +144,10 @@ func (r EvalReport) Write(w io.Writer) error {
 			got += " " + m.Got.Entry.ID
 		}
 		var sugg []string
-		for _, s := range m.Got.Suggestions {
+		for _, s := range m.Got.Candidates {
 			sugg = append(sugg, s.ID)
 		}
-		fmt.Fprintf(w, "MISS %q: %s; want %v, got %s (%.2f) suggestions %v\n",
+		fmt.Fprintf(w, "MISS %q: %s; want %v, got %s (%.2f) candidates %v\n",
 			m.Case.Q, m.Why, m.Case.Accept, got, m.Got.Confidence, sugg)
 	}
 	_, err := fmt.Fprintf(w, "answerable %d: precision@1 %.3f, MRR %.3f\ndecline %d/%d (%.3f), urgent recall %d/%d (%.3f), false urgent %d\n",

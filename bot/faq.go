@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,6 +100,37 @@ func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
 }
 
 func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
+	r, err := f.replyTo(ctx, q)
+	if err == nil && r.Entry != nil && r.Entry.ID == AboutEntryID {
+		aboutHere(&r, q.Platform)
+	}
+	return r, err
+}
+
+// localNotes say, on a platform where nobody moderates from a chat, whose FAQ the bot
+// answers from: there "this bot's moderators" are whoever runs it.
+var localNotes = map[string]string{
+	"console": localFAQ,
+	"cli":     localFAQ,
+}
+
+const localFAQ = "Here the FAQ is the one built into smpbot, or the one in the --data directory if you gave one; " +
+	"whoever runs smpbot keeps it up to date with `smpbot faq` or by editing its files."
+
+// aboutHere adds to the answer about the bot what is true of the platform it is asked
+// on.
+func aboutHere(r *Reply, platform string) {
+	note, ok := localNotes[platform]
+	if !ok {
+		return
+	}
+	e := *r.Entry
+	e.Caveats = append(slices.Clip(e.Caveats), note)
+	r.Entry = &e
+	r.Text = PlainText(*r, false)
+}
+
+func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 	text := Clean(q.Text)
 	r := Reply{Question: text}
 	if q.EntryID != "" {
@@ -133,11 +165,25 @@ func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 			return f.chat(r, thanksText), nil
 		case farewell:
 			return f.chat(r, byeText), nil
+		case acknowledgement:
+			return f.chat(r, ackText), nil
 		}
 	}
 	matches, err := f.search.Search(ctx, text, maxSuggestions+1)
 	if err != nil {
 		return Reply{}, fmt.Errorf("searching the FAQ: %w", err)
+	}
+	if lang, ok := DetectLanguage(text); ok && !r.Urgent {
+		// The FAQ is in English: a match on a few shared words ("laser", "smp") is
+		// no understanding of the question. Say so, in English and in the person's
+		// language, and offer what came closest.
+		f.decline(&r, matches)
+		r.Message = englishOnly(lang)
+		if len(r.Suggestions) > 0 {
+			r.Message += "\n\nThese topics (in English) may be what you are looking for:"
+		}
+		r.Text = PlainText(r, false)
+		return r, nil
 	}
 	if r.Urgent {
 		// Medical care comes first: the complications entry answers, and whatever else
@@ -146,6 +192,13 @@ func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 			f.answer(&r, e, 1, matches)
 			return r, nil
 		}
+	}
+	if !r.Urgent && len(matches) > 1 && matches[0].ID == UrgentEntryID && MentionsSymptom(text) {
+		// The complications entry answers messages that describe a complication. A
+		// question about ordinary after-effects, or about the risk of a complication,
+		// is better answered by the next entry (the side effects, aftercare), which
+		// says when to see a doctor; the complications entry stays among the follow-ups.
+		matches[0], matches[1] = matches[1], matches[0]
 	}
 	if len(matches) > 0 && matches[0].Confidence >= f.answerAt {
 		e, ok := f.search.Entry(matches[0].ID)
@@ -165,28 +218,50 @@ func (f *FAQ) chat(r Reply, msg string) Reply {
 	return r
 }
 
-// answer fills r with entry e; others are offered as suggestions if confident enough.
+// maxFollowUps bounds the list under an answer: on a phone, a short answer with a
+// long list of topics under it reads as a menu, not an answer.
+const maxFollowUps = 3
+
+// answer fills r with entry e and at most maxFollowUps follow-ups: the best other
+// match, then the entries e lists as related.
 func (f *FAQ) answer(r *Reply, e knowledge.Entry, confidence float64, others []index.Match) {
 	r.Kind = KindAnswer
 	r.Entry = &e
 	r.Confidence = confidence
 	r.Disclaimer = Disclaimer
-	for _, m := range others {
-		if m.ID != e.ID && m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
-			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
-		}
+	// The best other match comes first: what else an urgent message asked, or what
+	// the question may have meant if the answer is not it.
+	r.Candidates = f.candidates(others, e.ID)
+	if len(r.Candidates) > 0 {
+		r.Suggestions = r.Candidates[:1:1]
 	}
-	suggested := make(map[string]bool, len(r.Suggestions))
+	listed := map[string]bool{e.ID: true}
 	for _, s := range r.Suggestions {
-		suggested[s.ID] = true
+		listed[s.ID] = true
 	}
 	for _, id := range e.Related {
+		if len(r.Suggestions)+len(r.Related) == maxFollowUps {
+			break
+		}
 		// An entry already offered as a suggestion is not listed twice.
-		if rel, ok := f.search.Entry(id); ok && !suggested[id] {
+		if rel, ok := f.search.Entry(id); ok && !listed[id] {
+			listed[id] = true
 			r.Related = append(r.Related, Suggestion{rel.ID, rel.Question})
 		}
 	}
 	r.Text = PlainText(*r, false)
+}
+
+// candidates are the matches other than the answer that clear the suggestion
+// threshold, at most maxSuggestions.
+func (f *FAQ) candidates(matches []index.Match, answer string) []Suggestion {
+	var out []Suggestion
+	for _, m := range matches {
+		if m.ID != answer && m.Confidence >= f.suggest && len(out) < maxSuggestions {
+			out = append(out, Suggestion{m.ID, m.Question})
+		}
+	}
+	return out
 }
 
 func (f *FAQ) decline(r *Reply, matches []index.Match) {
@@ -194,11 +269,8 @@ func (f *FAQ) decline(r *Reply, matches []index.Match) {
 	if len(matches) > 0 {
 		r.Confidence = matches[0].Confidence
 	}
-	for _, m := range matches {
-		if m.Confidence >= f.suggest && len(r.Suggestions) < maxSuggestions {
-			r.Suggestions = append(r.Suggestions, Suggestion{m.ID, m.Question})
-		}
-	}
+	r.Candidates = f.candidates(matches, "")
+	r.Suggestions = slices.Clone(r.Candidates)
 	if len(r.Suggestions) > 0 {
 		r.Message = "I'm not sure I have a good answer to that. These topics from the FAQ come closest:"
 	} else {
@@ -236,10 +308,20 @@ func (f *FAQ) Complete(ctx context.Context, partial string, n int) []Suggestion 
 	return out
 }
 
+// FollowUpsHeading names the one short list under an answer.
+const FollowUpsHeading = "Related questions:"
+
+// FollowUps returns the entries offered with a reply, in the order they are shown:
+// the suggestions, then the related entries. Under an answer they are one list of
+// at most three, under FollowUpsHeading; under a decline, the closest topics.
+func FollowUps(r Reply) []Suggestion {
+	return append(append([]Suggestion(nil), r.Suggestions...), r.Related...)
+}
+
 // PlainText writes the reply as plain text: the urgent notice first, then the answer
-// with caveats, sources and the disclaimer, or the no-match message, then suggestions
-// and related entries, numbered from 1 across both lists when numbered is set so that a
-// person can choose one by typing its number.
+// with caveats, sources and the disclaimer, or the no-match message, then the
+// entries offered with it, numbered from 1 when numbered is set so that a person can
+// choose one by typing its number.
 func PlainText(r Reply, numbered bool) string {
 	var b strings.Builder
 	n := 0
@@ -277,19 +359,11 @@ func PlainText(r Reply, numbered bool) string {
 	} else {
 		b.WriteString(r.Message + "\n")
 	}
-	if len(r.Suggestions) > 0 {
-		if r.Entry != nil {
-			b.WriteString("\nDid you mean:\n")
-		}
-		for _, s := range r.Suggestions {
-			item(s.Question)
-		}
+	if r.Entry != nil && len(r.Suggestions)+len(r.Related) > 0 {
+		b.WriteString("\n" + FollowUpsHeading + "\n")
 	}
-	if len(r.Related) > 0 {
-		b.WriteString("\nRelated:\n")
-		for _, s := range r.Related {
-			item(s.Question)
-		}
+	for _, s := range FollowUps(r) {
+		item(s.Question)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -72,6 +77,9 @@ type Moderation struct {
 	store Editor
 	mods  Moderators
 	log   *slog.Logger
+
+	refusedMu sync.Mutex
+	refused   refusalLog
 }
 
 // NewModeration returns a Moderation over store for the given moderators.
@@ -79,16 +87,69 @@ func NewModeration(store Editor, mods Moderators, log *slog.Logger) *Moderation 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Moderation{store: store, mods: mods, log: log}
+	return &Moderation{store: store, mods: mods, log: log, refused: refusalLog{now: time.Now}}
 }
 
-// Allowed reports whether id may moderate; a refusal is logged.
+// Allowed reports whether id may moderate; a refusal is logged, but a flood of them
+// is not: see refusalLog.
 func (m *Moderation) Allowed(ctx context.Context, id Identity, action string) bool {
 	if m.mods.Allows(id) {
 		return true
 	}
-	m.log.WarnContext(ctx, "moderator command refused", "platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action)
+	m.refusedMu.Lock()
+	log, suppressed := m.refused.allow(id.Platform + "\x00" + id.User + "\x00" + action)
+	m.refusedMu.Unlock()
+	if log {
+		attrs := []any{"platform", id.Platform, "user", id.User, "chat", id.Chat, "action", action}
+		if suppressed > 0 {
+			attrs = append(attrs, "not_logged_since_last", suppressed)
+		}
+		m.log.WarnContext(ctx, "moderator command refused", attrs...)
+	}
 	return false
+}
+
+// Bounds on the log lines of refused moderator commands.
+const (
+	refusalWindow   = time.Minute
+	refusalLinesMax = 20   // lines per window, whoever asks
+	refusalKeysMax  = 4096 // people and actions remembered; past it, the stale go first, then any
+)
+
+// refusalLog decides which refused attempts are logged: the first of each person and
+// action per window, and no more than refusalLinesMax lines per window in all. The
+// attempts not logged are counted and reported with the next line that is.
+type refusalLog struct {
+	now        func() time.Time
+	last       map[string]time.Time // person and action -> when last logged
+	windowFrom time.Time
+	lines      int
+	suppressed int
+}
+
+func (r *refusalLog) allow(key string) (log bool, suppressed int) {
+	now := r.now()
+	if now.Sub(r.windowFrom) >= refusalWindow {
+		r.windowFrom, r.lines = now, 0
+	}
+	if r.last == nil {
+		r.last = map[string]time.Time{}
+	}
+	if t, ok := r.last[key]; ok && now.Sub(t) < refusalWindow || r.lines >= refusalLinesMax {
+		r.suppressed++
+		return false, 0
+	}
+	if len(r.last) >= refusalKeysMax {
+		for k, t := range r.last {
+			if now.Sub(t) >= refusalWindow || len(r.last) >= refusalKeysMax {
+				delete(r.last, k)
+			}
+		}
+	}
+	r.last[key] = now
+	r.lines++
+	suppressed, r.suppressed = r.suppressed, 0
+	return true, suppressed
 }
 
 func (m *Moderation) check(ctx context.Context, id Identity, action string) error {
@@ -152,6 +213,44 @@ func (m *Moderation) Undo(ctx context.Context, who Identity, id string) (knowled
 	return m.store.Undo(ctx, id, actor(who))
 }
 
+// Notice says, without server paths, which FAQ files are not valid, for showing to
+// moderators after a change: the bot serves the other entries and keeps the last good
+// version of a broken one, so nothing else would tell them. It is "" when every file is
+// valid or the store cannot say.
+func (m *Moderation) Notice() string {
+	p, ok := m.store.(interface{ Problems() []error })
+	if !ok {
+		return ""
+	}
+	problems := p.Problems()
+	if len(problems) == 0 {
+		return ""
+	}
+	files := map[string]bool{}
+	var where []string
+	for _, err := range problems {
+		var ke *knowledge.Error
+		if !errors.As(err, &ke) || files[ke.File] {
+			continue
+		}
+		files[ke.File] = true
+		if len(where) == 5 {
+			where = append(where, "and more (see faq validate on the server)")
+			break
+		}
+		w := ke.File
+		if ke.Line > 0 {
+			w = fmt.Sprintf("%s line %d", ke.File, ke.Line)
+		}
+		where = append(where, w)
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Note: %d FAQ file(s) on the server are not valid and are not served as written: %s. The other entries are unaffected.",
+		len(files), strings.Join(where, "; "))
+}
+
 // ParseEntry reads an entry pasted in the FAQ file format, as a moderator may send it
 // in chat, and validates it on its own (the store validates it against the whole FAQ).
 func ParseEntry(text string) (knowledge.Entry, error) {
@@ -200,6 +299,21 @@ func DescribeError(err error) string {
 		return "There is no entry with that id."
 	case errors.Is(err, knowledge.ErrDuplicateID):
 		return "An entry with that id already exists."
+	case errors.Is(err, knowledge.ErrBroken):
+		var ke *knowledge.Error
+		where := "its file"
+		if errors.As(err, &ke) {
+			where = ke.File
+			if ke.Line > 0 {
+				where = fmt.Sprintf("%s (line %d)", ke.File, ke.Line)
+			}
+		}
+		return fmt.Sprintf("Not saved: the entry's file %s was edited by hand and is not valid, so it can't be changed from chat until it is fixed on the server.", where)
+	}
+	// A file system error names a path on the server: a moderator sees only its base.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("Not saved: the server could not %s %s (%v). Tell whoever runs the bot.", pe.Op, filepath.Base(pe.Path), pe.Err)
 	}
 	return fmt.Sprintf("Not saved: %v", err)
 }

@@ -2,8 +2,14 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrUnknownReply is returned by QuestionLog.Feedback for a reply the log does not
+// hold (a forged or mistyped button, or a reply whose record was lost): feedback on it
+// could not count for anything, so it is refused rather than stored.
+var ErrUnknownReply = errors.New("feedback for a reply that is not in the question log")
 
 // QuestionLog keeps what people asked, how the bot replied and what they thought of
 // it, so moderators can see where the FAQ fails. Implementations hash user ids with a
@@ -13,7 +19,8 @@ type QuestionLog interface {
 	// Record stores one question and its reply.
 	Record(ctx context.Context, a Asked) error
 	// Feedback stores a person's judgement of an answer, once per person and answer: a
-	// second press replaces the first.
+	// second press replaces the first. Feedback on a reply the log does not hold fails
+	// with ErrUnknownReply.
 	Feedback(ctx context.Context, f Feedback) error
 }
 

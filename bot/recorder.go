@@ -266,6 +266,11 @@ func (r *Recorder) write(j job) {
 		what = "feedback"
 		err = r.log.Feedback(ctx, *j.feedback)
 	}
+	if errors.Is(err, ErrUnknownReply) {
+		// Not a loss: there was nothing it could have counted for.
+		r.logger.Debug("feedback on a reply not in the question log; dropped", "reply", j.feedback.AnswerID)
+		return
+	}
 	if err != nil {
 		r.loseOne()
 		if !r.failing.Swap(true) {

@@ -5,20 +5,29 @@ import (
 	"strings"
 )
 
-// Small talk is recognised only when the whole message is a greeting, thanks or
-// farewell (give or take a word), so "hi, does laser hurt?" is still a question.
+// Small talk is recognised when every word of a message is a greeting, thanks, a
+// farewell, an acknowledgement or a word that can stand beside them ("ok thanks so
+// much, that really helps"), so a message with any word that could ask something is
+// still a question: "hi, does laser hurt?", "thanks, and how long does healing take?".
 var (
-	greetings = map[string]bool{"hi": true, "hello": true, "hey": true, "heya": true, "hiya": true, "yo": true,
-		"sup": true, "howdy": true, "greetings": true, "morning": true, "evening": true, "afternoon": true,
-		"hallo": true, "hola": true, "start": true}
-	thanks = map[string]bool{"thanks": true, "thank": true, "thx": true, "ty": true, "cheers": true,
-		"thankyou": true, "appreciate": true, "appreciated": true, "tysm": true, "ta": true}
-	byes = map[string]bool{"bye": true, "goodbye": true, "cya": true, "later": true, "night": true, "goodnight": true}
-	// filler may stand beside a greeting without making it a question.
-	filler = map[string]bool{"there": true, "you": true, "u": true, "so": true, "much": true, "a": true, "lot": true,
-		"bot": true, "smpbot": true, "all": true, "everyone": true, "guys": true, "good": true, "it": true,
-		"very": true, "again": true, "mate": true, "man": true, "bro": true, "see": true, "ya": true, "for": true,
-		"the": true, "help": false, "ok": true, "okay": true, "great": true, "nice": true, "cool": true, "awesome": true}
+	greetings = wordSet("hi", "hello", "hey", "heya", "hiya", "yo", "sup", "howdy", "greetings", "morning",
+		"evening", "afternoon", "hallo", "hola", "start", "gm", "hii", "helo", "hullo")
+	thanks = wordSet("thanks", "thank", "thx", "ty", "cheers", "thankyou", "appreciate", "appreciated", "tysm",
+		"ta", "thanx", "thnx", "tnx", "kudos", "grateful")
+	byes = wordSet("bye", "goodbye", "cya", "later", "night", "goodnight", "farewell", "ttyl")
+	// acknowledgements answer an answer: "that really helps", "ok got it".
+	acknowledgements = wordSet("helps", "helped", "helpful", "useful", "informative", "perfect", "great",
+		"awesome", "brilliant", "excellent", "amazing", "fantastic", "wonderful", "legend", "lifesaver",
+		"ok", "okay", "okey", "k", "kk", "alright", "cool", "nice", "gotcha", "understood", "noted", "sense",
+		"clear", "clearer", "reassuring", "reassured", "glad", "relieved")
+	// filler may stand beside small talk without making it a question.
+	filler = wordSet("there", "you", "u", "ya", "so", "much", "a", "lot", "lots", "tons", "bot", "smpbot", "all",
+		"everyone", "guys", "good", "it", "its", "very", "again", "mate", "man", "bro", "see", "for", "the",
+		"that", "thats", "this", "really", "was", "is", "just", "such", "your", "yours", "info", "information",
+		"answer", "answers", "reply", "explanation", "advice", "help", "and", "too", "as", "well", "hope",
+		"youre", "doing", "day", "one", "have", "take", "care", "now", "i", "im", "am", "makes", "made", "got",
+		"me", "feel", "better", "oh", "ah", "wow", "yes", "yeah", "yep", "sure", "right", "fine", "kind",
+		"super", "quick", "fast", "time", "both", "lol", "haha", "bunch", "big", "huge", "many", "x", "xx")
 )
 
 type smallTalkKind int
@@ -28,36 +37,45 @@ const (
 	greeting
 	gratitude
 	farewell
+	acknowledgement
 )
+
+// maxSmallTalkWords bounds small talk: a long message is a question or a story.
+const maxSmallTalkWords = 14
 
 func smallTalk(text string) smallTalkKind {
 	ws := words(text)
-	if len(ws) == 0 || len(ws) > 6 {
+	if len(ws) == 0 || len(ws) > maxSmallTalkWords {
 		return notSmallTalk
 	}
-	kind := notSmallTalk
-	other := 0
+	var greet, thank, bye, ack bool
 	for _, w := range ws {
+		w = strings.ReplaceAll(w, "'", "") // you're, that's
 		switch {
 		case greetings[w]:
-			if kind == notSmallTalk {
-				kind = greeting
-			}
+			greet = true
 		case thanks[w]:
-			kind = gratitude
+			thank = true
 		case byes[w]:
-			if kind == notSmallTalk {
-				kind = farewell
-			}
+			bye = true
+		case acknowledgements[w]:
+			ack = true
 		case filler[w]:
 		default:
-			other++
+			return notSmallTalk
 		}
 	}
-	if other > 0 {
-		return notSmallTalk
+	switch {
+	case thank:
+		return gratitude
+	case greet:
+		return greeting
+	case bye:
+		return farewell
+	case ack:
+		return acknowledgement
 	}
-	return kind
+	return notSmallTalk
 }
 
 func words(text string) []string {
@@ -71,6 +89,7 @@ const (
 		"costs, pain, healing, side effects, corrections and more. Just ask in your own words, for example " +
 		"\"how many laser sessions will I need?\"."
 	thanksText = "You're welcome. If anything else about your SMP worries you, just ask."
+	ackText    = "Good. If anything else about your SMP worries you, just ask."
 	byeText    = "Take care! I'm here whenever you have another question about SMP removal."
 )
 

@@ -3,40 +3,610 @@ package bot
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // UrgentEntryID is the FAQ entry on complications; an urgent message is answered with
 // it first.
 const UrgentEntryID = "complications-urgent"
 
-// urgentSigns are descriptions of symptoms that need medical care: infection, burns
-// gone wrong, allergic reactions. They err towards flagging: a needless reminder to see
-// a doctor costs little, a missed infection a lot.
-var urgentSigns = []*regexp.Regexp{
-	regexp.MustCompile(`\bpus\b|\bpuss\b|\booz(?:e|es|ing)\b|\bweep(?:s|ing)\b|\bleak(?:s|ing)\b|discharge|yellow (?:stuff|fluid|liquid|crust|goo)|green (?:stuff|fluid|liquid|goo)|smells? (?:bad|funny|weird|off)|foul smell`),
-	regexp.MustCompile(`\bfevers?\b|\bfeverish\b|high temperature|\bchills\b|\bshivering\b`),
-	regexp.MustCompile(`\binfect(?:ed|ion|ions)\b`),
-	regexp.MustCompile(`red(?:ness)?[\w\s,]{0,20}(?:spread|getting (?:worse|bigger|larger)|growing|worse)|spreading red|red streaks?|streaks? of red|hot to (?:the )?touch`),
-	regexp.MustCompile(`(?:severe|extreme|unbearable|excruciating|intense|terrible|awful|worst|throbbing|worsening|increasing) pain|pain[\w\s,]{0,30}(?:worse|unbearable|increasing|not going away)|(?:hurts?|hurting|painful|sore)[\w\s,]{0,15}(?:more and more|more than|worse|every day)`),
-	regexp.MustCompile(`(?:large|huge|big|massive|giant|spreading|growing|bigger) blisters?|blisters?[\w\s,]{0,20}(?:spread|bigger|growing|huge|large|everywhere|burst)`),
-	regexp.MustCompile(`allerg(?:y|ic)|\bhives\b|anaphyla|(?:swollen|swelling)[\w\s,]{0,15}(?:face|eyes?|lips?|throat|tongue)|(?:face|eyes?|lips?|throat|tongue)[\w\s,]{0,15}(?:swollen|swelling|puff)|(?:can'?t|cannot|trouble|difficulty|hard to) breath`),
-	regexp.MustCompile(`(?:swelling|swollen)[\w\s,]{0,20}(?:worse|spread|bigger|increasing|hot)|(?:increasing|worsening|spreading) swelling|hot[\w\s,]{0,10}swollen`),
-	regexp.MustCompile(`\b(?:burn(?:ed|t)?|burns)\b[\w\s,]{0,25}(?:blister|ooz|weep|raw|open|bleed)|open wound|raw skin|won'?t stop bleeding|bleeding (?:a lot|heavily|won'?t stop)`),
-}
+// UrgentNotice is shown before anything else in a reply to an urgent message.
+const UrgentNotice = "⚠️ What you describe can be a sign of a complication such as an infection, a burn or an allergic reaction. " +
+	"Please contact a doctor (or the clinic's medical team) today. " +
+	"If you have a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
 
 // IsUrgent reports whether text describes symptoms of a complication that need medical
 // care first.
+//
+// Two kinds of evidence count. A sign of infection, allergy or a burn gone wrong (pus,
+// fever, hives, swollen lips or eyes, trouble breathing, red streaks) is urgent on its
+// own, however the message is phrased: it errs towards flagging, since a needless
+// reminder to see a doctor costs little and a missed infection a lot. The ordinary
+// after-effects of a laser session (redness, swelling, pain, blisters, a rash) are
+// urgent only with a cue that they are getting worse, spreading or severe, so "is some
+// redness normal?" and "how long does the swelling last?" are not.
+//
+// Words are read in context: a negated sign ("no fever"), one from the distant past
+// ("an infection years ago"), one that has cleared up ("it oozed the first night but
+// stopped"), a question about risk ("can laser cause an allergic reaction?") and a
+// worsening cue in a general question ("is it normal for swelling to get worse?") do
+// not count. Misspellings of the sign words are recognised.
 func IsUrgent(text string) bool {
+	var prev []token
+	for _, s := range sentences(text) {
+		ts := tokens(s)
+		maskContext(ts, prev)
+		if severeSign(ts) || worsening(ts) {
+			return true
+		}
+		prev = ts
+	}
+	return false
+}
+
+// MentionsSymptom reports whether text names a symptom at all, urgent or not: an
+// ordinary after-effect ("is some redness normal?"), or a sign that is negated, past
+// or asked about as a risk ("how do I avoid an infection?").
+func MentionsSymptom(text string) bool {
+	for _, s := range sentences(text) {
+		ts := tokens(s)
+		for _, t := range ts {
+			if severeKeys[t.w] || mildWords[t.w] || swellWords[t.w] || t.w == "allergic" || t.w == "allergy" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// token is a word of a message, canonicalised (typos corrected, apostrophes dropped),
+// or a comma; masked tokens are out of the picture (negated, long ago, cleared up).
+type token struct {
+	w      string
+	masked bool
+}
+
+var sentenceEnd = regexp.MustCompile(`[.!?;:\n]+`)
+
+func sentences(text string) []string {
 	t := strings.ToLower(text)
-	for _, re := range urgentSigns {
-		if re.MatchString(t) {
+	t = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(t)
+	return sentenceEnd.Split(t, -1)
+}
+
+// tokens splits a sentence into words and commas, words canonicalised.
+func tokens(s string) []token {
+	var out []token
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, token{w: canonical(b.String())})
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		case r == '\'':
+			// don't → dont, it's → its: one spelling whether or not the apostrophe is typed.
+		case r == ',':
+			flush()
+			out = append(out, token{w: ","})
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// signWords are the words the rules below look for. A word of six letters or more
+// that is one edit away from one of them (two from nine letters), with the same first
+// letter, is read as that word: "swolen", "infecton", "alergic", "brething".
+var signWords = []string{
+	"swollen", "swelling", "allergic", "allergy", "breathe", "breathing", "spreading",
+	"redness", "blister", "blisters", "infection", "infected", "feverish", "discharge",
+	"painful", "throbbing", "oozing", "bleeding", "worsening", "shivering", "anaphylaxis",
+	"anaphylactic", "increasing", "unbearable", "excruciating", "streaks", "unbearably",
+}
+
+// spellings are misspellings too short for the edit rule, and near words that are not
+// misspellings of a sign ("injection" is not "infection", "blending" not "bleeding").
+var spellings = map[string]string{
+	"puss": "pus", "feaver": "fever", "fevr": "fever", "fevar": "fever", "fevor": "fever",
+	"feever": "fever", "fiever": "fever", "hivs": "hives", "hieves": "hives", "brethe": "breathe",
+	"breath": "breathe", "breathin": "breathing", "cant": "cannot", "couldnt": "cannot", "swole": "swollen", "swolen": "swollen",
+	"injection": "injection", "injections": "injections", "injected": "injected", "inflected": "inflected",
+	"blending": "blending", "breeding": "breeding", "bleeping": "bleeping", "spelling": "spelling",
+	"smelling": "smelling", "selling": "selling", "blaster": "blaster", "shredding": "shredding",
+	"spending": "spending", "bleaching": "bleaching", "infested": "infested", "discharged": "discharged",
+}
+
+func canonical(w string) string {
+	if c, ok := spellings[w]; ok {
+		return c
+	}
+	if len(w) < 6 {
+		return w
+	}
+	for _, s := range signWords {
+		if w == s {
+			return w
+		}
+	}
+	for _, s := range signWords {
+		max := 1
+		if len(s) >= 9 && len(w) >= 9 {
+			max = 2
+		}
+		if w[0] == s[0] && within(w, s, max) {
+			return s
+		}
+	}
+	return w
+}
+
+// within reports whether a and b are at most max edits apart (insertions, deletions,
+// substitutions, adjacent transpositions).
+func within(a, b string, max int) bool {
+	if d := len(a) - len(b); d > max || -d > max {
+		return false
+	}
+	if len(b) >= 32 {
+		return false // no sign word is that long
+	}
+	// Optimal string alignment distance over two rows plus the one before, on the
+	// stack: sign words are short.
+	var r0, r1, r2 [33]int
+	prev2, prev, cur := r0[:len(b)+1], r1[:len(b)+1], r2[:len(b)+1]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return false
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)] <= max
+}
+
+func wordSet(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+var (
+	negators = wordSet("no", "not", "never", "without", "none", "nor", "neither", "dont", "doesnt", "didnt",
+		"isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt", "zero", "nothing")
+	// A negator before one of these is doubt or persistence, not the absence of a sign:
+	// "not sure if it's infected", "the bleeding doesn't stop".
+	notNegation = wordSet("sure", "certain", "know", "stop", "stopping", "stopped", "go", "going", "gone",
+		"get", "getting", "improve", "improving", "better", "heal", "healing", "help", "helping", "normal",
+		"breathe", "breathing")
+	// Negation reaches at most four words and stops at these.
+	scopeEnd = wordSet(",", "and", "but", "so", "also", "plus", "there", "theres", "now", "then", "because",
+		"though", "although", "yet", "except", "just", "only", "apart", "however", "while")
+	// Clauses end at these, for the distant-past and cleared-up rules.
+	clauseEnd = wordSet(",", "and", "but", "now", "however", "though", "although", "so", "also", "plus", "then", "while")
+)
+
+// Two-word phrases that place a clause in the distant past, and words that say a
+// symptom has cleared up.
+var (
+	longAgo = wordSet("years ago", "year ago", "last year", "a kid", "a child", "history of",
+		"used to", "once had", "ages ago", "before my first", "my first tattoo")
+	clearedUp = wordSet("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
+	goneUp    = wordSet("gone", "went")
+	goneAfter = wordSet("away", "down", "now")
+	direction = wordSet("my", "to", "the", "onto", "into", "towards", "over", "past", "his", "her")
+)
+
+// maskContext masks the tokens of s that do not describe a present sign: negated,
+// in a clause set in the distant past, or in a clause that says it cleared up (which
+// also clears the clause before it, possibly the end of the previous sentence).
+func maskContext(ts, prev []token) {
+	for i := 0; i < len(ts); i++ {
+		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
+			continue
+		}
+		for j := i + 1; j < len(ts) && j <= i+4 && !scopeEnd[ts[j].w]; j++ {
+			ts[j].masked = true
+		}
+	}
+	start := 0
+	prevClause := lastClause(prev)
+	for i := 0; i <= len(ts); i++ {
+		if i < len(ts) && !clauseEnd[ts[i].w] {
+			continue
+		}
+		clause := ts[start:i]
+		if past(clause) {
+			maskAll(clause)
+		}
+		if cleared(clause) {
+			maskAll(clause)
+			if !namesSign(clause) {
+				// "... but it stopped": the relief is about what came before.
+				maskAll(prevClause)
+			}
+		}
+		prevClause = clause
+		start = i + 1
+	}
+}
+
+// namesSign reports whether a clause names a symptom of its own ("the pain stopped")
+// rather than referring back to one ("it stopped").
+func namesSign(clause []token) bool {
+	for _, t := range clause {
+		if mildWords[t.w] || swellWords[t.w] || severeKeys[t.w] {
 			return true
 		}
 	}
 	return false
 }
 
-// UrgentNotice is shown before anything else in a reply to an urgent message.
-const UrgentNotice = "⚠️ What you describe can be a sign of a complication such as an infection, a burn or an allergic reaction. " +
-	"Please contact a doctor (or the clinic's medical team) today. " +
-	"If you have a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
+func lastClause(ts []token) []token {
+	for i := len(ts) - 1; i >= 0; i-- {
+		if clauseEnd[ts[i].w] {
+			return ts[i+1:]
+		}
+	}
+	return ts
+}
+
+func maskAll(ts []token) {
+	for i := range ts {
+		ts[i].masked = true
+	}
+}
+
+func past(clause []token) bool {
+	for i := 0; i+1 < len(clause); i++ {
+		if longAgo[clause[i].w+" "+clause[i+1].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// cleared reports whether the clause says a symptom went away, and not that it hasn't
+// ("it hasn't gone down" is no relief).
+func cleared(clause []token) bool {
+	for i, t := range clause {
+		hit := clearedUp[t.w] || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
+			// "went down my neck" is a direction, not relief.
+			(i+2 >= len(clause) || !direction[clause[i+2].w])
+		if !hit {
+			continue
+		}
+		for j := max(0, i-3); j < i; j++ {
+			if negators[clause[j].w] || clause[j].w == "cannot" || clause[j].w == "wont" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// A phrase is a sequence of slots, each matching one of its words; a slot holding ""
+// may be skipped, and "#" matches a number.
+type phrase [][]string
+
+func phraseOf(slots ...string) phrase {
+	ph := make(phrase, len(slots))
+	for i, s := range slots {
+		ph[i] = strings.Split(s, "|")
+	}
+	return ph
+}
+
+// severeSigns need care whoever describes them, unless the message only asks about
+// their risk ("can laser cause an infection?"): infection, fever, allergic reactions,
+// breathing trouble, bleeding that will not stop. Words are matched one by one rather
+// than with a regular expression: a long message is read in microseconds.
+var severeSigns = []phrase{
+	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
+		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
+	phraseOf("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
+	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
+	phraseOf("foul", "smell|smells"),
+	phraseOf("high", "temperature"),
+	phraseOf("temperature", "of", "#"),
+	phraseOf("allergic", "reaction"),
+	phraseOf("red", "streak|streaks"),
+	phraseOf("streak|streaks", "of", "red"),
+	phraseOf("hot", "to", "the|", "touch"),
+	phraseOf("red|swollen|swelling|sore", "and|", "hot"),
+	phraseOf("hot", "and|", "red|swollen"),
+	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
+	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
+	phraseOf("short|shortness", "of", "breathe"),
+	phraseOf("throat", "is|feels|", "tight|closing"),
+	phraseOf("tight", "throat"),
+	phraseOf("passed", "out"),
+	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
+	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
+	phraseOf("bleeding", "a|that", "lot|wont"),
+	phraseOf("open", "wound"),
+	phraseOf("raw", "skin|flesh"),
+}
+
+// matchAt reports whether ph matches the unmasked words of ts from i on.
+func (ph phrase) matchAt(ts []token, i int) bool {
+	if len(ph) == 0 {
+		return true
+	}
+	optional := false
+	for _, w := range ph[0] {
+		switch {
+		case w == "":
+			optional = true
+		case i < len(ts) && !ts[i].masked && (w == ts[i].w || w == "#" && isNumber(ts[i].w)):
+			if ph[1:].matchAt(ts, i+1) {
+				return true
+			}
+		}
+	}
+	return optional && ph[1:].matchAt(ts, i)
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// bleedingGoesOn matches "bleeding for an hour and won't stop": bleeding, then within
+// five words a refusal to stop.
+func bleedingGoesOn(ts []token, i int) bool {
+	if ts[i].w != "bleeding" {
+		return false
+	}
+	for j := i + 1; j < len(ts)-1 && j <= i+6; j++ {
+		if ts[j].masked {
+			return false
+		}
+		if stopRefused[ts[j].w] && strings.HasPrefix(ts[j+1].w, "stop") {
+			return true
+		}
+	}
+	return false
+}
+
+var stopRefused = wordSet("wont", "doesnt", "hasnt", "isnt", "not", "never", "cannot")
+
+// Swelling of the face, lips, eyes, tongue or throat is a sign of an allergic
+// reaction.
+var (
+	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
+	faceWords  = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
+)
+
+var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
+
+// riskWords before a sign make the sentence a question about risk, not a report.
+var riskWords = wordSet("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
+	"prone", "avoid", "prevent", "preventing", "likely", "possible")
+
+// severeSign reports a sign of a complication in the sentence that is not only asked
+// about as a risk.
+func severeSign(ts []token) bool {
+	for i, t := range ts {
+		if t.masked || aboutRisk(ts, i) {
+			continue
+		}
+		next := ""
+		if i+1 < len(ts) {
+			next = ts[i+1].w
+		}
+		// "I'm allergic to penicillin" and "an allergy test" are not reactions;
+		// "I think I'm allergic" and "allergy after the laser" may be.
+		if t.w == "allergic" && next != "to" || t.w == "allergy" && !notAllergy[next] || bleedingGoesOn(ts, i) {
+			return true
+		}
+		for _, ph := range phrasesFrom[t.w] {
+			if ph[1:].matchAt(ts, i+1) {
+				return true
+			}
+		}
+	}
+	return faceSwelling(ts)
+}
+
+// faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
+func faceSwelling(ts []token) bool {
+	for i, t := range ts {
+		if t.masked || !swellWords[t.w] {
+			continue
+		}
+		for j := max(0, i-4); j < min(len(ts), i+5); j++ {
+			if j != i && !ts[j].masked && faceWords[ts[j].w] && !aboutRisk(ts, min(i, j)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// aboutRisk reports whether the words just before ts[i] ask about its risk ("can
+// laser cause", "what are the chances of", "how do I avoid", "set off").
+func aboutRisk(ts []token, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-5; k-- {
+		if ts[k].w == "," {
+			return false
+		}
+		if riskWords[ts[k].w] || k > 0 && ts[k-1].w == "set" && ts[k].w == "off" {
+			return true
+		}
+	}
+	return false
+}
+
+// phrasesFrom indexes severeSigns by their first words (never optional).
+var phrasesFrom = func() map[string][]phrase {
+	m := map[string][]phrase{}
+	for _, ph := range severeSigns {
+		for _, w := range ph[0] {
+			m[w] = append(m[w], ph)
+		}
+	}
+	return m
+}()
+
+// severeKeys are the words that name a sign on their own, for telling whether a
+// message names a symptom at all.
+var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
+
+// Ordinary after-effects, and the cues that they are getting worse or are severe.
+var (
+	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
+		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
+		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
+		"burning", "sting", "stings", "stinging", "inflamed", "welts")
+	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
+		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter")
+	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
+	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
+		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
+	// Size words make blisters a worry, not other things: "a big blister", but "a big
+	// deal".
+	sizeWords = wordSet("big", "large")
+	// A rash, blisters or itching over the body, not just the treated patch, is a sign
+	// of an allergic reaction.
+	bodyWide   = wordSet("rash", "rashes", "blister", "blisters", "itching", "itchy", "itch", "welts")
+	bodyPhrase = wordSet("all over", "whole body", "my body", "my chest", "my arms", "my legs", "my back",
+		"my stomach", "my face", "my neck", "my torso")
+	// A cue after one of these is about what may happen, not what is happening: "is it
+	// normal for swelling to get worse?", "will the redness spread?".
+	hypothetical = wordSet("to", "can", "could", "will", "would", "might", "may", "does", "do", "should",
+		"usually", "normally", "ever", "sometimes", "gonna", "if")
+	// Words that make a cue about the pigment, not the skin: "the ink is spreading".
+	inkWords = wordSet("ink", "inks", "pigment", "pigments", "dots", "dot", "smp", "tattoo", "hairline", "colour",
+		"color", "shade", "micropigmentation")
+)
+
+// worsening reports whether an ordinary after-effect comes with a cue that it is
+// getting worse, spreading or severe, within six words of it.
+func worsening(ts []token) bool {
+	for i, t := range ts {
+		if t.masked || !mildWords[t.w] {
+			continue
+		}
+		for j := max(0, i-6); j < min(len(ts), i+7); j++ {
+			if j == i || ts[j].masked || !cue(ts, i, j) || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// cue reports whether the word at j says that the symptom at i is getting worse,
+// spreading or severe.
+func cue(ts []token, i, j int) bool {
+	w, next := ts[j].w, ""
+	if j+1 < len(ts) {
+		next = ts[j+1].w
+	}
+	switch {
+	case worseWords[w] || degreeWords[w]:
+		return true
+	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
+		return true
+	case w == "worst":
+		// "the worst pain", not "the worst part is the itching".
+		return j == i-1
+	case w == "everywhere" && bodyWide[ts[i].w]:
+		// "a rash everywhere", not "blisters everywhere they lasered".
+		return j+1 >= len(ts) || !treated[ts[j+1].w] && ts[j+1].w != "they"
+	case bodyWide[ts[i].w] && bodyPhrase[w+" "+next]:
+		return w != "all" || j+2 >= len(ts) || !treated[ts[j+2].w]
+	case w == "more":
+		// "more and more", "more each day", "more swollen", "hurts more".
+		return next == "and" || next == "each" || next == "every" || next == "by" || mildWords[next] ||
+			j > 0 && (ts[j-1].w == "hurts" || ts[j-1].w == "hurting" || ts[j-1].w == "even")
+	case w == "keeps" || w == "keep":
+		return next == "getting" || next == "growing" || next == "spreading"
+	}
+	return false
+}
+
+// treated words after "all over" keep a rash on the treated patch: "all over the
+// treated area" is not the whole body.
+var treated = wordSet("the", "treated", "area", "patch", "spot", "scalp", "head", "hairline", "it")
+
+// hypotheticalCue reports whether the cue at j is governed by a modal or an
+// infinitive within four words: "can it get worse", "for the swelling to get a bit
+// worse".
+func hypotheticalCue(ts []token, j int) bool {
+	from := j - 4
+	if degreeWords[ts[j].w] {
+		from = j - 1
+	}
+	for k := j - 1; k >= max(0, from); k-- {
+		if ts[k].w == "," || ts[k].w == "but" || ts[k].w == "so" || finite[ts[k].w] {
+			// "what do I do, the redness keeps spreading"; "... the redness is spreading".
+			return false
+		}
+		if !hypothetical[ts[k].w] {
+			continue
+		}
+		// "what do I do the redness is spreading" asks what to do, not whether.
+		if (ts[k].w == "do" || ts[k].w == "does") && k+1 < len(ts) && (ts[k+1].w == "i" || ts[k+1].w == "you" || ts[k+1].w == "we") {
+			continue
+		}
+		// "started to spread", "seems to get worse" report what is happening.
+		if ts[k].w == "to" && k > 0 && reportTo[ts[k-1].w] {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// finite verbs between a modal and a cue make the cue a report: "can it be that the
+// redness is spreading?".
+var finite = wordSet("is", "are", "was", "were", "has", "have", "had", "keeps", "keep", "got", "gets", "its",
+	"thats", "im", "ive")
+
+var reportTo = wordSet("start", "starts", "started", "starting", "begin", "begins", "began", "begun", "beginning",
+	"continue", "continues", "continued", "continuing", "seems", "seem", "seemed", "appears", "appear",
+	"appeared", "going", "used")
+
+// pigmentCue reports whether the cue at j is about the pigment: an ink word closer to
+// it than the symptom at i, just before it.
+func pigmentCue(ts []token, i, j int) bool {
+	for k := j - 1; k >= max(0, j-2); k-- {
+		if k == i {
+			return false
+		}
+		if inkWords[ts[k].w] {
+			return true
+		}
+	}
+	return false
+}

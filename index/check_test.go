@@ -21,7 +21,7 @@ func TestCheckShipped(t *testing.T) {
 		t.Fatalf("held out %d phrasings and %d out-of-scope questions, want every alternate and line", rep.Phrasings, rep.OutOfScope)
 	}
 	// Floors a little under what the shipped FAQ gets (MODEL.md): 0.741 ranked first,
-	// 0.640 answered right, 0.105 answered wrong, 170/176 declined.
+	// 0.645 answered right, 0.103 answered wrong, 171/176 declined.
 	if rep.TopAccuracy() < 0.70 || rep.Accuracy() < 0.60 || rep.WrongRate() > 0.12 || float64(rep.OutOfScopeDeclined) < 0.93*float64(rep.OutOfScope) {
 		t.Errorf("cross-validated: ranked first %.3f (min 0.70), answered right %.3f (min 0.60), wrong %.3f (max 0.12), out of scope declined %d/%d (min 93%%)",
 			rep.TopAccuracy(), rep.Accuracy(), rep.WrongRate(), rep.OutOfScopeDeclined, rep.OutOfScope)

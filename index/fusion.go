@@ -46,7 +46,7 @@ func b2f(b bool) float64 {
 // fusionWeights combine the evidence into the log-odds that the candidate answers
 // the text. Fitted by cross-validation over the FAQ's phrasings and the out-of-scope
 // questions (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{-0.795, 0.676, 0.201, 0.383, 0.308, 0.326, -0.0204, 0.0894, 0.689, 0.312, 0.36, 0.871, 0.347}
+var fusionWeights = []float64{-0.811, 0.671, 0.201, 0.379, 0.31, 0.326, -0.0177, 0.0917, 0.708, 0.317, 0.362, 0.88, 0.344}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -66,7 +66,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.03, 0.324, -0.616, 1.77, -0.75, -0.0845}
+var scopeWeights = []float64{-0.953, 0.343, -0.614, 1.61, -0.763, -0.114}
 
 // shareTemp sharpens the fused log-odds into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

@@ -27,6 +27,9 @@ var (
 	ErrNotFound = errors.New("no such entry")
 	// ErrStale: an edit was based on a version of the entry that has since changed.
 	ErrStale = errors.New("entry changed since it was read")
+	// ErrBroken: the entry's file is not valid (being edited by hand, say); it must be
+	// fixed in the file before the entry can be changed through the store.
+	ErrBroken = errors.New("entry file is not valid")
 )
 
 // Error says which file, line and field a problem is in.

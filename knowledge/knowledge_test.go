@@ -102,6 +102,26 @@ func TestValidate(t *testing.T) {
 		{"self related", func(e *Entry) { e.Related = []string{e.ID} }, ErrInvalidField, "related", false},
 		{"duplicate id", func(e *Entry) { e.ID, e.Related = "aftercare", nil }, ErrDuplicateID, "id", false},
 		{"alternate in two entries", func(e *Entry) { e.Alternates = append(e.Alternates, "What  aftercare") }, ErrDuplicateAlternate, "alternates", false},
+		{"home page source", func(e *Entry) { e.Sources[0].URL = "https://the-hospitalist.org/" }, ErrInvalidField, "sources", false},
+		{"home page source without a slash", func(e *Entry) { e.Sources[0].URL = "https://www.realself.com" }, ErrInvalidField, "sources", false},
+		{"home page source with a fragment", func(e *Entry) { e.Sources[0].URL = "https://derm.city/#tips" }, ErrInvalidField, "sources", false},
+		{"source in this repository", func(e *Entry) {
+			e.Sources[0].URL = "https://github.com/smpbot/smpbot/blob/main/docs/seed-article.md"
+		}, ErrInvalidField, "sources", false},
+		{"source in this repository, raw", func(e *Entry) {
+			e.Sources[0].URL = "https://raw.githubusercontent.com/SMPbot/smpbot/main/README.md"
+		}, ErrInvalidField, "sources", false},
+		{"source in this organisation", func(e *Entry) { e.Sources[0].URL = "https://www.github.com/smpbot" }, ErrInvalidField, "sources", false},
+		{"internal word in question", func(e *Entry) { e.Question = "What does the seed article say about pain?" }, ErrInvalidField, "question", false},
+		{"internal word in answer", func(e *Entry) { e.Answer += "\n\nThe project's Seed-Article says so." }, ErrInvalidField, "answer", false},
+		{"internal word in caveat", func(e *Entry) { e.Caveats = []string{"See this repo for details."} }, ErrInvalidField, "caveats", false},
+		{"caveat repeated in the answer", func(e *Entry) {
+			e.Answer += "\n\nIf you've already tried something and the skin is burned, raw or looks infected, see a doctor."
+			e.Caveats = []string{"If you've already tried something and the skin is burned, raw or infected, see a doctor."}
+		}, ErrInvalidField, "caveats", false},
+		{"internal word in source title", func(e *Entry) {
+			e.Sources[0].Title = "Scalp Micropigmentation Removal (project seed article)"
+		}, ErrInvalidField, "sources", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +151,41 @@ func TestValidate(t *testing.T) {
 	}
 	if err := Validate([]File{{Name: "a.md", Entry: other}, {Name: "b.md", Entry: sample()}}); err != nil {
 		t.Errorf("valid entries: %v", err)
+	}
+}
+
+// The checks on sources and wording must not refuse what a careful moderator writes.
+func TestValidateAcceptsCheckableSources(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(e *Entry)
+	}{
+		{"page named by its query", func(e *Entry) { e.Sources[0].URL = "https://laseraway.com/?p=21307" }},
+		{"page with escaped characters", func(e *Entry) {
+			e.Sources[0].URL = "https://doctorstudio.co/2025.+SMP/2.4+Preventing+Pigment+Migration+%28Blurred+Ink%29+in+SMP"
+		}},
+		{"another project on GitHub", func(e *Entry) { e.Sources[0].URL = "https://github.com/smpbotany/notes/blob/main/laser.md" }},
+		{"words that only contain an internal word", func(e *Entry) {
+			e.Answer = "Results are projected over months; the reseeded area heals first."
+			e.Caveats = []string{"Repositioning a hairline takes skill."}
+		}},
+		{"alternates are not shown to readers", func(e *Entry) { e.Alternates = append(e.Alternates, "what does the seed article say") }},
+		{"caveat that only shares words with the answer", func(e *Entry) {
+			e.Answer = "Avoid tanning beforehand. An active tan usually means the session has to wait."
+			e.Caveats = []string{"An active tan or sunburn usually means the session gets postponed."}
+		}},
+		{"short caveat", func(e *Entry) { e.Caveats = []string{"Numbing cream helps."} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := sample()
+			e.Sources = append([]Source(nil), e.Sources...)
+			e.Related = nil
+			tt.edit(&e)
+			if err := ValidateEntries([]Entry{e}); err != nil {
+				t.Errorf("ValidateEntries = %v, want nil", err)
+			}
+		})
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,10 +24,16 @@ import (
 
 // Layout of a data directory.
 const (
-	FAQDir    = "faq"         // one entry file per FAQ entry
-	AuditFile = "audit.jsonl" // append-only record of every change made through a Store
-	lockFile  = ".lock"       // serialises writers across processes
+	FAQDir      = "faq"           // one entry file per FAQ entry
+	AuditFile   = "audit.jsonl"   // append-only record of every change made through a Store
+	AppliedFile = "audit.applied" // the seq of the last audit record known to be on disk
+	lockFile    = ".lock"         // serialises writers across processes
 )
+
+// AnyVersion as the base of an edit or a removal applies it to whatever version the
+// entry has once the writer lock is held (the command line without --base). Chat
+// fronts always name the version the moderator saw.
+const AnyVersion Version = "*"
 
 // Actor says who made a change and from where.
 type Actor struct {
@@ -74,6 +82,16 @@ type Store struct {
 	mu      sync.Mutex
 	entries map[string]Entry
 	order   []string
+	broken  map[string][]error // file name -> why it is not valid
+	// lastGood holds, at start, each entry as its last audit record left it: the
+	// stand-in for a file that is not valid when no earlier version is in memory.
+	lastGood map[string]Entry
+
+	// afterAudit, when set (by tests), runs between a change's audit record and its
+	// file write; an error stops the change there, as a crash would.
+	afterAudit func(Change) error
+	// onWatch, when set (by tests), hears Watch start and finish each reload.
+	onWatch func(string)
 }
 
 // StoreOption configures a Store.
@@ -102,7 +120,8 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		return nil, err
 	}
 	defer unlock()
-	if err := s.recover(); err != nil {
+	all, err := s.recover()
+	if err != nil {
 		return nil, err
 	}
 	names, err := filepath.Glob(filepath.Join(dir, FAQDir, "*"+Ext))
@@ -113,13 +132,32 @@ func OpenStore(dir string, opts ...StoreOption) (*Store, error) {
 		if err := s.seed(); err != nil {
 			return nil, err
 		}
+		if err := s.writeApplied(lastSeq(all)); err != nil {
+			return nil, err
+		}
 	}
-	entries, err := Load(os.DirFS(filepath.Join(dir, FAQDir)))
+	// The FAQ read at start is the caller's to take from Entries, not a change.
+	onChange := s.onChange
+	s.lastGood, s.onChange = lastRecorded(all), nil
+	err = s.reloadLocked()
+	s.lastGood, s.onChange = nil, onChange
 	if err != nil {
-		return nil, fmt.Errorf("FAQ in %s: %w", filepath.Join(dir, FAQDir), err)
+		return nil, err
 	}
-	s.set(entries)
 	return s, nil
+}
+
+// lastRecorded returns each entry as the last audit record of its id left it.
+func lastRecorded(all []Change) map[string]Entry {
+	out := map[string]Entry{}
+	for _, ch := range all {
+		if ch.After != nil {
+			out[ch.ID] = *ch.After
+		} else {
+			delete(out, ch.ID)
+		}
+	}
+	return out
 }
 
 // Dir returns the data directory.
@@ -231,6 +269,10 @@ func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, 
 		return 0, 0, err
 	}
 	defer unlock()
+	all, err := s.recover()
+	if err != nil {
+		return 0, 0, err
+	}
 	if err := s.reloadLocked(); err != nil {
 		return 0, 0, err
 	}
@@ -241,16 +283,16 @@ func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, 
 			return 0, 0, fmt.Errorf("%w: %q appears twice in the import", ErrDuplicateID, e.ID)
 		}
 		incoming[e.ID] = true
+		if err := s.brokenErr(e.ID); err != nil {
+			return 0, 0, err
+		}
 	}
 	next = slices.DeleteFunc(next, func(e Entry) bool { return incoming[e.ID] })
 	next = append(next, entries...)
 	if err := ValidateEntries(next); err != nil {
 		return 0, 0, err
 	}
-	seq, err := s.lastSeq()
-	if err != nil {
-		return 0, 0, err
-	}
+	seq := lastSeq(all)
 	batch := seq + 1
 	var changes []Change
 	for _, e := range entries {
@@ -268,11 +310,21 @@ func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, 
 		seq++
 		changes = append(changes, Change{Seq: seq, Time: time.Now().UTC(), Actor: who, Action: "import", Batch: batch, ID: e.ID, Before: before, After: &e})
 	}
-	if err := s.appendAudit(changes...); err != nil {
-		return 0, 0, err
-	}
-	for _, ch := range changes {
-		if err := s.write(ch); err != nil {
+	if len(changes) > 0 {
+		if err := s.appendAudit(changes...); err != nil {
+			return 0, 0, err
+		}
+		for _, ch := range changes {
+			if s.afterAudit != nil {
+				if err := s.afterAudit(ch); err != nil {
+					return 0, 0, err
+				}
+			}
+			if err := s.write(ch); err != nil {
+				return 0, 0, fmt.Errorf("import recorded but file %s%s not written (the next change or start completes it): %w", ch.ID, Ext, err)
+			}
+		}
+		if err := s.writeApplied(seq); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -296,8 +348,17 @@ func (s *Store) apply(ctx context.Context, action, id string, after *Entry, base
 		return err
 	}
 	defer unlock()
+	// A writer that died since its audit record was written is completed first, so the
+	// record this change appends follows a log that agrees with the files.
+	all, err := s.recover()
+	if err != nil {
+		return err
+	}
 	// Another process may have written since we last looked.
 	if err := s.reloadLocked(); err != nil {
+		return err
+	}
+	if err := s.brokenErr(id); err != nil {
 		return err
 	}
 	cur, exists := s.entries[id]
@@ -306,7 +367,7 @@ func (s *Store) apply(ctx context.Context, action, id string, after *Entry, base
 		return fmt.Errorf("%w: %q already exists", ErrDuplicateID, id)
 	case action != "add" && action != "undo" && !exists:
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
-	case exists && VersionOf(cur) != base:
+	case exists && base != AnyVersion && VersionOf(cur) != base:
 		return fmt.Errorf("%w: %q is now version %s, the edit was based on %s", ErrStale, id, VersionOf(cur), base)
 	case !exists && base != "":
 		return fmt.Errorf("%w: %q was removed after version %s was read", ErrStale, id, base)
@@ -323,15 +384,19 @@ func (s *Store) apply(ctx context.Context, action, id string, after *Entry, base
 	if exists {
 		before = &cur
 	}
-	seq, err := s.lastSeq()
-	if err != nil {
-		return err
-	}
-	ch := Change{Seq: seq + 1, Time: time.Now().UTC(), Actor: who, Action: action, ID: id, Before: before, After: after}
+	ch := Change{Seq: lastSeq(all) + 1, Time: time.Now().UTC(), Actor: who, Action: action, ID: id, Before: before, After: after}
 	if err := s.appendAudit(ch); err != nil {
 		return err
 	}
+	if s.afterAudit != nil {
+		if err := s.afterAudit(ch); err != nil {
+			return err
+		}
+	}
 	if err := s.write(ch); err != nil {
+		return fmt.Errorf("change #%d is recorded but its file was not written (the next change or start completes it): %w", ch.Seq, err)
+	}
+	if err := s.writeApplied(ch.Seq); err != nil {
 		return err
 	}
 	if err := s.reloadLocked(); err != nil {
@@ -389,12 +454,11 @@ func readAudit(r io.Reader) ([]Change, error) {
 	return out, sc.Err()
 }
 
-func (s *Store) lastSeq() (int64, error) {
-	all, err := s.Audit()
-	if err != nil || len(all) == 0 {
-		return 0, err
+func lastSeq(all []Change) int64 {
+	if len(all) == 0 {
+		return 0
 	}
-	return all[len(all)-1].Seq, nil
+	return all[len(all)-1].Seq
 }
 
 // appendAudit appends records and makes them durable before the change is made: the
@@ -419,48 +483,114 @@ func (s *Store) appendAudit(changes ...Change) error {
 	return syncDir(s.dir)
 }
 
-// recover completes or discards what a crash interrupted: a torn last line of the audit
-// log is cut off (its change was never made: the file is written only after the record
-// is durable), and a recorded change whose file write did not happen is made now.
-func (s *Store) recover() error {
+// recover completes or discards what a crash interrupted, and returns the audit log.
+// It runs under the writer lock before every change, in every process, so no change is
+// recorded after one that was never made.
+//
+// A torn last line of the audit log is cut off: its change was never made, as the file
+// is written only after the record is durable. Every record after the one AppliedFile
+// names was recorded and perhaps not made: each is completed in order, unless its file
+// was edited by hand since (see complete). Without AppliedFile (a data directory from
+// before it existed) the last record of every entry is checked the same way. Temporary
+// files a crashed writer left behind are removed.
+func (s *Store) recover() ([]Change, error) {
+	defer s.removeOrphans()
 	path := filepath.Join(s.dir, AuditFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n := len(data); n > 0 && data[n-1] != '\n' {
 		cut := bytes.LastIndexByte(data, '\n') + 1
 		s.log.Warn("audit log ends in a torn record from a crash; dropping it", "bytes", n-cut)
 		if err := os.Truncate(path, int64(cut)); err != nil {
-			return err
+			return nil, err
 		}
 		data = data[:cut]
 	}
 	all, err := readAudit(bytes.NewReader(data))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(all) == 0 {
-		return nil
+		return all, nil
 	}
-	// The changes that may be unfinished: the last one, or the whole last batch.
-	pending := all[len(all)-1:]
-	if b := pending[0].Batch; b != 0 {
-		i := len(all) - 1
-		for i > 0 && all[i-1].Batch == b {
+	applied, known, err := s.readApplied()
+	if err != nil {
+		return nil, err
+	}
+	last := lastSeq(all)
+	if known && applied == last {
+		return all, nil
+	}
+	for _, ch := range pending(all, applied, known) {
+		if err := s.complete(ch); err != nil {
+			return nil, err
+		}
+	}
+	return all, s.writeApplied(last)
+}
+
+// pending returns the records that may not have been made: those after applied or,
+// when it is not known, the last record of each entry.
+func pending(all []Change, applied int64, known bool) []Change {
+	if known {
+		i := len(all)
+		for i > 0 && all[i-1].Seq > applied {
 			i--
 		}
-		pending = all[i:]
+		return all[i:]
 	}
-	for _, ch := range pending {
-		if err := s.complete(ch); err != nil {
-			return err
+	lastOf := map[string]int{}
+	for i, ch := range all {
+		lastOf[ch.ID] = i
+	}
+	var out []Change
+	for i, ch := range all {
+		if lastOf[ch.ID] == i {
+			out = append(out, ch)
 		}
 	}
-	return nil
+	return out
+}
+
+// readApplied returns the seq AppliedFile holds, and whether there is one.
+func (s *Store) readApplied() (int64, bool, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir, AppliedFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		// Damaged: check every entry's last record instead.
+		s.log.Warn("ignoring a damaged "+AppliedFile, "err", err)
+		return 0, false, nil
+	}
+	return n, true, nil
+}
+
+// writeApplied records that every change up to seq is on disk.
+func (s *Store) writeApplied(seq int64) error {
+	return writeFileAtomic(filepath.Join(s.dir, AppliedFile), []byte(strconv.FormatInt(seq, 10)+"\n"))
+}
+
+// removeOrphans deletes the temporary files of writers that died before their rename.
+// Only a lock holder writes them, so with the lock held every one is an orphan.
+func (s *Store) removeOrphans() {
+	for _, d := range []string{s.dir, filepath.Join(s.dir, FAQDir)} {
+		names, _ := filepath.Glob(filepath.Join(d, ".*.tmp-*"))
+		for _, n := range names {
+			if err := os.Remove(n); err == nil {
+				s.log.Warn("removed a temporary file left by a crashed writer", "file", n)
+			}
+		}
+	}
 }
 
 // complete makes the file of one recorded change agree with it, if the file still
@@ -482,24 +612,35 @@ func (s *Store) complete(ch Change) error {
 		before = Format(*ch.Before)
 	}
 	if !bytes.Equal(have, before) {
+		s.log.Warn("not completing a change interrupted by a crash: the file was edited by hand since",
+			"seq", ch.Seq, "action", ch.Action, "id", ch.ID)
 		return nil
 	}
 	s.log.Warn("completing a change interrupted by a crash", "seq", ch.Seq, "action", ch.Action, "id", ch.ID)
 	return s.write(ch)
 }
 
-// Reload reads the files again. If they are not a valid FAQ, the last good FAQ stays
-// and the error says which file and line are at fault.
+// Reload reads the files again. A file that is not valid does not stop the others: the
+// last good version of its entry keeps serving (or, if there is none, the entry is left
+// out), and the returned error says which files and lines are at fault; Problems
+// reports them until they are fixed.
 func (s *Store) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reloadLocked()
+	if err := s.reloadLocked(); err != nil {
+		return err
+	}
+	return errors.Join(s.problems()...)
 }
 
 func (s *Store) reloadLocked() error {
-	entries, err := Load(os.DirFS(filepath.Join(s.dir, FAQDir)))
+	entries, broken, err := loadTolerant(os.DirFS(filepath.Join(s.dir, FAQDir)), s.lastGoodFor)
 	if err != nil {
-		return fmt.Errorf("FAQ in %s not reloaded: %w", filepath.Join(s.dir, FAQDir), err)
+		return fmt.Errorf("reading the FAQ: %w", err)
+	}
+	s.setBroken(broken)
+	if len(entries) == 0 {
+		return fmt.Errorf("the FAQ has no valid %s entry files: %w", Ext, errors.Join(s.problems()...))
 	}
 	if slices.EqualFunc(entries, s.list(), func(a, b Entry) bool { return VersionOf(a) == VersionOf(b) && a.ID == b.ID }) {
 		return nil
@@ -507,6 +648,75 @@ func (s *Store) reloadLocked() error {
 	s.set(entries)
 	if s.onChange != nil {
 		s.onChange(entries)
+	}
+	return nil
+}
+
+// lastGoodFor returns the entry a file that is not valid stands for: the one in
+// memory, or at start the one its last audit record left.
+func (s *Store) lastGoodFor(name string) (Entry, bool) {
+	id := strings.TrimSuffix(name, Ext)
+	if e, ok := s.entries[id]; ok {
+		return e, true
+	}
+	e, ok := s.lastGood[id]
+	return e, ok
+}
+
+// setBroken records the files that are not valid and logs each change in that list
+// with its file and line.
+func (s *Store) setBroken(broken map[string][]error) {
+	for name, errs := range broken {
+		if fmt.Sprint(errs) == fmt.Sprint(s.broken[name]) {
+			continue
+		}
+		_, kept := s.lastGoodFor(name)
+		for _, err := range errs {
+			s.log.Error("FAQ file not valid; the other entries are served", "file", filepath.Join(s.dir, FAQDir, name),
+				"problem", err.Error(), "last_good_version_kept", kept)
+		}
+	}
+	for name := range s.broken {
+		if _, still := broken[name]; !still {
+			s.log.Info("FAQ file valid again", "file", filepath.Join(s.dir, FAQDir, name))
+		}
+	}
+	s.broken = broken
+}
+
+// Problems returns why each file of the FAQ directory that is not valid is not, with
+// file names relative to that directory and line numbers; nil when every file is valid.
+func (s *Store) Problems() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.problems()
+}
+
+func (s *Store) problems() []error {
+	names := make([]string, 0, len(s.broken))
+	for n := range s.broken {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var out []error
+	for _, n := range names {
+		for _, err := range s.broken[n] {
+			out = append(out, unjoin(err)...)
+		}
+	}
+	return out
+}
+
+// brokenErr refuses a change to an entry whose file is not valid: writing it would
+// overwrite what someone is editing by hand. A file served without a related id that
+// names nothing is not refused: the change rewrites it whole, as served.
+func (s *Store) brokenErr(id string) error {
+	for _, err := range s.broken[id+Ext] {
+		for _, e := range unjoin(err) {
+			if !errors.Is(e, ErrUnknownRelated) {
+				return fmt.Errorf("%w: %w", ErrBroken, e)
+			}
+		}
 	}
 	return nil
 }

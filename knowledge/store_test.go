@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,33 +201,54 @@ func TestStoreWatchPicksUpEditsOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	changed := make(chan []Entry, 10)
 	s := openStore(t, dir, OnChange(func(es []Entry) { changed <- es }))
+	events := make(chan string, 10)
+	s.onWatch = func(what string) { events <- what }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- s.Watch(ctx) }()
 	defer func() { cancel(); <-done }()
-	time.Sleep(100 * time.Millisecond) // let the watcher start
+	waitEvent := func(want string) {
+		t.Helper()
+		select {
+		case got := <-events:
+			if got != want {
+				t.Fatalf("watcher event %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watcher: no %q within 10 s", want)
+		}
+	}
+	waitEvent("started")
 
-	// A broken file first: nothing is published.
+	// A broken file first: it is reloaded and reported, and nothing is published.
 	broken := filepath.Join(dir, FAQDir, "zz-broken.md")
-	os.WriteFile(broken, []byte("---\nid: [\n---\n"), 0o644)
+	writeFile(t, broken, []byte("---\nid: [\n---\n"))
+	waitEvent("reloaded")
 	select {
 	case <-changed:
-		t.Fatal("an invalid FAQ was published")
-	case <-time.After(time.Second):
+		t.Fatal("a broken new file changed the published FAQ")
+	default:
+	}
+	if p := s.Problems(); len(p) != 1 || !strings.Contains(p[0].Error(), "zz-broken.md:") {
+		t.Errorf("problems after a broken file: %v", p)
 	}
 	// Fixing it by hand (as an editor or git pull would) publishes within seconds.
-	os.Remove(broken)
+	if err := os.Remove(broken); err != nil {
+		t.Fatal(err)
+	}
 	e, _, _ := s.Get("cost")
 	e.Answer = "Edited in a text editor."
-	os.WriteFile(filepath.Join(dir, FAQDir, "cost.md"), Format(e), 0o644)
+	writeFile(t, filepath.Join(dir, FAQDir, "cost.md"), Format(e))
 	select {
 	case es := <-changed:
-		for _, x := range es {
-			if x.ID == "cost" && x.Answer != e.Answer {
-				t.Errorf("published answer %q", x.Answer)
-			}
+		i := slices.IndexFunc(es, func(x Entry) bool { return x.ID == "cost" })
+		if i < 0 || es[i].Answer != e.Answer {
+			t.Errorf("published FAQ lacks the edited cost entry (index %d)", i)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("an edit on disk was not picked up within 5 s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("an edit on disk was not picked up within 10 s")
+	}
+	if p := s.Problems(); len(p) != 0 {
+		t.Errorf("problems after the fix: %v", p)
 	}
 }

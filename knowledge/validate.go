@@ -29,6 +29,15 @@ const (
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
+// internalWords are the project's own words for its material. A reader does not know
+// what "the seed article" or "this repo" is, so user-facing text names a source as a
+// reader would ("one SMP clinic's guide to removal") and links it.
+var internalWords = regexp.MustCompile(`(?i)\b(seed[- ]articles?|projects?|this repo(sitory)?)\b`)
+
+// ownRepos are where this project's code lives. A FAQ source must be public material
+// that supports the claim, not a file of ours.
+var ownRepos = []string{"github.com/smpbot/", "raw.githubusercontent.com/smpbot/"}
+
 // Validate checks each file on its own and the set as a whole (unique ids, related ids
 // that exist, no phrasing shared by two entries). It returns nil or an error joining
 // one *Error per problem, in file order.
@@ -116,11 +125,18 @@ func check(f File) []error {
 		}
 		limit("id", e.ID, MaxIDLen)
 	}
+	internal := func(field, v string) {
+		if w := internalWords.FindString(v); w != "" {
+			add(field, ErrInvalidField, "%q is the project's own word, which readers do not know; say it as a reader would (a source by its publisher)", w)
+		}
+	}
 	if required("question", e.Question) {
 		limit("question", e.Question, MaxQuestionLen)
+		internal("question", e.Question)
 	}
 	if required("answer", e.Answer) {
 		limit("answer", e.Answer, MaxAnswerLen)
+		internal("answer", e.Answer)
 	}
 	if required("updated", e.Updated) {
 		if _, err := time.Parse(time.DateOnly, e.Updated); err != nil {
@@ -143,6 +159,12 @@ func check(f File) []error {
 	}
 	list("alternates", e.Alternates, MaxAlternates, MaxAlternateLen)
 	list("caveats", e.Caveats, MaxCaveats, MaxCaveatLen)
+	for _, c := range e.Caveats {
+		internal("caveats", c)
+		if repeats(e.Answer, c) {
+			add("caveats", ErrInvalidField, "%q repeats the answer almost word for word; keep one", c)
+		}
+	}
 	list("tags", e.Tags, MaxTags, MaxTagLen)
 	list("related", e.Related, MaxRelated, MaxIDLen)
 	if len(e.Sources) > MaxSources {
@@ -160,9 +182,67 @@ func check(f File) []error {
 		}
 		limit("sources", s.Title, MaxSourceLen)
 		limit("sources", s.URL, MaxSourceLen)
-		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		internal("sources", s.Title)
+		u, err := url.Parse(s.URL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			add("sources", ErrInvalidField, "source %d: %q is not an http(s) URL", i+1, s.URL)
+		case strings.Trim(u.Path, "/") == "" && u.RawQuery == "":
+			// A home page lets no reader check the claim; link the page that makes it.
+			add("sources", ErrInvalidField, "source %d: %q is a site's home page; link the page that supports the answer", i+1, s.URL)
+		case ownRepo(u):
+			add("sources", ErrInvalidField, "source %d: %q is this project's own repository; cite the public page the claim comes from", i+1, s.URL)
 		}
 	}
 	return errs
+}
+
+// ownRepo reports whether u points into this project's repository.
+func ownRepo(u *url.URL) bool {
+	where := strings.ToLower(strings.TrimPrefix(u.Host, "www.") + u.Path)
+	for _, r := range ownRepos {
+		if strings.HasPrefix(where+"/", r) {
+			return true
+		}
+	}
+	return false
+}
+
+// repeats reports whether a sentence of answer says caveat again, near enough word for
+// word: a caveat shown right under the same sentence only makes the reply longer on a
+// phone. Sentences are compared as sets of words, so "or infected" and "or looks
+// infected" count as the same; short caveats are left alone.
+func repeats(answer, caveat string) bool {
+	cw := strings.Fields(phraseKey(caveat))
+	if len(cw) < 4 {
+		return false
+	}
+	sentences := strings.FieldsFunc(answer, func(r rune) bool { return strings.ContainsRune(".!?\n", r) })
+	for _, s := range sentences {
+		if similarWords(cw, strings.Fields(phraseKey(s))) >= repeatSimilarity {
+			return true
+		}
+	}
+	return false
+}
+
+// repeatSimilarity is the share of words two sentences must have in common to count as
+// the same sentence (intersection over union of their words).
+const repeatSimilarity = 0.8
+
+func similarWords(a, b []string) float64 {
+	set := make(map[string]int, len(a)+len(b))
+	for _, w := range a {
+		set[w] |= 1
+	}
+	for _, w := range b {
+		set[w] |= 2
+	}
+	both := 0
+	for _, v := range set {
+		if v == 3 {
+			both++
+		}
+	}
+	return float64(both) / float64(len(set))
 }

@@ -29,6 +29,7 @@ func (s *Store) Watch(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	s.watchEvent("started")
 	for {
 		select {
 		case <-ctx.Done():
@@ -47,11 +48,19 @@ func (s *Store) Watch(ctx context.Context) error {
 			}
 			s.log.Warn("watching the FAQ", "err", err)
 		case <-timer.C:
+			// Reload logs each file that is not valid, once.
 			if err := s.Reload(); err != nil {
-				s.log.Error("FAQ changed on disk but is not valid; still serving the last good FAQ", "err", err)
-				continue
+				s.log.Warn("FAQ reloaded from disk with files left out or kept at their last good version", "entries", len(s.Entries()))
+			} else {
+				s.log.Info("FAQ reloaded from disk", "entries", len(s.Entries()))
 			}
-			s.log.Info("FAQ reloaded from disk", "entries", len(s.Entries()))
+			s.watchEvent("reloaded")
 		}
+	}
+}
+
+func (s *Store) watchEvent(what string) {
+	if s.onWatch != nil {
+		s.onWatch(what)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/bot"
 )
@@ -50,23 +51,80 @@ func New(in io.Reader, out io.Writer, opts ...Option) *Adapter {
 // MaxLineLen bounds one line of input; the rest of a longer line is discarded.
 const MaxLineLen = 64 << 10
 
+// ScanLines calls each with every line of r, without its line ending, until each
+// returns false or r ends. A line longer than MaxLineLen is cut to its first
+// MaxLineLen bytes (at a character boundary), cut says so, and the next line is read as
+// usual: one pasted novel does not end a session or a batch. The error is r's, never
+// io.EOF.
+func ScanLines(r io.Reader, each func(line string, cut bool) bool) error {
+	br := bufio.NewReaderSize(r, 4096)
+	var buf []byte
+	cut := false
+	for {
+		part, more, err := br.ReadLine()
+		if len(part) > 0 {
+			room := MaxLineLen - len(buf)
+			if len(part) > room {
+				part, cut = part[:room], true
+			}
+			buf = append(buf, part...)
+		}
+		if err != nil {
+			if err == io.EOF {
+				if len(buf) > 0 || cut {
+					each(trimCut(buf, cut), cut)
+				}
+				return nil
+			}
+			return err
+		}
+		if more {
+			continue
+		}
+		if !each(trimCut(buf, cut), cut) {
+			return nil
+		}
+		buf, cut = buf[:0], false
+	}
+}
+
+// trimCut drops a character the cut split in two.
+func trimCut(b []byte, cut bool) string {
+	if cut {
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(b)
+}
+
+// cutNote is written after a reply to a line that was cut.
+var cutNote = fmt.Sprintf("(Your message was longer than %d KiB: only its beginning was read.)", MaxLineLen>>10)
+
+// cutLine is a line read, and whether it was cut to MaxLineLen.
+type cutLine struct {
+	text string
+	cut  bool
+}
+
 // Run answers each line until the input ends, "quit" or "exit" is typed, or ctx is done.
 // Typing the number of a suggestion from the previous reply answers that entry.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
-	lines := make(chan string)
+	lines := make(chan cutLine)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(a.in)
-		sc.Buffer(make([]byte, 4096), MaxLineLen)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
+		errc <- ScanLines(a.in, func(line string, cut bool) bool {
+			if cut {
+				a.log.Warn("console: a line over the limit was cut", "limit", MaxLineLen)
 			}
-		}
-		errc <- sc.Err()
+			select {
+			case lines <- cutLine{line, cut}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
 	}()
 	fmt.Fprintln(a.out, "smpbot: ask me about removing or fixing scalp micropigmentation. Type \"topics\" for the list, \"quit\" to leave.")
 	var choices []bot.Suggestion
@@ -75,13 +133,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		if a.prompt != "" {
 			fmt.Fprint(a.out, a.prompt)
 		}
-		var line string
+		var in cutLine
 		var ok bool
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(a.out)
 			return nil
-		case line, ok = <-lines:
+		case in, ok = <-lines:
 		}
 		if !ok {
 			select {
@@ -93,7 +151,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			}
 			return nil
 		}
-		line = strings.TrimSpace(line)
+		line := strings.TrimSpace(in.text)
 		switch strings.ToLower(line) {
 		case "":
 			continue
@@ -121,6 +179,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		fmt.Fprintln(a.out, Render(r))
+		if in.cut {
+			fmt.Fprintln(a.out, cutNote+"\n")
+		}
 		choices = append(append([]bot.Suggestion(nil), r.Suggestions...), r.Related...)
 		lastReply = r.ID
 	}

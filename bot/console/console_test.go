@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -97,10 +98,37 @@ func TestStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestOverlongLineIsAnError(t *testing.T) {
-	in := strings.NewReader(strings.Repeat("x", console.MaxLineLen+10) + "\n")
-	err := console.New(in, io.Discard).Run(context.Background(), faq(t))
-	if err == nil {
-		t.Error("a line over the limit was accepted silently")
+// A line over the limit is cut, answered, and the lines after it are answered too.
+func TestOverlongLineIsCutAndAnswered(t *testing.T) {
+	long := "how much does laser removal cost " + strings.Repeat("é", console.MaxLineLen) // two bytes each: the cut falls inside one
+	in := strings.NewReader(long + "\ndoes laser removal hurt\n")
+	var out strings.Builder
+	if err := console.New(in, &out, console.WithPrompt("")).Run(context.Background(), faq(t)); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if got := strings.Count(out.String(), "only its beginning was read"); got != 1 {
+		t.Errorf("%d notes of a cut line, want 1", got)
+	}
+	if !strings.Contains(out.String(), "rubber band snapping") {
+		t.Errorf("the line after the long one was not answered:\n%.2000s", out.String())
+	}
+}
+
+func TestScanLines(t *testing.T) {
+	type line struct {
+		n   int
+		cut bool
+	}
+	in := strings.Repeat("a", console.MaxLineLen+5000) + "\r\nshort\n\n" + strings.Repeat("b", console.MaxLineLen) + "\nlast"
+	var got []line
+	if err := console.ScanLines(strings.NewReader(in), func(s string, cut bool) bool {
+		got = append(got, line{len(s), cut})
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{console.MaxLineLen, true}, {5, false}, {0, false}, {console.MaxLineLen, false}, {4, false}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lines %v, want %v", got, want)
 	}
 }

@@ -13,6 +13,10 @@
 // the history and undo; with WithReports too, read the question log's reports and
 // accept or reject suggested phrasings. Every /faq reply is ephemeral.
 //
+// In a guild the bot needs View Channel, Send Messages, Embed Links and Read Message
+// History in the channels where it is mentioned (RequiredPermissions, 84992 in an
+// invite link); lacking the last two, it answers without a reply or without embeds.
+//
 // All REST calls, gateway discovery included, can go to another server than
 // https://discord.com (Config.APIBase), as large bots do with a REST proxy; tests use it
 // to reach the fake Discord in package discordtest.
@@ -69,7 +73,7 @@ type session interface {
 	GatewayBot(options ...discordgo.RequestOption) (*discordgo.GatewayBotResponse, error)
 	ApplicationCommandBulkOverwrite(appID, guildID string, commands []*discordgo.ApplicationCommand, options ...discordgo.RequestOption) ([]*discordgo.ApplicationCommand, error)
 	InteractionRespond(i *discordgo.Interaction, r *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
-	InteractionResponseEdit(i *discordgo.Interaction, e *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	RequestWithBucketID(method, urlStr string, data any, bucketID string, options ...discordgo.RequestOption) ([]byte, error)
 	FollowupMessageCreate(i *discordgo.Interaction, wait bool, p *discordgo.WebhookParams, options ...discordgo.RequestOption) (*discordgo.Message, error)
 	ChannelMessageSendComplex(channelID string, m *discordgo.MessageSend, options ...discordgo.RequestOption) (*discordgo.Message, error)
 }
@@ -98,6 +102,10 @@ type Adapter struct {
 	reports bot.Reports     // nil: no question log reports
 	drafts  *drafts         // refused entry forms, to reopen
 	votes   *votes          // feedback already recorded
+	limits  *channelLimits  // permissions found missing, by channel
+
+	// consoleLink makes a sign-in link for the web console; nil: no /faq console.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 
 	self      atomic.Pointer[identity]
 	ran       atomic.Bool
@@ -159,6 +167,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 		grace:           5 * time.Second,
 		drafts:          newDrafts(),
 		votes:           newVotes(),
+		limits:          newChannelLimits(),
 	}
 	for _, o := range opts {
 		o(a)
@@ -192,8 +201,11 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	s.Identify.Intents = discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = false
 	// discordgo logs through the standard logger, in its own format, payloads
-	// included; it is silenced and the adapter logs connection events itself.
-	s.LogLevel = discordgo.LogError - 1
+	// included; it is silenced (the Logger installed drops every line) and the adapter
+	// logs connection events itself. Informational lines reach the Logger so that it
+	// can hold back the identify after an invalid session (see gateway.go).
+	installReidentifyWait()
+	s.LogLevel = discordgo.LogInformational
 	a.s = s
 	return a, nil
 }
@@ -265,6 +277,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		up()
+		if a.self.Load() != nil {
+			// Discord refused to resume the session: events of the gap are lost.
+			a.log.WarnContext(ctx, "gateway session could not be resumed; identified anew", "shard", a.cfg.ShardID)
+		}
 		if r.User != nil {
 			a.self.Store(&identity{userID: r.User.ID})
 		}
@@ -335,9 +351,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.log.Warn("stopping with answers still in flight")
 		stopWork()
 	}
+	closed := beforeClose()
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("closing the gateway", "err", a.red.Err(err))
 	}
+	closed()
 	a.connected.Store(false)
 	return nil
 }

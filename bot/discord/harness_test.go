@@ -194,6 +194,26 @@ func (r *rig) channelReply(t *testing.T, channelID, messageID string) discordtes
 	return got
 }
 
+// waitLog waits until the adapter has logged a line containing all of parts: some
+// lines are written by event handlers running beside those that answer.
+func (r *rig) waitLog(t *testing.T, parts ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(5 * time.Millisecond) {
+		for _, l := range strings.Split(r.logs.String(), "\n") {
+			found := true
+			for _, p := range parts {
+				found = found && strings.Contains(l, p)
+			}
+			if found {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q:\n%s", parts, r.logs.String())
+		}
+	}
+}
+
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -440,7 +441,7 @@ func (a *Adapter) update(ctx context.Context, i *discordgo.Interaction, m messag
 
 // edit replaces a deferred response with m; if that fails, an apology follows up.
 func (a *Adapter) edit(ctx context.Context, i *discordgo.Interaction, m message) {
-	_, err := a.s.InteractionResponseEdit(i, m.edit(), discordgo.WithContext(ctx))
+	err := a.editOriginal(ctx, i, m.edit())
 	if err == nil {
 		return
 	}
@@ -451,6 +452,17 @@ func (a *Adapter) edit(ctx context.Context, i *discordgo.Interaction, m message)
 	if _, err := a.s.FollowupMessageCreate(i, true, apologyMessage().followup(true), discordgo.WithContext(ctx)); err != nil {
 		a.log.ErrorContext(ctx, "sending an apology failed too", "interaction", i.ID, "err", a.red.Err(err))
 	}
+}
+
+// editOriginal edits an interaction's original response. discordgo's
+// InteractionResponseEdit files every webhook edit of the process under one rate-limit
+// bucket ("webhooks//"), and holds a bucket for the whole round trip: deferred answers
+// would be edited in one after the other. Discord limits each interaction's webhook
+// on its own, and so does this: one bucket per interaction token.
+func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, e *discordgo.WebhookEdit) error {
+	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")
+	_, err := a.s.RequestWithBucketID(http.MethodPatch, uri, e, discordgo.EndpointWebhookToken(i.AppID, i.Token), discordgo.WithContext(ctx))
+	return err
 }
 
 // buildChoices makes at most 25 distinct autocomplete choices.

@@ -87,9 +87,10 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 	a.send(ctx, m, render(r, takesFeedback(h)))
 }
 
-// send replies to m; if Discord refuses the reply, it tries a short apology.
+// send replies to m, in the best form the channel allows (see sendIn); if Discord
+// refuses it, it tries a short apology.
 func (a *Adapter) send(ctx context.Context, m *discordgo.Message, msg message) {
-	_, err := a.s.ChannelMessageSendComplex(m.ChannelID, msg.send(m), discordgo.WithContext(ctx))
+	err := a.sendIn(ctx, m, msg)
 	if err == nil {
 		return
 	}
@@ -97,7 +98,7 @@ func (a *Adapter) send(ctx context.Context, m *discordgo.Message, msg message) {
 	if msg.apology {
 		return
 	}
-	if _, err := a.s.ChannelMessageSendComplex(m.ChannelID, apologyMessage().send(m), discordgo.WithContext(ctx)); err != nil {
+	if err := a.sendIn(ctx, m, apologyMessage()); err != nil {
 		a.log.ErrorContext(ctx, "sending an apology failed too", "message", m.ID, "channel", m.ChannelID, "err", a.red.Err(err))
 	}
 }

@@ -72,7 +72,7 @@ func (a *Adapter) faqCommand() *discordgo.ApplicationCommand {
 	sub := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: desc, Options: opts}
 	}
-	return &discordgo.ApplicationCommand{
+	cmd := &discordgo.ApplicationCommand{
 		Name: "faq", Type: discordgo.ChatApplicationCommand,
 		Description:              "Keep the FAQ up to date (moderators)",
 		DefaultMemberPermissions: &perms,
@@ -89,6 +89,10 @@ func (a *Adapter) faqCommand() *discordgo.ApplicationCommand {
 			sub("suggestions", "New phrasings to accept or reject"),
 		},
 	}
+	if a.consoleLink != nil {
+		cmd.Options = append(cmd.Options, sub("console", "A sign-in link to the web console, for you only"))
+	}
+	return cmd
 }
 
 // identityOf is who made a request, for the permission check and the audit log.
@@ -135,6 +139,8 @@ func (a *Adapter) faq(ctx context.Context, _ bot.Handler, i *discordgo.Interacti
 			days = min(n, 365)
 		}
 		a.respond(ctx, i, true, false, func(ctx context.Context) message { return a.report(ctx, req.sub, days, "") })
+	case "console":
+		a.respond(ctx, i, true, false, func(ctx context.Context) message { return a.consoleSignIn(ctx, who) })
 	default:
 		a.reply(ctx, i, textMessage(goneText), true)
 	}
@@ -266,6 +272,9 @@ func (a *Adapter) save(ctx context.Context, who bot.Identity, d draft) message {
 	}
 	m := entryMessage(saved, v)
 	m.content = fmt.Sprintf("%s **%s**. People get this answer from now on.", verb, d.id)
+	if n := a.mod.Notice(); n != "" {
+		m.content = trimText(m.content+"\n"+n, maxContent)
+	}
 	return m
 }
 

@@ -386,8 +386,12 @@ func TestFAQRefusesNonModerators(t *testing.T) {
 				got.Message.Content != bot.DescribeError(bot.ErrForbidden) || len(got.Message.Embeds) != 0 {
 				t.Errorf("type %d, ephemeral %v, %q, want only the ephemeral refusal", got.ResponseType, got.Ephemeral(), got.Message.Content)
 			}
+			// Refusals are logged once per person and action a minute (bot.Moderation
+			// bounds a flood), so an action refused before in this table may be counted
+			// instead of logged again.
 			logged := strings.TrimPrefix(mr.modLogs.String(), before)
-			if !strings.Contains(logged, "moderator command refused") || !strings.Contains(logged, "user="+mr.eve.ID) {
+			if !strings.Contains(logged, "moderator command refused") && !strings.Contains(before, "moderator command refused") ||
+				!strings.Contains(mr.modLogs.String(), "user="+mr.eve.ID) {
 				t.Errorf("the attempt was not logged: %q", logged)
 			}
 		})

@@ -269,8 +269,8 @@ func answerID(entry, replyID string) string {
 }
 
 // buttonRows offers suggestions (primary) and related entries (secondary) as buttons,
-// five to a row and at most maxRows rows, never the answered entry itself nor one
-// entry twice.
+// or under an answer its follow-ups, five to a row and at most maxRows rows, never the
+// answered entry itself nor one entry twice.
 func buttonRows(r bot.Reply, maxRows int) []discordgo.MessageComponent {
 	seen := map[string]bool{}
 	if r.Entry != nil {
@@ -297,6 +297,11 @@ func buttonRows(r bot.Reply, maxRows int) []discordgo.MessageComponent {
 			}
 		}
 		flush()
+	}
+	if r.Entry != nil {
+		// Under an answer, one short list of follow-ups, in one style.
+		group(bot.FollowUps(r), discordgo.SecondaryButton)
+		return rows
 	}
 	group(r.Suggestions, discordgo.PrimaryButton)
 	group(r.Related, discordgo.SecondaryButton)

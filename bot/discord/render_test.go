@@ -412,3 +412,20 @@ func sentIDs(t *testing.T, m message) []string {
 	}
 	return discordtest.Sent{Message: got}.CustomIDs()
 }
+
+// Under an answer the follow-ups are one list: one row, one style.
+func TestRenderFollowUpsAsOneRow(t *testing.T) {
+	e := entry(t, "laser-sessions-count")
+	r := bot.Reply{Kind: bot.KindAnswer, Entry: &e,
+		Suggestions: []bot.Suggestion{{ID: "laser-pain", Question: "Does it hurt?"}},
+		Related:     []bot.Suggestion{{ID: "cost", Question: "What does it cost?"}, {ID: "healing-time", Question: "Healing?"}}}
+	rows := render(r, false).components
+	if len(rows) != 1 {
+		t.Fatalf("%d rows of buttons, want 1", len(rows))
+	}
+	for _, c := range rows[0].(discordgo.ActionsRow).Components {
+		if b := c.(discordgo.Button); b.Style != discordgo.SecondaryButton {
+			t.Errorf("%s has style %v, want the follow-ups' one style", b.CustomID, b.Style)
+		}
+	}
+}

@@ -19,12 +19,10 @@ var migrations = []migration{
 	{"phrasing suggestions, repeat keys, lost records", migrate2},
 }
 
+// migrate1 once also stored the key that hashes user ids in settings; it lives in a
+// file of its own now (see loadKey, which moves it out of older databases).
 func migrate1(ctx context.Context, _ *Log, tx *sql.Tx) error {
-	key, err := newKey()
-	if err != nil {
-		return err
-	}
-	err = exec(ctx, tx,
+	return exec(ctx, tx,
 		`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`CREATE TABLE questions (
 			id          TEXT PRIMARY KEY,  -- the reply id
@@ -48,11 +46,6 @@ func migrate1(ctx context.Context, _ *Log, tx *sql.Tx) error {
 			PRIMARY KEY (answer_id, user_hash)
 		)`,
 	)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('user_key', ?)`, key)
-	return err
 }
 
 func migrate2(ctx context.Context, l *Log, tx *sql.Tx) error {

@@ -9,6 +9,9 @@ import (
 // DefaultRetention is how long question texts are kept by default.
 const DefaultRetention = 90 * 24 * time.Hour
 
+// retentionRoundDone is logged (at debug) after every round of RunRetention.
+const retentionRoundDone = "question log retention round done"
+
 // Purge deletes the texts of questions asked before olderThan, with the suggestions
 // made only from them, and unlinks those questions and their feedback from the users:
 // what remains (time, platform, kind, entry, confidence, feedback) feeds the stats and
@@ -115,6 +118,7 @@ func (l *Log) RunRetention(ctx context.Context, every, keep time.Duration) {
 		case n > 0:
 			l.log.Info("question log retention: question texts deleted", "count", n, "older_than", keep.String())
 		}
+		l.log.Debug(retentionRoundDone, "deleted", n)
 		select {
 		case <-ctx.Done():
 			return

@@ -4,8 +4,9 @@
 // and bot.Reports.
 //
 // What is stored, per question: the time, the platform, a keyed hash of the user id
-// (HMAC-SHA256 with a secret generated for this installation and kept in the
-// database; never the raw id), the cleaned question text, the kind of reply, the entry
+// (HMAC-SHA256 with a secret generated for this installation and kept in a key file
+// beside the database, never in it, so that a copy of the database alone cannot be
+// brute-forced back to ids; never the raw id), the cleaned question text, the kind of reply, the entry
 // and its confidence, the entries suggested, the latency and, for a suggestion button,
 // which earlier reply it came from. Per feedback press: the reply, the hashed user,
 // helpful or not, the time. Chat ids are not stored.
@@ -16,9 +17,7 @@ package sqlitelog
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -26,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,14 +41,15 @@ const FileName = "questions.db"
 // Log is the question log in one SQLite file. It is safe for concurrent use, and
 // several processes (the bot and the command line) may use the same file.
 type Log struct {
-	db     *sql.DB
-	key    []byte // per-installation secret for hashing user ids
-	log    *slog.Logger
-	now    func() time.Time
-	busy   time.Duration
-	low    float64
-	rescan int
-	target int // schema version to migrate to; tests stop at older ones
+	db      *sql.DB
+	keyPath string  // file of the per-installation secret for hashing user ids
+	ukey    userKey // that secret
+	log     *slog.Logger
+	now     func() time.Time
+	busy    time.Duration
+	low     float64
+	rescan  int
+	target  int // schema version to migrate to; tests stop at older ones
 }
 
 var (
@@ -106,29 +107,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 		db.Close()
 		return nil, fmt.Errorf("question log %s: %w", path, err)
 	}
-	var hexKey string
-	if err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'user_key'`).Scan(&hexKey); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("question log %s: reading the installation key: %w", path, err)
+	if l.keyPath == "" {
+		l.keyPath = filepath.Join(filepath.Dir(path), KeyFile)
 	}
-	if l.key, err = hex.DecodeString(hexKey); err != nil || len(l.key) < 16 {
+	if err := l.loadKey(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("question log %s: the installation key is damaged", path)
+		return nil, fmt.Errorf("question log %s: %w", path, err)
 	}
 	return l, nil
 }
 
 // Close closes the database.
 func (l *Log) Close() error { return l.db.Close() }
-
-// hash returns the keyed hash stored instead of a platform user id.
-func (l *Log) hash(platform, user string) string {
-	m := hmac.New(sha256.New, l.key)
-	m.Write([]byte(platform))
-	m.Write([]byte{0})
-	m.Write([]byte(user))
-	return hex.EncodeToString(m.Sum(nil)[:16])
-}
 
 func newKey() (string, error) {
 	b := make([]byte, 32)
@@ -193,11 +183,17 @@ func (l *Log) Feedback(ctx context.Context, f bot.Feedback) error {
 	if f.Helpful {
 		helpful = 1
 	}
-	_, err := l.db.ExecContext(ctx, `INSERT INTO feedback (answer_id, user_hash, helpful, time) VALUES (?, ?, ?, ?)
+	res, err := l.db.ExecContext(ctx, `INSERT INTO feedback (answer_id, user_hash, helpful, time)
+		SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?)
 		ON CONFLICT(answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, time = excluded.time`,
-		f.AnswerID, l.hash(f.Platform, f.User), helpful, millis(f.Time))
+		f.AnswerID, l.hash(f.Platform, f.User), helpful, millis(f.Time), f.AnswerID)
 	if err != nil {
 		return fmt.Errorf("question log: recording feedback: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("question log: recording feedback: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("question log: %w", bot.ErrUnknownReply)
 	}
 	return nil
 }

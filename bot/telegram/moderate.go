@@ -636,6 +636,9 @@ func (a *Adapter) cbConfirm(ctx context.Context, ev event, who bot.Identity, ok 
 	case "undo":
 		done = fmt.Sprintf("Undone: %s is back to how it was before that change.", s.entryID)
 	}
+	if n := a.mod.Notice(); n != "" {
+		done += "\n\n" + n
+	}
 	return a.text(ctx, ev, done)
 }
 

@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -79,7 +81,7 @@ func hairDye() knowledge.Entry {
 	return knowledge.Entry{
 		ID: "hair-dye", Question: "Can I dye my hair after SMP removal?", Alternates: []string{"hair colour after smp laser"},
 		Answer: "Yes, once the scalp has healed.", Caveats: []string{"Ask your clinic first."}, Tags: []string{"hair"},
-		Related: []string{"aftercare"}, Sources: []knowledge.Source{{Title: "AAD", URL: "https://www.aad.org/"}}, Updated: "2026-01-31",
+		Related: []string{"aftercare"}, Sources: []knowledge.Source{{Title: "AAD", URL: "https://www.aad.org/public/cosmetic/tattoo-removal"}}, Updated: "2026-01-31",
 	}
 }
 
@@ -704,5 +706,27 @@ func TestModeratorCommandsWithoutModeration(t *testing.T) {
 	h.fake.Send(c, mia, "/faq_add", 0)
 	if got := h.messages(t, 1)[0].Text; got != notModerated {
 		t.Errorf("/faq_add without moderation: %q, want %q", got, notModerated)
+	}
+}
+
+// After a change, a moderator is told which FAQ files on the server are not valid (by
+// name and line, never by path); the change itself goes through.
+func TestSavedChangeNotesBrokenFiles(t *testing.T) {
+	t.Parallel()
+	h := startModerated(t, setup{})
+	dir := h.store.Dir()
+	if err := os.WriteFile(filepath.Join(dir, knowledge.FAQDir, "zz-broken.md"), []byte("---\nid: zz-broken\nquestion: [\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edited := h.entry(t, "aftercare")
+	edited.Answer = "An edit while another file is broken."
+	preview, data := confirmPreview(t, h.say(t, mia, "/faq_edit aftercare\n"+pasted(edited)))
+	msgs, _ := h.press(t, mia, preview, data)
+	wantIn(t, "saved with a broken file", msgs, "Saved your changes to aftercare.", "zz-broken.md line ")
+	if strings.Contains(texts(msgs), dir) {
+		t.Errorf("the reply shows the server's path: %q", texts(msgs))
+	}
+	if got := h.entry(t, "aftercare").Answer; got != edited.Answer {
+		t.Errorf("answer = %q, want the edit saved", got)
 	}
 }

@@ -103,6 +103,9 @@ type Adapter struct {
 	sessionTTL time.Duration
 	now        func() time.Time
 
+	// consoleLink makes a web console sign-in link; nil: no /console.
+	consoleLink consoleLinker
+
 	sessMu   sync.Mutex
 	sessions map[int64]*session // a moderator's change in progress, by user id
 	menus    map[int64]bool     // moderators whose chat has the moderator menu
@@ -248,6 +251,9 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	a.bot = b
 	a.me = me{user: b.Self, mention: regexp.MustCompile(`(?i)(^|[^\w@])@` + regexp.QuoteMeta(b.Self.UserName) + `\b`)}
 	a.commands = a.commandTable()
+	if a.consoleLink != nil {
+		a.commands = append(a.commands, consoleCommand)
+	}
 	a.callbacks = a.callbackTable()
 	return a, nil
 }

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -60,17 +60,21 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return answer(strings.Join(fs.Args(), " "))
 	}
-	sc := bufio.NewScanner(e.stdin)
-	sc.Buffer(make([]byte, 4096), console.MaxLineLen)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
+	// A line over console.MaxLineLen is cut and answered, and the batch goes on.
+	err = nil
+	if rerr := console.ScanLines(e.stdin, func(line string, cut bool) bool {
+		if strings.TrimSpace(line) == "" {
+			return true
 		}
-		if err := answer(sc.Text()); err != nil {
-			return err
+		if cut {
+			fmt.Fprintf(e.stderr, "smpbot ask: a line over %d bytes was cut to its beginning\n", console.MaxLineLen)
 		}
+		err = answer(line)
+		return err == nil
+	}); rerr != nil {
+		return rerr
 	}
-	return sc.Err()
+	return err
 }
 
 func round(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
@@ -91,7 +95,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0)
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, 0, keyFileOption(os.Getenv))
 		defer func() {
 			cancel()
 			wg.Wait()

@@ -31,6 +31,7 @@ Usage:
                                                    add a proposed phrasing to its entry, or drop it
   smpbot data purge --user PLATFORM:ID | --older-than DAYS [--data DIR]
                                                    delete question-log records
+  smpbot data rotate-key [--data DIR]              new key for hashing user ids (unlinks every record)
 
 Without --data the FAQ compiled into the binary is used.
 `
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.report(ctx, rest)
 	case "data":
 		err = e.data(ctx, rest)
+	case "console":
+		err = e.console(ctx, rest)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0

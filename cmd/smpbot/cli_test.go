@@ -220,3 +220,18 @@ func TestChatBinaryStopsOnSignal(t *testing.T) {
 		t.Fatal("chat did not stop within 10 s of SIGINT")
 	}
 }
+
+// A line over 64 KiB in a batch is cut and answered, and the batch goes on.
+func TestAskCutsOverlongLines(t *testing.T) {
+	long := "how much does laser removal cost " + strings.Repeat("x ", 40000)
+	code, out, errs := runCLI(t, "does laser removal hurt\n"+long+"\nthanks\nhow many laser sessions will i need\n", "ask", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 4 {
+		t.Errorf("%d replies for 4 lines, one over 64 KiB", n)
+	}
+	if !strings.Contains(errs, "was cut") {
+		t.Errorf("no note of the cut line on stderr: %q", errs)
+	}
+}

@@ -34,6 +34,9 @@ var settings = []setting{
 	{key: "admin.listen", env: "SMPBOT_ADMIN_LISTEN", flag: "admin-listen", def: "127.0.0.1:9090", help: "address of /healthz, /readyz and /metrics; empty disables"},
 	{key: "shutdown.grace", env: "SMPBOT_SHUTDOWN_GRACE", def: "10s", check: isDuration, help: "how long questions in flight may take to finish on SIGTERM"},
 	{key: "questions.retention_days", env: "SMPBOT_RETENTION_DAYS", def: "90", check: isInt, help: "days question texts are kept in the question log"},
+	{key: "questions.user_key_file", env: "SMPBOT_USER_KEY_FILE", help: "file of the key that hashes user ids (default DATA/questions.key, created 0600); back it up apart from questions.db, or not at all"},
+	{key: "console.listen", env: "SMPBOT_CONSOLE_LISTEN", help: "address of the moderators' web console in smpbot run; empty disables"},
+	{key: "console.url", env: "SMPBOT_CONSOLE_URL", help: "the console's address as browsers reach it, for sign-in links; https:// marks its cookie Secure"},
 	{key: "answer.confidence", env: "SMPBOT_ANSWER_CONFIDENCE", def: "0.5", check: isFraction, help: "confidence an answer needs; below it the bot offers the closest topics"},
 
 	{key: "telegram.token", env: "TELEGRAM_TOKEN", secret: true, help: "Telegram bot token; enables Telegram"},

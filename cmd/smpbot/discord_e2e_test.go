@@ -167,8 +167,13 @@ func TestDiscordEndToEnd(t *testing.T) {
 	}
 
 	// Pressing the first suggestion answers that entry, for the presser.
+	pressedID := strings.TrimPrefix(buttons[0].CustomID, "a:")
+	pressedID, _, _ = strings.Cut(pressedID, ":") // a:<entry>[:<reply id>]
+	if label := strings.TrimSuffix(buttons[0].Label, "…"); question[pressedID] == "" || label == "" || !strings.HasPrefix(question[pressedID], label) {
+		t.Fatalf("/ask: first button %q labelled %q, want an FAQ entry labelled with its question", buttons[0].CustomID, buttons[0].Label)
+	}
 	pressed := reply(fake.Button(fake.Guild(), user, buttons[0].CustomID))
-	checkAnswer("button", pressed, buttons[0].Label, true)
+	checkAnswer("button", pressed, question[pressedID], true)
 
 	// A mention in a channel and a direct message.
 	self := discordtest.User{ID: fake.BotUser.ID, Username: fake.BotUser.Username, Bot: true}

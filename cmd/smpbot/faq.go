@@ -89,14 +89,7 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		if cmd == "add" {
 			err = mod.Add(ctx, who, f.Entry)
 		} else {
-			v := knowledge.Version(*base)
-			if v == "" {
-				// Without --base the edit applies to the entry as it is now.
-				if _, v, err = store.Get(f.Entry.ID); err != nil {
-					return err
-				}
-			}
-			err = mod.Edit(ctx, who, f.Entry, v)
+			err = mod.Edit(ctx, who, f.Entry, baseOrCurrent(*base))
 		}
 		if err != nil {
 			return err
@@ -109,13 +102,7 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		v := knowledge.Version(*base)
-		if v == "" {
-			if _, v, err = store.Get(id); err != nil {
-				return err
-			}
-		}
-		if err := mod.Remove(ctx, who, id, v); err != nil {
+		if err := mod.Remove(ctx, who, id, baseOrCurrent(*base)); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "removed %s\n", id)
@@ -182,6 +169,16 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: unknown faq command %q", errUsage, cmd)
+}
+
+// baseOrCurrent is the version an edit or removal is based on: the one given, or
+// without --base the one current once the store holds the writer lock (read before it,
+// concurrent runs would be refused as stale).
+func baseOrCurrent(base string) knowledge.Version {
+	if base == "" {
+		return knowledge.AnyVersion
+	}
+	return knowledge.Version(base)
 }
 
 func verbed(cmd string) string {
@@ -265,9 +262,29 @@ func (e *env) faqValidate(args []string) error {
 	if fs.NArg() > 1 {
 		return fmt.Errorf("%w: faq validate takes at most one directory", errUsage)
 	}
-	fsys, name := faqFS(fs.Arg(0))
+	dir := fs.Arg(0)
+	fsys, name, dataDir := knowledge.Embedded(), "embedded FAQ", ""
+	if dir != "" {
+		// A data directory holds its FAQ in a subdirectory, and an audit log.
+		if st, err := os.Stat(filepath.Join(dir, knowledge.FAQDir)); err == nil && st.IsDir() {
+			dataDir, dir = dir, filepath.Join(dir, knowledge.FAQDir)
+		}
+		fsys, name = os.DirFS(dir), dir
+	}
 	files, err := knowledge.ReadFS(fsys)
 	err = errors.Join(err, knowledge.Validate(files))
+	if dataDir != "" {
+		problems, notes, aerr := knowledge.CheckAudit(dataDir)
+		for _, n := range notes {
+			fmt.Fprintf(e.stdout, "note: %s\n", n)
+		}
+		if aerr != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", knowledge.AuditFile, aerr))
+		}
+		if len(problems) > 0 {
+			err = errors.Join(append([]error{err}, problems...)...)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(e.stdout, err)
 		return fmt.Errorf("%s: FAQ is not valid", name)
@@ -275,7 +292,11 @@ func (e *env) faqValidate(args []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("%s: no %s entry files", name, knowledge.Ext)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d entries, all valid\n", name, len(files))
+	agree := ""
+	if dataDir != "" {
+		agree = "; every change in the audit log is made"
+	}
+	fmt.Fprintf(e.stdout, "%s: %d entries, all valid%s\n", name, len(files), agree)
 	return nil
 }
 

@@ -127,7 +127,11 @@ func adminHandler(m *metrics, ready func() (bool, string)) http.Handler {
 			http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ready\n"))
+		// Ready, with what an operator should still look at (files not valid, say).
+		if why != "" {
+			why += "\n"
+		}
+		w.Write([]byte("ready\n" + why))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	return mux

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,7 +83,7 @@ func (e *env) openLog(ctx context.Context, data string, opts ...sqlitelog.Option
 		}
 		return nil, err
 	}
-	return sqlitelog.Open(ctx, path, append([]sqlitelog.Option{sqlitelog.WithLogger(e.log)}, opts...)...)
+	return sqlitelog.Open(ctx, path, append([]sqlitelog.Option{sqlitelog.WithLogger(e.log), keyFileOption(os.Getenv)}, opts...)...)
 }
 
 type unansweredJSON struct {
@@ -327,8 +328,11 @@ func (e *env) resolveSuggestion(ctx context.Context, l *sqlitelog.Log, data stri
 // data runs `smpbot data purge`: delete what the question log holds on one person, or
 // the question texts older than some days.
 func (e *env) data(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return e.rotateKey(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "purge" {
-		return fmt.Errorf("%w: data needs a subcommand: purge --user PLATFORM:ID | --older-than DAYS", errUsage)
+		return fmt.Errorf("%w: data needs a subcommand: purge --user PLATFORM:ID | --older-than DAYS, or rotate-key", errUsage)
 	}
 	fs := e.flags("data purge")
 	data := dataFlag(fs)
@@ -373,6 +377,9 @@ func (e *env) data(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "Deleted %s of %s:%s, their feedback and the suggestions made only from them.\n", plural(int(n), "question"), platform, user)
+		if n == 0 {
+			fmt.Fprintf(e.stdout, "(Nothing was linked to %s:%s: no questions since the retention or the last key rotation unlinked the older ones.)\n", platform, user)
+		}
 	}
 	if set["older-than"] {
 		n, err := l.Purge(ctx, time.Now().AddDate(0, 0, -*olderThan))
@@ -384,21 +391,64 @@ func (e *env) data(ctx context.Context, args []string) error {
 	return nil
 }
 
+// keyFileOption places the question log's user key where SMPBOT_USER_KEY_FILE says,
+// or beside the database by default.
+func keyFileOption(getenv func(string) string) sqlitelog.Option {
+	if p := getenv("SMPBOT_USER_KEY_FILE"); p != "" {
+		return sqlitelog.WithKeyFile(p)
+	}
+	return func(*sqlitelog.Log) {}
+}
+
 // platformsWithUsers are the platforms whose users the question log records; a
 // purge naming another would silently delete nothing.
 var platformsWithUsers = []string{"discord", "telegram", "console"}
 
+// parseUser reads PLATFORM:ID as a person would type it: spaces around either part
+// and the platform's case do not matter, and an id the platform could not have (a
+// Telegram or Discord id is a number) is refused rather than purging nothing.
 func parseUser(s string) (platform, user string, err error) {
 	platform, user, ok := strings.Cut(s, ":")
+	platform, user = strings.ToLower(strings.TrimSpace(platform)), strings.TrimSpace(user)
 	if !ok || user == "" {
 		return "", "", fmt.Errorf("%w: --user takes PLATFORM:ID, e.g. telegram:12345; got %q", errUsage, s)
 	}
-	for _, p := range platformsWithUsers {
-		if p == platform {
-			return platform, user, nil
+	if !slices.Contains(platformsWithUsers, platform) {
+		return "", "", fmt.Errorf("%w: unknown platform %q in --user (one of %s)", errUsage, platform, strings.Join(platformsWithUsers, ", "))
+	}
+	if platform == "telegram" || platform == "discord" {
+		if strings.TrimFunc(user, func(r rune) bool { return r >= '0' && r <= '9' }) != "" {
+			return "", "", fmt.Errorf("%w: a %s user id is a number (the person's id, not their name); got %q", errUsage, platform, user)
 		}
 	}
-	return "", "", fmt.Errorf("%w: unknown platform %q in --user (one of %s)", errUsage, platform, strings.Join(platformsWithUsers, ", "))
+	return platform, user, nil
+}
+
+// rotateKey runs `smpbot data rotate-key`: a new key for hashing user ids, after every
+// row of the question log is unlinked from its person.
+func (e *env) rotateKey(ctx context.Context, args []string) error {
+	fs := e.flags("data rotate-key")
+	data := dataFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: data rotate-key takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if *data == "" {
+		return fmt.Errorf("%w: data rotate-key needs --data DIR (or SMPBOT_DATA)", errUsage)
+	}
+	l, err := e.openLog(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	n, err := l.RotateKey(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "New user key written; %s unlinked from the people they came from (question texts stay until their retention ends).\n", plural(int(n), "row"))
+	return nil
 }
 
 func nonNil(s []string) []string {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/discord"
 	"github.com/smpbot/smpbot/bot/sqlitelog"
@@ -27,6 +29,8 @@ type wiring struct {
 	mod     *bot.Moderation // nil without a data directory
 	reports bot.Reports     // nil without a question log
 	client  *http.Client    // counts the platform's API calls
+	// consoleLink makes web console sign-in links; nil when the console is off.
+	consoleLink func(ctx context.Context, who bot.Identity) (string, error)
 }
 
 // platform is a chat platform `smpbot run` can serve; build returns nil when the
@@ -46,6 +50,9 @@ var platforms = []platform{
 		if w.reports != nil {
 			opts = append(opts, telegram.WithReports(w.reports))
 		}
+		if w.consoleLink != nil {
+			opts = append(opts, telegram.WithConsoleLinks(w.consoleLink))
+		}
 		return newTelegram(w.getenv, w.log, opts...)
 	}},
 	{"discord", "DISCORD_TOKEN", func(w wiring) (bot.Adapter, error) {
@@ -55,6 +62,9 @@ var platforms = []platform{
 		}
 		if w.reports != nil {
 			opts = append(opts, discord.WithReports(w.reports))
+		}
+		if w.consoleLink != nil {
+			opts = append(opts, discord.WithConsoleLinks(w.consoleLink))
 		}
 		return newDiscord(w.getenv, w.log, opts...)
 	}},
@@ -92,7 +102,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 	if !enabled {
 		return fmt.Errorf("no platform configured: set %s (in the environment or the config file), or try the bot locally with `smpbot chat`", strings.Join(needs, " or "))
 	}
-	log := newLogger(e.stderr, cfg.Get("SMPBOT_LOG_LEVEL"), cfg.Get("SMPBOT_LOG_FORMAT"), cfg.secrets())
+	log, setUserHash := hashUsers(newLogger(e.stderr, cfg.Get("SMPBOT_LOG_LEVEL"), cfg.Get("SMPBOT_LOG_FORMAT"), cfg.secrets()))
 	e.log = log
 	m := newMetrics()
 	mods, err := moderators(cfg.Get)
@@ -131,8 +141,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
-		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
+		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Int("SMPBOT_RETENTION_DAYS"), keyFileOption(cfg.Get)); ql != nil {
 			w.reports, h = ql, rec
+			setUserHash(ql.UserHash)
 		}
 	}
 	rescan := make(chan struct{}, 1)
@@ -167,6 +178,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 	}
 
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil {
+		w.consoleLink = consoleLinker(fb.store.Dir(), firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
+	}
 	type running struct {
 		name string
 		bot.Adapter
@@ -193,6 +207,12 @@ func (e *env) run(ctx context.Context, args []string) error {
 			}
 		}()
 	}
+	if fb.store != nil {
+		// A file that is not valid leaves the others served: counted and shown here.
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "smpbot_faq_problems", Help: "Problems in FAQ files that are not valid (each such file is left out or kept at its last good version).",
+		}, func() float64 { return float64(len(fb.store.Problems())) }))
+	}
 	if addr := cfg.Get("SMPBOT_ADMIN_LISTEN"); addr != "" {
 		ready := func() (bool, string) {
 			for _, a := range adapters {
@@ -200,13 +220,29 @@ func (e *env) run(ctx context.Context, args []string) error {
 					return false, a.name + " not connected"
 				}
 			}
-			return fb.idx.Len() > 0, "index empty"
+			if fb.idx.Len() == 0 {
+				return false, "index empty"
+			}
+			if fb.store == nil {
+				return true, ""
+			}
+			return true, faqProblems(fb.store.Problems())
 		}
 		stopAdmin, err := serveAdmin(addr, adminHandler(m, ready), log)
 		if err != nil {
 			return err
 		}
 		defer stopAdmin()
+	}
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" {
+		if fb.store == nil {
+			return errors.New("console.listen needs a data directory (data, SMPBOT_DATA)")
+		}
+		stopConsole, _, err := serveConsole(addr, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
+		if err != nil {
+			return err
+		}
+		defer stopConsole()
 	}
 	names := make([]string, len(adapters))
 	for i, a := range adapters {
@@ -243,8 +279,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 // openQuestionLog opens the data directory's question log and wraps the handler in a
 // Recorder; it starts the retention job and the rescan of unanswered questions after
 // each reindex. When the log cannot be opened the bot answers without it.
-func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int) (*sqlitelog.Log, *bot.Recorder) {
-	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), sqlitelog.WithLogger(e.log))
+func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, keepDays int, opts ...sqlitelog.Option) (*sqlitelog.Log, *bot.Recorder) {
+	ql, err := sqlitelog.Open(ctx, filepath.Join(fb.store.Dir(), sqlitelog.FileName), append([]sqlitelog.Option{sqlitelog.WithLogger(e.log)}, opts...)...)
 	if err != nil {
 		e.log.Error("question log unavailable; answering without recording", "err", err)
 		return nil, nil
@@ -260,6 +296,19 @@ func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGrou
 		ql.RunRetention(ctx, 24*time.Hour, keep)
 	}()
 	return ql, rec
+}
+
+// faqProblems describes FAQ files that are not valid, one per line, for /readyz.
+func faqProblems(problems []error) string {
+	if len(problems) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "FAQ files not valid (the other entries are served):")
+	for _, p := range problems {
+		b.WriteString("\n  " + p.Error())
+	}
+	return b.String()
 }
 
 // auditedStore counts the changes moderators make, for /metrics.
@@ -298,20 +347,26 @@ func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) 
 
 // serveAdmin starts the admin listener and returns a function that stops it.
 func serveAdmin(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	stop, _, err := serveHTTP("admin", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, log)
+	return stop, err
+}
+
+// serveHTTP starts srv on a listener at addr and returns a function that stops it and
+// the address it listens on; what names it in errors and logs.
+func serveHTTP(what, addr string, srv *http.Server, log *slog.Logger) (stop func(), bound string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("admin listener: %w", err)
+		return nil, "", fmt.Errorf("%s listener: %w", what, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin listener failed", "err", err)
+			log.Error(what+" listener failed", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String())
+	log.Info(what+" listening", "addr", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}, nil
+	}, ln.Addr().String(), nil
 }

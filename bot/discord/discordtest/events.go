@@ -41,8 +41,11 @@ func Sub(name string, opts ...Opt) Opt {
 func Mention(u User) string { return "<@" + u.ID + ">" }
 
 const (
-	timeLayout  = "2006-01-02T15:04:05.000000+00:00"
-	permissions = "2248473465835073"
+	timeLayout = "2006-01-02T15:04:05.000000+00:00"
+	// permissions are a member's in the guild, allPermissions the bot's where no
+	// channel overwrite takes any away.
+	permissions    = "2248473465835073"
+	allPermissions = int64(2248473465835073)
 )
 
 func userObject(u User) map[string]any {
@@ -97,11 +100,12 @@ func (s *Server) interaction(p Place, u User, typ discordgo.InteractionType, dat
 	s.mu.Lock()
 	id := s.nextID()
 	token := "aW50ZXJhY3Rpb246" + id + "OmZha2VUb2tlbg"
-	s.ixs[token] = &ixState{id: id, token: token, typ: typ}
+	s.ixs[token] = &ixState{id: id, token: token, typ: typ, created: s.clock.Now()}
+	appPermissions := strconv.FormatInt(s.botPermissions(p.ChannelID), 10)
 	s.mu.Unlock()
 	d := map[string]any{
 		"id": id, "application_id": s.AppID, "type": int(typ), "data": data, "channel_id": p.ChannelID,
-		"token": token, "version": 1, "locale": "en-US", "app_permissions": permissions,
+		"token": token, "version": 1, "locale": "en-US", "app_permissions": appPermissions,
 		"entitlements": []any{}, "attachment_size_limit": 10485760,
 	}
 	if p.GuildID != "" {
@@ -112,7 +116,7 @@ func (s *Server) interaction(p Place, u User, typ discordgo.InteractionType, dat
 		d["context"] = 0
 		d["authorizing_integration_owners"] = map[string]any{"0": p.GuildID}
 		d["channel"] = map[string]any{"id": p.ChannelID, "type": 0, "guild_id": p.GuildID, "name": "general",
-			"position": 0, "permissions": permissions, "nsfw": false, "parent_id": nil, "topic": nil, "flags": 0,
+			"position": 0, "permissions": appPermissions, "nsfw": false, "parent_id": nil, "topic": nil, "flags": 0,
 			"last_message_id": nil, "rate_limit_per_user": 0, "theme_color": nil, "icon_emoji": nil}
 	} else {
 		d["user"] = userObject(u)
@@ -237,17 +241,25 @@ func (s *Server) SubmitModal(p Place, u User, modal *Modal, values map[string]st
 
 // Message dispatches MESSAGE_CREATE: u writes content in p, mentioning mentions (put
 // Mention(u) in content for each, as Discord clients do). It returns the message id.
+//
+// Like Discord, it honours the bot's intents: no guild messages without the Guild
+// Messages intent, no DMs without Direct Messages, and, without the privileged Message
+// Content intent, guild messages that do not mention the bot arrive with empty content,
+// embeds, attachments and components. Before the bot has identified, messages are
+// kept whole.
 func (s *Server) Message(p Place, u User, content string, mentions ...User) string {
 	s.mu.Lock()
 	id := s.nextID()
 	s.mu.Unlock()
 	ms := make([]any, 0, len(mentions))
+	mentioned := false
 	for _, m := range mentions {
 		o := userObject(m)
 		if p.GuildID != "" {
 			o["member"] = memberObject(nil, false)
 		}
 		ms = append(ms, o)
+		mentioned = mentioned || m.ID == s.BotUser.ID
 	}
 	d := map[string]any{
 		"type": 0, "tts": false, "timestamp": time.Now().UTC().Format(timeLayout), "pinned": false, "nonce": id,
@@ -255,11 +267,25 @@ func (s *Server) Message(p Place, u User, content string, mentions ...User) stri
 		"id": id, "flags": 0, "embeds": []any{}, "edited_timestamp": nil, "content": content, "components": []any{},
 		"channel_id": p.ChannelID, "author": userObject(u), "attachments": []any{},
 	}
+	need := discordgo.IntentsDirectMessages
 	if p.GuildID != "" {
 		d["guild_id"] = p.GuildID
 		d["member"] = memberObject(nil, false)
+		need = discordgo.IntentsGuildMessages
 	} else {
 		d["channel_type"] = 1
+	}
+	s.mu.Lock()
+	intents, known := discordgo.Intent(0), s.session != nil
+	if known {
+		intents = s.session.intents
+	}
+	s.mu.Unlock()
+	if known && intents&need == 0 {
+		return id // not subscribed: Discord sends nothing
+	}
+	if known && p.GuildID != "" && !mentioned && u.ID != s.BotUser.ID && intents&discordgo.IntentsMessageContent == 0 {
+		d["content"], d["embeds"], d["attachments"], d["components"] = "", []any{}, []any{}, []any{}
 	}
 	s.Dispatch("MESSAGE_CREATE", d)
 	return id

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -29,6 +30,9 @@ type Frame struct {
 	Seq     int64
 	Type    string // dispatch event name
 	Data    json.RawMessage
+	// At is when the fake sent or received it, by the wall clock (not the Server's
+	// Clock): for measuring how long a bot waits between two payloads.
+	At time.Time
 }
 
 type gwConn struct {
@@ -37,11 +41,12 @@ type gwConn struct {
 }
 
 type gwSession struct {
-	id     string
-	shard  [2]int
-	seq    int64
-	events []event // every dispatch, for replay on resume
-	conn   *gwConn // nil while the bot is not connected
+	id      string
+	shard   [2]int
+	intents discordgo.Intent
+	seq     int64
+	events  []event // every dispatch, for replay on resume
+	conn    *gwConn // nil while the bot is not connected
 }
 
 type event struct {
@@ -103,6 +108,20 @@ func (s *Server) DropGateway() error {
 	return c.ws.UnderlyingConn().Close()
 }
 
+// InvalidateSession forgets the gateway session, as Discord does when a session
+// expires, and cuts the connection: the bot's RESUME is then answered with an Invalid
+// Session (op 9, not resumable), and it must identify anew.
+func (s *Server) InvalidateSession() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil || s.session.conn == nil {
+		return errors.New("discordtest: no gateway session to invalidate")
+	}
+	c := s.session.conn
+	s.session = nil
+	return c.ws.UnderlyingConn().Close()
+}
+
 // Connected reports whether a bot is connected to the gateway with a live session.
 func (s *Server) Connected() bool {
 	s.mu.Lock()
@@ -130,6 +149,7 @@ func (s *Server) write(c *gwConn, payload []byte, f Frame) {
 	if err := c.ws.WriteMessage(websocket.TextMessage, payload); err != nil {
 		return // the read loop sees the broken connection
 	}
+	f.At = time.Now()
 	s.frames = append(s.frames, f)
 	s.notify()
 }
@@ -174,7 +194,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		s.frames = append(s.frames, Frame{Conn: c.id, FromBot: true, Op: p.Op, Data: compactJSON(p.D)})
+		s.frames = append(s.frames, Frame{Conn: c.id, FromBot: true, Op: p.Op, Data: compactJSON(p.D), At: time.Now()})
 		s.notify()
 		ok := s.onFrame(c, p.Op, p.D)
 		s.mu.Unlock()
@@ -192,12 +212,21 @@ func (s *Server) onFrame(c *gwConn, op int, d json.RawMessage) bool {
 		s.send(c, OpHeartbeatACK, 0, "", nil)
 	case OpIdentify:
 		var id struct {
-			Token string `json:"token"`
-			Shard *[2]int
+			Token   string `json:"token"`
+			Shard   *[2]int
+			Intents *discordgo.Intent `json:"intents"`
 		}
 		_ = json.Unmarshal(d, &id)
 		if id.Token != "Bot "+s.Token {
 			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+			return false
+		}
+		if id.Intents == nil {
+			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4013, "Invalid intent(s)."))
+			return false
+		}
+		if *id.Intents&PrivilegedIntents&^s.approved != 0 {
+			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
 			return false
 		}
 		shard := [2]int{0, 1}
@@ -207,7 +236,7 @@ func (s *Server) onFrame(c *gwConn, op int, d json.RawMessage) bool {
 		if s.session != nil && s.session.conn != nil && s.session.conn != c {
 			s.session.conn.ws.Close() // a new session replaces the old one
 		}
-		s.session = &gwSession{id: "fake-session-" + s.nextID(), shard: shard, conn: c}
+		s.session = &gwSession{id: "fake-session-" + s.nextID(), shard: shard, intents: *id.Intents, conn: c}
 		s.session.seq++
 		s.send(c, OpDispatch, s.session.seq, "READY", s.readyData(s.session))
 		for _, p := range s.pending {

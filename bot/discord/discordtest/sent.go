@@ -38,6 +38,9 @@ type Sent struct {
 	Choices []*discordgo.ApplicationCommandOptionChoice
 	// Modal is the modal a callback of response type 9 opened.
 	Modal *Modal
+	// Original is set on the edit or follow-up that replaced a deferral's "thinking"
+	// message; a follow-up doing so has the deferral's flags, not its own.
+	Original bool
 }
 
 // Modal is a form the bot opened: its custom id, title and text inputs in order.

@@ -6,7 +6,16 @@
 //
 // It records everything it receives, checks messages against Discord's size limits the
 // way Discord does (a message over a limit is refused with 400), and lets a test drop
-// the gateway connection to force a resume. A bot reaches it by replacing
+// the gateway connection to force a resume, or invalidate the session.
+//
+// It is as strict as Discord where bots commonly go wrong (strict.go): command
+// registration rules; interaction tokens that expire (3 s for the first response, 15
+// minutes for edits and follow-ups, on a Clock a test can stop or advance); intents
+// (close 4014 for an unapproved privileged intent, no message content without the
+// mention or the Message Content intent); the bot's channel permissions (Read Message
+// History for replies, Embed Links for embeds); the first follow-up after a deferral
+// replacing the "thinking" message; and the global rate limit of 50 requests a second
+// answered with global 429s. A bot reaches it by replacing
 // https://discord.com with Server.URL in every REST URL; gateway discovery then answers
 // with the fake gateway's ws://127.0.0.1 address.
 //
@@ -81,6 +90,9 @@ type Fault struct {
 	// EchoAuthorization puts the request's Authorization header into the error body,
 	// as a misbehaving proxy might, to test that a bot never logs what it is told.
 	EchoAuthorization bool
+	// Global makes a 429 the global rate limit's, which holds every request of the bot
+	// rather than one bucket's.
+	Global bool
 }
 
 // Server is the fake Discord.
@@ -118,12 +130,33 @@ type Server struct {
 	session  *gwSession
 	pending  [][]byte // dispatches made before any session existed
 	closed   bool
+
+	clock       Clock
+	approved    discordgo.Intent // privileged intents the application may use
+	globalLimit int              // requests a second; 0: none
+	recent      []time.Time      // requests counted against the global limit, oldest first
+	denied      map[string]int64 // permissions taken from the bot, by channel id
+	latency     time.Duration    // added to every REST answer
+	holds       []*hold
+	held        int // requests waiting in a hold
+}
+
+type hold struct {
+	method, path string
+	released     chan struct{}
+	once         sync.Once
 }
 
 type ixState struct {
 	id, token string
 	typ       discordgo.InteractionType
+	created   time.Time
 	acked     bool
+	// deferred is set by a "thinking" callback (type 5), with its flags; the first
+	// edit of the original or follow-up then fills the original in (original).
+	deferred      bool
+	deferredFlags discordgo.MessageFlags
+	original      bool
 }
 
 // Option configures a Server.
@@ -148,15 +181,18 @@ func WithCommands(guildID string, names ...string) Option {
 // New starts a fake Discord accepting token (without "Bot "). Close it when done.
 func New(token string, opts ...Option) *Server {
 	s := &Server{
-		Token:     token,
-		heartbeat: 41250 * time.Millisecond,
-		changed:   make(chan struct{}),
-		ids:       1_300_000_000_000_000_000,
-		commands:  map[string][]*discordgo.ApplicationCommand{},
-		ixs:       map[string]*ixState{},
-		users:     map[string]User{},
-		dms:       map[string]string{},
-		conns:     map[int]*gwConn{},
+		Token:       token,
+		heartbeat:   41250 * time.Millisecond,
+		changed:     make(chan struct{}),
+		ids:         1_300_000_000_000_000_000,
+		commands:    map[string][]*discordgo.ApplicationCommand{},
+		ixs:         map[string]*ixState{},
+		users:       map[string]User{},
+		dms:         map[string]string{},
+		conns:       map[int]*gwConn{},
+		clock:       realClock{},
+		globalLimit: 50,
+		denied:      map[string]int64{},
 	}
 	s.AppID = s.nextID()
 	s.BotUser = User{ID: s.AppID, Username: "smpbot", Bot: true}
@@ -179,6 +215,9 @@ func (s *Server) Close() {
 	s.closed = true
 	for _, c := range s.conns {
 		c.ws.Close()
+	}
+	for _, h := range s.holds {
+		h.release() // the REST server waits for the requests it holds
 	}
 	s.mu.Unlock()
 	s.gw.Close()
@@ -316,10 +355,13 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.wait(r)
 	sw := &statusWriter{ResponseWriter: w}
 	var sent *Sent
 	if f := s.fault(r); f != nil {
 		writeFault(sw, r, f)
+	} else if limited, wait := s.globalLimited(r.URL.Path); limited {
+		writeFault(sw, r, &Fault{Status: http.StatusTooManyRequests, RetryAfter: wait, Global: true})
 	} else {
 		sent = s.route(sw, r, body)
 	}
@@ -361,13 +403,19 @@ func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 		secs := f.RetryAfter.Seconds()
 		h := w.Header()
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(secs))))
-		h.Set("X-RateLimit-Limit", "5")
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(time.Now().Add(f.RetryAfter).UnixMilli())/1000, 'f', 3, 64))
 		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(secs, 'f', 3, 64))
-		h.Set("X-RateLimit-Bucket", "fakebucket")
-		h.Set("X-RateLimit-Scope", "user")
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": false})
+		if f.Global {
+			// Like Discord: a global limit names no bucket.
+			h.Set("X-RateLimit-Global", "true")
+			h.Set("X-RateLimit-Scope", "global")
+		} else {
+			h.Set("X-RateLimit-Limit", "5")
+			h.Set("X-RateLimit-Remaining", "0")
+			h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(time.Now().Add(f.RetryAfter).UnixMilli())/1000, 'f', 3, 64))
+			h.Set("X-RateLimit-Bucket", "fakebucket")
+			h.Set("X-RateLimit-Scope", "user")
+		}
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": f.Global})
 		return
 	}
 	writeJSON(w, f.Status, map[string]any{"message": fmt.Sprintf("%d: %s", f.Status, msg), "code": 0})
@@ -443,8 +491,12 @@ func (s *Server) putCommands(w http.ResponseWriter, app, guild string, body []by
 		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
 		return
 	}
-	if len(cmds) > 100 {
+	if len(cmds) > MaxCommands {
 		writeError(w, http.StatusBadRequest, 30032, "Maximum number of application commands reached (100)")
+		return
+	}
+	if err := checkCommands(cmds); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": "Invalid Form Body", "code": 50035, "errors": err.Error()})
 		return
 	}
 	s.mu.Lock()
@@ -469,6 +521,12 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 		writeError(w, http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
 		return nil
 	}
+	if s.clock.Now().Sub(ix.created) > InitialResponseDeadline {
+		// Discord forgets an interaction nobody answered in time.
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, 10062, "Unknown interaction")
+		return nil
+	}
 	s.mu.Unlock()
 	sent, err := parseSent(body, true)
 	if err == nil {
@@ -480,6 +538,12 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 	}
 	s.mu.Lock()
 	ix.acked = true
+	switch sent.ResponseType {
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		ix.deferred, ix.deferredFlags = true, sent.Message.Flags&discordgo.MessageFlagsEphemeral
+	case discordgo.InteractionResponseChannelMessageWithSource:
+		ix.original = true
+	}
 	s.mu.Unlock()
 	sent.Via, sent.InteractionID, sent.InteractionToken = ViaCallback, id, token
 	w.WriteHeader(http.StatusNoContent)
@@ -528,9 +592,14 @@ func (s *Server) webhookMessage(w http.ResponseWriter, via, app, token string, b
 	s.mu.Lock()
 	ix, ok := s.ixs[token]
 	acked := ok && ix.acked
+	expired := ok && s.clock.Now().Sub(ix.created) > TokenLifetime
 	s.mu.Unlock()
 	if app != s.AppID || !ok {
 		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return nil
+	}
+	if expired {
+		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
 		return nil
 	}
 	if !acked {
@@ -546,6 +615,20 @@ func (s *Server) webhookMessage(w http.ResponseWriter, via, app, token string, b
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": "Invalid Form Body", "code": 50035, "errors": err.Error()})
 		return nil
 	}
+	s.mu.Lock()
+	if via == ViaFollowup && ix.deferred && !ix.original {
+		// Like Discord: the first follow-up after a deferral replaces the "thinking"
+		// message, which keeps the deferral's visibility whatever the follow-up asks.
+		sent.Original = true
+		sent.Message.Flags = sent.Message.Flags&^discordgo.MessageFlagsEphemeral | ix.deferredFlags
+	}
+	if via == ViaEdit && ix.deferred && !ix.original {
+		sent.Original = true
+	}
+	if sent.Original {
+		ix.original = true
+	}
+	s.mu.Unlock()
 	sent.Via, sent.InteractionID, sent.InteractionToken = via, ix.id, token
 	writeJSON(w, http.StatusOK, s.messageObject(body, "", false))
 	return &sent
@@ -558,6 +641,10 @@ func (s *Server) channelMessage(w http.ResponseWriter, channel string, body []by
 	}
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": "Invalid Form Body", "code": 50035, "errors": err.Error()})
+		return nil
+	}
+	if missing := s.missingPermission(channel, sent); missing != "" {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": "Missing Permissions", "code": 50013})
 		return nil
 	}
 	sent.Via, sent.ChannelID = ViaChannel, channel

@@ -359,3 +359,271 @@ func TestInteractionShapes(t *testing.T) {
 		t.Errorf("submitted %s %v, want the prefilled question and the new answer", md.CustomID, values)
 	}
 }
+
+func TestCommandRegistrationRules(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	str := func(name string, required bool) map[string]any {
+		return map[string]any{"type": 3, "name": name, "description": "d", "required": required}
+	}
+	cmd := func(name, desc string, opts ...any) map[string]any {
+		c := map[string]any{"type": 1, "name": name, "description": desc}
+		if opts != nil {
+			c["options"] = opts
+		}
+		return c
+	}
+	many := func(n int) []any {
+		var opts []any
+		for i := range n {
+			opts = append(opts, str(fmt.Sprintf("o%d", i), false))
+		}
+		return opts
+	}
+	withContexts := cmd("ask", "d")
+	withContexts["contexts"] = []int{0, 1, 7}
+	autocompleteChoices := str("q", true)
+	autocompleteChoices["autocomplete"] = true
+	autocompleteChoices["choices"] = []any{map[string]any{"name": "a", "value": "a"}}
+	tooLong := str("q", true)
+	tooLong["max_length"] = 6001
+	sub := map[string]any{"type": 1, "name": "add", "description": "d"}
+	tests := []struct {
+		name string
+		cmds []any
+		want string // "" when Discord accepts them
+	}{
+		{"valid", []any{cmd("ask", "Ask", str("question", true)), cmd("faq", "d", sub)}, ""},
+		{"upper case name", []any{cmd("Ask", "d")}, "lower case"},
+		{"space in a name", []any{cmd("ask me", "d")}, "lower case"},
+		{"name over 32", []any{cmd(strings.Repeat("a", 33), "d")}, "lower case"},
+		{"no description", []any{cmd("ask", "")}, "description"},
+		{"description over 100", []any{cmd("ask", strings.Repeat("d", 101))}, "description"},
+		{"same name twice", []any{cmd("ask", "d"), cmd("ask", "e")}, "used twice"},
+		{"26 options", []any{cmd("ask", "d", many(26)...)}, "26 options"},
+		{"required after optional", []any{cmd("ask", "d", str("a", false), str("b", true))}, "before optional"},
+		{"option without description", []any{cmd("ask", "d", map[string]any{"type": 3, "name": "q"})}, "description"},
+		{"autocomplete with choices", []any{cmd("ask", "d", autocompleteChoices)}, "exclude each other"},
+		{"max_length over 6000", []any{cmd("ask", "d", tooLong)}, "max_length"},
+		{"subcommand beside an option", []any{cmd("faq", "d", sub, str("q", false))}, "mixed"},
+		{"unknown context", []any{withContexts}, "contexts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := post(t, "PUT", s.URL+"/api/v9/applications/"+s.AppID+"/commands", "Bot tok", tt.cmds)
+			if tt.want == "" {
+				if status != 200 {
+					t.Errorf("PUT = %d %s, want 200", status, got)
+				}
+				return
+			}
+			if status != 400 || !strings.Contains(got, "50035") || !strings.Contains(got, tt.want) {
+				t.Errorf("PUT = %d %s, want 400 (50035) about %q", status, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInteractionDeadlines(t *testing.T) {
+	clock := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	s := New("tok", WithClock(clock))
+	defer s.Close()
+	u := s.NewUser("ann")
+	api := s.URL + "/api/v9"
+	msg := map[string]any{"type": 4, "data": map[string]any{"content": "hi"}}
+	late := s.Command(s.Guild(), u, "ask")
+	clock.Advance(InitialResponseDeadline + time.Millisecond)
+	if status, got := post(t, "POST", api+"/interactions/"+late.ID+"/"+late.Token+"/callback", "", msg); status != 404 || !strings.Contains(got, "10062") {
+		t.Errorf("callback after 3 s = %d %s, want 404 Unknown interaction (10062)", status, got)
+	}
+
+	ix := s.Command(s.Guild(), u, "ask")
+	clock.Advance(InitialResponseDeadline - time.Millisecond)
+	if status, got := post(t, "POST", api+"/interactions/"+ix.ID+"/"+ix.Token+"/callback", "", map[string]any{"type": 5}); status != 204 {
+		t.Fatalf("deferral just inside 3 s = %d %s, want 204", status, got)
+	}
+	clock.Advance(TokenLifetime - InitialResponseDeadline)
+	if status, got := post(t, "POST", api+"/webhooks/"+s.AppID+"/"+ix.Token, "", map[string]any{"content": "late but in time"}); status != 200 {
+		t.Errorf("follow-up just inside 15 min = %d %s, want 200", status, got)
+	}
+	clock.Advance(2 * time.Millisecond)
+	for _, r := range []struct{ method, path string }{
+		{"POST", "/webhooks/" + s.AppID + "/" + ix.Token},
+		{"PATCH", "/webhooks/" + s.AppID + "/" + ix.Token + "/messages/@original"},
+	} {
+		if status, got := post(t, r.method, api+r.path, "", map[string]any{"content": "too late"}); status != 401 || !strings.Contains(got, "50027") {
+			t.Errorf("%s %s after 15 min = %d %s, want 401 Invalid Webhook Token (50027)", r.method, r.path, status, got)
+		}
+	}
+}
+
+func TestFirstFollowupReplacesThinking(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	u := s.NewUser("ann")
+	api := s.URL + "/api/v9"
+	tests := []struct {
+		name     string
+		deferral map[string]any
+		wantEph  bool
+	}{
+		{"public deferral, ephemeral follow-up", map[string]any{"type": 5}, false},
+		{"ephemeral deferral, public follow-up", map[string]any{"type": 5, "data": map[string]any{"flags": 64}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := s.Command(s.Guild(), u, "ask")
+			if status, got := post(t, "POST", api+"/interactions/"+ix.ID+"/"+ix.Token+"/callback", "", tt.deferral); status != 204 {
+				t.Fatalf("deferral = %d %s", status, got)
+			}
+			flags := 64
+			if tt.wantEph {
+				flags = 0
+			}
+			for range 2 {
+				if status, got := post(t, "POST", api+"/webhooks/"+s.AppID+"/"+ix.Token, "", map[string]any{"content": "x", "flags": flags}); status != 200 {
+					t.Fatalf("follow-up = %d %s", status, got)
+				}
+			}
+			var fs []Sent
+			for _, m := range s.Sent() {
+				if ix.Owns(m) && m.Via == ViaFollowup {
+					fs = append(fs, m)
+				}
+			}
+			if len(fs) != 2 || !fs[0].Original || fs[0].Ephemeral() != tt.wantEph || fs[1].Original || fs[1].Ephemeral() == tt.wantEph {
+				t.Errorf("follow-ups %+v, want the first to replace \"thinking\" (ephemeral %v), the second a new message with its own flags", fs, tt.wantEph)
+			}
+		})
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	u := s.NewUser("ann")
+	noHistory, noEmbeds := s.NewUser("x").ID, s.NewUser("y").ID // fresh ids as channel ids
+	s.DenyPermissions(noHistory, discordgo.PermissionReadMessageHistory)
+	s.DenyPermissions(noEmbeds, discordgo.PermissionEmbedLinks)
+	dm := s.DM(u).ChannelID
+	s.DenyPermissions(dm, discordgo.PermissionEmbedLinks) // no effect: DMs have no permissions
+	reply := map[string]any{"content": "x", "message_reference": map[string]any{"message_id": "1"}}
+	embed := map[string]any{"embeds": []any{map[string]any{"title": "t", "description": "d"}}}
+	tests := []struct {
+		name    string
+		channel string
+		body    any
+		want    int
+	}{
+		{"reply without Read Message History", noHistory, reply, 403},
+		{"plain message without Read Message History", noHistory, embed, 200},
+		{"embed without Embed Links", noEmbeds, embed, 403},
+		{"reply without Embed Links", noEmbeds, reply, 200},
+		{"embed reply in a DM", dm, map[string]any{"content": "x", "embeds": embed["embeds"], "message_reference": map[string]any{"message_id": "1"}}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := post(t, "POST", s.URL+"/api/v9/channels/"+tt.channel+"/messages", "Bot tok", tt.body)
+			if status != tt.want || (tt.want == 403 && !strings.Contains(got, "50013")) {
+				t.Errorf("POST = %d %s, want %d", status, got, tt.want)
+			}
+		})
+	}
+	// An interaction tells the bot what it may do in the channel.
+	s.Command(Place{GuildID: s.GuildID, ChannelID: noEmbeds}, u, "ask")
+	s.mu.Lock()
+	p := s.pending[len(s.pending)-1]
+	s.mu.Unlock()
+	var ev struct {
+		D discordgo.Interaction `json:"d"`
+	}
+	if err := json.Unmarshal(p, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.D.AppPermissions&discordgo.PermissionEmbedLinks != 0 || ev.D.AppPermissions&discordgo.PermissionSendMessages == 0 {
+		t.Errorf("app_permissions %d, want Send Messages without Embed Links", ev.D.AppPermissions)
+	}
+}
+
+func TestIntents(t *testing.T) {
+	s := New("tok", WithHeartbeatInterval(time.Minute))
+	defer s.Close()
+	u := s.NewUser("bea")
+
+	greedy := dial(t, s)
+	greedy.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": int(discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent)})
+	if _, _, err := greedy.ws.ReadMessage(); !websocket.IsCloseError(err, 4014) {
+		t.Errorf("IDENTIFY with the unapproved Message Content intent: %v, want close 4014", err)
+	}
+
+	c := dial(t, s)
+	c.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": int(discordgo.IntentsGuildMessages)})
+	if p := c.read(); p.T != "READY" {
+		t.Fatalf("got %s, want READY", p.T)
+	}
+	bot := User{ID: s.BotUser.ID, Username: s.BotUser.Username, Bot: true}
+	s.Message(s.DM(u), u, "a DM, but no Direct Messages intent")
+	s.Message(s.Guild(), u, "no mention")
+	s.Message(s.Guild(), u, Mention(bot)+" with a mention", bot)
+	var got []string
+	for range 2 {
+		var m discordgo.Message
+		p := c.read()
+		if err := json.Unmarshal(p.D, &m); err != nil || p.T != "MESSAGE_CREATE" {
+			t.Fatalf("got %s %s (%v), want MESSAGE_CREATE", p.T, p.D, err)
+		}
+		got = append(got, m.Content)
+	}
+	if want := []string{"", Mention(bot) + " with a mention"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("contents %q, want %q: no DM, the unmentioning message emptied", got, want)
+	}
+
+	approved := New("tok", WithPrivilegedIntents(discordgo.IntentsMessageContent))
+	defer approved.Close()
+	a := dial(t, approved)
+	a.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": int(discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent)})
+	if p := a.read(); p.T != "READY" {
+		t.Fatalf("approved intent: got %s, want READY", p.T)
+	}
+	approved.Message(approved.Guild(), u, "no mention")
+	var m discordgo.Message
+	if p := a.read(); json.Unmarshal(p.D, &m) != nil || m.Content != "no mention" {
+		t.Errorf("with Message Content approved, got %s, want the content", p.D)
+	}
+}
+
+func TestGlobalRateLimit(t *testing.T) {
+	clock := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	s := New("tok", WithClock(clock), WithGlobalRateLimit(3))
+	defer s.Close()
+	ix := s.Command(s.Guild(), s.NewUser("ann"), "ask")
+	get := func() (int, http.Header, string) {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v9/gateway/bot", nil)
+		req.Header.Set("Authorization", "Bot tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, resp.Header, b.String()
+	}
+	for i := range 3 {
+		if status, _, body := get(); status != 200 {
+			t.Fatalf("request %d = %d %s, want 200", i+1, status, body)
+		}
+	}
+	status, h, body := get()
+	if status != 429 || h.Get("X-RateLimit-Global") != "true" || h.Get("X-RateLimit-Scope") != "global" || !strings.Contains(body, `"global":true`) {
+		t.Errorf("fourth request in a second = %d %v %s, want a global 429", status, h, body)
+	}
+	// Interaction responses are not bound by the global limit.
+	if status, got := post(t, "POST", s.URL+"/api/v9/interactions/"+ix.ID+"/"+ix.Token+"/callback", "", map[string]any{"type": 5}); status != 204 {
+		t.Errorf("callback under the global limit = %d %s, want 204", status, got)
+	}
+	clock.Advance(time.Second)
+	if status, _, body := get(); status != 200 {
+		t.Errorf("a second later = %d %s, want 200", status, body)
+	}
+}

@@ -1,0 +1,120 @@
+package bot_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// evalSets are the question sets that measure the bot: the shared dev set and every
+// set in testdata. None of their questions may be an FAQ alternate, or the measure
+// would only check that the index finds its own text.
+func evalSets(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.jsonl")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("question sets in testdata: %v, %v", files, err)
+	}
+	return append([]string{"../../shared/eval/dev.jsonl"}, files...)
+}
+
+// readSet reads the question set in file.
+func readSet(file string) ([]bot.EvalCase, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cases, err := bot.ReadEvalCases(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return cases, nil
+}
+
+func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(s string) string {
+		return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+		}), " ")
+	}
+	alternate := map[string]string{}
+	for _, e := range entries {
+		for _, a := range e.Alternates {
+			alternate[key(a)] = e.ID
+		}
+	}
+	checked := 0
+	for _, file := range evalSets(t) {
+		cases, err := readSet(file)
+		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(file, "../../shared/") && os.Getenv("SMPBOT_REQUIRE_SHARED") != "1" {
+			t.Logf("%s absent (no ../shared beside the checkout): not checked", file)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			checked++
+			if id, ok := alternate[key(c.Q)]; ok {
+				t.Errorf("%s: %q is an alternate of %s", file, c.Q, id)
+			}
+		}
+	}
+	if checked < 400 {
+		t.Errorf("checked only %d questions", checked)
+	}
+}
+
+// TestUrgentPairs reads pairs of messages, one describing a complication and one
+// asking about ordinary after-effects, in the same words where possible: upper case,
+// typos, negation, the past, questions about risk and about what is normal. Every
+// complication is flagged and answered with the complications entry; no ordinary
+// question is flagged, and most get an entry that answers them.
+func TestUrgentPairs(t *testing.T) {
+	cases, err := readSet("testdata/urgent_pairs.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handler(t)
+	var urgent, ordinary, answered int
+	for _, c := range cases {
+		r := ask(t, h, c.Q)
+		if c.Urgent {
+			urgent++
+			if !r.Urgent || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID || !strings.HasPrefix(r.Text, bot.UrgentNotice) {
+				t.Errorf("%q: urgent %v, entry %v; want the medical notice first and %s", c.Q, r.Urgent, r.Entry, bot.UrgentEntryID)
+			}
+			continue
+		}
+		ordinary++
+		if r.Urgent || bot.IsUrgent(c.Q) {
+			t.Errorf("%q was flagged urgent", c.Q)
+		}
+		if r.Entry != nil && slices.Contains(c.Accept, r.Entry.ID) {
+			answered++
+		}
+	}
+	if urgent < 20 || ordinary < 20 {
+		t.Fatalf("%d urgent and %d ordinary messages, want at least 20 of each", urgent, ordinary)
+	}
+	// Which entry answers is the index's ranking, so the floor is loose: 15 of 26
+	// when written, 10 without the handler's rule that the complications entry gives
+	// way to the next candidate for messages naming only ordinary after-effects.
+	if min := ordinary * 2 / 5; answered < min {
+		t.Errorf("%d of %d ordinary questions answered with an accepted entry, want at least %d", answered, ordinary, min)
+	}
+	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry", urgent, ordinary, answered)
+}

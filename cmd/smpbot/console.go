@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
+	"github.com/smpbot/smpbot/bot/web"
+)
+
+// defaultConsoleListen is where `smpbot console` listens without --listen.
+const defaultConsoleListen = "127.0.0.1:8088"
+
+// console runs `smpbot console [--data DIR] [--listen ADDR]`, the moderators' web
+// console on its own, and `smpbot console link --name NAME`, which prints a sign-in
+// link for it.
+func (e *env) console(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "link" {
+		return e.consoleLink(args[1:])
+	}
+	fs := e.flags("console")
+	file, flags := configFlags(fs)
+	listen := fs.String("listen", "", "address to listen on (overrides SMPBOT_CONSOLE_LISTEN; default "+defaultConsoleListen+")")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: console takes no arguments, got %q", errUsage, fs.Args())
+	}
+	cfg, err := loadConfig(*file, os.Getenv, flags)
+	if err != nil {
+		return err
+	}
+	data := cfg.Get("SMPBOT_DATA")
+	if data == "" {
+		return fmt.Errorf("%w: console needs --data DIR (or SMPBOT_DATA)", errUsage)
+	}
+	addr := firstOf(*listen, cfg.Get("SMPBOT_CONSOLE_LISTEN"), defaultConsoleListen)
+	mods, err := moderators(cfg.Get)
+	if err != nil {
+		return err
+	}
+	fb, err := e.openFAQ(data, bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence))
+	if err != nil {
+		return err
+	}
+	defer fb.Close()
+	ql, err := sqlitelog.Open(ctx, filepath.Join(data, sqlitelog.FileName), sqlitelog.WithLogger(e.log))
+	if err != nil {
+		e.log.Error("question log unavailable; the console runs without inbox and charts", "err", err)
+		ql = nil
+	} else {
+		defer ql.Close()
+	}
+	c := e.newConsole(fb, bot.NewModeration(fb.store, mods, e.log), ql, cfg.Get("SMPBOT_CONSOLE_URL"))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		// Edits made by the bot, the command line or by hand reach this index too.
+		if err := fb.store.Watch(ctx); err != nil {
+			e.log.Error("not watching the FAQ for edits on disk", "err", err)
+		}
+	}()
+	stop, bound, err := serveConsole(addr, c, e.log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "smpbot console: serving http://%s/ (sign in with a link from `smpbot console link`)\n", bound)
+	<-ctx.Done()
+	stop()
+	cancel()
+	<-watching
+	return nil
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// newConsole builds the web console over a FAQ with a store; ql may be nil.
+func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql *sqlitelog.Log, publicURL string) *web.Console {
+	opts := []web.Option{web.WithLogger(e.log), web.WithSecureCookies(strings.HasPrefix(publicURL, "https://"))}
+	if ql != nil {
+		opts = append(opts, web.WithReports(ql, ql))
+	}
+	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.store.Dir(), web.StateDir), opts...)
+}
+
+// serveConsole starts the console's listener and returns a function that stops it and
+// the address it listens on.
+func serveConsole(addr string, h http.Handler, log *slog.Logger) (stop func(), bound string, err error) {
+	// No request logging: a sign-in link's token is in its URL.
+	return serveHTTP("web console", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, log)
+}
+
+// consoleLinker makes sign-in links for moderators who ask the bot for one in chat.
+func consoleLinker(data, base string) func(ctx context.Context, who bot.Identity) (string, error) {
+	links := web.LinksIn(filepath.Join(data, web.StateDir))
+	return func(_ context.Context, who bot.Identity) (string, error) {
+		token, err := links.Mint(who, web.DefaultLinkTTL)
+		if err != nil {
+			return "", err
+		}
+		return web.SignInURL(base, token), nil
+	}
+}
+
+// consoleLink prints a single-use sign-in link for a moderator working on the server.
+func (e *env) consoleLink(args []string) error {
+	fs := e.flags("console link")
+	data := dataFlag(fs)
+	name := fs.String("name", "", "your name, recorded with every change you make (required)")
+	base := fs.String("base", firstOf(os.Getenv("SMPBOT_CONSOLE_URL"), "http://"+defaultConsoleListen), "the console's address as your browser reaches it; default $SMPBOT_CONSOLE_URL")
+	ttl := fs.Duration("ttl", web.DefaultLinkTTL, "how long the link stays valid")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: console link takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if *data == "" {
+		return fmt.Errorf("%w: console link needs --data DIR (or SMPBOT_DATA)", errUsage)
+	}
+	if strings.TrimSpace(*name) == "" {
+		return fmt.Errorf("%w: console link needs --name NAME", errUsage)
+	}
+	if *ttl <= 0 || *ttl > 24*time.Hour {
+		return fmt.Errorf("%w: --ttl must be between 1s and 24h", errUsage)
+	}
+	if fi, err := os.Stat(*data); err != nil || !fi.IsDir() {
+		return fmt.Errorf("data directory %s: not found", *data)
+	}
+	who := cliIdentity()
+	who.Name = strings.TrimSpace(*name)
+	token, err := web.LinksIn(filepath.Join(*data, web.StateDir)).Mint(who, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, web.SignInURL(*base, token))
+	return nil
+}
