@@ -229,8 +229,8 @@ func TestQuestionSets(t *testing.T) {
 		minP1, minDecline float64
 		minUrgent, minMRR float64
 	}{
-		{"dev.jsonl", 0.95, 1, 1, 0.95}, // from ../shared
-		{"testdata/questions.jsonl", 0.88, 0.9, 1, 0.93},
+		{"dev.jsonl", 0.97, 1, 1, 0.97}, // from ../shared
+		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang
 		// synonyms (micropig, nuke); no alternate was written from it.
@@ -271,10 +271,10 @@ func TestQuestionSets(t *testing.T) {
 }
 
 // An entry that would be both a suggestion and a related entry is listed once. The
-// question is one whose suggestions (timeline, healing) are also on the answer's
-// related list.
+// question is one whose suggestion (the interval between sessions) is also on the
+// answer's related list.
 func TestSuggestionsAreNotRepeatedAsRelated(t *testing.T) {
-	r := ask(t, handler(t), "how long between laser sessions?")
+	r := ask(t, handler(t), "laser sessions")
 	if r.Entry == nil || len(r.Entry.Related) == 0 {
 		t.Fatalf("got %s %v, want an answer with related entries", r.Kind, r.Entry)
 	}

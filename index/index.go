@@ -33,12 +33,14 @@ var ErrClosed = errors.New("index: closed")
 type Match struct {
 	ID       string
 	Question string
-	// Score is bleve's raw BM25 score: comparable only within one search.
+	// Score is bleve's raw BM25 score: comparable only within one search, and 0 for
+	// an entry only the model found.
 	Score float64
-	// Confidence estimates how likely the entry answers the text, from 0 to 1. It is
-	// calibrated against the score the entry's own question gets and against how much
-	// of the text the entry accounts for, so a fixed threshold means the same thing for
-	// a two-word fragment and a long story.
+	// Confidence estimates how likely the entry answers the text, from 0 to 1: the
+	// BM25 evidence, how much of the text the entry accounts for and the model
+	// learned from the FAQ's phrasings, combined with weights fitted by
+	// cross-validation (MODEL.md), so a fixed threshold means the same thing for a
+	// two-word fragment and a long story.
 	Confidence float64
 }
 
@@ -62,7 +64,9 @@ type snapshot struct {
 	df       []int32             // by term number: entries holding the term
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
-	self     sync.Map // entry id -> float64: the score the entry's own question gets
+	model    *model           // learned from the phrasings at build
+	classOf  map[string]int32 // entry id -> its class in model
+	self     sync.Map         // entry id -> float64: the score the entry's own question gets
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -91,6 +95,8 @@ func (ts termSet) weight(id int32) float64 {
 const answerOnly = 0.5
 
 // New builds an index over entries.
+//
+// The out-of-scope questions of knowledge.OutOfScope teach it what to decline.
 func New(entries []knowledge.Entry) (*Index, error) {
 	x := &Index{}
 	if err := x.Rebuild(entries); err != nil {
@@ -102,7 +108,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries)
+	s, err := build(entries, knowledge.OutOfScope())
 	if err != nil {
 		return err
 	}
@@ -198,7 +204,9 @@ func (x *Index) Entries() []knowledge.Entry {
 	return out
 }
 
-func build(entries []knowledge.Entry) (*snapshot, error) {
+// build indexes entries and trains the model on their phrasings, with outOfScope as
+// the class of questions to decline.
+func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -216,11 +224,21 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		terms:    make(map[string]termSet, len(entries)),
 		vocab:    make(map[string]int32),
 		syn:      make(map[string][]string),
+		classOf:  make(map[string]int32, len(entries)),
 	}
 	if s.analyzer == nil {
 		idx.Close()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
+	// The model learns while bleve indexes: they share nothing.
+	trained := make(chan *model, 1)
+	go func() {
+		texts := make([][]string, 0, len(entries)+1)
+		for _, e := range entries {
+			texts = append(texts, prepareAll(append([]string{e.Question}, e.Alternates...)))
+		}
+		trained <- trainModelOnce(append(texts, prepareAll(outOfScope)))
+	}()
 	// Batches of batchSize: thousands of single Index calls would leave thousands of
 	// segments, and one batch of everything holds every analysed document in memory
 	// at once.
@@ -240,6 +258,7 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 			return nil, fmt.Errorf("index: %w: %q", knowledge.ErrDuplicateID, e.ID)
 		}
 		s.entries[e.ID] = e
+		s.classOf[e.ID] = int32(len(s.order))
 		s.order = append(s.order, e.ID)
 		// Ids are descriptive ("fading-naturally"), so their words count as tags.
 		tags := append(strings.Split(e.ID, "-"), e.Tags...)
@@ -287,6 +306,7 @@ func build(entries []knowledge.Entry) (*snapshot, error) {
 		words = append(words, strings.Join(g.input, " "), strings.Join(g.words, " "))
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
+	s.model = <-trained
 	return s, nil
 }
 
@@ -403,8 +423,15 @@ var fold = asciifolding.New()
 // first appearance as a candidate.
 const yardstickPhrasings = 8
 
-// candidates is how many of bleve's best hits are re-ranked.
+// candidates is how many of bleve's best hits, and of the model's, are re-ranked.
 const candidates = 8
+
+// In a FAQ of shortlistFAQ entries or more, bleve scores only the model's best
+// shortlist entries.
+const (
+	shortlistFAQ = 2000
+	shortlist    = 32
+)
 
 // MaxQueryLen bounds the text searched; a longer text is cut at a word boundary.
 const MaxQueryLen = 1000
@@ -425,34 +452,129 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 			text = text[:i]
 		}
 	}
+	if n <= 0 {
+		return nil, nil
+	}
+	cands, err := s.candidates(ctx, text, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Match, 0, min(n, len(cands)))
+	for _, c := range cands {
+		if len(out) == n {
+			break
+		}
+		out = append(out, Match{ID: c.id, Question: s.entries[c.id].Question, Score: c.score, Confidence: c.confidence})
+	}
+	return out, nil
+}
+
+// candidate is an entry considered for a text, with the evidence for it.
+type candidate struct {
+	id    string
+	score float64 // bleve's BM25 score, 0 if bleve did not find it
+	ev    evidence
+	// fused is the combined evidence (a log-odds); confidence its calibrated
+	// probability.
+	fused, confidence float64
+}
+
+// candidates returns the entries bleve or the model finds for text, best first.
+func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candidate, error) {
 	text = rewrite(s.spell.correct(foldASCII(text)))
 	a := s.analyzeWords(text)
 	terms := a.terms
-	if len(terms) == 0 || n <= 0 {
+	if len(terms) == 0 {
 		return nil, nil
 	}
-	hits, err := s.query(ctx, a, max(n+2, candidates), "")
+	pred := s.model.predict(text)
+	defer pred.done()
+	var only []string
+	if len(s.order) >= shortlistFAQ {
+		// In a large FAQ bleve scores only the model's shortlist: walking every
+		// posting of the question's terms is what an answer spends its time on.
+		for _, c := range pred.top[:min(len(pred.top), shortlist)] {
+			only = append(only, s.order[c])
+		}
+	}
+	// With no shortlist (a small FAQ, or a text the model knows no piece of),
+	// bleve searches every entry.
+	hits, err := s.query(ctx, a, max(n, candidates), only...)
 	if err != nil {
 		return nil, err
 	}
 	anchored := s.anchored(terms)
-	out := make([]Match, 0, len(hits))
-	keys := make(map[string]float64, len(hits))
+	none := pred.none()
+	cands := make([]candidate, 0, len(hits)+candidates)
+	seen := make(map[string]bool, len(hits)+candidates)
+	add := func(id string, score float64) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		self := 1.0
+		if score > 0 {
+			var err error
+			if self, err = s.selfScore(ctx, s.entries[id]); err != nil {
+				return err
+			}
+		}
+		f := s.features(terms, id, score, self)
+		c := candidate{id: id, score: score, ev: evidence{
+			model:   pred.prob(s.classOf[id]),
+			none:    none,
+			conf:    f.confidence(anchored),
+			rank:    f.rank(),
+			cover:   f.cover,
+			unknown: f.unknown / math.Max(f.total, 1e-9),
+		}}
+		cands = append(cands, c)
+		return nil
+	}
 	for _, h := range hits {
-		e := s.entries[h.id]
-		self, err := s.selfScore(ctx, e)
-		if err != nil {
+		if err := add(h.id, h.score); err != nil {
 			return nil, err
 		}
-		f := s.features(terms, h.id, h.score, self)
-		keys[h.id] = f.rank()
-		out = append(out, Match{ID: h.id, Question: e.Question, Score: h.score, Confidence: f.confidence(anchored)})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return keys[out[i].ID] > keys[out[j].ID] })
-	if len(out) > n {
-		out = out[:n]
+	for i, c := range pred.top {
+		if i == candidates {
+			break
+		}
+		if err := add(s.order[c], 0); err != nil {
+			return nil, err
+		}
 	}
-	return out, nil
+	// Which candidate leads by each ranking is itself evidence.
+	bestRank, bestModel, bestConf := -1, -1, 0.0
+	for i, c := range cands {
+		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
+			bestRank = i
+		}
+		if bestModel < 0 || c.ev.model > cands[bestModel].ev.model {
+			bestModel = i
+		}
+		bestConf = max(bestConf, c.ev.conf)
+	}
+	for i := range cands {
+		c := &cands[i]
+		c.ev.rankTop = i == bestRank
+		c.ev.modelTop = i == bestModel
+		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
+		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
+		c.ev.confRel = c.ev.conf - bestConf
+		c.fused = c.ev.fuse()
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
+	calibrate(cands)
+	// An entry holding none of the text's terms that bleve did not find either
+	// shares only word pieces with it ("zzqx" and "zap"): no evidence to offer.
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.score > 0 || c.ev.conf > 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 type hit struct {
@@ -463,7 +585,7 @@ type hit struct {
 // query runs a's most informative words against the weighted fields; with only set,
 // it scores that one entry. Only words the analyzer kept reach bleve, in match
 // queries: nothing a person typed is ever parsed as query syntax.
-func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([]hit, error) {
+func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string) ([]hit, error) {
 	a = s.informative(a)
 	if len(a.terms) == 0 {
 		return nil, nil
@@ -484,10 +606,13 @@ func (s *snapshot) query(ctx context.Context, a analyzed, n int, only string) ([
 		fields = append(fields, mq)
 	}
 	var q query.Query = query.NewDisjunctionQuery(fields)
-	if only != "" {
-		bq := query.NewBooleanQuery([]query.Query{q}, nil, nil)
-		bq.AddFilter(query.NewDocIDQuery([]string{only}))
-		q = bq
+	if len(only) > 0 {
+		// A conjunction with the ids, which then lead: the term postings are skipped
+		// to them instead of walked (a filter would walk them all). The ids add
+		// nothing to the score.
+		ids := query.NewDocIDQuery(only)
+		ids.SetBoost(0)
+		q = query.NewConjunctionQuery([]query.Query{ids, q})
 	}
 	req := bleve.NewSearchRequestOptions(q, n, 0, false)
 	res, err := s.idx.SearchInContext(ctx, req)

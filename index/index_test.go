@@ -258,9 +258,18 @@ func TestQueryCarriesWordsNotStems(t *testing.T) {
 			t.Errorf("%q is not in the FAQ; pick a word that is", w)
 			continue
 		}
-		hits, err := s.query(context.Background(), a, 3, "")
+		hits, err := s.query(context.Background(), a, 3)
 		if err != nil || len(hits) == 0 {
 			t.Errorf("query(%q) = %v, %v; want the entries holding it", w, hits, err)
+		}
+	}
+}
+
+func TestSearchForNoMatches(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	for _, n := range []int{0, -1} {
+		if ms, err := x.Search(context.Background(), "laser sessions", n); err != nil || len(ms) != 0 {
+			t.Errorf("Search(n=%d) = %v, %v; want nothing", n, ms, err)
 		}
 	}
 }

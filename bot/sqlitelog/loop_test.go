@@ -166,7 +166,7 @@ func TestLearningLoop(t *testing.T) {
 func TestRescanAfterEdit(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	const q = "hair dye after laser"
+	const q = "is hair dye ok after the laser"
 	if r := w.ask(t, "111", q); r.Kind != bot.KindNoMatch {
 		t.Fatalf("%q: kind %s, the test needs a decline", q, r.Kind)
 	}

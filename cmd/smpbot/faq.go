@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -21,8 +22,11 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: faq needs a subcommand", errUsage)
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "validate" {
+	switch cmd {
+	case "validate":
 		return e.faqValidate(rest)
+	case "check":
+		return e.faqCheck(ctx, rest)
 	}
 	if _, _, ok := findCommand([]string{"faq", cmd}); !ok {
 		return fmt.Errorf("%w: unknown faq command %q", errUsage, cmd)
@@ -319,4 +323,17 @@ func (e *env) faqValidate(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d entries, all valid%s\n", name, len(files), agree)
 	return nil
+}
+
+// faqFS returns the FAQ in dir (a FAQ directory or a data directory holding one), or
+// the embedded FAQ when dir is empty, and a name for messages.
+func faqFS(dir string) (fs.FS, string) {
+	if dir == "" {
+		return knowledge.Embedded(), "embedded FAQ"
+	}
+	// A data directory holds its FAQ in a subdirectory.
+	if st, err := os.Stat(filepath.Join(dir, knowledge.FAQDir)); err == nil && st.IsDir() {
+		dir = filepath.Join(dir, knowledge.FAQDir)
+	}
+	return os.DirFS(dir), dir
 }

@@ -167,7 +167,7 @@ func TestReportLoop(t *testing.T) {
 func TestReportSuggestionsRescans(t *testing.T) {
 	data := t.TempDir()
 	b := newBotOn(t, data)
-	const q = "hair dye after laser"
+	const q = "is hair dye ok after the laser"
 	if r := b.ask(bot.Question{Text: q, Platform: "telegram", User: "1"}); r.Kind != bot.KindNoMatch {
 		t.Fatalf("%q: %s, the test needs a decline", q, r.Kind)
 	}

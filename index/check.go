@@ -1,0 +1,150 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// CheckReport is how well a FAQ answers its own phrasings when each is held out: the
+// index is rebuilt without a fold of the alternates (and of the out-of-scope
+// questions), which are then asked as new questions.
+type CheckReport struct {
+	Folds int
+	// Phrasings held out and asked; answered with their own entry; answered with
+	// another; declined.
+	Phrasings, Correct, Wrong, Declined int
+	// Top1 counts the phrasings whose own entry ranked first, answered or not.
+	Top1 int
+	// OutOfScope questions held out and asked; declined.
+	OutOfScope, OutOfScopeDeclined int
+	// Confusions are the phrasings answered with, or ranked first for, another entry.
+	Confusions []Confusion
+}
+
+// Confusion is a phrasing of Entry that the index takes for TakenFor.
+type Confusion struct {
+	Phrasing, Entry, TakenFor string
+	Confidence                float64
+	Answered                  bool // with confidence of at least the answer threshold
+}
+
+// Accuracy is the share of held-out phrasings answered with their own entry.
+func (r CheckReport) Accuracy() float64 { return ratio(r.Correct, r.Phrasings) }
+
+// TopAccuracy is the share of held-out phrasings whose own entry ranked first.
+func (r CheckReport) TopAccuracy() float64 { return ratio(r.Top1, r.Phrasings) }
+
+// WrongRate is the share of held-out phrasings answered with another entry.
+func (r CheckReport) WrongRate() float64 { return ratio(r.Wrong, r.Phrasings) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// Check cross-validates entries over folds folds (at least 2): every alternate is
+// held out once, and answered when its best match reaches answerAt.
+func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt float64) (CheckReport, error) {
+	rep := CheckReport{Folds: folds}
+	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, false, func(want, text string, cands []candidate) {
+		var top candidate
+		if len(cands) > 0 {
+			top = cands[0]
+		}
+		answered := top.id != "" && top.confidence >= answerAt
+		if want == "" {
+			rep.OutOfScope++
+			if !answered {
+				rep.OutOfScopeDeclined++
+			}
+			return
+		}
+		rep.Phrasings++
+		if top.id == want {
+			rep.Top1++
+		}
+		switch {
+		case answered && top.id == want:
+			rep.Correct++
+		case answered:
+			rep.Wrong++
+		default:
+			rep.Declined++
+		}
+		if top.id != "" && top.id != want {
+			rep.Confusions = append(rep.Confusions, Confusion{Phrasing: text, Entry: want, TakenFor: top.id, Confidence: top.confidence, Answered: answered})
+		}
+	})
+	return rep, err
+}
+
+// crossValidate holds out each fold of the alternates and of outOfScope in turn,
+// rebuilds the index without it, and calls visit with each held-out text, the entry
+// it belongs to ("" for out of scope) and the candidates found for it.
+func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories bool, visit func(want, text string, cands []candidate)) error {
+	if folds < 2 {
+		return fmt.Errorf("index: cross-validation needs at least 2 folds, not %d", folds)
+	}
+	for k := 0; k < folds; k++ {
+		train := make([]knowledge.Entry, len(entries))
+		type held struct{ want, text string }
+		var test []held
+		for i, e := range entries {
+			h := fnv.New32a()
+			h.Write([]byte(e.ID))
+			off := int(h.Sum32() % uint32(folds))
+			e.Alternates = nil
+			for j, alt := range entries[i].Alternates {
+				if (j+off)%folds == k {
+					test = append(test, held{e.ID, alt})
+				} else {
+					e.Alternates = append(e.Alternates, alt)
+				}
+			}
+			train[i] = e
+		}
+		var oos []string
+		for j, q := range outOfScope {
+			if j%folds == k {
+				test = append(test, held{"", q})
+			} else {
+				oos = append(oos, q)
+			}
+		}
+		// Real questions come with context: each held-out phrasing is also asked inside
+		// a held-out out-of-scope sentence, as an aside in a story would be.
+		var asides []string
+		for _, t := range test {
+			if t.want == "" {
+				asides = append(asides, t.text)
+			}
+		}
+		if stories && len(asides) > 0 {
+			n := len(test)
+			for i, t := range test[:n] {
+				if t.want != "" {
+					test = append(test, held{t.want, asides[i%len(asides)] + ", and " + t.text})
+				}
+			}
+		}
+		s, err := build(train, oos)
+		if err != nil {
+			return err
+		}
+		for _, t := range test {
+			cands, err := s.candidates(ctx, t.text, 4)
+			if err != nil {
+				s.close()
+				return err
+			}
+			visit(t.want, t.text, cands)
+		}
+		s.close()
+	}
+	return nil
+}

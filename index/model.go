@@ -1,0 +1,380 @@
+package index
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// model is a multinomial logistic regression over hashed word 1-2-grams and character
+// 2-5-grams, learned at every build from the FAQ's own phrasings (each entry's question
+// and alternates) plus the out-of-scope questions, which form one more class: "none of
+// these". It learns which words and word pieces tell entries apart, which BM25's IDF
+// only approximates (see MODEL.md for the choice and the numbers behind it).
+//
+// A class's weights live only on the features of its own phrasings, so the weights
+// form an inverted index (feature -> the classes holding it): scoring a text walks the
+// postings of its features, and classes holding none of them score 0. That keeps
+// training and scoring proportional to the overlap between a text and the FAQ, not to
+// the number of entries times the features; features held by more than maxPostings
+// classes tell little and are dropped.
+type model struct {
+	feat    map[uint32]int32 // feature hash -> feature number
+	start   []int32          // feature number -> first posting; start[len] = len(class)
+	class   []int32          // postings: the class holding the feature
+	weight  []float32        // postings: its weight
+	classes int              // entries + 1: the last class is "none of these"
+	pool    sync.Pool        // *scratch for predictions
+}
+
+// Training parameters, chosen by cross-validation over the shipped FAQ's phrasings
+// (MODEL.md).
+const (
+	// maxPostings bounds the classes a kept feature may be held by; a large FAQ
+	// lowers it until an epoch walks at most epochWork postings.
+	maxPostings = 256
+	epochWork   = 3_000_000
+	// epochs over the training phrasings for a small FAQ; a large one gets fewer, so
+	// that the work stays within trainBudget posting updates.
+	maxEpochs   = 6
+	minEpochs   = 2
+	trainBudget = 20_000_000
+	learnRate   = 4
+)
+
+// example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
+type example struct {
+	feats []int32
+	label int32
+}
+
+// ngrams returns the hashes of text's features: its words and word pairs, and the
+// 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
+// count, and a typo spoils only the pieces it touches).
+func ngrams(text string, out []uint32) []uint32 {
+	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	var buf [64]byte
+	for i, w := range ws {
+		out = append(out, hashString(1, w))
+		if i > 0 {
+			out = append(out, hashString(2, ws[i-1]+" "+w))
+		}
+		if len(w) > len(buf)-2 {
+			continue
+		}
+		b := append(append(append(buf[:0], ' '), w...), ' ')
+		for n := 2; n <= 5; n++ {
+			for j := 0; j+n <= len(b); j++ {
+				if n == 2 && (j == 0 || j+n == len(b)) && len(b) > 3 {
+					// " x" and "x " repeat the first and last letters, which the
+					// 3-grams hold too: keep them only for one-letter words.
+					continue
+				}
+				out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// FNV-1a, seeded by the feature's kind so that a word and a piece never collide.
+func hashString(kind byte, s string) uint32 {
+	h := uint32(2166136261) ^ uint32(kind)
+	h *= 16777619
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+func hashBytes(kind byte, s []byte) uint32 {
+	h := uint32(2166136261) ^ uint32(kind)
+	h *= 16777619
+	for _, c := range s {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+// lastModel remembers the model last trained and what it was trained on: training
+// is deterministic, so a rebuild over the same phrasings (a restart of the watcher,
+// an edit to an answer only, many indexes over one FAQ in tests) reuses it.
+var lastModel struct {
+	sync.Mutex
+	key [sha256.Size]byte
+	m   *model
+}
+
+// trainModelOnce is trainModel, reusing the last model when texts are the same.
+func trainModelOnce(texts [][]string) *model {
+	h := sha256.New()
+	var n [4]byte
+	for _, ps := range texts {
+		binary.LittleEndian.PutUint32(n[:], uint32(len(ps)))
+		h.Write(n[:])
+		for _, p := range ps {
+			binary.LittleEndian.PutUint32(n[:], uint32(len(p)))
+			h.Write(n[:])
+			h.Write([]byte(p))
+		}
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	lastModel.Lock()
+	defer lastModel.Unlock()
+	if lastModel.m != nil && lastModel.key == key {
+		return lastModel.m
+	}
+	m := trainModel(texts)
+	lastModel.key, lastModel.m = key, m
+	return m
+}
+
+// trainModel learns a model from texts by class (class i has the phrasings texts[i];
+// the last class is "none of these").
+func trainModel(texts [][]string) *model {
+	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
+	// The examples' feature numbers, one after another: ids[bounds[i]:bounds[i+1]].
+	var ids, bounds, labels []int32
+	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
+	var hashes []uint32
+	bounds = append(bounds, 0)
+	for c, ps := range texts {
+		for _, p := range ps {
+			hashes = ngrams(p, hashes[:0])
+			if len(hashes) == 0 {
+				continue
+			}
+			for _, h := range hashes {
+				id, ok := m.feat[h]
+				if !ok {
+					id = int32(len(df))
+					m.feat[h] = id
+					df, occ, last = append(df, 0), append(occ, 0), append(last, -1)
+				}
+				if last[id] != int32(c) {
+					last[id] = int32(c)
+					df[id]++
+				}
+				occ[id]++
+				ids = append(ids, id)
+			}
+			bounds = append(bounds, int32(len(ids)))
+			labels = append(labels, int32(c))
+		}
+	}
+	// Drop the features held by the most classes until an epoch's work (the postings
+	// walked for every example) fits epochWork: they tell classes apart least.
+	limit := int32(maxPostings)
+	work := 0
+	for {
+		work = 0
+		for id, d := range df {
+			if d <= limit {
+				work += int(d) * int(occ[id])
+			}
+		}
+		if work <= epochWork || limit <= 1 {
+			break
+		}
+		limit = limit * 3 / 4
+	}
+	renum := make([]int32, len(df))
+	n := int32(0)
+	for id, d := range df {
+		if d > limit {
+			renum[id] = -1
+			continue
+		}
+		renum[id] = n
+		n++
+	}
+	for h, id := range m.feat {
+		if renum[id] < 0 {
+			delete(m.feat, h)
+		} else {
+			m.feat[h] = renum[id]
+		}
+	}
+	m.start = make([]int32, n+1)
+	for id, d := range df {
+		if r := renum[id]; r >= 0 {
+			m.start[r+1] = d
+		}
+	}
+	for i := 1; i <= int(n); i++ {
+		m.start[i] += m.start[i-1]
+	}
+	m.class = make([]int32, m.start[n])
+	m.weight = make([]float32, m.start[n])
+	// Postings in class order, each class once per feature; the examples keep only
+	// the features kept, renumbered, in place.
+	fill := slices.Clone(m.start[:n])
+	clear(last)
+	for i := range last {
+		last[i] = -1
+	}
+	exs := make([]example, 0, len(labels))
+	w := int32(0)
+	for e, c := range labels {
+		from := w
+		for _, id := range ids[bounds[e]:bounds[e+1]] {
+			r := renum[id]
+			if r < 0 {
+				continue
+			}
+			if last[r] != c {
+				last[r] = c
+				m.class[fill[r]] = c
+				fill[r]++
+			}
+			ids[w] = r
+			w++
+		}
+		if w > from {
+			exs = append(exs, example{feats: ids[from:w:w], label: c})
+		}
+	}
+	epochs := maxEpochs
+	if work > 0 {
+		epochs = max(minEpochs, min(maxEpochs, trainBudget/(2*work)))
+	}
+	m.train(exs, epochs)
+	return m
+}
+
+// train runs stochastic gradient descent on the softmax loss.
+func (m *model) train(exs []example, epochs int) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	sc := newScratch(m.classes)
+	for ep := 0; ep < epochs; ep++ {
+		rng.Shuffle(len(exs), func(i, j int) { exs[i], exs[j] = exs[j], exs[i] })
+		lr := float32(learnRate / (1 + float64(ep)*0.5))
+		for _, ex := range exs {
+			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
+			m.forward(ex.feats, v, sc)
+			// Gradient: p(c) - [c = label] on every class holding a feature of ex.
+			for _, c := range sc.touched {
+				g := sc.prob(c)
+				if c == ex.label {
+					g--
+				}
+				sc.grad[c] = lr * g * v
+			}
+			for _, id := range ex.feats {
+				for k := m.start[id]; k < m.start[id+1]; k++ {
+					m.weight[k] -= sc.grad[m.class[k]]
+				}
+			}
+			sc.reset()
+		}
+	}
+}
+
+// scratch holds one text's class scores; only the classes touched are reset.
+type scratch struct {
+	score   []float32
+	grad    []float32 // training: the step for each touched class
+	touched []int32
+	seen    []bool
+	z       float64 // softmax normaliser over every class
+}
+
+func newScratch(classes int) *scratch {
+	return &scratch{score: make([]float32, classes), grad: make([]float32, classes), seen: make([]bool, classes)}
+}
+
+func (sc *scratch) prob(c int32) float32 { return float32(math.Exp(float64(sc.score[c])) / sc.z) }
+
+func (sc *scratch) reset() {
+	for _, c := range sc.touched {
+		sc.score[c] = 0
+		sc.seen[c] = false
+	}
+	sc.touched = sc.touched[:0]
+}
+
+// forward fills sc with the scores of the classes holding any of feats (value v each)
+// and the softmax normaliser; every other class scores 0.
+func (m *model) forward(feats []int32, v float32, sc *scratch) {
+	for _, id := range feats {
+		for k := m.start[id]; k < m.start[id+1]; k++ {
+			c := m.class[k]
+			if !sc.seen[c] {
+				sc.seen[c] = true
+				sc.touched = append(sc.touched, c)
+			}
+			sc.score[c] += m.weight[k] * v
+		}
+	}
+	z := float64(m.classes - len(sc.touched))
+	for _, c := range sc.touched {
+		z += math.Exp(float64(sc.score[c]))
+	}
+	sc.z = z
+}
+
+// prediction is the model's view of one text: the probability of every class.
+type prediction struct {
+	m   *model
+	sc  *scratch
+	top []int32 // the entry classes holding any of the text's features, best first
+}
+
+// predict scores prepared text against every class. The prediction holds a scratch
+// from the model's pool until done is called.
+func (m *model) predict(text string) prediction {
+	hs := ngrams(text, nil)
+	feats := make([]int32, 0, len(hs))
+	for _, h := range hs {
+		if id, ok := m.feat[h]; ok {
+			feats = append(feats, id)
+		}
+	}
+	sc, _ := m.pool.Get().(*scratch)
+	if sc == nil {
+		sc = newScratch(m.classes)
+	}
+	p := prediction{m: m, sc: sc}
+	if len(feats) == 0 {
+		sc.z = float64(m.classes)
+		return p
+	}
+	m.forward(feats, float32(1/math.Sqrt(float64(len(feats)))), sc)
+	none := int32(m.classes - 1)
+	for _, c := range sc.touched {
+		if c != none {
+			p.top = append(p.top, c)
+		}
+	}
+	slices.SortFunc(p.top, func(a, b int32) int {
+		switch {
+		case sc.score[a] > sc.score[b]:
+			return -1
+		case sc.score[a] < sc.score[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	return p
+}
+
+// prob returns the probability of class c.
+func (p prediction) prob(c int32) float64 { return math.Exp(float64(p.sc.score[c])) / p.sc.z }
+
+// none returns the probability of "none of these".
+func (p prediction) none() float64 { return p.prob(int32(p.m.classes - 1)) }
+
+// done returns the scratch to the pool.
+func (p prediction) done() {
+	p.sc.reset()
+	p.m.pool.Put(p.sc)
+}
