@@ -20,7 +20,7 @@ import (
 
 // waitLimit bounds each wait for the bot: far longer than any answer takes, short
 // enough that a lost reply fails the test rather than hanging it.
-const waitLimit = 15 * time.Second
+const waitLimit = 30 * time.Second
 
 const testToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx1y2z.s3cr3t-t0ken-value_abcdefghijklmnop"
 
@@ -134,7 +134,7 @@ func start(t *testing.T, rc rigConfig) *rig {
 			if err != nil {
 				t.Errorf("Run returned %v after a clean stop, want nil", err)
 			}
-		case <-time.After(15 * time.Second):
+		case <-time.After(waitLimit):
 			t.Errorf("Run did not return after its context ended")
 		}
 		cancelWait()
