@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/smpbot/smpbot/index"
 )
 
 // UrgentEntryID is the FAQ entry on complications; an urgent message is answered with
@@ -140,49 +142,11 @@ func canonical(w string) string {
 		if len(s) >= 9 && len(w) >= 9 {
 			max = 2
 		}
-		if w[0] == s[0] && within(w, s, max) {
+		if w[0] == s[0] && index.WithinEdits(w, s, max) {
 			return s
 		}
 	}
 	return w
-}
-
-// within reports whether a and b are at most max edits apart (insertions, deletions,
-// substitutions, adjacent transpositions).
-func within(a, b string, max int) bool {
-	if d := len(a) - len(b); d > max || -d > max {
-		return false
-	}
-	if len(b) >= 32 {
-		return false // no sign word is that long
-	}
-	// Optimal string alignment distance over two rows plus the one before, on the
-	// stack: sign words are short.
-	var r0, r1, r2 [33]int
-	prev2, prev, cur := r0[:len(b)+1], r1[:len(b)+1], r2[:len(b)+1]
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > max {
-			return false
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)] <= max
 }
 
 func wordSet(ws ...string) map[string]bool {

@@ -82,6 +82,11 @@ func (sp *speller) fix(w string) string {
 	return best
 }
 
+// WithinEdits reports whether a and b are at most max edits apart (insertions,
+// deletions, substitutions and swaps of neighbours): the typo tolerance the index
+// uses, for callers that recognise words the same way.
+func WithinEdits(a, b string, max int) bool { return distance(a, b, max) <= max }
+
 // distance is the optimal-string-alignment edit distance between a and b (insertions,
 // deletions, substitutions and swaps of neighbours), or max+1 once it is sure to
 // exceed max.
