@@ -243,8 +243,8 @@ func TestPhrasingKey(t *testing.T) {
 		{"Café  ÉTÉ", "café été"},
 	}
 	for _, tt := range tests {
-		if got := phrasingKey(tt.in); got != tt.want {
-			t.Errorf("phrasingKey(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := knowledge.PhraseKey(tt.in); got != tt.want {
+			t.Errorf("knowledge.PhraseKey(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -67,19 +65,13 @@ func openSuggestion(ctx context.Context, reports Reports, id int64) (PhrasingSug
 // hasPhrasing reports whether q is already the question or an alternate of e, compared
 // as the FAQ validation compares phrasings (case and punctuation ignored).
 func hasPhrasing(e knowledge.Entry, q string) bool {
-	key := phrasingKey(q)
+	key := knowledge.PhraseKey(q)
 	for _, p := range append([]string{e.Question}, e.Alternates...) {
-		if phrasingKey(p) == key {
+		if knowledge.PhraseKey(p) == key {
 			return true
 		}
 	}
 	return false
-}
-
-func phrasingKey(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > utf8.RuneSelf)
-	}), " ")
 }
 
 // EntryMatcher returns a search for the question log's Rescan: the entry h answers text

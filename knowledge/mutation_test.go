@@ -235,8 +235,8 @@ func TestValidatePhraseKey(t *testing.T) {
 		{"Café  ÉTÉ", "café été"},
 	}
 	for _, tt := range tests {
-		if got := phraseKey(tt.in); got != tt.want {
-			t.Errorf("phraseKey(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := PhraseKey(tt.in); got != tt.want {
+			t.Errorf("PhraseKey(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

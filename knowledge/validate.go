@@ -64,7 +64,7 @@ func Validate(files []File) error {
 		}
 		seen := map[string]bool{}
 		for _, p := range append([]string{f.Entry.Question}, f.Entry.Alternates...) {
-			key := phraseKey(p)
+			key := PhraseKey(p)
 			if key == "" || seen[key] {
 				continue
 			}
@@ -89,9 +89,11 @@ func ValidateEntries(entries []Entry) error {
 	return Validate(files)
 }
 
-// phraseKey folds a phrasing to what search would see, so "Is SMP removal possible?"
-// and "is smp removal possible" count as the same.
-func phraseKey(s string) string {
+// PhraseKey folds a phrasing to what search would see (lower case, letters and digits,
+// single spaces), so "Is SMP removal possible?" and "is smp removal possible" count as
+// the same. Everything that compares phrasings (validation, evaluation sets, the
+// question log's proposals) folds them this way.
+func PhraseKey(s string) string {
 	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > utf8.RuneSelf)
 	}), " ")
@@ -213,13 +215,13 @@ func ownRepo(u *url.URL) bool {
 // phone. Sentences are compared as sets of words, so "or infected" and "or looks
 // infected" count as the same; short caveats are left alone.
 func repeats(answer, caveat string) bool {
-	cw := strings.Fields(phraseKey(caveat))
+	cw := strings.Fields(PhraseKey(caveat))
 	if len(cw) < 4 {
 		return false
 	}
 	sentences := strings.FieldsFunc(answer, func(r rune) bool { return strings.ContainsRune(".!?\n", r) })
 	for _, s := range sentences {
-		if similarWords(cw, strings.Fields(phraseKey(s))) >= repeatSimilarity {
+		if similarWords(cw, strings.Fields(PhraseKey(s))) >= repeatSimilarity {
 			return true
 		}
 	}

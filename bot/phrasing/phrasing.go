@@ -17,11 +17,7 @@ import (
 // Key folds a question as FAQ validation folds phrasings (lower case, letters and
 // digits, single spaces), so that a proposal and the alternate it becomes compare equal
 // and repeats of a wording are counted together.
-func Key(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > utf8.RuneSelf)
-	}), " ")
-}
+func Key(s string) string { return knowledge.PhraseKey(s) }
 
 // stopWords carry no topic: two questions that differ only in them ask the same thing.
 var stopWords = wordSet(`a an the i im i'm me my mine myself we our you your it its it's
