@@ -153,7 +153,7 @@ func TestStartWithTheDatabaseDown(t *testing.T) {
 	proxy.Stop()
 	key := filepath.Join(t.TempDir(), "questions.key")
 	started := time.Now()
-	l, err := Start(ctx, viaProxy, WithKeyFile(key), fastRetry)
+	l, err := Start(viaProxy, WithKeyFile(key), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestStartRefusedForAnotherKey(t *testing.T) {
 	ctx := context.Background()
 	dbURL := questionlogtest.PostgresSchema(t)
 	openTest(t, dbURL) // records its key's fingerprint
-	l, err := Start(ctx, dbURL, WithKeyFile(filepath.Join(t.TempDir(), "other.key")), fastRetry)
+	l, err := Start(dbURL, WithKeyFile(filepath.Join(t.TempDir(), "other.key")), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
