@@ -31,7 +31,7 @@ func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error)
 		return err
 	}, l.low, from)
 	if err != nil {
-		return nil, fmt.Errorf("question log: outcomes: %w", err)
+		return nil, fmt.Errorf("question log: outcomes: %w", l.failed(err))
 	}
 	return questionlog.EveryDay(from, l.now(), byDay), nil
 }
@@ -52,7 +52,7 @@ func (l *Log) FeedbackByWeek(ctx context.Context, weeks int) ([]bot.WeekFeedback
 		return nil
 	}, w.From())
 	if err != nil {
-		return nil, fmt.Errorf("question log: feedback by week: %w", err)
+		return nil, fmt.Errorf("question log: feedback by week: %w", l.failed(err))
 	}
 	return w.Result(), nil
 }
@@ -74,7 +74,7 @@ func (l *Log) NotHelpfulAnswers(ctx context.Context, days int) ([]bot.RatedAnswe
 		return err
 	}, l.since(days))
 	if err != nil {
-		return nil, fmt.Errorf("question log: answers marked not helpful: %w", err)
+		return nil, fmt.Errorf("question log: answers marked not helpful: %w", l.failed(err))
 	}
 	return out, nil
 }

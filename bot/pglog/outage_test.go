@@ -77,8 +77,8 @@ func TestQueueWhileTheDatabaseIsAway(t *testing.T) {
 	if !st.Down || st.Queued != 5 || st.Dropped != 2 || st.DownSince.IsZero() {
 		t.Errorf("status while away %+v; want down, 5 queued, 2 dropped", st)
 	}
-	if _, err := l.ResolveSuggestion(ctx, 1, true); err == nil {
-		t.Errorf("resolving a suggestion while the database is away succeeded")
+	if _, err := l.ResolveSuggestion(ctx, 1, true); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("resolving a suggestion while the database is away = %v, want ErrUnavailable", err)
 	}
 	if got := stored(t, conn); !slices.Equal(got, []string{"r0"}) {
 		t.Errorf("stored while away %v, want only r0", got)

@@ -52,7 +52,7 @@ func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, 
 	}
 	rows, err := l.unansweredSince(ctx, l.since(days))
 	if err != nil {
-		return nil, fmt.Errorf("question log: unanswered questions: %w", err)
+		return nil, fmt.Errorf("question log: unanswered questions: %w", l.failed(err))
 	}
 	return questionlog.GroupUnanswered(rows), nil
 }
@@ -69,7 +69,7 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		days = 1
 	}
 	st := bot.Stats{Days: days}
-	wrap := func(err error) (bot.Stats, error) { return bot.Stats{}, fmt.Errorf("question log: stats: %w", err) }
+	wrap := func(err error) (bot.Stats, error) { return bot.Stats{}, fmt.Errorf("question log: stats: %w", l.failed(err)) }
 	const typed = `time >= $1 AND from_answer = '' AND kind != 'smalltalk'`
 	err := l.each(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, platform, count(*)
 		FROM questions WHERE `+typed+` GROUP BY day, platform ORDER BY day, platform`, func(s pgx.Rows) error {
@@ -138,7 +138,7 @@ func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("question log: suggestions: %w", err)
+		return nil, fmt.Errorf("question log: suggestions: %w", l.failed(err))
 	}
 	questionlog.SortSuggestions(out)
 	return out, nil
@@ -182,7 +182,7 @@ func (l *Log) ResolveSuggestion(ctx context.Context, id int64, accept bool) (bot
 		return bot.PhrasingSuggestion{}, err
 	}
 	if err != nil {
-		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, l.failed(err))
 	}
 	return p, nil
 }
@@ -197,7 +197,7 @@ func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text 
 	}
 	rows, err := l.unansweredSince(ctx, l.since(l.rescan))
 	if err != nil {
-		return 0, fmt.Errorf("question log: rescan: %w", err)
+		return 0, fmt.Errorf("question log: rescan: %w", l.failed(err))
 	}
 	n, err := questionlog.Rescan(ctx, rows, search, l.low, func(ctx context.Context, entryID, text, key string, ids []string) (bool, error) {
 		var isNew bool
@@ -209,7 +209,7 @@ func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text 
 		return isNew, err
 	})
 	if err != nil {
-		return n, fmt.Errorf("question log: rescan: %w", err)
+		return n, fmt.Errorf("question log: rescan: %w", l.failed(err))
 	}
 	return n, nil
 }

@@ -50,7 +50,7 @@ func (l *Log) Purge(ctx context.Context, olderThan time.Time) (int64, error) {
 		return deleteOrphanSuggestions(ctx, tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: purging questions before %s: %w", olderThan.UTC().Format(time.DateOnly), err)
+		return 0, fmt.Errorf("question log: purging questions before %s: %w", olderThan.UTC().Format(time.DateOnly), l.failed(err))
 	}
 	return n, nil
 }
@@ -84,7 +84,7 @@ func (l *Log) PurgeUser(ctx context.Context, platform, user string) (int64, erro
 		return deleteOrphanSuggestions(ctx, tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: purging a user: %w", err)
+		return 0, fmt.Errorf("question log: purging a user: %w", l.failed(err))
 	}
 	return n, nil
 }
@@ -146,7 +146,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 		return userkey.Install(k.Path(), hexKey, true)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: rotating the user key: %w", err)
+		return 0, fmt.Errorf("question log: rotating the user key: %w", l.failed(err))
 	}
 	if err := k.Reload(); err != nil || k.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
