@@ -69,7 +69,9 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		days = 1
 	}
 	st := bot.Stats{Days: days}
-	wrap := func(err error) (bot.Stats, error) { return bot.Stats{}, fmt.Errorf("question log: stats: %w", l.failed(err)) }
+	wrap := func(err error) (bot.Stats, error) {
+		return bot.Stats{}, fmt.Errorf("question log: stats: %w", l.failed(err))
+	}
 	const typed = `time >= $1 AND from_answer = '' AND kind != 'smalltalk'`
 	err := l.each(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, platform, count(*)
 		FROM questions WHERE `+typed+` GROUP BY day, platform ORDER BY day, platform`, func(s pgx.Rows) error {
