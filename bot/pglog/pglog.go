@@ -90,7 +90,7 @@ type pending struct {
 
 // ErrUnavailable is returned by the writes that are not queued (and by the reports)
 // while the database does not answer or the log is not set up yet.
-var ErrUnavailable = errors.New("question log database unreachable")
+var ErrUnavailable = bot.ErrLogUnavailable
 
 var (
 	_ bot.QuestionLog = (*Log)(nil)
