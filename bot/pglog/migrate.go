@@ -74,6 +74,10 @@ var migrations = []migration{
 			purged_at timestamptz NOT NULL
 		)`,
 	}},
+	// The questions recorded before count as not urgent.
+	{"urgent flag", []string{
+		`ALTER TABLE questions ADD COLUMN urgent boolean NOT NULL DEFAULT false`,
+	}},
 }
 
 // migrate applies the migrations the schema lacks, holding an advisory lock named for

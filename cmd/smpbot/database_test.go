@@ -150,7 +150,12 @@ func TestRunStartsWithTheDatabaseDown(t *testing.T) {
 		t.Fatal("no answer while the database is down")
 	}
 	questionlogtest.Eventually(t, "the record to be queued", func() bool { return p.metric(t, "smpbot_questionlog_queued") == 1 })
-	code, body := p.get("/readyz")
+	var code int
+	var body string
+	questionlogtest.Eventually(t, "/readyz to note the database", func() bool {
+		code, body = p.get("/readyz")
+		return code != 200 || strings.Contains(body, "unreachable")
+	})
 	if code != 200 || !strings.Contains(body, "question log database unreachable since") || !strings.Contains(body, "1 record queued, 0 dropped") {
 		t.Errorf("/readyz with the database down: %d %q", code, body)
 	}
