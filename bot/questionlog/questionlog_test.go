@@ -35,7 +35,7 @@ func TestWeeks(t *testing.T) {
 	if Day(w.From()) != "2026-03-02" {
 		t.Errorf("from %s", Day(w.From()))
 	}
-	w.Add(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), true)   // first instant of the first week
+	w.Add(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), true)    // first instant of the first week
 	w.Add(time.Date(2026, 3, 8, 23, 59, 0, 0, time.UTC), false) // last minute of it
 	w.Add(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), false)
 	w.Add(time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC), true) // a skewed clock's future: left out
