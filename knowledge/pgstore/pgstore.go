@@ -73,6 +73,7 @@ var schema = pgschema.Set{What: "FAQ store", Table: "faq_schema_version", Migrat
 type Store struct {
 	db       *pgxpool.Pool
 	listen   *pgx.ConnConfig // for Watch's connection of its own
+	schema   string
 	channel  string
 	log      *slog.Logger
 	onChange func([]knowledge.Entry)
@@ -82,7 +83,8 @@ type Store struct {
 	mu       sync.Mutex
 	entries  map[string]knowledge.Entry
 	order    []string
-	seq      int64 // the last change the entries in memory include
+	seq      int64                      // the last change the entries in memory include
+	bodies   map[string]knowledge.Entry // the entries by their rows' text; replaced, never changed
 	problems []error
 
 	// onWatch, when set (by tests), hears Watch's connection come and go: "listening"
@@ -137,6 +139,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > s.timeout {
 		cfg.ConnConfig.ConnectTimeout = s.timeout
 	}
+	// Edits are rare: a connection the database dropped while it sat idle must not cost
+	// a moderator's edit, so each is checked as it is taken from the pool.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
 	s.listen = cfg.ConnConfig.Copy()
 	db, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -158,7 +163,7 @@ func (s *Store) start(ctx context.Context) error {
 	if err := s.db.QueryRow(ctx, `SELECT current_schema()`).Scan(&sch); err != nil {
 		return err
 	}
-	s.channel = channelFor(sch)
+	s.schema, s.channel = sch, channelFor(sch)
 	if s.seed {
 		if err := s.seedOnce(ctx); err != nil {
 			return err
@@ -389,7 +394,7 @@ func (s *Store) change(ctx context.Context, decide func(cur map[string]knowledge
 		if err := tx.QueryRow(octx, `SELECT seq FROM faq_state FOR UPDATE`).Scan(&seq); err != nil {
 			return err
 		}
-		snap, err := readEntries(octx, tx, seq)
+		snap, err := readEntries(octx, tx, seq, s.known())
 		if err != nil {
 			return err
 		}
@@ -415,7 +420,7 @@ func (s *Store) change(ctx context.Context, decide func(cur map[string]knowledge
 		if _, err := tx.Exec(octx, `SELECT pg_notify($1, $2)`, s.channel, fmt.Sprint(last)); err != nil {
 			return err
 		}
-		loaded, err = readEntries(octx, tx, last)
+		loaded, err = readEntries(octx, tx, last, s.known())
 		return err
 	})
 	if refused != nil {
@@ -473,6 +478,7 @@ func (s *Store) dbErr(ctx context.Context, err error) error {
 type snapshot struct {
 	seq      int64
 	entries  []knowledge.Entry
+	bodies   map[string]knowledge.Entry // each entry by its row's text
 	problems []error
 }
 
@@ -485,8 +491,9 @@ func (sn snapshot) byID() map[string]knowledge.Entry {
 }
 
 // readEntries reads the entries as of seq, in the order of their file names. A row
-// that is not a valid entry is left out and reported.
-func readEntries(ctx context.Context, q pgx.Tx, seq int64) (snapshot, error) {
+// that is not a valid entry is left out and reported. Rows whose text is in known are
+// not parsed again.
+func readEntries(ctx context.Context, q pgx.Tx, seq int64, known map[string]knowledge.Entry) (snapshot, error) {
 	rows, err := q.Query(ctx, `SELECT id, body FROM faq_entries`)
 	if err != nil {
 		return snapshot{}, err
@@ -501,8 +508,13 @@ func readEntries(ctx context.Context, q pgx.Tx, seq int64) (snapshot, error) {
 		return snapshot{}, err
 	}
 	slices.SortFunc(all, func(a, b row) int { return strings.Compare(a.id+knowledge.Ext, b.id+knowledge.Ext) })
-	sn := snapshot{seq: seq}
+	sn := snapshot{seq: seq, bodies: make(map[string]knowledge.Entry, len(all))}
 	for _, r := range all {
+		if e, ok := known[r.body]; ok && e.ID == r.id {
+			sn.entries = append(sn.entries, e)
+			sn.bodies[r.body] = e
+			continue
+		}
 		f, err := knowledge.Parse(r.id+knowledge.Ext, []byte(r.body))
 		if err == nil && f.Entry.ID != r.id {
 			err = &knowledge.Error{File: r.id + knowledge.Ext, Field: "id", Err: fmt.Errorf("%w: the row of %q holds %q", knowledge.ErrInvalidField, r.id, f.Entry.ID)}
@@ -512,6 +524,7 @@ func readEntries(ctx context.Context, q pgx.Tx, seq int64) (snapshot, error) {
 			continue
 		}
 		sn.entries = append(sn.entries, f.Entry)
+		sn.bodies[r.body] = f.Entry
 	}
 	return sn, nil
 }
@@ -536,7 +549,7 @@ func (s *Store) refresh(ctx context.Context, db interface {
 		}
 		stale = true
 		var err error
-		snap, err = readEntries(ctx, tx, seq)
+		snap, err = readEntries(ctx, tx, seq, s.known())
 		return err
 	})
 	if err != nil || !stale {
@@ -555,10 +568,14 @@ func (s *Store) publish(sn snapshot) {
 		return
 	}
 	first := s.entries == nil
-	same := slices.EqualFunc(sn.entries, s.list(), func(a, b knowledge.Entry) bool {
-		return a.ID == b.ID && knowledge.VersionOf(a) == knowledge.VersionOf(b)
-	})
-	s.seq, s.problems = sn.seq, sn.problems
+	same := len(sn.bodies) == len(s.bodies)
+	for body := range sn.bodies {
+		if _, ok := s.bodies[body]; !ok {
+			same = false
+			break
+		}
+	}
+	s.seq, s.problems, s.bodies = sn.seq, sn.problems, sn.bodies
 	s.entries = make(map[string]knowledge.Entry, len(sn.entries))
 	s.order = s.order[:0]
 	for _, e := range sn.entries {
@@ -569,6 +586,14 @@ func (s *Store) publish(sn snapshot) {
 	if !first && !same && s.onChange != nil {
 		s.onChange(s.list())
 	}
+}
+
+// known returns the entries in memory by their rows' text, so that a reload parses
+// only the rows that changed.
+func (s *Store) known() map[string]knowledge.Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bodies
 }
 
 // History returns the recorded changes to the entry id, oldest first.

@@ -46,7 +46,10 @@ const (
 // far as listening.
 func (s *Store) watchOnce(ctx context.Context) (listened bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
-	conn, err := pgx.ConnectConfig(cctx, s.listen.Copy())
+	cfg := s.listen.Copy()
+	// Named, so that it can be told apart in pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = ListenerName(s.schema)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
 	if err != nil {
 		return false, err
@@ -74,6 +77,9 @@ func (s *Store) watchOnce(ctx context.Context) (listened bool, err error) {
 		}
 	}
 }
+
+// ListenerName is the application_name of Watch's connection for the store in schema.
+func ListenerName(schema string) string { return "smpbot faq listener " + schema }
 
 func (s *Store) catchUp(ctx context.Context, conn *pgx.Conn) error {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
