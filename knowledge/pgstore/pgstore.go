@@ -148,6 +148,13 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	s.db = db
+	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	err = db.Ping(pctx)
+	cancel()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FAQ store: %w", s.dbErr(ctx, err))
+	}
 	if err := s.start(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("FAQ store: %w", err)
@@ -173,7 +180,7 @@ func (s *Store) start(ctx context.Context) error {
 		return err
 	}
 	if s.seed && len(s.Entries()) == 0 {
-		return errors.New("the FAQ store holds no entries (all were removed): import some with smpbot faq import")
+		return errors.New("the FAQ database holds no entries (all were removed): import some with smpbot faq import")
 	}
 	return nil
 }
