@@ -241,3 +241,67 @@ func TestRunAnswersAnEditMadeInTheDatabase(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// The FAQ database away from a running bot: it goes on answering from the FAQ it
+// loaded, /readyz says so, and once the database is back it catches up with the edit
+// made meanwhile (by a process that could reach it).
+func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
+	dbURL := pgtest.Schema(t)
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
+	fake := telegramtest.NewServer(opsToken)
+	defer fake.Close()
+	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy})
+	p.waitReady(t)
+	u := tgUser(8)
+	chat := fake.PrivateChat(u)
+	ask := func() string {
+		t.Helper()
+		n := len(fake.Messages())
+		fake.Send(chat, u, "how much does laser smp removal cost", 0)
+		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+			t.Fatal("no answer")
+		}
+		return fake.Messages()[n].Text
+	}
+	before := ask()
+
+	proxy.Cut()
+	if code, body := p.get("/readyz"); code != 200 || !strings.Contains(body, "FAQ database not answering") {
+		t.Errorf("/readyz with the FAQ database away: %d %q", code, body)
+	}
+	if got := ask(); got != before {
+		t.Errorf("with the database away the answer changed:\n%s\nwant\n%s", got, before)
+	}
+	t.Setenv("SMPBOT_DATA", "")
+	t.Setenv("SMPBOT_DATABASE_URL", dbURL)
+	_, show, _ := runCLI(t, "", "faq", "show", "cost")
+	f, err := knowledge.Parse("cost.md", []byte(show))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "Edited while that replica could not reach the database."
+	f.Entry.Answer = marker + " " + f.Entry.Answer
+	file := filepath.Join(t.TempDir(), "cost.md")
+	os.WriteFile(file, knowledge.Format(f.Entry), 0o644)
+	if code, _, errs := runCLI(t, "", "faq", "edit", "--file", file); code != 0 {
+		t.Fatalf("faq edit: %s", errs)
+	}
+	time.Sleep(500 * time.Millisecond) // had it been listening, it would have heard
+	if got := ask(); strings.Contains(got, marker) {
+		t.Fatal("the replica answered with an edit it could not have loaded")
+	}
+
+	proxy.Restore(t)
+	restored := time.Now()
+	for !strings.Contains(ask(), marker) {
+		if time.Since(restored) > 20*time.Second {
+			t.Fatal("the edit made while the database was away never reached the replica")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("caught up %v after the database came back", time.Since(restored).Round(10*time.Millisecond))
+	if code, body := p.get("/readyz"); code != 200 || strings.Contains(body, "FAQ database") {
+		t.Errorf("/readyz with the database back: %d %q", code, body)
+	}
+	p.stop(t)
+}
