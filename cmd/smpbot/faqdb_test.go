@@ -197,33 +197,17 @@ func TestRunAnswersAnEditMadeInTheDatabase(t *testing.T) {
 		}
 		return string(out)
 	}
-	f, err := knowledge.Parse("cost.md", []byte(cli("faq", "show", "cost")))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const marker = "Edited in the shared database while the bot ran."
-	f.Entry.Answer = marker + " " + f.Entry.Answer
-	file := filepath.Join(t.TempDir(), "cost.md")
-	os.WriteFile(file, knowledge.Format(f.Entry), 0o644)
-
-	u := tgUser(7)
-	chat := fake.PrivateChat(u)
-	ask := func() (answer string, sent time.Time) {
-		n := len(fake.Messages())
-		sent = time.Now()
-		fake.Send(chat, u, "how much does laser smp removal cost", 0)
-		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
-			t.Fatal("no answer")
-		}
-		return fake.Messages()[n].Text, sent
-	}
-	if a, _ := ask(); strings.Contains(a, marker) {
+	file := markedCost(t, cli("faq", "show", "cost"), marker)
+	ask := costAsker(t, fake, 7)
+	if strings.Contains(ask(), marker) {
 		t.Fatal("answered with the edit before it was made")
 	}
 	cli("faq", "edit", "--file", file)
 	edited := time.Now()
 	for {
-		a, sent := ask()
+		sent := time.Now()
+		a := ask()
 		if strings.Contains(a, marker) {
 			t.Logf("first answer with the edit: to a question sent %v after the edit command returned", sent.Sub(edited).Round(time.Millisecond))
 			if sent.Sub(edited) > 1500*time.Millisecond {
@@ -252,17 +236,7 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	defer fake.Close()
 	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy})
 	p.waitReady(t)
-	u := tgUser(8)
-	chat := fake.PrivateChat(u)
-	ask := func() string {
-		t.Helper()
-		n := len(fake.Messages())
-		fake.Send(chat, u, "how much does laser smp removal cost", 0)
-		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
-			t.Fatal("no answer")
-		}
-		return fake.Messages()[n].Text
-	}
+	ask := costAsker(t, fake, 8)
 	before := ask()
 
 	proxy.Cut()
@@ -275,14 +249,8 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	t.Setenv("SMPBOT_DATA", "")
 	t.Setenv("SMPBOT_DATABASE_URL", dbURL)
 	_, show, _ := runCLI(t, "", "faq", "show", "cost")
-	f, err := knowledge.Parse("cost.md", []byte(show))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const marker = "Edited while that replica could not reach the database."
-	f.Entry.Answer = marker + " " + f.Entry.Answer
-	file := filepath.Join(t.TempDir(), "cost.md")
-	os.WriteFile(file, knowledge.Format(f.Entry), 0o644)
+	file := markedCost(t, show, marker)
 	if code, _, errs := runCLI(t, "", "faq", "edit", "--file", file); code != 0 {
 		t.Fatalf("faq edit: %s", errs)
 	}
@@ -304,4 +272,36 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 		t.Errorf("/readyz with the database back: %d %q", code, body)
 	}
 	p.stop(t)
+}
+
+// costAsker returns a function that asks the bot about cost in a private chat of
+// user's and returns the answer.
+func costAsker(t *testing.T, fake *telegramtest.Server, user int) func() string {
+	u := tgUser(user)
+	chat := fake.PrivateChat(u)
+	return func() string {
+		t.Helper()
+		n := len(fake.Messages())
+		fake.Send(chat, u, "how much does laser smp removal cost", 0)
+		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+			t.Fatal("no answer")
+		}
+		return fake.Messages()[n].Text
+	}
+}
+
+// markedCost writes the cost entry shown by faq show with marker before its answer to
+// a file, and returns the file's name.
+func markedCost(t *testing.T, show, marker string) string {
+	t.Helper()
+	f, err := knowledge.Parse("cost.md", []byte(show))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Entry.Answer = marker + " " + f.Entry.Answer
+	file := filepath.Join(t.TempDir(), "cost.md")
+	if err := os.WriteFile(file, knowledge.Format(f.Entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

@@ -92,19 +92,6 @@ type Store struct {
 	onWatch func(string)
 }
 
-var _ interface {
-	Entries() []knowledge.Entry
-	Get(id string) (knowledge.Entry, knowledge.Version, error)
-	Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error)
-	Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error
-	History(id string) ([]knowledge.Change, error)
-	Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error)
-	Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (int, int, error)
-	Audit() ([]knowledge.Change, error)
-	Problems() []error
-	Watch(ctx context.Context) error
-} = (*Store)(nil)
-
 // Option configures a Store.
 type Option func(*Store)
 
@@ -294,13 +281,9 @@ func (s *Store) Undo(ctx context.Context, id string, who knowledge.Actor) (knowl
 	if err != nil {
 		return knowledge.Change{}, err
 	}
-	if len(hist) == 0 {
-		return knowledge.Change{}, fmt.Errorf("%w: no recorded change to %q to undo", knowledge.ErrNotFound, id)
-	}
-	last := hist[len(hist)-1]
-	base := knowledge.Version("")
-	if last.After != nil {
-		base = knowledge.VersionOf(*last.After)
+	last, base, err := knowledge.UndoOf(id, hist)
+	if err != nil {
+		return knowledge.Change{}, err
 	}
 	if err := s.apply(ctx, "undo", id, last.Before, base, who); err != nil {
 		return knowledge.Change{}, err
