@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 	"github.com/smpbot/smpbot/internal/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
@@ -234,7 +235,8 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
 	fake := telegramtest.NewServer(opsToken)
 	defer fake.Close()
-	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy})
+	mod := tgUser(9)
+	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy, fmt.Sprint("TELEGRAM_MODERATORS=", mod.ID)})
 	p.waitReady(t)
 	ask := costAsker(t, fake, 8)
 	before := ask()
@@ -245,6 +247,15 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	}
 	if got := ask(); got != before {
 		t.Errorf("with the database away the answer changed:\n%s\nwant\n%s", got, before)
+	}
+	// A moderator's change in chat is refused in plain words.
+	n := len(fake.Messages())
+	fake.Send(fake.PrivateChat(mod), mod, "/faq_undo cost", 0)
+	if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+		t.Fatal("no reply to the moderator")
+	}
+	if got := fake.Messages()[n].Text; got != bot.DescribeError(knowledge.ErrUnavailable) {
+		t.Errorf("the moderator was told %q, want %q", got, bot.DescribeError(knowledge.ErrUnavailable))
 	}
 	t.Setenv("SMPBOT_DATA", "")
 	t.Setenv("SMPBOT_DATABASE_URL", dbURL)
