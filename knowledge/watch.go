@@ -17,6 +17,12 @@ const watchSettle = 300 * time.Millisecond
 // Watch reloads the FAQ whenever its files change on disk, until ctx is done. A valid
 // change reaches OnChange within a second; an invalid one is logged with its file and
 // line and the last good FAQ keeps serving.
+//
+// Watch also follows the audit log: when a writer in another process (the command
+// line, say) records a change and dies before making it, Watch completes the change
+// under the writer lock, as the next writer would, so the running bot serves it
+// without waiting for another change or a restart. It checks once when it starts and
+// after every write to the log.
 func (s *Store) Watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -27,8 +33,14 @@ func (s *Store) Watch(ctx context.Context) error {
 	if err := w.Add(dir); err != nil {
 		return fmt.Errorf("watching %s: %w", dir, err)
 	}
+	if err := w.Add(s.dir); err != nil {
+		return fmt.Errorf("watching %s: %w", s.dir, err)
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	audit := time.NewTimer(time.Hour)
+	audit.Stop()
+	s.completePending()
 	s.watchEvent("started")
 	for {
 		select {
@@ -38,7 +50,14 @@ func (s *Store) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if base := filepath.Base(ev.Name); strings.HasPrefix(base, ".") || !strings.HasSuffix(base, Ext) {
+			base := filepath.Base(ev.Name)
+			if filepath.Dir(ev.Name) != dir {
+				if base == AuditFile {
+					audit.Reset(watchSettle)
+				}
+				continue // the lock, audit.applied, temporary files
+			}
+			if strings.HasPrefix(base, ".") || !strings.HasSuffix(base, Ext) {
 				continue // the store's own temporary files, editor swap files
 			}
 			timer.Reset(watchSettle)
@@ -55,7 +74,32 @@ func (s *Store) Watch(ctx context.Context) error {
 				s.log.Info("FAQ reloaded from disk", "entries", len(s.Entries()))
 			}
 			s.watchEvent("reloaded")
+		case <-audit.C:
+			s.completePending()
+			s.watchEvent("audit checked")
 		}
+	}
+}
+
+// completePending completes, under the writer lock, every change the audit log records
+// past AppliedFile: those of writers that died between their record and their file. A
+// writer still at work holds the lock, so this waits for it and then finds nothing to
+// do.
+func (s *Store) completePending() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := s.lock()
+	if err != nil {
+		s.log.Warn("checking the audit log for changes left unmade", "err", err)
+		return
+	}
+	defer unlock()
+	if _, err := s.recover(); err != nil {
+		s.log.Error("completing changes left unmade by a writer that stopped", "err", err)
+		return
+	}
+	if err := s.reloadLocked(); err != nil {
+		s.log.Warn("FAQ reloaded after checking the audit log", "err", err)
 	}
 }
 
