@@ -18,7 +18,7 @@ import (
 type cannedHandler struct{ r bot.Reply }
 
 func (h cannedHandler) Answer(context.Context, bot.Question) (bot.Reply, error) { return h.r, nil }
-func (h cannedHandler) RecordFeedback(context.Context, bot.Feedback) error     { return nil }
+func (h cannedHandler) RecordFeedback(context.Context, bot.Feedback) error      { return nil }
 
 // longReply is an urgent answer too long for one Telegram message, with markup to
 // escape, bold, bullets, caveats, sources and follow-ups.
