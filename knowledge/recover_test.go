@@ -415,17 +415,7 @@ func TestWatchCompletesAKilledWritersChange(t *testing.T) {
 	dir := t.TempDir()
 	published := make(chan []Entry, 10)
 	running := openStore(t, dir, OnChange(func(es []Entry) { published <- es }))
-	events := make(chan string, 100)
-	running.onWatch = func(what string) { events <- what }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- running.Watch(ctx) }()
-	defer func() { cancel(); <-done }()
-	select {
-	case <-events:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the watcher did not start within 10 s")
-	}
+	watch(t, running)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestStoreKilledBetweenAuditAndRename$")
 	cmd.Env = append(os.Environ(), "SMPBOT_TEST_KILL_AFTER_AUDIT="+dir)
@@ -471,19 +461,30 @@ func TestWatchCompletesAChangeLeftBeforeItStarted(t *testing.T) {
 	if _, err := dead.Put(context.Background(), newEntry("left-unmade"), "", moderator); !errors.Is(err, errCrash) {
 		t.Fatalf("crashing add = %v", err)
 	}
-	started := make(chan string, 10)
-	running.onWatch = func(what string) { started <- what }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- running.Watch(ctx) }()
-	defer func() { cancel(); <-done }()
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the watcher did not start within 10 s")
-	}
+	watch(t, running)
 	if _, _, err := running.Get("left-unmade"); err != nil {
 		t.Errorf("once the watcher started: %v", err)
 	}
 	agree(t, dir)
+}
+
+// watch runs s.Watch until the test ends and returns once it has started.
+func watch(t *testing.T, s *Store) {
+	t.Helper()
+	events := make(chan string, 1)
+	s.onWatch = func(what string) {
+		select {
+		case events <- what:
+		default: // only the start is waited for
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Watch(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-events:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not start within 10 s")
+	}
 }
