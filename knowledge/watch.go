@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -33,8 +34,19 @@ func (s *Store) Watch(ctx context.Context) error {
 	if err := w.Add(dir); err != nil {
 		return fmt.Errorf("watching %s: %w", dir, err)
 	}
-	if err := w.Add(s.dir); err != nil {
-		return fmt.Errorf("watching %s: %w", s.dir, err)
+	// The audit log itself is watched, not the data directory, whose question log
+	// changes with every question asked. It is created empty if no change was ever
+	// recorded, so that there is a file to watch (writers append to it, and recovery
+	// only cuts a torn last record: it is never replaced). Without it the FAQ is still
+	// watched.
+	auditPath := filepath.Join(s.dir, AuditFile)
+	f, err := os.OpenFile(auditPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err == nil {
+		f.Close()
+		err = w.Add(auditPath)
+	}
+	if err != nil {
+		s.log.Warn("not watching the audit log: a change whose writer died is completed at the next change or start", "err", err)
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -50,14 +62,11 @@ func (s *Store) Watch(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			base := filepath.Base(ev.Name)
-			if filepath.Dir(ev.Name) != dir {
-				if base == AuditFile {
-					audit.Reset(watchSettle)
-				}
-				continue // the lock, audit.applied, temporary files
+			if ev.Name == auditPath {
+				audit.Reset(watchSettle)
+				continue
 			}
-			if strings.HasPrefix(base, ".") || !strings.HasSuffix(base, Ext) {
+			if base := filepath.Base(ev.Name); strings.HasPrefix(base, ".") || !strings.HasSuffix(base, Ext) {
 				continue // the store's own temporary files, editor swap files
 			}
 			timer.Reset(watchSettle)
