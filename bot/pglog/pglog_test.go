@@ -60,8 +60,8 @@ func TestOpenConcurrently(t *testing.T) {
 	if err := logs[0].db.QueryRow(ctx, `SELECT count(*) FROM schema_version`).Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != len(migrations) {
-		t.Errorf("%d schema_version rows after %d concurrent opens, want %d: a migration ran twice", versions, n, len(migrations))
+	if versions != len(schema.Migrations) {
+		t.Errorf("%d schema_version rows after %d concurrent opens, want %d: a migration ran twice", versions, n, len(schema.Migrations))
 	}
 	// All hash with the one key, created by whichever came first.
 	for i, l := range logs {
@@ -261,8 +261,8 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	}
 	old.Close()
 	l := openTest(t, dbURL, WithKeyFile(key))
-	if v, err := l.SchemaVersion(ctx); err != nil || v != len(migrations) {
-		t.Fatalf("upgraded to version %d, %v; want %d", v, err, len(migrations))
+	if v, err := l.SchemaVersion(ctx); err != nil || v != len(schema.Migrations) {
+		t.Fatalf("upgraded to version %d, %v; want %d", v, err, len(schema.Migrations))
 	}
 	if err := l.Record(ctx, bot.Asked{ID: "new", Platform: "telegram", User: "1", Question: "my scalp is red and hot",
 		Kind: bot.KindAnswer, EntryID: "complications-urgent", Confidence: 1, Urgent: true}); err != nil {
