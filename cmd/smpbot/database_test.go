@@ -164,9 +164,11 @@ func TestRunQueuesWhileTheDatabaseIsAway(t *testing.T) {
 		t.Errorf("smpbot_questionlog_database_up = %v with the database away", up)
 	}
 	proxy.Restore(t)
+	back := time.Now()
 	questionlogtest.Eventually(t, "the queue to be written", func() bool {
 		return p.metric(t, "smpbot_questionlog_queued") == 0 && p.metric(t, "smpbot_questionlog_database_up") == 1
 	})
+	t.Logf("queue written %v after the database came back (default backoff: up to 5 s)", time.Since(back).Round(10*time.Millisecond))
 	if code, body := p.get("/readyz"); code != 200 || strings.Contains(body, "question log") {
 		t.Errorf("/readyz with the database back: %d %q", code, body)
 	}
