@@ -86,6 +86,11 @@ func TestIsUrgent(t *testing.T) {
 		{"little blisters everywhere they lasered, normal?", false},
 		{"in the first few days the redness was bad but it has settled", false},
 		{"can I blend my smp after removal, it's spending money either way", false},
+		// Real words are not typos of a sign: two edits made these urgent.
+		{"is showering ok the day after laser?", false},
+		{"does the needle insertion for the numbing hurt?", false},
+		{"my intention is to get an inspection of the scalp first", false},
+		{"infektion on my scalp after the laser", true},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {

@@ -104,8 +104,10 @@ func tokens(s string) []token {
 }
 
 // signWords are the words the rules below look for. A word of six letters or more
-// that is one edit away from one of them (two from nine letters), with the same first
-// letter, is read as that word: "swolen", "infecton", "alergic", "brething".
+// that is one edit away from one of them, with the same first letter, is read as that
+// word: "swolen", "infecton", "alergic", "brething". One edit, not two: checked
+// against an English word list, two edits turned "showering" into "shivering",
+// "inspection" and "insertion" into "infection", "streaming" into "spreading".
 var signWords = []string{
 	"swollen", "swelling", "allergic", "allergy", "breathe", "breathing", "spreading",
 	"redness", "blister", "blisters", "infection", "infected", "feverish", "discharge",
@@ -123,6 +125,12 @@ var spellings = map[string]string{
 	"blending": "blending", "breeding": "breeding", "bleeping": "bleeping", "spelling": "spelling",
 	"smelling": "smelling", "selling": "selling", "blaster": "blaster", "shredding": "shredding",
 	"spending": "spending", "bleaching": "bleaching", "infested": "infested", "discharged": "discharged",
+	// English words one edit from a sign word (found with a word list).
+	"inflection": "inflection", "inflections": "inflections", "redress": "redress", "shelling": "shelling",
+	"swilling": "swilling", "bluster": "bluster", "blusters": "blusters", "blasters": "blasters",
+	"steaks": "steaks", "streams": "streams", "streaky": "streaky", "breaching": "breaching",
+	"breather": "breather", "pailful": "pailful", "breasting": "breasting", "unbeatable": "unbeatable",
+	"slivering": "slivering",
 }
 
 func canonical(w string) string {
@@ -138,11 +146,7 @@ func canonical(w string) string {
 		}
 	}
 	for _, s := range signWords {
-		max := 1
-		if len(s) >= 9 && len(w) >= 9 {
-			max = 2
-		}
-		if w[0] == s[0] && index.WithinEdits(w, s, max) {
+		if w[0] == s[0] && index.WithinEdits(w, s, 1) {
 			return s
 		}
 	}
