@@ -229,7 +229,12 @@ func TestQuestionSets(t *testing.T) {
 		minP1, minDecline float64
 		minUrgent, minMRR float64
 	}{
-		{"dev.jsonl", 0.97, 1, 1, 0.97}, // from ../shared
+		// From ../shared. Its two urgent questions are one describing pus and swelling
+		// and one asking "what are signs of infection after laser removal?": a
+		// question about how to recognise a complication, which the project's own
+		// sets (and issue 10) count as ordinary. It is answered with the
+		// complications entry, without the urgent notice.
+		{"dev.jsonl", 0.97, 1, 0.5, 0.97},
 		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang

@@ -91,6 +91,33 @@ func TestIsUrgent(t *testing.T) {
 		{"does the needle insertion for the numbing hurt?", false},
 		{"my intention is to get an inspection of the scalp first", false},
 		{"infektion on my scalp after the laser", true},
+		// Words with an everyday sense, things and animals, infections elsewhere.
+		{"how do i fix a leaking tap", false},
+		{"the blisters keep leaking", true},
+		{"my cat has a fever and pus in her eye", false},
+		{"my dog licked the treated area and now my scalp is oozing", true},
+		{"I have a chest infection, should I move my laser?", false},
+		{"hay fever season, is laser ok?", false},
+		// Comparing is not getting worse.
+		{"does electrolysis hurt more than waxing", false},
+		{"is laser worse than saline for pain?", false},
+		{"the pain is worse than yesterday", true},
+		// Asking how to recognise a sign is not having it.
+		{"how do i know if my scalp is infected after laser?", false},
+		{"what are the signs of infection after laser?", false},
+		{"I'm showing signs of infection after laser", true},
+		{"what should I do if it gets infected?", false},
+		{"is it normal if there's pus?", true},
+		// Burns, temperatures, swelling named otherwise.
+		{"got burned by the laser yesterday", true},
+		{"can the laser burn my scalp?", false},
+		{"how do you treat a burn from a hot pan", false},
+		{"my temperature is 38.5 since the session", true},
+		{"my temperature was 36.8 this morning, all good", false},
+		{"lips went all big and tingly after the numbing cream", true},
+		{"how long does swelling last after lip filler", false},
+		{"will my face swell after laser on the hairline?", false},
+		{"is it meant to be this swollen? it has spread to my eyes now", true},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {

@@ -80,9 +80,11 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 
 // TestUrgentPairs reads pairs of messages, one describing a complication and one
 // asking about ordinary after-effects, in the same words where possible: upper case,
-// typos, negation, the past, questions about risk and about what is normal. Every
-// complication is flagged and answered with the complications entry; no ordinary
-// question is flagged, and most get an entry that answers them.
+// typos, negation, the past, questions about risk and about what is normal, long
+// stories, and look-alikes from elsewhere (a leaking tap, a cat's fever, lip filler)
+// that the bot declines. Every complication is flagged and answered with the
+// complications entry; no ordinary question is flagged, and most get an entry that
+// answers them or, off the topic, a decline.
 func TestUrgentPairs(t *testing.T) {
 	cases, err := readSet("testdata/urgent_pairs.jsonl")
 	if err != nil {
@@ -103,7 +105,7 @@ func TestUrgentPairs(t *testing.T) {
 		if r.Urgent || bot.IsUrgent(c.Q) {
 			t.Errorf("%q was flagged urgent", c.Q)
 		}
-		if r.Entry != nil && slices.Contains(c.Accept, r.Entry.ID) {
+		if r.Entry != nil && slices.Contains(c.Accept, r.Entry.ID) || len(c.Accept) == 0 && r.Kind == bot.KindNoMatch {
 			answered++
 		}
 	}
@@ -114,7 +116,7 @@ func TestUrgentPairs(t *testing.T) {
 	// when written, 10 without the handler's rule that the complications entry gives
 	// way to the next candidate for messages naming only ordinary after-effects.
 	if min := ordinary * 2 / 5; answered < min {
-		t.Errorf("%d of %d ordinary questions answered with an accepted entry, want at least %d", answered, ordinary, min)
+		t.Errorf("%d of %d ordinary questions answered with an accepted entry or declined off the topic, want at least %d", answered, ordinary, min)
 	}
-	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry", urgent, ordinary, answered)
+	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry or declined off the topic", urgent, ordinary, answered)
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -34,11 +35,16 @@ const UrgentNotice = "⚠️ What you describe can be a sign of a complication s
 // worsening cue in a general question ("is it normal for swelling to get worse?") do
 // not count. Misspellings of the sign words are recognised.
 func IsUrgent(text string) bool {
+	ss := sentences(text)
+	all := make([][]token, len(ss))
+	for i, s := range ss {
+		all[i] = tokens(s)
+	}
+	body := bodyContext(all)
 	var prev []token
-	for _, s := range sentences(text) {
-		ts := tokens(s)
+	for _, ts := range all {
 		maskContext(ts, prev)
-		if severeSign(ts) || worsening(ts) {
+		if severeSign(ts, body) || worsening(ts) || spreadOn(ts, prev) {
 			return true
 		}
 		prev = ts
@@ -46,14 +52,46 @@ func IsUrgent(text string) bool {
 	return false
 }
 
+// bodyContext reports whether the message is about a body, a symptom or a treatment
+// at all: "leaking", "weeping", "discharge" and "hives" are signs only then, not in
+// "how do i fix a leaking tap" or "bee hives in the shed".
+func bodyContext(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if bodyWords[t.w] || mildWords[t.w] || swellWords[t.w] || faceWords[t.w] || severeKeys[t.w] && !ambiguous[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	// ambiguous signs have an everyday sense besides the medical one.
+	ambiguous = wordSet("leaking", "leak", "leaks", "leaky", "weeping", "weeps", "discharge", "hives", "stinks",
+		"streaking", "chills", "smell", "smells", "foul", "yellow", "green", "greenish", "yellowish", "fainted", "fainting")
+	bodyWords = wordSet("scalp", "head", "skin", "hairline", "temple", "temples", "crown", "forehead", "scab", "scabs",
+		"scabbed", "scabbing", "crust", "crusts", "crusty", "wound", "wounds", "sores", "bumps", "spots", "laser", "lasered",
+		"lazer", "lasering", "zap", "zapped", "zapping", "smp", "session", "removal", "treated", "treatment", "area",
+		"patch", "tattoo", "ink", "saline", "micropigmentation", "numbing", "scar", "bandage", "dressing", "neck",
+		"ear", "ears", "chest", "arms", "body", "fluid", "liquid")
+)
+
 // MentionsSymptom reports whether text names a symptom at all, urgent or not: an
 // ordinary after-effect ("is some redness normal?"), or a sign that is negated, past
 // or asked about as a risk ("how do I avoid an infection?").
+//
+// A question that only asks how to recognise a complication ("what are the signs of
+// infection?", "how do I know if it's infected?") names none: the complications
+// entry, which lists the signs, answers it.
 func MentionsSymptom(text string) bool {
 	for _, s := range sentences(text) {
 		ts := tokens(s)
-		for _, t := range ts {
-			if severeKeys[t.w] || mildWords[t.w] || swellWords[t.w] || t.w == "allergic" || t.w == "allergy" {
+		for i, t := range ts {
+			if mildWords[t.w] || swellWords[t.w] {
+				return true
+			}
+			if (severeKeys[t.w] || t.w == "allergic" || t.w == "allergy") && !recognising(ts, i) {
 				return true
 			}
 		}
@@ -70,9 +108,14 @@ type token struct {
 
 var sentenceEnd = regexp.MustCompile(`[.!?;:\n]+`)
 
+// decimalPoint joins "38.5": a number's point does not end a sentence (its integer
+// part is what the rules read).
+var decimalPoint = regexp.MustCompile(`(\d)[.,](\d)`)
+
 func sentences(text string) []string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(t)
+	t = decimalPoint.ReplaceAllString(t, "$1 $2")
 	return sentenceEnd.Split(t, -1)
 }
 
@@ -180,7 +223,8 @@ var (
 // symptom has cleared up.
 var (
 	longAgo = wordSet("years ago", "year ago", "last year", "a kid", "a child", "history of",
-		"used to", "once had", "ages ago", "before my first", "my first tattoo")
+		"used to", "once had", "ages ago", "before my first", "my first tattoo", "a teenager", "a teen", "in school",
+		"in college")
 	clearedUp = wordSet("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
 	goneUp    = wordSet("gone", "went")
 	goneAfter = wordSet("away", "down", "now")
@@ -191,6 +235,11 @@ var (
 // in a clause set in the distant past, or in a clause that says it cleared up (which
 // also clears the clause before it, possibly the end of the previous sentence).
 func maskContext(ts, prev []token) {
+	for i := 1; i < len(ts); i++ {
+		if notSign[ts[i-1].w+" "+ts[i].w] {
+			ts[i].masked = true
+		}
+	}
 	for i := 0; i < len(ts); i++ {
 		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
 			continue
@@ -201,12 +250,16 @@ func maskContext(ts, prev []token) {
 	}
 	start := 0
 	prevClause := lastClause(prev)
+	animal := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
 			continue
 		}
 		clause := ts[start:i]
-		if past(clause) {
+		// "my cat has a fever and pus in her eye": the animal or thing stays the
+		// subject until a clause speaks of the person or their skin.
+		animal = nonHuman(clause) || animal && !personal(clause)
+		if past(clause) || animal {
 			maskAll(clause)
 		}
 		if cleared(clause) {
@@ -246,6 +299,42 @@ func maskAll(ts []token) {
 		ts[i].masked = true
 	}
 }
+
+// nonHuman reports whether the clause is about an animal or a thing: "my cat has had a
+// fever", "my laptop has a virus infection".
+func nonHuman(clause []token) bool {
+	for _, t := range clause {
+		if things[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+// personal reports whether a clause speaks of the person who writes or their skin.
+func personal(clause []token) bool {
+	for _, t := range clause {
+		if firstPerson[t.w] || bodyWords[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+var firstPerson = wordSet("i", "im", "ive", "me", "my", "mine", "myself")
+
+var things = wordSet("dog", "dogs", "puppy", "cat", "cats", "kitten", "pet", "pets", "horse", "rabbit", "hamster",
+	"parrot", "vet", "laptop", "computer", "pc", "phone", "battery", "car", "radiator", "engine", "fridge", "freezer",
+	"sink", "tap", "faucet", "pipe", "pipes", "roof", "ceiling", "toilet", "boiler", "dishwasher", "basement")
+
+// notSign are two words whose second would otherwise be a sign of a complication: an
+// infection elsewhere in the body, a fever that is no fever, a rash with its own
+// cause, a hive of bees.
+var notSign = wordSet("chest infection", "ear infection", "sinus infection", "throat infection", "tooth infection",
+	"urinary infection", "tract infection", "kidney infection", "bladder infection", "yeast infection",
+	"virus infection", "viral infection", "chest infections", "ear infections", "sinus infections",
+	"hay fever", "cabin fever", "spring fever", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
+	"bee hives", "bees hives")
 
 func past(clause []token) bool {
 	for i := 0; i+1 < len(clause); i++ {
@@ -301,7 +390,7 @@ var severeSigns = []phrase{
 	phraseOf("high", "temperature"),
 	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
-	phraseOf("red", "streak|streaks"),
+	phraseOf("red", "streak|streaks|line|lines"),
 	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
 	phraseOf("red|swollen|swelling|sore", "and|", "hot"),
@@ -309,6 +398,9 @@ var severeSigns = []phrase{
 	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
 	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
 	phraseOf("short|shortness", "of", "breathe"),
+	phraseOf("trouble|difficulty|struggling|cannot", "catching|catch", "my|", "breathe"),
+	phraseOf("hard", "to", "catch", "my|", "breathe"),
+	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
 	phraseOf("throat", "is|feels|", "tight|closing"),
 	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
@@ -369,22 +461,30 @@ var stopRefused = wordSet("wont", "doesnt", "hasnt", "isnt", "not", "never", "ca
 // Swelling of the face, lips, eyes, tongue or throat is a sign of an allergic
 // reaction.
 var (
-	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
-	faceWords  = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
+	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing", "ballooned")
+	// Swollen glands (lymph nodes) behind the ears or in the neck are a sign of infection.
+	faceWords = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks",
+		"cheek", "ear", "ears", "glands", "gland", "nodes", "lymph")
 )
 
 var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
 var riskWords = wordSet("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
-	"prone", "avoid", "prevent", "preventing", "likely", "possible")
+	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "heard", "stories", "horror", "reviews")
+
+// recogniseWords before a sign ask how to tell it is there.
+var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spotting")
 
 // severeSign reports a sign of a complication in the sentence that is not only asked
 // about as a risk.
-func severeSign(ts []token) bool {
+func severeSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if t.masked || aboutRisk(ts, i) {
+		if t.masked || aboutRisk(ts, i) || ambiguous[t.w] && !body {
 			continue
+		}
+		if highTemperature(ts, i) || burnReport(ts, i) {
+			return true
 		}
 		next := ""
 		if i+1 < len(ts) {
@@ -407,11 +507,24 @@ func severeSign(ts []token) bool {
 // faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
 func faceSwelling(ts []token) bool {
 	for i, t := range ts {
-		if t.masked || !swellWords[t.w] {
+		swell := swellWords[t.w] || (t.w == "blew" || t.w == "blown") && i+1 < len(ts) && ts[i+1].w == "up"
+		if t.masked || !swell && !lipWords[t.w] || hypotheticalCue(ts, i) {
 			continue
 		}
-		for j := max(0, i-4); j < min(len(ts), i+5); j++ {
-			if j != i && !ts[j].masked && faceWords[ts[j].w] && !aboutRisk(ts, min(i, j)) {
+		near := 4
+		if !swell {
+			// "lips went all big and tingly": closer than swelling.
+			near = 3
+		}
+		for j := max(0, i-near); j < min(len(ts), i+near+1); j++ {
+			if j == i || ts[j].masked || !faceWords[ts[j].w] || aboutRisk(ts, min(i, j)) {
+				continue
+			}
+			// "lip filler", "eye cream": a procedure or product, not the body part.
+			if j+1 < len(ts) && faceProduct[ts[j+1].w] {
+				continue
+			}
+			if swell || mouthWords[ts[j].w] {
 				return true
 			}
 		}
@@ -419,19 +532,155 @@ func faceSwelling(ts []token) bool {
 	return false
 }
 
+var (
+	// lipWords describe lips or a tongue that swell or tingle.
+	lipWords    = wordSet("big", "bigger", "huge", "fat", "massive", "tingly", "tingling", "tingles")
+	mouthWords  = wordSet("lip", "lips", "tongue", "mouth", "throat")
+	faceProduct = wordSet("filler", "fillers", "blush", "injection", "injections", "flip", "lift", "liner", "cream",
+		"creams", "mask", "tattoo", "gloss", "balm", "drops")
+)
+
 // aboutRisk reports whether the words just before ts[i] ask about its risk ("can
 // laser cause", "what are the chances of", "how do I avoid", "set off").
 func aboutRisk(ts []token, i int) bool {
+	return askedAbout(ts, i, true)
+}
+
+// recognising reports whether the words around ts[i] ask how to recognise it: "what
+// are the signs of infection?", "how do I know if it's infected?", "what does an
+// allergic reaction look like?".
+func recognising(ts []token, i int) bool {
+	return askedAbout(ts, i, false)
+}
+
+// askedAbout reports whether ts[i] is asked about, as a risk if risk is set, or how
+// to recognise it.
+func askedAbout(ts []token, i int, risk bool) bool {
 	for k := i - 1; k >= 0 && k >= i-5; k-- {
-		if ts[k].w == "," {
+		w := ts[k].w
+		if w == "," || w == "but" || w == "so" || w == "because" || w == "though" {
 			return false
 		}
-		if riskWords[ts[k].w] || k > 0 && ts[k-1].w == "set" && ts[k].w == "off" {
+		if risk && (riskWords[w] || k > 0 && ts[k-1].w == "set" && w == "off") || recogniseWords[w] || askingIf(ts, k) {
+			return true
+		}
+		// "the signs of infection", but not "I have signs of infection".
+		if signWord[w] && !(k > 0 && reporting[ts[k-1].w] || k > 1 && reporting[ts[k-2].w]) {
+			return true
+		}
+	}
+	return lookLike(ts, i)
+}
+
+var (
+	signWord  = wordSet("sign", "signs", "symptom", "symptoms")
+	reporting = wordSet("have", "has", "had", "got", "getting", "showing", "shows", "seeing", "see", "noticed", "noticing", "im", "ive")
+	// An "if" after these asks what to do or how to tell, not whether it is
+	// happening: "how do I know if it's infected", "what should I do if it gets
+	// infected", "what if I get a fever". "Is it normal if there's pus?" reports it.
+	ifAsks = wordSet("know", "tell", "do", "happens", "happen", "what", "case", "check", "expect")
+)
+
+// askingIf reports whether ts[k] is an "if" or "whether" that asks how to tell or what
+// to do.
+func askingIf(ts []token, k int) bool {
+	if ts[k].w != "if" && ts[k].w != "whether" {
+		return false
+	}
+	for j := k - 1; j >= max(0, k-3); j-- {
+		if ifAsks[ts[j].w] {
 			return true
 		}
 	}
 	return false
 }
+
+// lookLike reports whether the sign at i is asked about: "what does an allergic
+// reaction look like?".
+func lookLike(ts []token, i int) bool {
+	if len(ts) == 0 || ts[0].w != "what" && ts[0].w != "how" {
+		return false
+	}
+	for j := i + 1; j+1 < len(ts) && j <= i+7; j++ {
+		if (ts[j].w == "look" || ts[j].w == "looks") && ts[j+1].w == "like" {
+			return true
+		}
+	}
+	return false
+}
+
+// highTemperature matches a temperature of 38 °C (100 °F) or more: "my temperature has
+// been 38.5", "temp is 39".
+func highTemperature(ts []token, i int) bool {
+	if ts[i].w != "temperature" && ts[i].w != "temp" {
+		return false
+	}
+	for j := i + 1; j < len(ts) && j <= i+4; j++ {
+		if ts[j].masked {
+			return false
+		}
+		if n, err := strconv.Atoi(ts[j].w); err == nil {
+			return n >= 38 && n <= 45 || n >= 100 && n <= 110
+		}
+		if !tempFiller[ts[j].w] {
+			return false
+		}
+	}
+	return false
+}
+
+var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its")
+
+// burnReport reports a burn from the treatment: "there's a burn on my crown", "got
+// burned by the laser", "did they burn me?". A question about the risk ("can the
+// laser burn the skin?"), a burning feeling ("it burns"), a sunburn and a burn
+// without a treatment in the message ("a burn from a hot pan") are not.
+func burnReport(ts []token, i int) bool {
+	w := ts[i].w
+	if w != "burn" && w != "burns" && w != "burned" && w != "burnt" || hypotheticalCue(ts, i) || modalStart[ts[0].w] {
+		return false
+	}
+	prev, next := "", ""
+	if i > 0 {
+		prev = ts[i-1].w
+	}
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	if burnNot[next] || i > 0 && ts[i-1].w == "like" || i > 1 && ts[i-2].w == "like" {
+		// "burned out"; "does it feel like getting burned?"
+		return false
+	}
+	switch {
+	case w == "burned" || w == "burnt":
+	case next == "me" || next == "my":
+	case (w == "burn" || w == "burns") && burnNoun[prev]:
+	default:
+		return false
+	}
+	treatment := false
+	for _, t := range ts {
+		if t.masked {
+			continue
+		}
+		if sunWords[t.w] {
+			return false
+		}
+		treatment = treatment || treatmentWords[t.w]
+	}
+	return treatment
+}
+
+var (
+	burnNot  = wordSet("out", "through", "money", "cash", "off", "away", "calories", "fat")
+	burnNoun = wordSet("a", "the", "this", "that", "my", "his", "her", "bad", "big", "massive", "huge", "nasty", "real", "proper")
+	// A question that opens with one of these asks whether the laser can burn, not
+	// whether it did.
+	modalStart     = wordSet("can", "could", "will", "would", "might", "may", "does", "do", "should", "is", "are")
+	sunWords       = wordSet("sun", "sunbed", "sunburn", "sunburnt", "sunburned", "tanning", "sunbathing")
+	treatmentWords = wordSet("laser", "lasered", "lazer", "lasering", "zap", "zapped", "zapping", "session", "treatment",
+		"removal", "saline", "smp", "technician", "tech", "machine", "clinic")
+)
 
 // phrasesFrom indexes severeSigns by their first words (never optional).
 var phrasesFrom = func() map[string][]phrase {
@@ -453,9 +702,10 @@ var (
 	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
-		"burning", "sting", "stings", "stinging", "inflamed", "welts")
+		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
-		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter")
+		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
+		"expanding", "expanded", "expands", "doubled", "tripled", "angrier")
 	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
 	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
 		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
@@ -493,6 +743,34 @@ func worsening(ts []token) bool {
 	return false
 }
 
+// spreadOn matches a sentence that says that what the one before described is getting
+// worse: "is it meant to be this swollen? it has spread down to my eyes".
+func spreadOn(ts, prev []token) bool {
+	if len(ts) == 0 || !pronoun[ts[0].w] && !(len(ts) > 1 && pronoun[ts[1].w]) {
+		return false
+	}
+	for _, t := range ts {
+		if mildWords[t.w] || inkWords[t.w] {
+			return false // the sentence has its own subject
+		}
+	}
+	described := false
+	for _, t := range prev {
+		described = described || !t.masked && mildWords[t.w]
+	}
+	if !described {
+		return false
+	}
+	for j, t := range ts {
+		if !t.masked && worseWords[t.w] && !hypotheticalCue(ts, j) {
+			return true
+		}
+	}
+	return false
+}
+
+var pronoun = wordSet("it", "its", "this", "thats", "that")
+
 // cue reports whether the word at j says that the symptom at i is getting worse,
 // spreading or severe.
 func cue(ts []token, i, j int) bool {
@@ -501,6 +779,15 @@ func cue(ts []token, i, j int) bool {
 		next = ts[j+1].w
 	}
 	switch {
+	case (worseWords[w] || w == "more") && next == "than":
+		// "worse than yesterday" is getting worse; "is laser worse than saline for
+		// pain?" and "does it hurt more than the tattoo?" compare.
+		for k := j + 2; k < len(ts) && k <= j+4; k++ {
+			if sinceWords[ts[k].w] {
+				return true
+			}
+		}
+		return false
 	case worseWords[w] || degreeWords[w]:
 		return true
 	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
@@ -522,6 +809,9 @@ func cue(ts []token, i, j int) bool {
 	}
 	return false
 }
+
+var sinceWords = wordSet("yesterday", "before", "earlier", "day", "days", "morning", "night", "week", "last", "first", "ever",
+	"it", "when", "this", "today", "started")
 
 // treated words after "all over" keep a rash on the treated patch: "all over the
 // treated area" is not the whole body.
