@@ -130,6 +130,22 @@ func TestUrgentPutsMedicalCareFirst(t *testing.T) {
 	}
 }
 
+// A question about how to recognise a complication is answered with the entry that
+// lists the signs, without the notice meant for someone who has them.
+func TestSignsQuestionGetsComplicationsEntryWithoutNotice(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{
+		"how do i know if my scalp is infected after laser?",
+		"what does an allergic reaction look like after laser removal?",
+		"how can you tell if the treated area has got infected or is just healing",
+	} {
+		r := ask(t, h, q)
+		if r.Urgent || r.Notice != "" || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
+			t.Errorf("Answer(%q): urgent %v, entry %v; want %s without the notice", q, r.Urgent, entryID(r), bot.UrgentEntryID)
+		}
+	}
+}
+
 func TestSmallTalk(t *testing.T) {
 	h := handler(t)
 	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye", "ok thanks so much, that really helps",

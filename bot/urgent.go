@@ -99,6 +99,25 @@ func MentionsSymptom(text string) bool {
 	return false
 }
 
+// AsksSigns reports whether text asks how to recognise a complication without
+// describing one: "what are the signs of infection after laser?", "how do I know if
+// it's infected?". The complications entry, which lists the signs, answers it, with
+// no urgent notice.
+func AsksSigns(text string) bool {
+	if IsUrgent(text) {
+		return false
+	}
+	for _, s := range sentences(text) {
+		ts := tokens(s)
+		for i, t := range ts {
+			if (severeKeys[t.w] || t.w == "allergic") && recognising(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // token is a word of a message, canonicalised (typos corrected, apostrophes dropped),
 // or a comma; masked tokens are out of the picture (negated, long ago, cleared up).
 type token struct {
@@ -259,7 +278,7 @@ func maskContext(ts, prev []token) {
 		// "my cat has a fever and pus in her eye": the animal or thing stays the
 		// subject until a clause speaks of the person or their skin.
 		animal = nonHuman(clause) || animal && !personal(clause)
-		if past(clause) || animal {
+		if past(clause) || animal || hearsay(clause) {
 			maskAll(clause)
 		}
 		if cleared(clause) {
@@ -321,6 +340,28 @@ func personal(clause []token) bool {
 	return false
 }
 
+// hearsay reports a clause about another illness ("my fever from the flu") or about
+// what happened to other people ("my friend's face swelled up after his laser"),
+// unless it is happening to them now ("my friend's face is swelling up").
+func hearsay(clause []token) bool {
+	other, now := false, false
+	for _, t := range clause {
+		if otherIllness[t.w] {
+			return true
+		}
+		other = other || others[t.w]
+		now = now || presentWords[t.w]
+	}
+	return other && !now
+}
+
+var (
+	otherIllness = wordSet("flu", "covid", "coronavirus")
+	others       = wordSet("friend", "friends", "mate", "mates", "someone", "somebody", "people", "others",
+		"everyone", "anyone", "guys")
+	presentWords = wordSet("now", "is", "are", "has", "have", "keeps", "still", "tonight", "today", "currently", "getting", "its")
+)
+
 var firstPerson = wordSet("i", "im", "ive", "me", "my", "mine", "myself")
 
 var things = wordSet("dog", "dogs", "puppy", "cat", "cats", "kitten", "pet", "pets", "horse", "rabbit", "hamster",
@@ -349,7 +390,7 @@ func past(clause []token) bool {
 // ("it hasn't gone down" is no relief).
 func cleared(clause []token) bool {
 	for i, t := range clause {
-		hit := clearedUp[t.w] || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
+		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
 			// "went down my neck" is a direction, not relief.
 			(i+2 >= len(clause) || !direction[clause[i+2].w])
 		if !hit {
@@ -556,12 +597,21 @@ func recognising(ts []token, i int) bool {
 // askedAbout reports whether ts[i] is asked about, as a risk if risk is set, or how
 // to recognise it.
 func askedAbout(ts []token, i int, risk bool) bool {
-	for k := i - 1; k >= 0 && k >= i-5; k-- {
+	// A risk word governs the next five words; "how can I tell if the area has got
+	// infected" reaches further.
+	for k := i - 1; k >= 0 && k >= i-7; k-- {
 		w := ts[k].w
 		if w == "," || w == "but" || w == "so" || w == "because" || w == "though" {
 			return false
 		}
+		if k < i-5 && !recogniseWords[w] && !askingIf(ts, k) {
+			continue
+		}
 		if risk && (riskWords[w] || k > 0 && ts[k-1].w == "set" && w == "off") || recogniseWords[w] || askingIf(ts, k) {
+			return true
+		}
+		// "will I get a fever?", "can you get hives from it?"
+		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
 		}
 		// "the signs of infection", but not "I have signs of infection".
@@ -569,10 +619,23 @@ func askedAbout(ts []token, i int, risk bool) bool {
 			return true
 		}
 	}
-	return lookLike(ts, i)
+	return lookLike(ts, i) || risk && definition(ts, i)
+}
+
+// definition reports a sign named in a general statement: "pus is a sign of
+// infection", "a fever means you should see a doctor".
+func definition(ts []token, i int) bool {
+	for j := i + 1; j < len(ts) && j <= i+3; j++ {
+		if signWord[ts[j].w] || ts[j].w == "means" || ts[j].w == "mean" {
+			return true
+		}
+	}
+	return false
 }
 
 var (
+	becoming  = wordSet("get", "develop", "become", "catch", "have", "be")
+	modal     = wordSet("will", "would", "can", "could", "might", "may", "gonna", "should")
 	signWord  = wordSet("sign", "signs", "symptom", "symptoms")
 	reporting = wordSet("have", "has", "had", "got", "getting", "showing", "shows", "seeing", "see", "noticed", "noticing", "im", "ive")
 	// An "if" after these asks what to do or how to tell, not whether it is
@@ -651,6 +714,10 @@ func burnReport(ts []token, i int) bool {
 		// "burned out"; "does it feel like getting burned?"
 		return false
 	}
+	if next == "by" && !treatmentNear(ts, i+2) {
+		// "got burned by a cheap smp artist": cheated, not burnt.
+		return false
+	}
 	switch {
 	case w == "burned" || w == "burnt":
 	case next == "me" || next == "my":
@@ -669,6 +736,17 @@ func burnReport(ts []token, i int) bool {
 		treatment = treatment || treatmentWords[t.w]
 	}
 	return treatment
+}
+
+// treatmentNear reports a word of the treatment among the few from ts[i] on: "burned
+// by the laser", "by the removal tech"; not "by a cheap smp artist".
+func treatmentNear(ts []token, i int) bool {
+	for j := i; j < len(ts) && j < i+4; j++ {
+		if treatmentWords[ts[j].w] && ts[j].w != "smp" {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -769,6 +847,12 @@ func spreadOn(ts, prev []token) bool {
 	return false
 }
 
+var (
+	moving    = wordSet("going", "moving", "travelling", "traveling", "heading", "running", "creeping", "spreading")
+	elsewhere = wordSet("face", "eye", "eyes", "neck", "ear", "ears", "forehead", "cheek", "cheeks", "chest", "back",
+		"shoulders", "shoulder", "arms", "jaw", "nose", "eyebrows")
+)
+
 var pronoun = wordSet("it", "its", "this", "thats", "that")
 
 // cue reports whether the word at j says that the symptom at i is getting worse,
@@ -806,6 +890,20 @@ func cue(ts []token, i, j int) bool {
 			j > 0 && (ts[j-1].w == "hurts" || ts[j-1].w == "hurting" || ts[j-1].w == "even")
 	case w == "keeps" || w == "keep":
 		return next == "getting" || next == "growing" || next == "spreading"
+	case moving[w] || w == "towards" || w == "toward":
+		// "the swelling is going down my face towards my eyes": moving onto
+		// skin that was not treated ("going down" alone is relief).
+		k := j + 1
+		if moving[w] {
+			if !direction[next] || next == "my" {
+				return false
+			}
+			k++
+		}
+		if k < len(ts) && (ts[k].w == "my" || ts[k].w == "the" || ts[k].w == "his" || ts[k].w == "her") {
+			k++
+		}
+		return k < len(ts) && elsewhere[ts[k].w]
 	}
 	return false
 }
