@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -186,23 +187,43 @@ func BenchmarkIsUrgent(b *testing.B) {
 }
 
 // FuzzReading reads arbitrary text as the handler does before searching: nothing may
-// panic, and capitals never change whether a message is urgent.
+// panic, capitals never change whether a message is urgent, and neither does a
+// greeting before it or thanks after it (sentences that name nothing).
 func FuzzReading(f *testing.F) {
 	for _, s := range []string{"my scalp has pus", "no fever, it stopped", "¿Cuánto cuesta?", "ok thanks so much",
-		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''"} {
+		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''",
+		"is it meant to be this swollen? it has spread to my eyes", "my temperature is 38.5", "how do i fix a leaking tap",
+		"my cat has a fever and pus", "got burned by the laser", "does it hurt more than yesterday"} {
 		f.Add(s)
+	}
+	// Every message of the urgent pairs is a seed too: real phrasings to mutate.
+	file, err := os.Open("testdata/urgent_pairs.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	cases, err := ReadEvalCases(file)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		f.Add(c.Q)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		urgent := IsUrgent(text)
 		DetectLanguage(text)
 		smallTalk(text)
 		MentionsSymptom(text)
+		AsksSigns(text)
 		ascii := true
 		for i := 0; i < len(text); i++ {
 			ascii = ascii && text[i] < utf8.RuneSelf
 		}
 		if ascii && IsUrgent(strings.ToUpper(text)) != urgent {
 			t.Errorf("IsUrgent(%q) = %v, but not in upper case", text, urgent)
+		}
+		if got := IsUrgent("Hi there.\n" + text + "\nThanks in advance!"); got != urgent {
+			t.Errorf("IsUrgent(%q) = %v, but %v between a greeting and thanks", text, urgent, got)
 		}
 	})
 }

@@ -521,28 +521,33 @@ var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spot
 // about as a risk.
 func severeSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if t.masked || aboutRisk(ts, i) || ambiguous[t.w] && !body {
-			continue
-		}
-		if highTemperature(ts, i) || burnReport(ts, i) {
+		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) {
 			return true
-		}
-		next := ""
-		if i+1 < len(ts) {
-			next = ts[i+1].w
-		}
-		// "I'm allergic to penicillin" and "an allergy test" are not reactions;
-		// "I think I'm allergic" and "allergy after the laser" may be.
-		if t.w == "allergic" && next != "to" || t.w == "allergy" && !notAllergy[next] || bleedingGoesOn(ts, i) {
-			return true
-		}
-		for _, ph := range phrasesFrom[t.w] {
-			if ph[1:].matchAt(ts, i+1) {
-				return true
-			}
 		}
 	}
 	return faceSwelling(ts)
+}
+
+// signAt reports whether a sign starts at ts[i], whatever the words around it.
+func signAt(ts []token, i int) bool {
+	if highTemperature(ts, i) || burnReport(ts, i) || bleedingGoesOn(ts, i) {
+		return true
+	}
+	w, next := ts[i].w, ""
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	// "I'm allergic to penicillin" and "an allergy test" are not reactions;
+	// "I think I'm allergic" and "allergy after the laser" may be.
+	if w == "allergic" && next != "to" || w == "allergy" && !notAllergy[next] {
+		return true
+	}
+	for _, ph := range phrasesFrom[w] {
+		if ph[1:].matchAt(ts, i+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
