@@ -243,7 +243,7 @@ var (
 var (
 	longAgo = wordSet("years ago", "year ago", "last year", "a kid", "a child", "history of",
 		"used to", "once had", "ages ago", "before my first", "my first tattoo", "a teenager", "a teen", "in school",
-		"in college")
+		"in college", "last month", "months ago", "month ago")
 	clearedUp = wordSet("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
 	goneUp    = wordSet("gone", "went")
 	goneAfter = wordSet("away", "down", "now")
@@ -319,8 +319,8 @@ func maskAll(ts []token) {
 	}
 }
 
-// nonHuman reports whether the clause is about an animal or a thing: "my cat has had a
-// fever", "my laptop has a virus infection".
+// nonHuman reports whether the clause is about an animal, a thing or a child: "my cat
+// has had a fever", "my laptop has a virus infection".
 func nonHuman(clause []token) bool {
 	for _, t := range clause {
 		if things[t.w] {
@@ -366,7 +366,9 @@ var firstPerson = wordSet("i", "im", "ive", "me", "my", "mine", "myself")
 
 var things = wordSet("dog", "dogs", "puppy", "cat", "cats", "kitten", "pet", "pets", "horse", "rabbit", "hamster",
 	"parrot", "vet", "laptop", "computer", "pc", "phone", "battery", "car", "radiator", "engine", "fridge", "freezer",
-	"sink", "tap", "faucet", "pipe", "pipes", "roof", "ceiling", "toilet", "boiler", "dishwasher", "basement")
+	"sink", "tap", "faucet", "pipe", "pipes", "roof", "ceiling", "toilet", "boiler", "dishwasher", "basement",
+	// Nobody has SMP removed as a child: a child's fever is not a complication.
+	"toddler", "baby", "babies", "infant", "newborn", "kid", "kids", "child", "children")
 
 // notSign are two words whose second would otherwise be a sign of a complication: an
 // infection elsewhere in the body, a fever that is no fever, a rash with its own
@@ -424,8 +426,19 @@ func phraseOf(slots ...string) phrase {
 // than with a regular expression: a long message is read in microseconds.
 var severeSigns = []phrase{
 	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
+		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
 		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|goo|gunk|head|heads|discharge"),
+	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
+	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
+	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
+	phraseOf("burning", "up"),
+	phraseOf("im", "shaking|shivering|shivery"),
+	phraseOf("sweating|sweats|sweaty", "and", "freezing|shivering|cold|chills|shaking"),
+	phraseOf("feel|feeling|feels|going", "hot", "and|then", "cold"),
+	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
+	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
+	phraseOf("keeps|keep|kept", "bleeding|oozing|weeping|leaking"),
 	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
 	phraseOf("foul", "smell|smells"),
 	phraseOf("high", "temperature"),
@@ -434,7 +447,7 @@ var severeSigns = []phrase{
 	phraseOf("red", "streak|streaks|line|lines"),
 	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
-	phraseOf("red|swollen|swelling|sore", "and|", "hot"),
+	phraseOf("red|swollen|swelling|sore|hard|tender|puffy|inflamed", "and|", "hot"),
 	phraseOf("hot", "and|", "red|swollen"),
 	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
 	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
@@ -580,7 +593,7 @@ func faceSwelling(ts []token) bool {
 
 var (
 	// lipWords describe lips or a tongue that swell or tingle.
-	lipWords    = wordSet("big", "bigger", "huge", "fat", "massive", "tingly", "tingling", "tingles")
+	lipWords    = wordSet("big", "bigger", "huge", "fat", "massive", "tingly", "tingling", "tingles", "thick")
 	mouthWords  = wordSet("lip", "lips", "tongue", "mouth", "throat")
 	faceProduct = wordSet("filler", "fillers", "blush", "injection", "injections", "flip", "lift", "liner", "cream",
 		"creams", "mask", "tattoo", "gloss", "balm", "drops")
@@ -615,6 +628,10 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && (riskWords[w] || k > 0 && ts[k-1].w == "set" && w == "off") || recogniseWords[w] || askingIf(ts, k) {
 			return true
 		}
+		// "how common are infections?", but "is it common to have pus?" reports it.
+		if risk && frequency[w] && k > 0 && ts[k-1].w == "how" {
+			return true
+		}
 		// "will I get a fever?", "can you get hives from it?"
 		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
@@ -639,6 +656,7 @@ func definition(ts []token, i int) bool {
 }
 
 var (
+	frequency = wordSet("common", "often", "likely", "rare", "frequent", "usual", "many")
 	becoming  = wordSet("get", "develop", "become", "catch", "have", "be")
 	modal     = wordSet("will", "would", "can", "could", "might", "may", "gonna", "should")
 	signWord  = wordSet("sign", "signs", "symptom", "symptoms")
@@ -680,7 +698,7 @@ func lookLike(ts []token, i int) bool {
 // highTemperature matches a temperature of 38 °C (100 °F) or more: "my temperature has
 // been 38.5", "temp is 39".
 func highTemperature(ts []token, i int) bool {
-	if ts[i].w != "temperature" && ts[i].w != "temp" {
+	if ts[i].w != "temperature" && ts[i].w != "temp" && ts[i].w != "thermometer" {
 		return false
 	}
 	for j := i + 1; j < len(ts) && j <= i+4; j++ {
@@ -697,7 +715,8 @@ func highTemperature(ts []token, i int) bool {
 	return false
 }
 
-var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its")
+var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its",
+	"says", "reads", "shows", "showed", "said")
 
 // burnReport reports a burn from the treatment: "there's a burn on my crown", "got
 // burned by the laser", "did they burn me?". A question about the risk ("can the
@@ -788,7 +807,7 @@ var (
 		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
 		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
-		"expanding", "expanded", "expands", "doubled", "tripled", "angrier")
+		"expanding", "expanded", "expands", "doubled", "tripled", "angrier", "wider", "widening", "widens")
 	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
 	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
 		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
@@ -855,7 +874,8 @@ func spreadOn(ts, prev []token) bool {
 var (
 	moving    = wordSet("going", "moving", "travelling", "traveling", "heading", "running", "creeping", "spreading")
 	elsewhere = wordSet("face", "eye", "eyes", "neck", "ear", "ears", "forehead", "cheek", "cheeks", "chest", "back",
-		"shoulders", "shoulder", "arms", "jaw", "nose", "eyebrows")
+		"shoulders", "shoulder", "arms", "jaw", "nose", "eyebrows", "eyebrow", "brow", "brows", "eyelid", "eyelids")
+	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over")
 )
 
 var pronoun = wordSet("it", "its", "this", "thats", "that")
@@ -900,10 +920,12 @@ func cue(ts []token, i, j int) bool {
 		// skin that was not treated ("going down" alone is relief).
 		k := j + 1
 		if moving[w] {
-			if !direction[next] || next == "my" {
+			if !direction[next] && !onto[next] || next == "my" {
 				return false
 			}
-			k++
+			// "going down onto my cheek"
+			for k++; k < len(ts) && onto[ts[k].w]; k++ {
+			}
 		}
 		if k < len(ts) && (ts[k].w == "my" || ts[k].w == "the" || ts[k].w == "his" || ts[k].w == "her") {
 			k++
@@ -946,7 +968,18 @@ func hypotheticalCue(ts []token, j int) bool {
 		}
 		return true
 	}
-	return false
+	// "can swelling after the laser spread to the forehead?": the question opens with
+	// the modal, and no finite verb comes between.
+	if len(ts) == 0 || !modalStart[ts[0].w] || ts[0].w == "is" || ts[0].w == "are" ||
+		(ts[0].w == "do" || ts[0].w == "does") && len(ts) > 1 && (ts[1].w == "i" || ts[1].w == "you" || ts[1].w == "we") {
+		return false
+	}
+	for k := from - 1; k > 0; k-- {
+		if ts[k].w == "," || ts[k].w == "but" || ts[k].w == "so" || finite[ts[k].w] {
+			return false
+		}
+	}
+	return true
 }
 
 // finite verbs between a modal and a cue make the cue a report: "can it be that the
