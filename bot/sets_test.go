@@ -122,12 +122,13 @@ func TestUrgentPairs(t *testing.T) {
 }
 
 // TestUrgentHeldOut measures the urgent rules on messages written after the rules
-// were frozen, by the same author, never used to tune them: 25 complications and 35
+// were frozen, by the same author, never used to tune them: 25 complications and 41
 // ordinary or off-topic messages. It only guards against falling below what the
-// frozen rules scored (18/25 flagged, 8 of 35 flagged wrongly; main before this work
-// scored 17/25 and 12/35). An earlier held-out set scored 14/25 and 4/35 when frozen
-// and was then learned from: it is part of urgent_pairs.jsonl now. Whoever learns from
-// these misses should move them there too and write a new held-out set.
+// frozen rules scored: 15/25 flagged, 8 of 41 flagged wrongly (main before this work:
+// 17/25 and 14/41). Two earlier held-out sets scored 14/25 with 4/35 wrong and 18/25
+// with 8/35 wrong when frozen, and were then learned from: they are part of
+// urgent_pairs.jsonl now. Whoever learns from these misses should move them there
+// too and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
 	cases, err := readSet("testdata/urgent_heldout.jsonl")
 	if err != nil {
@@ -153,7 +154,7 @@ func TestUrgentHeldOut(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d complications flagged, %d of %d ordinary messages flagged", flagged, urgent, wrong, ordinary)
-	if flagged < 18 || wrong > 8 {
-		t.Errorf("%d of %d complications flagged (want at least 18), %d of %d ordinary flagged (want at most 8)", flagged, urgent, wrong, ordinary)
+	if flagged < 15 || wrong > 8 {
+		t.Errorf("%d of %d complications flagged (want at least 15), %d of %d ordinary flagged (want at most 8)", flagged, urgent, wrong, ordinary)
 	}
 }

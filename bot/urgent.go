@@ -41,9 +41,13 @@ func IsUrgent(text string) bool {
 		all[i] = tokens(s)
 	}
 	body := bodyContext(all)
+	treated := treatedHere(all)
 	var prev []token
 	for _, ts := range all {
 		maskContext(ts, prev)
+		if !treated {
+			maskLimbs(ts)
+		}
 		if severeSign(ts, body) || worsening(ts) || spreadOn(ts, prev) {
 			return true
 		}
@@ -65,6 +69,43 @@ func bodyContext(all [][]token) bool {
 	}
 	return false
 }
+
+// treatedHere reports whether the message names the treatment or the treated skin.
+func treatedHere(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if treatmentWords[t.w] || scalpWords[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maskLimbs masks the clauses about a limb, the gums or teeth, in a message that
+// names neither the treatment nor the scalp: "after my run my calf is swollen and
+// hot" is no complication of SMP removal.
+func maskLimbs(ts []token) {
+	start := 0
+	for i := 0; i <= len(ts); i++ {
+		if i < len(ts) && !clauseEnd[ts[i].w] {
+			continue
+		}
+		for _, t := range ts[start:i] {
+			if limbs[t.w] {
+				maskAll(ts[start:i])
+				break
+			}
+		}
+		start = i + 1
+	}
+}
+
+var (
+	scalpWords = wordSet("scalp", "head", "hairline", "temple", "temples", "crown", "forehead", "treated", "scab", "scabs")
+	limbs      = wordSet("calf", "calves", "knee", "knees", "ankle", "ankles", "foot", "feet", "toe", "toes", "hand",
+		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth")
+)
 
 var (
 	// ambiguous signs have an everyday sense besides the medical one.
@@ -256,9 +297,10 @@ var (
 func maskContext(ts, prev []token) {
 	for i := 1; i < len(ts); i++ {
 		if notSign[ts[i-1].w+" "+ts[i].w] {
-			ts[i].masked = true
+			ts[i-1].masked, ts[i].masked = true, true
 		}
 	}
+	maskToldNormal(ts)
 	for i := 0; i < len(ts); i++ {
 		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
 			continue
@@ -278,7 +320,7 @@ func maskContext(ts, prev []token) {
 		// "my cat has a fever and pus in her eye": the animal or thing stays the
 		// subject until a clause speaks of the person or their skin.
 		animal = nonHuman(clause) || animal && !personal(clause)
-		if past(clause) || animal || hearsay(clause) {
+		if past(clause) || animal || hearsay(clause) || habitual(clause) {
 			maskAll(clause)
 		}
 		if cleared(clause) {
@@ -355,7 +397,25 @@ func hearsay(clause []token) bool {
 	return other && !now
 }
 
+// maskToldNormal masks what someone said is normal: "my artist said swelling and
+// weeping in the first day are normal".
+func maskToldNormal(ts []token) {
+	for i, t := range ts {
+		if !saidWords[t.w] {
+			continue
+		}
+		for j := i + 1; j < len(ts) && ts[j].w != ","; j++ {
+			if fineWords[ts[j].w] {
+				maskAll(ts[i:j])
+				break
+			}
+		}
+	}
+}
+
 var (
+	fineWords    = wordSet("normal", "expected", "common", "usual", "fine")
+	saidWords    = wordSet("said", "says", "told", "reckons", "claims")
 	otherIllness = wordSet("flu", "covid", "coronavirus")
 	others       = wordSet("friend", "friends", "mate", "mates", "someone", "somebody", "people", "others",
 		"everyone", "anyone", "guys")
@@ -376,10 +436,30 @@ var things = wordSet("dog", "dogs", "puppy", "cat", "cats", "kitten", "pet", "pe
 var notSign = wordSet("chest infection", "ear infection", "sinus infection", "throat infection", "tooth infection",
 	"urinary infection", "tract infection", "kidney infection", "bladder infection", "yeast infection",
 	"virus infection", "viral infection", "chest infections", "ear infections", "sinus infections",
-	"hay fever", "cabin fever", "spring fever", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
+	"hay fever", "cabin fever", "spring fever", "fever pitch", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
 	"bee hives", "bees hives")
 
+// habitual reports a clause about what happens every time or in general: "my lips
+// swell up after lip filler every time".
+func habitual(clause []token) bool {
+	for i, t := range clause {
+		if t.w == "always" || t.w == "typically" || i+1 < len(clause) && (t.w == "every" && clause[i+1].w == "time" ||
+			t.w == "each" && clause[i+1].w == "time" || t.w == "in" && clause[i+1].w == "general") {
+			return true
+		}
+	}
+	return false
+}
+
 func past(clause []token) bool {
+	if n := len(clause); n > 1 && clause[n-1].w == "once" {
+		// "had an allergic reaction to a hair dye once"
+		for _, t := range clause {
+			if t.w == "had" || t.w == "got" {
+				return true
+			}
+		}
+	}
 	for i := 0; i+1 < len(clause); i++ {
 		if longAgo[clause[i].w+" "+clause[i+1].w] {
 			return true
@@ -444,7 +524,8 @@ var severeSigns = []phrase{
 	phraseOf("high", "temperature"),
 	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
-	phraseOf("red", "streak|streaks|line|lines"),
+	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
+	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
 	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
 	phraseOf("red|swollen|swelling|sore|hard|tender|puffy|inflamed", "and|", "hot"),
@@ -455,7 +536,7 @@ var severeSigns = []phrase{
 	phraseOf("trouble|difficulty|struggling|cannot", "catching|catch", "my|", "breathe"),
 	phraseOf("hard", "to", "catch", "my|", "breathe"),
 	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
-	phraseOf("throat", "is|feels|", "tight|closing"),
+	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
 	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
 	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
@@ -518,7 +599,7 @@ var (
 	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing", "ballooned")
 	// Swollen glands (lymph nodes) behind the ears or in the neck are a sign of infection.
 	faceWords = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks",
-		"cheek", "ear", "ears", "glands", "gland", "nodes", "lymph")
+		"cheek", "ear", "ears", "glands", "gland", "nodes", "lymph", "lid", "lids")
 )
 
 var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
@@ -628,6 +709,15 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && (riskWords[w] || k > 0 && ts[k-1].w == "set" && w == "off") || recogniseWords[w] || askingIf(ts, k) {
 			return true
 		}
+		// "antibiotics to stop infection" prevents it; "how do I stop the infection"
+		// has it.
+		if risk && w == "stop" && k > 0 && ts[k-1].w == "to" {
+			return true
+		}
+		// "did you guys get a fever after your sessions?" asks about others.
+		if risk && w == "did" && k+1 < len(ts) && othersAsked[ts[k+1].w] {
+			return true
+		}
 		// "how common are infections?", but "is it common to have pus?" reports it.
 		if risk && frequency[w] && k > 0 && ts[k-1].w == "how" {
 			return true
@@ -647,8 +737,14 @@ func askedAbout(ts []token, i int, risk bool) bool {
 // definition reports a sign named in a general statement: "pus is a sign of
 // infection", "a fever means you should see a doctor".
 func definition(ts []token, i int) bool {
+	// "what temperature counts as a fever?"
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if ts[j].w == "counts" || ts[j].w == "considered" || ts[j].w == "define" {
+			return true
+		}
+	}
 	for j := i + 1; j < len(ts) && j <= i+3; j++ {
-		if signWord[ts[j].w] || ts[j].w == "means" || ts[j].w == "mean" {
+		if signWord[ts[j].w] || ts[j].w == "means" || ts[j].w == "mean" || ts[j].w == "counts" || ts[j].w == "considered" {
 			return true
 		}
 	}
@@ -656,11 +752,12 @@ func definition(ts []token, i int) bool {
 }
 
 var (
-	frequency = wordSet("common", "often", "likely", "rare", "frequent", "usual", "many")
-	becoming  = wordSet("get", "develop", "become", "catch", "have", "be")
-	modal     = wordSet("will", "would", "can", "could", "might", "may", "gonna", "should")
-	signWord  = wordSet("sign", "signs", "symptom", "symptoms")
-	reporting = wordSet("have", "has", "had", "got", "getting", "showing", "shows", "seeing", "see", "noticed", "noticing", "im", "ive")
+	othersAsked = wordSet("you", "anyone", "anybody", "everyone", "people", "others", "yall")
+	frequency   = wordSet("common", "often", "likely", "rare", "frequent", "usual", "many")
+	becoming    = wordSet("get", "develop", "become", "catch", "have", "be")
+	modal       = wordSet("will", "would", "can", "could", "might", "may", "gonna", "should")
+	signWord    = wordSet("sign", "signs", "symptom", "symptoms")
+	reporting   = wordSet("have", "has", "had", "got", "getting", "showing", "shows", "seeing", "see", "noticed", "noticing", "im", "ive")
 	// An "if" after these asks what to do or how to tell, not whether it is
 	// happening: "how do I know if it's infected", "what should I do if it gets
 	// infected", "what if I get a fever". "Is it normal if there's pus?" reports it.
@@ -804,10 +901,11 @@ var (
 	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
-		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps")
+		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "angry", "balloon", "ballooned",
+		"ballooning")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
 		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
-		"expanding", "expanded", "expands", "doubled", "tripled", "angrier", "wider", "widening", "widens")
+		"expanding", "expanded", "expands", "doubled", "tripled", "angrier", "wider", "widening", "widens", "tighter")
 	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
 	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
 		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
@@ -829,17 +927,25 @@ var (
 )
 
 // worsening reports whether an ordinary after-effect comes with a cue that it is
-// getting worse, spreading or severe, within six words of it.
+// getting worse, spreading or severe, within six words of it, or anywhere in the
+// sentence when the cue is spreading onto the face or neck ("the redness that was
+// only on the hairline has now spread across my whole forehead").
 func worsening(ts []token) bool {
+	if painRising(ts) {
+		return true
+	}
 	for i, t := range ts {
 		if t.masked || !mildWords[t.w] {
 			continue
 		}
-		for j := max(0, i-6); j < min(len(ts), i+7); j++ {
-			if j == i || ts[j].masked || !cue(ts, i, j) || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
+		for j := range ts {
+			near := j >= i-6 && j <= i+6
+			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
 				continue
 			}
-			return true
+			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) {
+				return true
+			}
 		}
 	}
 	return false
@@ -875,7 +981,7 @@ var (
 	moving    = wordSet("going", "moving", "travelling", "traveling", "heading", "running", "creeping", "spreading")
 	elsewhere = wordSet("face", "eye", "eyes", "neck", "ear", "ears", "forehead", "cheek", "cheeks", "chest", "back",
 		"shoulders", "shoulder", "arms", "jaw", "nose", "eyebrows", "eyebrow", "brow", "brows", "eyelid", "eyelids")
-	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over")
+	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over", "across", "through")
 )
 
 var pronoun = wordSet("it", "its", "this", "thats", "that")
@@ -916,24 +1022,57 @@ func cue(ts []token, i, j int) bool {
 	case w == "keeps" || w == "keep":
 		return next == "getting" || next == "growing" || next == "spreading"
 	case moving[w] || w == "towards" || w == "toward":
-		// "the swelling is going down my face towards my eyes": moving onto
-		// skin that was not treated ("going down" alone is relief).
-		k := j + 1
-		if moving[w] {
-			if !direction[next] && !onto[next] || next == "my" {
-				return false
-			}
-			// "going down onto my cheek"
-			for k++; k < len(ts) && onto[ts[k].w]; k++ {
-			}
-		}
-		if k < len(ts) && (ts[k].w == "my" || ts[k].w == "the" || ts[k].w == "his" || ts[k].w == "her") {
-			k++
-		}
-		return k < len(ts) && elsewhere[ts[k].w]
+		return ontoElsewhere(ts, j)
 	}
 	return false
 }
+
+// painRising matches pain rated higher now than before: "the pain was a 3 after the
+// session, now two days later it's an 8".
+func painRising(ts []token) bool {
+	pain, first, now := false, -1, false
+	for _, t := range ts {
+		if t.masked {
+			continue
+		}
+		pain = pain || t.w == "pain" || t.w == "painful" || t.w == "hurts"
+		now = now || t.w == "now" || t.w == "today"
+		n, err := strconv.Atoi(t.w)
+		if err != nil || n > 10 {
+			continue
+		}
+		if first < 0 {
+			first = n
+		} else if now && n >= first+3 {
+			return pain
+		}
+	}
+	return false
+}
+
+// ontoElsewhere reports whether the word at j moves onto skin that was not treated:
+// "going down my face towards my eyes", "spread across my whole forehead" ("going
+// down" alone is relief).
+func ontoElsewhere(ts []token, j int) bool {
+	k := j + 1
+	if w := ts[j].w; w != "towards" && w != "toward" {
+		if k >= len(ts) || !direction[ts[k].w] && !onto[ts[k].w] || ts[k].w == "my" {
+			return false
+		}
+		// "going down onto my cheek"
+		for k++; k < len(ts) && onto[ts[k].w]; k++ {
+		}
+	}
+	for k < len(ts) && (ts[k].w == "my" || ts[k].w == "the" || ts[k].w == "his" || ts[k].w == "her" || wholeWords[ts[k].w]) {
+		k++
+	}
+	return k < len(ts) && elsewhere[ts[k].w]
+}
+
+var (
+	spreadWords = wordSet("spread", "spreads", "moved", "crept", "travelled", "traveled")
+	wholeWords  = wordSet("whole", "entire", "left", "right", "other", "upper", "lower")
+)
 
 var sinceWords = wordSet("yesterday", "before", "earlier", "day", "days", "morning", "night", "week", "last", "first", "ever",
 	"it", "when", "this", "today", "started")
