@@ -119,6 +119,12 @@ func TestIsUrgent(t *testing.T) {
 		{"how long does swelling last after lip filler", false},
 		{"will my face swell after laser on the hairline?", false},
 		{"is it meant to be this swollen? it has spread to my eyes now", true},
+		// Context that masks a sign must not mask a report.
+		{"anyone else get a rash all over their body after removal?", true},
+		{"every time I touch the lasered bit pus comes out", true},
+		{"can barely breathe and my face feels swollen since the session", true},
+		{"can swelling after the laser spread to the forehead?", false},
+		{"my lips swell up after lip filler every time", false},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {

@@ -176,7 +176,23 @@ func sentences(text string) []string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(t)
 	t = decimalPoint.ReplaceAllString(t, "$1 $2")
-	return sentenceEnd.Split(t, -1)
+	var out []string
+	from := 0
+	for _, m := range sentenceEnd.FindAllStringIndex(t, -1) {
+		s := t[from:m[0]]
+		if strings.Contains(t[m[0]:m[1]], "?") {
+			// A question keeps its mark, as a last token: see asked.
+			s += " ?"
+		}
+		out = append(out, s)
+		from = m[1]
+	}
+	return append(out, t[from:])
+}
+
+// asked reports whether the sentence ended with a question mark.
+func asked(ts []token) bool {
+	return len(ts) > 0 && ts[len(ts)-1].w == "?"
 }
 
 // tokens splits a sentence into words and commas, words canonicalised.
@@ -195,9 +211,9 @@ func tokens(s string) []token {
 			b.WriteRune(r)
 		case r == '\'':
 			// don't → dont, it's → its: one spelling whether or not the apostrophe is typed.
-		case r == ',':
+		case r == ',' || r == '?':
 			flush()
-			out = append(out, token{w: ","})
+			out = append(out, token{w: string(r)})
 		default:
 			flush()
 		}
@@ -417,8 +433,9 @@ var (
 	fineWords    = wordSet("normal", "expected", "common", "usual", "fine")
 	saidWords    = wordSet("said", "says", "told", "reckons", "claims")
 	otherIllness = wordSet("flu", "covid", "coronavirus")
-	others       = wordSet("friend", "friends", "mate", "mates", "someone", "somebody", "people", "others",
-		"everyone", "anyone", "guys")
+	// Not "anyone": "anyone else get a rash after removal?" is often asked by
+	// someone who has one.
+	others       = wordSet("friend", "friends", "mate", "mates", "someone", "somebody", "people", "others", "guys")
 	presentWords = wordSet("now", "is", "are", "has", "have", "keeps", "still", "tonight", "today", "currently", "getting", "its")
 )
 
@@ -442,6 +459,12 @@ var notSign = wordSet("chest infection", "ear infection", "sinus infection", "th
 // habitual reports a clause about what happens every time or in general: "my lips
 // swell up after lip filler every time".
 func habitual(clause []token) bool {
+	for _, t := range clause {
+		if treatmentWords[t.w] || scalpWords[t.w] || t.w == "lasered" {
+			// "every time I touch the lasered bit, pus comes out" is happening now.
+			return false
+		}
+	}
 	for i, t := range clause {
 		if t.w == "always" || t.w == "typically" || i+1 < len(clause) && (t.w == "every" && clause[i+1].w == "time" ||
 			t.w == "each" && clause[i+1].w == "time" || t.w == "in" && clause[i+1].w == "general") {
@@ -1108,8 +1131,9 @@ func hypotheticalCue(ts []token, j int) bool {
 		return true
 	}
 	// "can swelling after the laser spread to the forehead?": the question opens with
-	// the modal, and no finite verb comes between.
-	if len(ts) == 0 || !modalStart[ts[0].w] || ts[0].w == "is" || ts[0].w == "are" ||
+	// the modal, and no finite verb comes between ("can barely breathe and my face
+	// feels swollen" is no question).
+	if !asked(ts) || !modalStart[ts[0].w] || ts[0].w == "is" || ts[0].w == "are" ||
 		(ts[0].w == "do" || ts[0].w == "does") && len(ts) > 1 && (ts[1].w == "i" || ts[1].w == "you" || ts[1].w == "we") {
 		return false
 	}
@@ -1124,7 +1148,7 @@ func hypotheticalCue(ts []token, j int) bool {
 // finite verbs between a modal and a cue make the cue a report: "can it be that the
 // redness is spreading?".
 var finite = wordSet("is", "are", "was", "were", "has", "have", "had", "keeps", "keep", "got", "gets", "its",
-	"thats", "im", "ive")
+	"thats", "im", "ive", "feels", "looks", "seems", "went", "turned")
 
 var reportTo = wordSet("start", "starts", "started", "starting", "begin", "begins", "began", "begun", "beginning",
 	"continue", "continues", "continued", "continuing", "seems", "seem", "seemed", "appears", "appear",
