@@ -138,36 +138,31 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 }
 
 // heldOut is a text asked in cross-validation: a held-out phrasing of entry want, or
-// a held-out out-of-scope question (want ""); story says how it was made into a story
-// ("" for the phrasing as it is).
-type heldOut struct{ want, text, story string }
-
-// Kinds of story.
-const (
-	storyAnd = "and" // "<out-of-scope question>, and <phrasing>"
-	storyOff = "off" // "<out-of-scope question>. <phrasing>"
-)
+// a held-out out-of-scope question (want ""); story marks a phrasing asked inside a
+// story (storiesOf).
+type heldOut struct {
+	want, text string
+	story      bool
+}
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
-// with context, here another held-out out-of-scope question before the question.
+// with context, so each phrasing is also asked after a held-out out-of-scope question
+// ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be.
 func storiesOf(test []heldOut) []heldOut {
-	var off, in []heldOut
+	var off []string
 	for _, t := range test {
 		if t.want == "" {
-			off = append(off, t)
-		} else {
-			in = append(in, t)
+			off = append(off, t.text)
 		}
 	}
 	if len(off) == 0 {
 		return nil
 	}
 	var out []heldOut
-	for i, t := range in {
-		o := off[i%len(off)].text
-		out = append(out,
-			heldOut{want: t.want, text: o + ", and " + t.text, story: storyAnd},
-			heldOut{want: t.want, text: o + ". " + t.text, story: storyOff})
+	for i, t := range test {
+		if t.want != "" {
+			out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true})
+		}
 	}
 	return out
 }

@@ -32,10 +32,7 @@ func TestFitFusion(t *testing.T) {
 	}
 	var qs []query
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, true, func(h heldOut, cands []candidate) {
-		if h.story != "" && h.story != storyAnd {
-			return
-		}
-		q := query{in: h.want != "", plain: h.story == ""}
+		q := query{in: h.want != "", plain: !h.story}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
 			q.ys = append(q.ys, b2f(c.id == h.want))

@@ -10,7 +10,6 @@ type evidence struct {
 	rank     float64 // the BM25-and-coverage ranking key (features.rank)
 	cover    float64 // share of the text's term weight the entry holds
 	unknown  float64 // share of the text's term weight no entry holds
-	terms    int     // the text's distinct analysed terms
 	rankTop  bool    // the best candidate by rank
 	modelTop bool    // the best candidate by the model
 	// Relative to the best candidate: model probability and rank as shares of the
@@ -48,7 +47,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.728, -0.748, 0.868, 0.762, 1.14, 3.85e-08, 0.00247, -0.237, -0.15, 0.487, 1.83, 0.868}
+var fusionWeights = []float64{0, 0.728, -0.748, 0.868, 0.762, 1.14, 3.06e-08, 8.04e-06, -0.237, -0.15, 0.487, 1.83, 0.868}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -68,7 +67,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.29, 0.491, -0.519, 1.59, -0.594, -0.211}
+var scopeWeights = []float64{-1.29, 0.491, -0.518, 1.59, -0.594, -0.211}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

@@ -527,7 +527,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			rank:    f.rank(),
 			cover:   f.cover,
 			unknown: f.unknown / math.Max(f.total, 1e-9),
-			terms:   len(terms),
 		}}
 		cands = append(cands, c)
 		return nil
