@@ -173,7 +173,7 @@ func list(w []float64) string {
 
 // fitListwise fits weights w by the conditional likelihood of the right item in each
 // list: softmax over dot(w, x) across lists[i], the right one rights[i]. L2 penalty
-// l2; the intercept (x[0]) plays no part in a softmax and stays 0.
+// l2.
 func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []float64 {
 	d := len(lists[0][0])
 	w := make([]float64, d)
@@ -181,6 +181,17 @@ func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []flo
 	m1 := make([]float64, d)
 	m2 := make([]float64, d)
 	const lr, b1, b2 = 0.02, 0.9, 0.999
+	// A feature the same for every item of every list (the intercept, and what is
+	// known of the text rather than of a candidate) cannot rank: its weight stays 0
+	// instead of drifting on rounding.
+	ranks := make([]bool, d)
+	for _, xs := range lists {
+		for _, x := range xs {
+			for f := range x {
+				ranks[f] = ranks[f] || x[f] != xs[0][f]
+			}
+		}
+	}
 	var zs []float64
 	for it := 1; it <= iters; it++ {
 		clear(g)
@@ -202,12 +213,15 @@ func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []flo
 				if j == rights[i] {
 					p--
 				}
-				for f := 1; f < d; f++ {
+				for f := range x {
 					g[f] += p * x[f]
 				}
 			}
 		}
-		for f := 1; f < d; f++ {
+		for f := range g {
+			if !ranks[f] {
+				continue
+			}
 			g[f] = g[f]/float64(len(lists)) + l2*w[f]
 			m1[f] = b1*m1[f] + (1-b1)*g[f]
 			m2[f] = b2*m2[f] + (1-b2)*g[f]*g[f]
