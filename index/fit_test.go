@@ -18,9 +18,10 @@ var fit = flag.Bool("fit", false, "TestFitFusion: refit the fusion weights by cr
 // cvFolds is how many folds the fusion is fitted over.
 const cvFolds = 5
 
-// TestFitFusion refits fusionWeights, scopeWeights, shareTemp and answerPower on the
+// TestFitFusion refits fusionWeights, scopeWeights and shareTemp on the
 // shipped FAQ's held-out phrasings and the out-of-scope questions (go test ./index
-// -run FitFusion -fit -v); the evaluation sets play no part.
+// -run FitFusion -fit -v), and reports the answer thresholds a wrong answer's cost
+// would choose; the evaluation sets play no part.
 func TestFitFusion(t *testing.T) {
 	if !*fit {
 		t.Skip("refits only with -fit")
@@ -123,7 +124,10 @@ func TestFitFusion(t *testing.T) {
 		}
 		cands := make([]candidate, len(q.evs))
 		for i, ev := range q.evs {
-			cands[i] = candidate{id: fmt.Sprint(q.ys[i]), ev: ev, fused: dot(w, ev.vector())}
+			cands[i] = candidate{ev: ev, fused: dot(w, ev.vector())}
+			if q.ys[i] == 1 {
+				cands[i].id = "right"
+			}
 		}
 		if len(cands) == 0 {
 			outs = append(outs, outcome{in: q.in})
@@ -131,7 +135,7 @@ func TestFitFusion(t *testing.T) {
 		}
 		slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.fused, a.fused) })
 		k.apply(cands)
-		outs = append(outs, outcome{in: q.in, right: cands[0].id == "1", conf: cands[0].confidence})
+		outs = append(outs, outcome{in: q.in, right: cands[0].id == "right", conf: cands[0].confidence})
 	}
 	for _, lambda := range []float64{1, 2, 3} {
 		bestTau, bestU := 0.5, math.Inf(-1)
@@ -178,9 +182,7 @@ func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []flo
 	d := len(lists[0][0])
 	w := make([]float64, d)
 	g := make([]float64, d)
-	m1 := make([]float64, d)
-	m2 := make([]float64, d)
-	const lr, b1, b2 = 0.02, 0.9, 0.999
+	opt := newAdam(0.02, d)
 	// A feature the same for every item of every list (the intercept, and what is
 	// known of the text rather than of a candidate) cannot rank: its weight stays 0
 	// instead of drifting on rounding.
@@ -223,11 +225,7 @@ func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []flo
 				continue
 			}
 			g[f] = g[f]/float64(len(lists)) + l2*w[f]
-			m1[f] = b1*m1[f] + (1-b1)*g[f]
-			m2[f] = b2*m2[f] + (1-b2)*g[f]*g[f]
-			mh := m1[f] / (1 - math.Pow(b1, float64(it)))
-			vh := m2[f] / (1 - math.Pow(b2, float64(it)))
-			w[f] -= lr * mh / (math.Sqrt(vh) + 1e-8)
+			opt.step(w, g, f, it)
 		}
 	}
 	return w
@@ -239,10 +237,7 @@ func fitWeighted(xs [][]float64, ys, ws []float64, l2 float64, iters int) []floa
 	d := len(xs[0])
 	w := make([]float64, d)
 	g := make([]float64, d)
-	// Adam, for features of very different scales.
-	m1 := make([]float64, d)
-	m2 := make([]float64, d)
-	const lr, b1, b2 = 0.05, 0.9, 0.999
+	opt := newAdam(0.05, d)
 	for it := 1; it <= iters; it++ {
 		clear(g)
 		for i, x := range xs {
@@ -264,14 +259,30 @@ func fitWeighted(xs [][]float64, ys, ws []float64, l2 float64, iters int) []floa
 			if j > 0 {
 				g[j] += l2 * w[j]
 			}
-			m1[j] = b1*m1[j] + (1-b1)*g[j]
-			m2[j] = b2*m2[j] + (1-b2)*g[j]*g[j]
-			mh := m1[j] / (1 - math.Pow(b1, float64(it)))
-			vh := m2[j] / (1 - math.Pow(b2, float64(it)))
-			w[j] -= lr * mh / (math.Sqrt(vh) + 1e-8)
+			opt.step(w, g, j, it)
 		}
 	}
 	return w
+}
+
+// adam takes the steps of the Adam optimiser, for features of very different scales.
+type adam struct {
+	lr     float64
+	m1, m2 []float64 // by feature: the moving averages of the gradient and its square
+}
+
+func newAdam(lr float64, d int) *adam {
+	return &adam{lr: lr, m1: make([]float64, d), m2: make([]float64, d)}
+}
+
+// step moves w[j] against the gradient g[j] at iteration it (from 1).
+func (a *adam) step(w, g []float64, j, it int) {
+	const b1, b2 = 0.9, 0.999
+	a.m1[j] = b1*a.m1[j] + (1-b1)*g[j]
+	a.m2[j] = b2*a.m2[j] + (1-b2)*g[j]*g[j]
+	mh := a.m1[j] / (1 - math.Pow(b1, float64(it)))
+	vh := a.m2[j] / (1 - math.Pow(b2, float64(it)))
+	w[j] -= a.lr * mh / (math.Sqrt(vh) + 1e-8)
 }
 
 // TestRankingsCV reports, per held-out phrasing, how often each ranking alone puts
