@@ -131,18 +131,25 @@ func TestUrgentPutsMedicalCareFirst(t *testing.T) {
 }
 
 // A question about how to recognise a complication is answered with the entry that
-// lists the signs, without the notice meant for someone who has them.
-func TestSignsQuestionGetsComplicationsEntryWithoutNotice(t *testing.T) {
+// lists the signs, and flagged, with a notice worded for a question (the person may be
+// looking at the signs); asked about something else it is neither.
+func TestSignsQuestionGetsComplicationsEntry(t *testing.T) {
 	h := handler(t)
-	for _, q := range []string{
-		"how do i know if my scalp is infected after laser?",
-		"what does an allergic reaction look like after laser removal?",
-		"how can you tell if the treated area has got infected or is just healing",
+	for _, tt := range []struct {
+		q      string
+		notice string
+	}{
+		{"how do i know if my scalp is infected after laser?", bot.SignsNotice},
+		{"what does an allergic reaction look like after laser removal?", bot.SignsNotice},
+		{"how can you tell if the treated area has got infected or is just healing", bot.SignsNotice},
 	} {
-		r := ask(t, h, q)
-		if r.Urgent || r.Notice != "" || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
-			t.Errorf("Answer(%q): urgent %v, entry %v; want %s without the notice", q, r.Urgent, entryID(r), bot.UrgentEntryID)
+		r := ask(t, h, tt.q)
+		if r.Urgent != (tt.notice != "") || r.Notice != tt.notice || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
+			t.Errorf("Answer(%q): urgent %v, notice %q, entry %v; want %s with notice %q", tt.q, r.Urgent, r.Notice, entryID(r), bot.UrgentEntryID, tt.notice)
 		}
+	}
+	if r := ask(t, h, "what does an allergic reaction to hair dye look like"); r.Urgent || r.Entry != nil {
+		t.Errorf("a question on the signs of an allergy to hair dye: urgent %v, entry %v; want a decline", r.Urgent, entryID(r))
 	}
 }
 
@@ -247,10 +254,9 @@ func TestQuestionSets(t *testing.T) {
 	}{
 		// From ../shared. Its two urgent questions are one describing pus and swelling
 		// and one asking "what are signs of infection after laser removal?": a
-		// question about how to recognise a complication, which the project's own
-		// sets (and issue 10) count as ordinary. It is answered with the
-		// complications entry, without the urgent notice.
-		{"dev.jsonl", 0.97, 1, 0.5, 0.97},
+		// question about how to recognise a complication is flagged too, with a
+		// notice worded for a question.
+		{"dev.jsonl", 0.97, 1, 1, 0.97},
 		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang

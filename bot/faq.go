@@ -151,6 +151,10 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 		r.Urgent = true
 		r.Notice = UrgentNotice
 	}
+	if !r.Urgent && signsAfterTreatment(text) {
+		r.Urgent = true
+		r.Notice = SignsNotice
+	}
 	if !r.Urgent && isAboutBot(text) {
 		if e, ok := f.search.Entry(AboutEntryID); ok {
 			f.answer(&r, e, 1, nil)
@@ -188,14 +192,6 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 	if r.Urgent {
 		// Medical care comes first: the complications entry answers, and whatever else
 		// the message asked stays one tap away.
-		if e, ok := f.search.Entry(UrgentEntryID); ok {
-			f.answer(&r, e, 1, matches)
-			return r, nil
-		}
-	}
-	if !r.Urgent && AsksSigns(text) {
-		// How to tell an infection or an allergic reaction: the complications entry
-		// lists the signs; the notice is for those who describe them.
 		if e, ok := f.search.Entry(UrgentEntryID); ok {
 			f.answer(&r, e, 1, matches)
 			return r, nil

@@ -96,7 +96,7 @@ func TestUrgentPairs(t *testing.T) {
 		r := ask(t, h, c.Q)
 		if c.Urgent {
 			urgent++
-			if !r.Urgent || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID || !strings.HasPrefix(r.Text, bot.UrgentNotice) {
+			if !r.Urgent || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID || !strings.HasPrefix(r.Text, bot.UrgentNotice) && !strings.HasPrefix(r.Text, bot.SignsNotice) {
 				t.Errorf("%q: urgent %v, entry %v; want the medical notice first and %s", c.Q, r.Urgent, r.Entry, bot.UrgentEntryID)
 			}
 			continue

@@ -18,6 +18,11 @@ const UrgentNotice = "⚠️ What you describe can be a sign of a complication s
 	"Please contact a doctor (or the clinic's medical team) today. " +
 	"If you have a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
 
+// SignsNotice is shown first in a reply to a question on how to recognise a
+// complication: the person may be asking because they see one.
+const SignsNotice = "⚠️ If you have any of these signs now, please contact a doctor (or the clinic's medical team) today. " +
+	"With a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
+
 // IsUrgent reports whether text describes symptoms of a complication that need medical
 // care first.
 //
@@ -150,8 +155,9 @@ func MentionsSymptom(text string) bool {
 
 // AsksSigns reports whether text asks how to recognise a complication without
 // describing one: "what are the signs of infection after laser?", "how do I know if
-// it's infected?". The complications entry, which lists the signs, answers it, with
-// no urgent notice.
+// it's infected?". When it names the treatment or the treated skin it is flagged
+// urgent, with SignsNotice, and the complications entry answers (see
+// signsAfterTreatment).
 func AsksSigns(text string) bool {
 	if IsUrgent(text) {
 		return false
@@ -165,6 +171,20 @@ func AsksSigns(text string) bool {
 		}
 	}
 	return false
+}
+
+// signsAfterTreatment reports whether text asks how to recognise a complication of
+// the treatment ("what are the signs of infection after laser removal?"): whoever asks
+// may be looking at the signs, so medical care comes first, as for a description.
+func signsAfterTreatment(text string) bool {
+	if !AsksSigns(text) {
+		return false
+	}
+	var all [][]token
+	for _, s := range sentences(text) {
+		all = append(all, tokens(s))
+	}
+	return treatedHere(all)
 }
 
 // token is a word of a message, canonicalised (typos corrected, apostrophes dropped),
