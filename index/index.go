@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -251,6 +252,9 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		}
 		s.addSynonyms(g.input, g.words)
 	}
+	// Every text is analysed once, here, with the analysis of each word remembered:
+	// bleve gets the documents' fields analysed already.
+	memo := newTermMemo(s.analyzer)
 	var words []string
 	for _, e := range entries {
 		if _, dup := s.entries[e.ID]; dup {
@@ -271,7 +275,13 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 			"asked":    append(append(prepareAll(e.Alternates), question), tags...),
 			"answer":   prepare(e.Answer),
 		}
-		if err := b.Index(e.ID, doc); err != nil {
+		d := document.NewDocument(e.ID)
+		if err := m.MapDocument(d, doc); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
+		}
+		preanalyse(d, memo)
+		if err := b.IndexAdvanced(d); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
@@ -283,8 +293,8 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 			b.Reset()
 		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
-		ts := termSet{asked: s.termIDs(s.analyze(prepare(asked)))}
-		for _, id := range s.termIDs(s.analyze(prepare(e.Answer))) {
+		ts := termSet{asked: s.termIDs(memo.distinct(prepare(asked)))}
+		for _, id := range s.termIDs(memo.distinct(prepare(e.Answer))) {
 			if _, ok := slices.BinarySearch(ts.asked, id); !ok {
 				ts.answer = append(ts.answer, id)
 			}

@@ -1,0 +1,117 @@
+package index
+
+import (
+	"bytes"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
+)
+
+// termMemo analyses texts as the index's analyzer does, remembering what its token
+// filters make of each token. The filters (possessive, lower case, stop words,
+// stemming) each look at one token at a time, so a word gives the same term wherever
+// it stands; a large FAQ repeats its words many times over, and stemming them again
+// was most of what analysis cost at build. Not safe for concurrent use: one build
+// owns one.
+type termMemo struct {
+	tokenizer analysis.Tokenizer
+	filters   []analysis.TokenFilter
+	terms     map[string]memoTerm // a token as the tokenizer gives it -> as indexed
+	plain     analysis.Analyzer   // when the analyzer is not made of a tokenizer and filters
+}
+
+type memoTerm struct {
+	term []byte
+	keep bool // false: a filter dropped the token (a stop word)
+}
+
+func newTermMemo(a analysis.Analyzer) *termMemo {
+	if d, ok := a.(*analysis.DefaultAnalyzer); ok && len(d.CharFilters) == 0 {
+		return &termMemo{tokenizer: d.Tokenizer, filters: d.TokenFilters, terms: make(map[string]memoTerm)}
+	}
+	return &termMemo{plain: a}
+}
+
+// Analyze returns the token stream of text, as the analyzer would.
+func (m *termMemo) Analyze(text []byte) analysis.TokenStream {
+	if m.plain != nil {
+		return m.plain.Analyze(text)
+	}
+	toks := m.tokenizer.Tokenize(text)
+	out := toks[:0]
+	for _, t := range toks {
+		mt, ok := m.terms[string(t.Term)]
+		if !ok {
+			var fits bool
+			if mt, fits = m.filter(t); !fits {
+				// A filter that splits or merges tokens cannot be remembered token by
+				// token.
+				return m.analyzeSlowly(text)
+			}
+			m.terms[string(t.Term)] = mt
+		}
+		if mt.keep {
+			t.Term = mt.term
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// filter runs the filters on a copy of t alone.
+func (m *termMemo) filter(t *analysis.Token) (memoTerm, bool) {
+	one := *t
+	one.Term = bytes.Clone(t.Term) // the lower-case filter writes over its input
+	ts := analysis.TokenStream{&one}
+	for _, f := range m.filters {
+		ts = f.Filter(ts)
+	}
+	switch len(ts) {
+	case 0:
+		return memoTerm{}, true
+	case 1:
+		return memoTerm{term: ts[0].Term, keep: true}, true
+	}
+	return memoTerm{}, false
+}
+
+func (m *termMemo) analyzeSlowly(text []byte) analysis.TokenStream {
+	ts := m.tokenizer.Tokenize(text)
+	for _, f := range m.filters {
+		ts = f.Filter(ts)
+	}
+	return ts
+}
+
+// terms returns the distinct terms of text.
+func (m *termMemo) distinct(text string) []string {
+	toks := m.Analyze([]byte(text))
+	out := make([]string, 0, len(toks))
+	seen := make(map[string]bool, len(toks))
+	for _, t := range toks {
+		if !seen[string(t.Term)] {
+			term := string(t.Term)
+			seen[term] = true
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+// analysed is an analyzer that returns a token stream computed beforehand: bleve gets
+// each field already analysed by the build's termMemo.
+type analysed analysis.TokenStream
+
+func (a analysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
+
+// preanalyse replaces doc's text fields by the same fields analysed with m.
+func preanalyse(doc *document.Document, m *termMemo) {
+	for i, f := range doc.Fields {
+		tf, ok := f.(*document.TextField)
+		if !ok {
+			continue
+		}
+		ts := m.Analyze(tf.Value())
+		doc.Fields[i] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analysed(ts))
+	}
+}
