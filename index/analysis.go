@@ -98,7 +98,8 @@ func phraseTable(rules ...[]string) map[string]string {
 func rewrite(text string) string {
 	text = strings.ToLower(text)
 	type span struct{ start, end int }
-	var ws []span
+	var spans [64]span // most texts: no allocation
+	ws := spans[:0]
 	start := -1
 	for i, r := range text {
 		isWord := unicode.IsLetter(r) || unicode.IsDigit(r)

@@ -232,13 +232,14 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
 	// The model learns while bleve indexes: they share nothing.
+	// Each entry's phrasings (question, then alternates), prepared once for both.
+	phrasings := make([][]string, len(entries), len(entries)+1)
+	for i, e := range entries {
+		phrasings[i] = prepareAll(append([]string{e.Question}, e.Alternates...))
+	}
 	trained := make(chan *model, 1)
 	go func() {
-		texts := make([][]string, 0, len(entries)+1)
-		for _, e := range entries {
-			texts = append(texts, prepareAll(append([]string{e.Question}, e.Alternates...)))
-		}
-		trained <- trainModelOnce(append(texts, prepareAll(outOfScope)))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	// Batches of batchSize: thousands of single Index calls would leave thousands of
 	// segments, and one batch of everything holds every analysed document in memory
@@ -256,7 +257,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	// bleve gets the documents' fields analysed already.
 	memo := newTermMemo(s.analyzer)
 	var words []string
-	for _, e := range entries {
+	for i, e := range entries {
 		if _, dup := s.entries[e.ID]; dup {
 			idx.Close()
 			return nil, fmt.Errorf("index: %w: %q", knowledge.ErrDuplicateID, e.ID)
@@ -269,18 +270,23 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		// How the entry is asked (question, alternates, tags) is one field, so a search
 		// walks one set of postings for it instead of three; the question alone is a
 		// second field, as the most carefully worded phrasing.
-		question := prepare(e.Question)
+		question, answer := phrasings[i][0], prepare(e.Answer)
 		doc := map[string]any{
 			"question": question,
-			"asked":    append(append(prepareAll(e.Alternates), question), tags...),
-			"answer":   prepare(e.Answer),
+			"asked":    append(append(slices.Clip(phrasings[i][1:]), question), tags...),
+			"answer":   answer,
 		}
 		d := document.NewDocument(e.ID)
 		if err := m.MapDocument(d, doc); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
-		preanalyse(d, memo)
+		var answerTerms analysis.TokenStream
+		preanalyse(d, memo, func(field string, ts analysis.TokenStream) {
+			if field == "answer" {
+				answerTerms = ts
+			}
+		})
 		if err := b.IndexAdvanced(d); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
@@ -293,8 +299,8 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 			b.Reset()
 		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
-		ts := termSet{asked: s.termIDs(memo.distinct(prepare(asked)))}
-		for _, id := range s.termIDs(memo.distinct(prepare(e.Answer))) {
+		ts := termSet{asked: s.termIDs(memo.Analyze([]byte(prepare(asked))))}
+		for _, id := range s.termIDs(answerTerms) {
 			if _, ok := slices.BinarySearch(ts.asked, id); !ok {
 				ts.answer = append(ts.answer, id)
 			}
@@ -323,21 +329,21 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 // batchSize is how many entries go to bleve in one batch.
 const batchSize = 1000
 
-// termIDs numbers distinct terms, adding new ones to the vocabulary, and returns the
-// numbers sorted.
-func (s *snapshot) termIDs(terms []string) []int32 {
-	ids := make([]int32, len(terms))
-	for i, t := range terms {
-		id, ok := s.vocab[t]
+// termIDs numbers the distinct terms of toks, adding new ones to the vocabulary, and
+// returns the numbers sorted.
+func (s *snapshot) termIDs(toks analysis.TokenStream) []int32 {
+	ids := make([]int32, len(toks))
+	for i, t := range toks {
+		id, ok := s.vocab[string(t.Term)]
 		if !ok {
 			id = int32(len(s.df))
-			s.vocab[t] = id
+			s.vocab[string(t.Term)] = id
 			s.df = append(s.df, 0)
 		}
 		ids[i] = id
 	}
 	slices.Sort(ids)
-	return ids
+	return slices.Clone(slices.Compact(ids)) // exact size: the term sets stay
 }
 
 // docFreq returns the number of entries holding term t.

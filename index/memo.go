@@ -83,35 +83,22 @@ func (m *termMemo) analyzeSlowly(text []byte) analysis.TokenStream {
 	return ts
 }
 
-// terms returns the distinct terms of text.
-func (m *termMemo) distinct(text string) []string {
-	toks := m.Analyze([]byte(text))
-	out := make([]string, 0, len(toks))
-	seen := make(map[string]bool, len(toks))
-	for _, t := range toks {
-		if !seen[string(t.Term)] {
-			term := string(t.Term)
-			seen[term] = true
-			out = append(out, term)
-		}
-	}
-	return out
-}
-
 // analysed is an analyzer that returns a token stream computed beforehand: bleve gets
 // each field already analysed by the build's termMemo.
 type analysed analysis.TokenStream
 
 func (a analysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
 
-// preanalyse replaces doc's text fields by the same fields analysed with m.
-func preanalyse(doc *document.Document, m *termMemo) {
+// preanalyse replaces doc's text fields by the same fields analysed with m, and shows
+// visit each field's tokens.
+func preanalyse(doc *document.Document, m *termMemo, visit func(field string, ts analysis.TokenStream)) {
 	for i, f := range doc.Fields {
 		tf, ok := f.(*document.TextField)
 		if !ok {
 			continue
 		}
 		ts := m.Analyze(tf.Value())
+		visit(tf.Name(), ts)
 		doc.Fields[i] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analysed(ts))
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // model is a multinomial logistic regression over hashed word 1-2-grams and character
@@ -57,30 +57,73 @@ type example struct {
 // 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
 // count, and a typo spoils only the pieces it touches).
 func ngrams(text string, out []uint32) []uint32 {
-	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	var buf [64]byte
-	for i, w := range ws {
-		out = append(out, hashString(1, w))
-		if i > 0 {
-			out = append(out, hashString(2, ws[i-1]+" "+w))
-		}
-		if len(w) > len(buf)-2 {
+	return ngramsOf(text, out, func(w string, out []uint32) []uint32 { return wordGrams(w, out) })
+}
+
+// ngramsOf is ngrams with the features of a single word (the word and its pieces)
+// given by word, so that training can remember them for words it has seen.
+func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uint32) []uint32 {
+	prev := ""
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			i += size
 			continue
 		}
-		b := append(append(append(buf[:0], ' '), w...), ' ')
-		for n := 2; n <= 5; n++ {
-			for j := 0; j+n <= len(b); j++ {
-				if n == 2 && (j == 0 || j+n == len(b)) && len(b) > 3 {
-					// " x" and "x " repeat the first and last letters, which the
-					// 3-grams hold too: keep them only for one-letter words.
-					continue
-				}
-				out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+		j := i + size
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !isWordRune(r) {
+				break
 			}
+			j += size
 		}
+		w := text[i:j]
+		if prev != "" {
+			out = append(out, hashPair(2, prev, w))
+		}
+		out = word(w, out)
+		prev, i = w, j
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordGrams appends the features of one word: the word, and its 2- to 5-letter
+// pieces padded with spaces.
+func wordGrams(w string, out []uint32) []uint32 {
+	out = append(out, hashString(1, w))
+	var buf [64]byte
+	if len(w) > len(buf)-2 {
+		return out
+	}
+	b := append(append(append(buf[:0], ' '), w...), ' ')
+	for n := 2; n <= 5; n++ {
+		for j := 0; j+n <= len(b); j++ {
+			if n == 2 && (j == 0 || j+n == len(b)) && len(b) > 3 {
+				// " x" and "x " repeat the first and last letters, which the
+				// 3-grams hold too: keep them only for one-letter words.
+				continue
+			}
+			out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+		}
+	}
+	return out
+}
+
+// gramMemo remembers the features of the words seen in training: a large FAQ's
+// phrasings repeat their words many times.
+type gramMemo map[string][]uint32
+
+func (g gramMemo) word(w string, out []uint32) []uint32 {
+	hs, ok := g[w]
+	if !ok {
+		hs = wordGrams(w, nil)
+		g[w] = hs
+	}
+	return append(out, hs...)
 }
 
 // FNV-1a, seeded by the feature's kind so that a word and a piece never collide.
@@ -89,6 +132,23 @@ func hashString(kind byte, s string) uint32 {
 	h *= 16777619
 	for i := 0; i < len(s); i++ {
 		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// hashPair is hashString(kind, a+" "+b) without joining them.
+func hashPair(kind byte, a, b string) uint32 {
+	h := uint32(2166136261) ^ uint32(kind)
+	h *= 16777619
+	for i := 0; i < len(a); i++ {
+		h ^= uint32(a[i])
+		h *= 16777619
+	}
+	h ^= ' '
+	h *= 16777619
+	for i := 0; i < len(b); i++ {
+		h ^= uint32(b[i])
 		h *= 16777619
 	}
 	return h
@@ -146,10 +206,11 @@ func trainModel(texts [][]string) *model {
 	var ids, bounds, labels []int32
 	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
 	var hashes []uint32
+	grams := gramMemo{}
 	bounds = append(bounds, 0)
 	for c, ps := range texts {
 		for _, p := range ps {
-			hashes = ngrams(p, hashes[:0])
+			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
 			}
