@@ -202,18 +202,24 @@ func trainModelOnce(texts [][]string) *model {
 // the last class is "none of these").
 func trainModel(texts [][]string) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
-	// The examples' feature numbers, one after another: ids[bounds[i]:bounds[i+1]].
-	var ids, bounds, labels []int32
+	// The examples' feature numbers, in blocks of idBlock: one array for all of them
+	// would be copied as it grows, and briefly held twice, at the build's busiest.
+	const idBlock = 1 << 18
+	var ids []int32
+	var raw []example
 	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
 	var hashes []uint32
 	grams := gramMemo{}
-	bounds = append(bounds, 0)
 	for c, ps := range texts {
 		for _, p := range ps {
 			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
 			}
+			if len(ids)+len(hashes) > cap(ids) {
+				ids = make([]int32, 0, max(idBlock, len(hashes)))
+			}
+			from := len(ids)
 			for _, h := range hashes {
 				id, ok := m.feat[h]
 				if !ok {
@@ -228,8 +234,7 @@ func trainModel(texts [][]string) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			bounds = append(bounds, int32(len(ids)))
-			labels = append(labels, int32(c))
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -283,11 +288,10 @@ func trainModel(texts [][]string) *model {
 	for i := range last {
 		last[i] = -1
 	}
-	exs := make([]example, 0, len(labels))
-	w := int32(0)
-	for e, c := range labels {
-		from := w
-		for _, id := range ids[bounds[e]:bounds[e+1]] {
+	exs := raw[:0]
+	for _, ex := range raw {
+		c, kept := ex.label, ex.feats[:0]
+		for _, id := range ex.feats {
 			r := renum[id]
 			if r < 0 {
 				continue
@@ -297,11 +301,10 @@ func trainModel(texts [][]string) *model {
 				m.class[fill[r]] = c
 				fill[r]++
 			}
-			ids[w] = r
-			w++
+			kept = append(kept, r)
 		}
-		if w > from {
-			exs = append(exs, example{feats: ids[from:w:w], label: c})
+		if len(kept) > 0 {
+			exs = append(exs, example{feats: kept, label: c})
 		}
 	}
 	epochs := maxEpochs
