@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
@@ -90,15 +91,37 @@ type analysed analysis.TokenStream
 func (a analysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
 
 // preanalyse replaces doc's text fields by the same fields analysed with m, and shows
-// visit each field's tokens.
+// visit each field's tokens. The fields of one name (the elements of "asked") become
+// one field holding all their tokens: bleve sums their lengths and merges their
+// frequencies into one field of the document anyway, and a field each cost a large
+// FAQ's build more memory than its terms.
 func preanalyse(doc *document.Document, m *termMemo, visit func(field string, ts analysis.TokenStream)) {
-	for i, f := range doc.Fields {
+	type merged struct {
+		first *document.TextField
+		ts    analysis.TokenStream
+		value []byte
+	}
+	var byName []merged // few fields: a slice beats a map
+	fields := doc.Fields[:0]
+	for _, f := range doc.Fields {
 		tf, ok := f.(*document.TextField)
 		if !ok {
+			fields = append(fields, f)
 			continue
 		}
 		ts := m.Analyze(tf.Value())
-		visit(tf.Name(), ts)
-		doc.Fields[i] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), analysed(ts))
+		i := slices.IndexFunc(byName, func(g merged) bool { return g.first.Name() == tf.Name() })
+		if i < 0 {
+			byName = append(byName, merged{first: tf, ts: ts, value: tf.Value()})
+			continue
+		}
+		g := &byName[i]
+		g.ts = append(slices.Clip(g.ts), ts...)
+		g.value = append(append(slices.Clip(g.value), ' '), tf.Value()...)
 	}
+	for _, g := range byName {
+		visit(g.first.Name(), g.ts)
+		fields = append(fields, document.NewTextFieldCustom(g.first.Name(), nil, g.value, g.first.Options(), analysed(g.ts)))
+	}
+	doc.Fields = fields
 }
