@@ -231,12 +231,13 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		idx.Close()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
-	// The model learns while bleve indexes: they share nothing.
-	// Each entry's phrasings (question, then alternates), prepared once for both.
+	// Each entry's phrasings (question, then alternates), prepared once for bleve and
+	// the model.
 	phrasings := make([][]string, len(entries), len(entries)+1)
 	for i, e := range entries {
 		phrasings[i] = prepareAll(append([]string{e.Question}, e.Alternates...))
 	}
+	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
 		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))

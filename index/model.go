@@ -57,7 +57,7 @@ type example struct {
 // 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
 // count, and a typo spoils only the pieces it touches).
 func ngrams(text string, out []uint32) []uint32 {
-	return ngramsOf(text, out, func(w string, out []uint32) []uint32 { return wordGrams(w, out) })
+	return ngramsOf(text, out, wordGrams)
 }
 
 // ngramsOf is ngrams with the features of a single word (the word and its pieces)
