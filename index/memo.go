@@ -19,6 +19,7 @@ type termMemo struct {
 	filters   []analysis.TokenFilter
 	terms     map[string]memoTerm // a token as the tokenizer gives it -> as indexed
 	plain     analysis.Analyzer   // when the analyzer is not made of a tokenizer and filters
+	analyzer  analysis.Analyzer   // the analyzer remembered
 }
 
 type memoTerm struct {
@@ -28,9 +29,9 @@ type memoTerm struct {
 
 func newTermMemo(a analysis.Analyzer) *termMemo {
 	if d, ok := a.(*analysis.DefaultAnalyzer); ok && len(d.CharFilters) == 0 {
-		return &termMemo{tokenizer: d.Tokenizer, filters: d.TokenFilters, terms: make(map[string]memoTerm)}
+		return &termMemo{tokenizer: d.Tokenizer, filters: d.TokenFilters, terms: make(map[string]memoTerm), analyzer: a}
 	}
-	return &termMemo{plain: a}
+	return &termMemo{plain: a, analyzer: a}
 }
 
 // Analyze returns the token stream of text, as the analyzer would.
@@ -85,10 +86,22 @@ func (m *termMemo) analyzeSlowly(text []byte) analysis.TokenStream {
 }
 
 // analysed is an analyzer that returns a token stream computed beforehand: bleve gets
-// each field already analysed by the build's termMemo.
-type analysed analysis.TokenStream
+// each field already analysed by the build's termMemo. It lets go of the stream once
+// bleve has it, so that the tokens of a batch need not outlive its analysis; asked
+// again, it analyses the text with the index's analyzer.
+type analysed struct {
+	ts    analysis.TokenStream
+	again analysis.Analyzer
+}
 
-func (a analysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
+func (a *analysed) Analyze(text []byte) analysis.TokenStream {
+	ts := a.ts
+	if ts == nil {
+		return a.again.Analyze(text)
+	}
+	a.ts = nil
+	return ts
+}
 
 // preanalyse replaces doc's text fields by the same fields analysed with m, and shows
 // visit each field's tokens. The fields of one name (the elements of "asked") become
@@ -121,7 +134,7 @@ func preanalyse(doc *document.Document, m *termMemo, visit func(field string, ts
 	}
 	for _, g := range byName {
 		visit(g.first.Name(), g.ts)
-		fields = append(fields, document.NewTextFieldCustom(g.first.Name(), nil, g.value, g.first.Options(), analysed(g.ts)))
+		fields = append(fields, document.NewTextFieldCustom(g.first.Name(), nil, g.value, g.first.Options(), &analysed{ts: g.ts, again: m.analyzer}))
 	}
 	doc.Fields = fields
 }

@@ -33,3 +33,20 @@ func TestTermMemoAnalysesAsTheAnalyzer(t *testing.T) {
 		}
 	}
 }
+
+// A pre-analysed field asked twice (bleve asks once) answers the same the second time.
+func TestAnalysedAskedAgain(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	memo := newTermMemo(x.cur.Load().analyzer)
+	text := []byte(prepare("How many laser sessions will my SMP take to remove?"))
+	a := &analysed{ts: memo.Analyze(text), again: memo.analyzer}
+	first, second := a.Analyze(text), a.Analyze(text)
+	if len(first) == 0 || len(first) != len(second) {
+		t.Fatalf("asked twice: %d tokens, then %d", len(first), len(second))
+	}
+	for i := range first {
+		if string(first[i].Term) != string(second[i].Term) {
+			t.Errorf("token %d: %q, then %q", i, first[i].Term, second[i].Term)
+		}
+	}
+}
