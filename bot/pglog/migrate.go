@@ -65,6 +65,15 @@ var migrations = []migration{
 		// Never the user key itself: only its fingerprint.
 		`CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL)`,
 	}},
+	// A replica may hold records in memory while the database is away: what a purge
+	// removed must not come back when they are written (see Record). The purge by age
+	// and the key rotation leave their time in settings ('purged_before', 'key_rotated').
+	{"purged users", []string{
+		`CREATE TABLE purged_users (
+			user_hash text PRIMARY KEY,
+			purged_at timestamptz NOT NULL
+		)`,
+	}},
 }
 
 // migrate applies the migrations the schema lacks, holding an advisory lock named for
@@ -93,7 +102,7 @@ func (l *Log) migrate(ctx context.Context) error {
 		return err
 	}
 	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this smpbot knows (%d): run a newer smpbot", v, len(migrations))
+		return permanent(fmt.Errorf("schema version %d is newer than this smpbot knows (%d): run a newer smpbot", v, len(migrations)))
 	}
 	for ; v < l.target; v++ {
 		m := migrations[v]

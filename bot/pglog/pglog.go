@@ -21,6 +21,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,18 +37,59 @@ import (
 // DefaultRetention is how long question texts are kept by default.
 const DefaultRetention = 90 * 24 * time.Hour
 
+// DefaultQueueLimit is how many records (questions, feedback presses) a Log keeps in
+// memory while its database does not answer; beyond it the newest are dropped and
+// counted. A record takes a few hundred bytes: the default holds hours of a busy bot in
+// a few megabytes.
+const DefaultQueueLimit = 10000
+
 // Log is the question log in one PostgreSQL database. It is safe for concurrent use,
 // by any number of processes.
+//
+// While the database does not answer, Record and Feedback queue what they are given in
+// memory (up to WithQueueLimit, oldest first) and return at once; a background writer
+// retries with backoff and writes the queue in order when the database answers again.
+// What does not fit is dropped and counted (Status, and the report's lost records once
+// the database is back). A queued record never undoes a purge made meanwhile: see
+// Record. The other writes (resolving suggestions, purges, key rotation) are not
+// queued: they fail with ErrUnavailable, so that whoever asked knows to try again.
 type Log struct {
-	db      *pgxpool.Pool
-	keyPath string
-	ukey    *userkey.File
-	log     *slog.Logger
-	now     func() time.Time
-	low     float64
-	rescan  int
-	target  int // schema version to migrate to; tests stop at older ones
+	db       *pgxpool.Pool
+	keyPath  string
+	ukey     atomic.Pointer[userkey.File]
+	log      *slog.Logger
+	now      func() time.Time
+	low      float64
+	rescan   int
+	target   int // schema version to migrate to; tests stop at older ones
+	limit    int
+	minRetry time.Duration
+	maxRetry time.Duration
+
+	stop context.CancelFunc // ends the background work
+	done chan struct{}      // closed when it has ended
+
+	mu        sync.Mutex
+	ready     bool      // schema migrated and user key checked
+	refused   error     // why this log can never be used (another key, a newer schema)
+	queue     []pending // records waiting for the database, oldest first
+	downSince time.Time // when the database stopped answering; zero while it answers
+	lastErr   error     // why it does not answer
+	dropped   int64     // records dropped since start
+	unsaved   map[string]int64
+	wake      chan struct{} // tells the writer there is work
+	changed   chan struct{} // closed and replaced whenever the queue shrinks
 }
+
+// pending is one queued write: a question or a feedback press.
+type pending struct {
+	asked    *bot.Asked
+	feedback *bot.Feedback
+}
+
+// ErrUnavailable is returned by the writes that are not queued (and by the reports)
+// while the database does not answer or the log is not set up yet.
+var ErrUnavailable = errors.New("question log database unreachable")
 
 var (
 	_ bot.QuestionLog = (*Log)(nil)
@@ -76,10 +120,68 @@ func WithRescanDays(days int) Option { return func(x *Log) { x.rescan = days } }
 // it must hold the key the other processes use.
 func WithKeyFile(path string) Option { return func(x *Log) { x.keyPath = path } }
 
+// WithQueueLimit sets how many records wait in memory for a database that does not
+// answer (default DefaultQueueLimit); beyond it they are dropped and counted.
+func WithQueueLimit(n int) Option {
+	return func(x *Log) {
+		if n > 0 {
+			x.limit = n
+		}
+	}
+}
+
+// WithRetry sets the backoff between attempts to reach a database that does not
+// answer: from min, doubling up to max (default 250 ms to 5 s).
+func WithRetry(min, max time.Duration) Option {
+	return func(x *Log) {
+		if min > 0 && max >= min {
+			x.minRetry, x.maxRetry = min, max
+		}
+	}
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value string),
-// brings its schema up to date and loads the user key.
+// brings its schema up to date and loads the user key; it fails when the database
+// does not answer. For the command line: a running bot uses Start.
 func Open(ctx context.Context, url string, opts ...Option) (*Log, error) {
-	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(migrations)}
+	l, err := newLog(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.setUp(ctx); err != nil {
+		l.db.Close()
+		return nil, fmt.Errorf("question log: %w", err)
+	}
+	l.ready = true
+	l.startWriter()
+	return l, nil
+}
+
+// Start returns a Log at once, without waiting for the database: it connects, migrates
+// and checks the user key in the background, retrying with backoff until it succeeds
+// or Close, and queues the records given meanwhile. It fails only on a configuration
+// error. A reason that retrying cannot mend (another user key, a newer schema) is
+// logged and shown by Status; the log then drops what it is given.
+func Start(ctx context.Context, url string, opts ...Option) (*Log, error) {
+	l, err := newLog(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	// With its key file at hand the log hashes user ids from the start (logs show the
+	// hashes); the database checks the key once it answers.
+	if f, err := userkey.Open(l.keyPath); err == nil {
+		l.ukey.Store(f)
+	}
+	l.downSince = l.now()
+	l.startWriter()
+	l.signal()
+	return l, nil
+}
+
+func newLog(url string, opts []Option) (*Log, error) {
+	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(migrations),
+		limit: DefaultQueueLimit, minRetry: 250 * time.Millisecond, maxRetry: 5 * time.Second,
+		unsaved: map[string]int64{}, wake: make(chan struct{}, 1), changed: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(l)
 	}
@@ -91,33 +193,97 @@ func Open(ctx context.Context, url string, opts ...Option) (*Log, error) {
 		// The error may quote the URL, password included.
 		return nil, errors.New("question log: database URL not understood (postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
 	}
-	db, err := pgxpool.NewWithConfig(ctx, cfg)
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A host that drops packets would otherwise hold a write until the OS gives up.
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	db, err := pgxpool.NewWithConfig(context.Background(), cfg) // connects lazily
 	if err != nil {
 		return nil, fmt.Errorf("question log: %w", err)
 	}
 	l.db = db
-	if err := l.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("question log: %w", err)
-	}
-	if err := l.loadKey(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("question log: %w", err)
-	}
 	return l, nil
 }
 
-// Close closes the connections.
+// setUp migrates the schema and checks the user key.
+func (l *Log) setUp(ctx context.Context) error {
+	if err := l.migrate(ctx); err != nil {
+		return err
+	}
+	return l.loadKey(ctx)
+}
+
+// Close stops the background writer and closes the connections. Records still queued
+// are dropped, and logged; call Flush first to give them a chance.
 func (l *Log) Close() error {
+	l.stop()
+	<-l.done
+	l.mu.Lock()
+	if n := len(l.queue); n > 0 {
+		l.dropped += int64(n)
+		l.queue = nil
+		l.log.Warn("question log closed with records not written: the database did not answer", "records", n, "since", l.downSince)
+	}
+	l.mu.Unlock()
 	l.db.Close()
 	return nil
 }
 
-// Ping reports whether the database answers.
-func (l *Log) Ping(ctx context.Context) error { return l.db.Ping(ctx) }
+// Ping reports whether the database answers. A failure counts as the start of an
+// outage, which lasts until the database answers again.
+func (l *Log) Ping(ctx context.Context) error {
+	err := l.db.Ping(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.markDownLocked(err)
+		l.signal()
+		return err
+	}
+	if l.ready && len(l.queue) == 0 && len(l.unsaved) == 0 {
+		l.downSince, l.lastErr = time.Time{}, nil
+	}
+	return nil
+}
 
-// UserHash returns the keyed hash the log stores for a platform user id.
-func (l *Log) UserHash(platform, user string) string { return l.ukey.Hash(platform, user) }
+// UserHash returns the keyed hash the log stores for a platform user id; "" while the
+// key is not known yet (a first start with the database away).
+func (l *Log) UserHash(platform, user string) string {
+	k := l.ukey.Load()
+	if k == nil {
+		return ""
+	}
+	return k.Hash(platform, user)
+}
+
+// key returns the user key, or ErrUnavailable before it is checked.
+func (l *Log) key() (*userkey.File, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
+	return l.ukey.Load(), nil
+}
+
+// usable returns why the log cannot serve a write that is not queued or a report:
+// refused for good, or not set up yet.
+func (l *Log) usable() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refused != nil {
+		return fmt.Errorf("question log: %w", l.refused)
+	}
+	if !l.ready {
+		return l.unavailableLocked()
+	}
+	return nil
+}
+
+func (l *Log) unavailableLocked() error {
+	if l.lastErr != nil {
+		return fmt.Errorf("%w since %s: %v", ErrUnavailable, l.downSince.UTC().Format(time.RFC3339), l.lastErr)
+	}
+	return fmt.Errorf("%w since %s", ErrUnavailable, l.downSince.UTC().Format(time.RFC3339))
+}
 
 // loadKey reads the key file, creating it when the database has no fingerprint yet,
 // and checks it against the fingerprint the other processes recorded.
@@ -138,27 +304,27 @@ func (l *Log) loadKey(ctx context.Context) error {
 				return fmt.Errorf("reading the user key fingerprint: %w", err)
 			}
 			if fp != f.Fingerprint() {
-				return fmt.Errorf("user key %s differs from the key the other processes on this database hash user ids with: give every process the same key file", l.keyPath)
+				return permanent(fmt.Errorf("user key %s differs from the key the other processes on this database hash user ids with: give every process the same key file", l.keyPath))
 			}
-			l.ukey = f
+			l.ukey.Store(f)
 			return nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return permanent(err)
 		}
 		var n int
 		if err := l.db.QueryRow(ctx, `SELECT count(*) FROM settings WHERE key = 'user_key_fingerprint'`).Scan(&n); err != nil {
 			return fmt.Errorf("reading the user key fingerprint: %w", err)
 		}
 		if n > 0 {
-			return fmt.Errorf("user key %s is missing, and this database is used with a key: copy the key file of the other processes there", l.keyPath)
+			return permanent(fmt.Errorf("user key %s is missing, and this database is used with a key: copy the key file of the other processes there", l.keyPath))
 		}
 		hexKey, err := userkey.New()
 		if err != nil {
-			return err
+			return permanent(err)
 		}
 		if err := userkey.Install(l.keyPath, hexKey, false); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
+			return permanent(err)
 		}
 		// Created, or another process created it first: read it back.
 	}
@@ -166,6 +332,12 @@ func (l *Log) loadKey(ctx context.Context) error {
 
 // Record implements bot.QuestionLog. A suggestion chosen after a reply that did not
 // answer well proposes that reply's question as a phrasing of the chosen entry.
+//
+// While the database does not answer, the record is queued (see Log) and Record
+// returns nil. A record written late never undoes a purge made since it was asked:
+// one by a person purged since (data purge --user) is not stored; one older than the
+// retention's last cut, or than the last key rotation, is stored as those left the
+// others, without its text and tied to nobody.
 func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 	if a.ID == "" {
 		return errors.New("question log: record without a reply id")
@@ -173,6 +345,47 @@ func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 	if a.Time.IsZero() {
 		a.Time = l.now()
 	}
+	return l.submit(ctx, pending{asked: &a})
+}
+
+// Feedback implements bot.QuestionLog; a second press by the same person on the same
+// answer replaces the first. While the database does not answer, the press is queued
+// behind the record of the reply it judges, and a press on a reply the log does not
+// hold is dropped when the queue is written, not refused.
+func (l *Log) Feedback(ctx context.Context, f bot.Feedback) error {
+	if f.AnswerID == "" {
+		return errors.New("question log: feedback without an answer id")
+	}
+	if f.Time.IsZero() {
+		f.Time = l.now()
+	}
+	return l.submit(ctx, pending{feedback: &f})
+}
+
+// write stores one record.
+func (l *Log) write(ctx context.Context, p pending) error {
+	if p.asked != nil {
+		return l.writeAsked(ctx, *p.asked)
+	}
+	return l.writeFeedback(ctx, *p.feedback)
+}
+
+// guard is what the purges made since a record was made require of it.
+type guard struct {
+	gone   bool // its person was purged since: store nothing
+	unlink bool // older than a retention cut or a key rotation: no text, nobody
+}
+
+func guardOf(ctx context.Context, q rowQuerier, userHash string, at time.Time) (guard, error) {
+	var g guard
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM purged_users WHERE user_hash = $1 AND purged_at > $2),
+		coalesce(bool_or($2 < value::timestamptz), false) FROM settings WHERE key IN ('purged_before', 'key_rotated')`,
+		userHash, at).Scan(&g.gone, &g.unlink)
+	return g, err
+}
+
+func (l *Log) writeAsked(ctx context.Context, a bot.Asked) error {
+	hash := l.UserHash(a.Platform, a.User)
 	var text, qkey *string
 	if a.Question != "" {
 		k := phrasing.Key(a.Question)
@@ -183,11 +396,22 @@ func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 		sugg = []string{}
 	}
 	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		g, err := guardOf(ctx, tx, hash, a.Time)
+		if err != nil {
+			return fmt.Errorf("recording a question: %w", err)
+		}
+		if g.gone {
+			l.log.Debug("question log: a record queued before its person was purged is not stored", "reply", a.ID)
+			return nil
+		}
+		if g.unlink {
+			hash, text, qkey = "", nil, nil
+		}
 		// A record retried after a timeout is stored once.
 		if _, err := tx.Exec(ctx, `INSERT INTO questions
 			(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.Time, a.Platform, l.ukey.Hash(a.Platform, a.User), text, qkey, string(a.Kind), a.EntryID,
+			a.ID, a.Time, a.Platform, hash, text, qkey, string(a.Kind), a.EntryID,
 			a.Confidence, sugg, a.Latency.Milliseconds(), a.FromAnswer); err != nil {
 			return fmt.Errorf("recording a question: %w", err)
 		}
@@ -204,32 +428,60 @@ func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 	return nil
 }
 
-// Feedback implements bot.QuestionLog; a second press by the same person on the same
-// answer replaces the first.
-func (l *Log) Feedback(ctx context.Context, f bot.Feedback) error {
-	if f.AnswerID == "" {
-		return errors.New("question log: feedback without an answer id")
+func (l *Log) writeFeedback(ctx context.Context, f bot.Feedback) error {
+	hash := l.UserHash(f.Platform, f.User)
+	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		g, err := guardOf(ctx, tx, hash, f.Time)
+		if err != nil {
+			return err
+		}
+		if g.gone {
+			return nil
+		}
+		if g.unlink {
+			// Unique like the placeholders purges leave.
+			hash = "purged-late-" + strconv.FormatInt(f.Time.UnixNano(), 36) + "-" + f.AnswerID
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO feedback (answer_id, user_hash, helpful, time)
+			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM questions WHERE id = $1)
+			ON CONFLICT (answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, time = excluded.time`,
+			f.AnswerID, hash, f.Helpful, f.Time)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return bot.ErrUnknownReply
+		}
+		return nil
+	})
+	if errors.Is(err, bot.ErrUnknownReply) {
+		return fmt.Errorf("question log: %w", err)
 	}
-	if f.Time.IsZero() {
-		f.Time = l.now()
-	}
-	tag, err := l.db.Exec(ctx, `INSERT INTO feedback (answer_id, user_hash, helpful, time)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM questions WHERE id = $1)
-		ON CONFLICT (answer_id, user_hash) DO UPDATE SET helpful = excluded.helpful, time = excluded.time`,
-		f.AnswerID, l.ukey.Hash(f.Platform, f.User), f.Helpful, f.Time)
 	if err != nil {
 		return fmt.Errorf("question log: recording feedback: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("question log: %w", bot.ErrUnknownReply)
 	}
 	return nil
 }
 
-// CountLost implements bot.LossCounter: n records were lost around at.
+// CountLost implements bot.LossCounter: n records were lost around at. While the
+// database does not answer, the count waits in memory with the log's own.
 func (l *Log) CountLost(ctx context.Context, at time.Time, n int64) error {
+	if l.usable() == nil {
+		err := l.saveLost(ctx, day(at), n)
+		if err == nil || !unreachable(err) {
+			return err
+		}
+	}
+	l.mu.Lock()
+	l.unsaved[day(at)] += n
+	l.mu.Unlock()
+	l.signal()
+	return nil
+}
+
+func (l *Log) saveLost(ctx context.Context, day string, n int64) error {
 	_, err := l.db.Exec(ctx, `INSERT INTO lost (day, count) VALUES ($1, $2)
-		ON CONFLICT (day) DO UPDATE SET count = lost.count + excluded.count`, day(at), n)
+		ON CONFLICT (day) DO UPDATE SET count = lost.count + excluded.count`, day, n)
 	if err != nil {
 		return fmt.Errorf("question log: counting lost records: %w", err)
 	}

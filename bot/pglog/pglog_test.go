@@ -107,7 +107,7 @@ func TestUserIDsAreNotStored(t *testing.T) {
 		(SELECT string_agg(s::text, ' ') FROM settings s)`).Scan(&dump); err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"987654321", "555", hex.EncodeToString(l.ukey.Key())} {
+	for _, secret := range []string{"987654321", "555", hex.EncodeToString(l.ukey.Load().Key())} {
 		if strings.Contains(dump, secret) {
 			t.Errorf("the database holds %q: %s", secret, dump)
 		}
@@ -168,7 +168,7 @@ func TestPurgesRollBackOnFailure(t *testing.T) {
 	if err := l.Feedback(ctx, bot.Feedback{AnswerID: "o1", Platform: "telegram", User: "u1", Time: old}); err != nil {
 		t.Fatal(err)
 	}
-	keyBefore, err := os.ReadFile(l.ukey.Path())
+	keyBefore, err := os.ReadFile(l.ukey.Load().Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestPurgesRollBackOnFailure(t *testing.T) {
 	if text == nil || *text != "old question" || uh != l.UserHash("telegram", "u1") {
 		t.Errorf("after failed purges the question is %v by %q: half a purge was committed", text, uh)
 	}
-	if keyAfter, _ := os.ReadFile(l.ukey.Path()); string(keyAfter) != string(keyBefore) {
+	if keyAfter, _ := os.ReadFile(l.ukey.Load().Path()); string(keyAfter) != string(keyBefore) {
 		t.Errorf("a failed rotation changed the key file")
 	}
 }

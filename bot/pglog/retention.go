@@ -18,9 +18,22 @@ const retentionRoundDone = "question log retention round done"
 // made only from them, and unlinks those questions and their feedback from the users:
 // what remains (time, platform, kind, entry, confidence, feedback) feeds the stats and
 // names nobody. It returns how many question texts it deleted.
+//
+// It also records the cut, so that a record a replica queued while the database was
+// away and writes later is stored as the purge left the others; and it forgets the
+// purged people older than the cut (every record of theirs is older than it too).
 func (l *Log) Purge(ctx context.Context, olderThan time.Time) (int64, error) {
+	if err := l.usable(); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		if err := raiseSetting(ctx, tx, "purged_before", olderThan); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM purged_users WHERE purged_at < $1`, olderThan); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM suggestion_sources WHERE question_id IN
 			(SELECT id FROM questions WHERE time < $1 AND question IS NOT NULL)`, olderThan); err != nil {
 			return err
@@ -46,11 +59,21 @@ func (l *Log) Purge(ctx context.Context, olderThan time.Time) (int64, error) {
 
 // PurgeUser deletes everything held on one user: their questions, their feedback, and
 // the suggestions made only from their questions. It returns how many questions it
-// deleted.
+// deleted. The person's hash is kept with the time, until the retention passes it, so
+// that what a replica queued for them before the purge is not written after it.
 func (l *Log) PurgeUser(ctx context.Context, platform, user string) (int64, error) {
-	h := l.ukey.Hash(platform, user)
+	k, err := l.key()
+	if err != nil {
+		return 0, err
+	}
+	h := k.Hash(platform, user)
 	var n int64
-	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO purged_users (user_hash, purged_at) VALUES ($1, $2)
+			ON CONFLICT (user_hash) DO UPDATE SET purged_at = greatest(purged_users.purged_at, excluded.purged_at)`,
+			h, l.now()); err != nil {
+			return err
+		}
 		// The sources go with their questions (ON DELETE CASCADE).
 		tag, err := tx.Exec(ctx, `DELETE FROM questions WHERE user_hash = $1`, h)
 		if err != nil {
@@ -68,6 +91,14 @@ func (l *Log) PurgeUser(ctx context.Context, platform, user string) (int64, erro
 	return n, nil
 }
 
+// raiseSetting sets a time in settings, unless it holds a later one.
+func raiseSetting(ctx context.Context, tx pgx.Tx, key string, t time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2::timestamptz::text)
+		ON CONFLICT (key) DO UPDATE SET value = greatest(settings.value::timestamptz, excluded.value::timestamptz)::text`,
+		key, t)
+	return err
+}
+
 func deleteOrphanSuggestions(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `DELETE FROM suggestions s WHERE NOT EXISTS
 		(SELECT 1 FROM suggestion_sources ss WHERE ss.suggestion_id = s.id)`)
@@ -79,8 +110,14 @@ func deleteOrphanSuggestions(ctx context.Context, tx pgx.Tx) error {
 // the database to anyone. It writes the new key file and records its fingerprint in
 // the same step; the other processes on the database must be given the new file (a
 // shared secret mount is re-read when it changes). It returns how many rows were
-// unlinked.
+// unlinked. Records a replica queued from before the rotation are stored unlinked and
+// without their text when written after it: a purge of their person made before the
+// rotation could not be matched to them.
 func (l *Log) RotateKey(ctx context.Context) (int64, error) {
+	k, err := l.key()
+	if err != nil {
+		return 0, err
+	}
 	hexKey, err := userkey.New()
 	if err != nil {
 		return 0, err
@@ -100,13 +137,20 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 			userkey.Fingerprint(mustHex(hexKey))); err != nil {
 			return err
 		}
+		if err := raiseSetting(ctx, tx, "key_rotated", l.now()); err != nil {
+			return err
+		}
+		// Hashes under the old key match nothing from now on.
+		if _, err := tx.Exec(ctx, `DELETE FROM purged_users`); err != nil {
+			return err
+		}
 		// Written before the commit: a failure leaves the old key and the rows linked.
-		return userkey.Install(l.ukey.Path(), hexKey, true)
+		return userkey.Install(k.Path(), hexKey, true)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("question log: rotating the user key: %w", err)
 	}
-	if err := l.ukey.Reload(); err != nil || l.ukey.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
+	if err := k.Reload(); err != nil || k.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
 	}
 	return n, nil
