@@ -12,6 +12,9 @@ import (
 
 // Outcomes implements bot.Activity.
 func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
 	from := l.since(days)
 	byDay := map[string]bot.DayOutcomes{}
 	err := l.each(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
@@ -49,6 +52,9 @@ func monday(t time.Time) time.Time {
 
 // FeedbackByWeek implements bot.Activity.
 func (l *Log) FeedbackByWeek(ctx context.Context, weeks int) ([]bot.WeekFeedback, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
 	if weeks < 1 {
 		weeks = 1
 	}
@@ -82,6 +88,9 @@ func (l *Log) FeedbackByWeek(ctx context.Context, weeks int) ([]bot.WeekFeedback
 
 // NotHelpfulAnswers implements bot.Activity.
 func (l *Log) NotHelpfulAnswers(ctx context.Context, days int) ([]bot.RatedAnswer, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
 	var out []bot.RatedAnswer
 	err := l.each(ctx, `SELECT q.id, q.question, q.entry_id, count(*), max(f.time) AS last
 		FROM feedback f JOIN questions q ON q.id = f.answer_id

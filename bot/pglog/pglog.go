@@ -159,10 +159,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Log, error) {
 
 // Start returns a Log at once, without waiting for the database: it connects, migrates
 // and checks the user key in the background, retrying with backoff until it succeeds
-// or Close, and queues the records given meanwhile. It fails only on a configuration
+// or Close, and queues the records given meanwhile (the background work ends with
+// Close, after a Flush has had its chance). It fails only on a configuration
 // error. A reason that retrying cannot mend (another user key, a newer schema) is
 // logged and shown by Status; the log then drops what it is given.
-func Start(ctx context.Context, url string, opts ...Option) (*Log, error) {
+func Start(url string, opts ...Option) (*Log, error) {
 	l, err := newLog(url, opts)
 	if err != nil {
 		return nil, err

@@ -65,6 +65,9 @@ func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]unanswered
 
 // Unanswered implements bot.Reports.
 func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
 	rows, err := l.unansweredSince(ctx, l.since(days))
 	if err != nil {
 		return nil, fmt.Errorf("question log: unanswered questions: %w", err)
@@ -84,6 +87,9 @@ func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, 
 // suggestion button pressed is not a new question, though the answer it brings counts
 // for its entry.
 func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
+	if err := l.usable(); err != nil {
+		return bot.Stats{}, err
+	}
 	from := l.since(days)
 	if days < 1 {
 		days = 1
@@ -180,6 +186,9 @@ func scanSuggestion(s pgx.Row) (bot.PhrasingSuggestion, error) {
 
 // Suggestions implements bot.Reports: the open proposals, the most asked first.
 func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error) {
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
 	var out []bot.PhrasingSuggestion
 	err := l.each(ctx, `SELECT `+suggestionColumns+` FROM suggestions s WHERE s.status = 'open'`, func(s pgx.Rows) error {
 		p, err := scanSuggestion(s)
@@ -203,6 +212,9 @@ func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error)
 // by two entries. Two moderators resolving one suggestion at once: the second is told
 // it is no longer open.
 func (l *Log) ResolveSuggestion(ctx context.Context, id int64, accept bool) (bot.PhrasingSuggestion, error) {
+	if err := l.usable(); err != nil {
+		return bot.PhrasingSuggestion{}, err
+	}
 	var p bot.PhrasingSuggestion
 	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
 		var err error
@@ -243,6 +255,9 @@ func (l *Log) ResolveSuggestion(ctx context.Context, id int64, accept bool) (bot
 // entry confidently as a phrasing of that entry. Call it after the FAQ changes, with
 // bot.EntryMatcher over the updated handler. It returns how many proposals are new.
 func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text string) (entryID string, confidence float64, err error)) (int, error) {
+	if err := l.usable(); err != nil {
+		return 0, err
+	}
 	rows, err := l.unansweredSince(ctx, l.since(l.rescan))
 	if err != nil {
 		return 0, fmt.Errorf("question log: rescan: %w", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/console"
@@ -104,13 +105,15 @@ func (e *env) chat(ctx context.Context, args []string) error {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)
-		ql, rec := e.openQuestionLog(ctx, fb, &wg, os.Getenv, 0)
+		ql, rec := e.openQuestionLog(ctx, fb, &wg, os.Getenv, 0, 0)
 		defer func() {
 			cancel()
 			wg.Wait()
 			if rec != nil {
 				rec.Close(context.Background())
-				ql.Close()
+				flush, done := context.WithTimeout(context.Background(), 5*time.Second)
+				closeQuestionLog(flush, ql, e.log)
+				done()
 			}
 		}()
 		if rec != nil {

@@ -140,3 +140,28 @@ func adminHandler(m *metrics, ready func() (bool, string)) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	return mux
 }
+
+// questionLog exports the state of a question log on a database server: whether it
+// answers, the records queued meanwhile and those dropped.
+func (m *metrics) questionLog(ql questionLog) {
+	p, ok := ql.(serverLog)
+	if !ok {
+		return
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "smpbot_questionlog_database_up", Help: "1 while the question log's database answers, 0 while records queue for it.",
+		}, func() float64 {
+			if st := p.Status(); st.Down || st.Refused {
+				return 0
+			}
+			return 1
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "smpbot_questionlog_queued", Help: "Records waiting in memory for the question log's database.",
+		}, func() float64 { return float64(p.Status().Queued) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "smpbot_questionlog_dropped_total", Help: "Records dropped because the question log's database did not answer (over the queue limit, or queued at exit).",
+		}, func() float64 { return float64(p.Status().Dropped) }),
+	)
+}

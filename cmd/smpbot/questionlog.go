@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,21 +30,28 @@ type questionLog interface {
 	Close() error
 }
 
-// pinger is a question log on a server, which /readyz reports on.
-type pinger interface {
+// serverLog is a question log on a database server, which may not answer: /readyz
+// and /metrics report on its connection and the records it queues meanwhile.
+type serverLog interface {
 	Ping(ctx context.Context) error
+	Status() pglog.Status
+	Flush(ctx context.Context) error
 }
 
 var (
 	_ questionLog = (*sqlitelog.Log)(nil)
 	_ questionLog = (*pglog.Log)(nil)
-	_ pinger      = (*pglog.Log)(nil)
+	_ serverLog   = (*pglog.Log)(nil)
 )
 
 // logOptions are what the commands set on either question log.
 type logOptions struct {
 	rescanDays int
 	mustExist  bool // a report on a mistyped data directory fails rather than show an empty log
+	// background: a running bot does not wait for the database, it connects in the
+	// background and queues up to queue records meanwhile (0: pglog's default).
+	background bool
+	queue      int
 }
 
 // openQuestionLogIn opens the question log: on PostgreSQL when SMPBOT_DATABASE_URL is
@@ -59,7 +67,14 @@ func (e *env) openQuestionLogIn(ctx context.Context, getenv func(string) string,
 		if o.rescanDays > 0 {
 			opts = append(opts, pglog.WithRescanDays(o.rescanDays))
 		}
-		l, err := pglog.Open(ctx, dbURL, opts...)
+		opts = append(opts, pglog.WithQueueLimit(o.queue))
+		var l *pglog.Log
+		var err error
+		if o.background {
+			l, err = pglog.Start(dbURL, opts...)
+		} else {
+			l, err = pglog.Open(ctx, dbURL, opts...)
+		}
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
@@ -89,17 +104,41 @@ func (e *env) openQuestionLogIn(ctx context.Context, getenv func(string) string,
 }
 
 // databaseReadiness describes, for /readyz, a question log's database that does not
-// answer: the bot still answers (the records it cannot write are counted as lost), so
-// the process stays ready.
+// answer: the bot still answers and queues the records (dropping them beyond the
+// queue's limit), so the process stays ready.
 func databaseReadiness(ql questionLog) string {
-	p, ok := ql.(pinger)
+	p, ok := ql.(serverLog)
 	if !ok {
 		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := p.Ping(ctx); err != nil {
-		return "question log database not answering (answers go on; records not written are counted as lost): " + err.Error()
+	err := p.Ping(ctx)
+	st := p.Status()
+	switch {
+	case st.Refused:
+		return "question log refused (answers go on, unrecorded): " + st.Err.Error()
+	case err == nil && !st.Down:
+		return ""
 	}
-	return ""
+	if err == nil {
+		err = st.Err
+	}
+	note := fmt.Sprintf("question log database unreachable since %s (answers go on): %s queued, %d dropped",
+		st.DownSince.UTC().Format(time.RFC3339), plural(st.Queued, "record"), st.Dropped)
+	if err != nil {
+		note += ": " + err.Error()
+	}
+	return note
+}
+
+// closeQuestionLog gives a database that does not answer until ctx is done to take the
+// queued records, then closes the log.
+func closeQuestionLog(ctx context.Context, ql questionLog, log *slog.Logger) {
+	if p, ok := ql.(serverLog); ok {
+		if err := p.Flush(ctx); err != nil {
+			log.Warn("question log: queued records not written before exit", "err", err)
+		}
+	}
+	ql.Close()
 }

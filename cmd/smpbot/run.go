@@ -134,7 +134,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 				log.Warn("question log not fully flushed", "err", err, "lost", rec.Lost())
 			}
 			done()
-			ql.Close()
+			flush, done = context.WithTimeout(context.Background(), 5*time.Second)
+			closeQuestionLog(flush, ql, log)
+			done()
 		}
 		fb.Close()
 	}()
@@ -143,9 +145,10 @@ func (e *env) run(ctx context.Context, args []string) error {
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
-		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Get, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
+		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Get, cfg.Int("SMPBOT_RETENTION_DAYS"), cfg.Int("SMPBOT_DATABASE_QUEUE")); ql != nil {
 			w.reports, h = ql, rec
 			setUserHash(ql.UserHash)
+			m.questionLog(ql)
 		}
 	}
 	rescan := make(chan struct{}, 1)
@@ -288,9 +291,10 @@ func (e *env) run(ctx context.Context, args []string) error {
 // openQuestionLog opens the question log (the data directory's, or the database's) and
 // wraps the handler in a Recorder; it starts the retention job and the rescan of
 // unanswered questions after each reindex. When the log cannot be opened the bot
-// answers without it.
-func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, getenv func(string) string, keepDays int) (questionLog, *bot.Recorder) {
-	ql, err := e.openQuestionLogIn(ctx, getenv, fb.store.Dir(), logOptions{})
+// answers without it; a database that does not answer yet is connected to in the
+// background, the records queued meanwhile.
+func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, getenv func(string) string, keepDays, queue int) (questionLog, *bot.Recorder) {
+	ql, err := e.openQuestionLogIn(ctx, getenv, fb.store.Dir(), logOptions{background: true, queue: queue})
 	if err != nil {
 		e.log.Error("question log unavailable; answering without recording", "err", err)
 		return nil, nil
