@@ -4,144 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/smpbot/smpbot/bot/questionlogtest"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+	"github.com/smpbot/smpbot/knowledge"
 )
-
-// dbProxy stands between the replicas and the PostgreSQL server, so that the test can
-// take the database away from them for a while (every connection cut, new ones closed
-// at once, as a network partition or a server restart would) and give it back.
-type dbProxy struct {
-	ln               net.Listener
-	network, target  string // the server's address
-	mu               sync.Mutex
-	down             bool
-	conns            map[net.Conn]bool
-	accepted, closed int
-	wg               sync.WaitGroup
-}
-
-// newDBProxy starts a proxy to the server of dbURL and returns it with the URL that
-// reaches the same database, schema and settings through it.
-func newDBProxy(t *testing.T, dbURL string) (*dbProxy, string) {
-	t.Helper()
-	cfg, err := pgconn.ParseConfig(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{network: "tcp", target: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), conns: map[net.Conn]bool{}}
-	if strings.HasPrefix(cfg.Host, "/") {
-		p.network, p.target = "unix", filepath.Join(cfg.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.Port))
-	}
-	if p.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(p.close)
-	host, port, _ := net.SplitHostPort(p.ln.Addr().String())
-	u, err := url.Parse(dbURL)
-	if err != nil || u.Scheme == "" {
-		t.Fatalf("the proxy needs a postgres:// URL, not %q", dbURL)
-	}
-	q := u.Query()
-	q.Set("host", host) // query parameters win over the URL's host
-	q.Set("port", port)
-	q.Set("sslmode", "disable")
-	u.RawQuery = q.Encode()
-	return p, u.String()
-}
-
-func (p *dbProxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		p.accepted++
-		if p.down {
-			p.closed++
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.mu.Unlock()
-		p.wg.Add(1)
-		go p.pipe(c)
-	}
-}
-
-func (p *dbProxy) pipe(c net.Conn) {
-	defer p.wg.Done()
-	s, err := net.DialTimeout(p.network, p.target, 5*time.Second)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.down {
-		p.mu.Unlock()
-		c.Close()
-		s.Close()
-		return
-	}
-	p.conns[c], p.conns[s] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(s, c); done <- struct{}{} }()
-	go func() { io.Copy(c, s); done <- struct{}{} }()
-	<-done
-	c.Close()
-	s.Close()
-	<-done
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, s)
-	p.mu.Unlock()
-}
-
-// setDown takes the database away (cutting every connection) or gives it back.
-func (p *dbProxy) setDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for c := range p.conns {
-			c.Close()
-		}
-	}
-}
-
-// refused is how many connections were closed at once while the database was away.
-func (p *dbProxy) refused() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.closed
-}
-
-func (p *dbProxy) close() {
-	p.ln.Close()
-	p.setDown(true)
-	p.wg.Wait()
-}
 
 // replica is one `smpbot run` with its own data directory and Telegram fake.
 type replica struct {
@@ -176,7 +54,7 @@ func (r *replica) ask(t *testing.T, u tgbotapi.User, text string) (telegramtest.
 // runs there) and the shared user-key file.
 type replicaSet struct {
 	dbURL, key, app string
-	proxy           *dbProxy
+	proxy           *questionlogtest.Proxy
 	r               [2]*replica
 }
 
@@ -222,7 +100,7 @@ func (s *replicaSet) waitStats(t *testing.T, timeout time.Duration, ok func(stat
 		if time.Since(start) > timeout {
 			return st, time.Since(start), false
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -261,7 +139,7 @@ func startReplicas(t *testing.T) *replicaSet {
 	// The replicas' connections, and only those of this test, carry this name.
 	s.app = "smpbot-e2e-" + u.Query().Get("search_path")
 	var proxied string
-	s.proxy, proxied = newDBProxy(t, dbURL)
+	s.proxy, proxied = questionlogtest.NewProxy(t, dbURL)
 	pu, _ := url.Parse(proxied)
 	q := pu.Query()
 	q.Set("application_name", s.app)
@@ -324,16 +202,30 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 		report("%d questions through two replicas, all in one `report stats` %v after the last answer", asked, took.Round(10*time.Millisecond))
 	})
 
+	t.Run("an edit through one is answered by the other", func(t *testing.T) {
+		if !faqInDatabase {
+			t.Skip("not run: needs the FAQ on PostgreSQL (branch pgfaq), not merged into this branch yet")
+		}
+		before := asked
+		latency := s.editThroughAAnsweredByB(t, &asked)
+		if latency > editVisibleWithin {
+			t.Errorf("replica B answered with replica A's edit %v after it was saved, want within %v", latency, editVisibleWithin)
+		}
+		report("a moderator's edit saved through replica A: replica B answered with it %v later (%d questions to B until it did)",
+			latency.Round(time.Millisecond), asked-before)
+	})
+
+	var restored time.Time // when the database came back
+	const during = 12      // questions asked while it is away
 	t.Run("answers go on while the database is away", func(t *testing.T) {
 		// The server ends the replicas' connections, and the proxy keeps them from
 		// connecting again until the test gives the database back.
 		killed := s.killBackends(t)
-		s.proxy.setDown(true)
+		s.proxy.Stop()
 		if killed < 2 {
 			t.Errorf("pg_terminate_backend ended %d of the replicas' connections, want at least one each", killed)
 		}
 		down := time.Now()
-		const during = 12
 		var slowest time.Duration
 		for i := range during {
 			r := s.r[i%2]
@@ -344,29 +236,52 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // spread over a few seconds of outage
 		}
 		for _, r := range s.r {
+			if up, queued := r.proc.metric(t, "smpbot_questionlog_database_up"), r.proc.metric(t, "smpbot_questionlog_queued"); up != 0 || queued != during/2 {
+				t.Errorf("replica %s with the database away: smpbot_questionlog_database_up %v, queued %v; want 0 and %d", r.name, up, queued, during/2)
+			}
 			if code, body := r.proc.get("/readyz"); !strings.Contains(body, "database") {
 				t.Errorf("replica %s /readyz with the database away: %d %q, want it noted", r.name, code, body)
 			}
 		}
-		outage := time.Since(down)
-		if s.proxy.refused() == 0 {
-			t.Errorf("no replica tried to reach the database during the outage: the test did not test it")
+		restored = time.Now()
+		if err := s.proxy.Start(); err != nil {
+			t.Fatal(err)
 		}
-		s.proxy.setDown(false)
-		report("database away %v (%d backends killed, %d reconnections refused): %d of %d questions answered, slowest answer %v",
-			outage.Round(100*time.Millisecond), killed, s.proxy.refused(), during, during, slowest.Round(time.Millisecond))
+		report("database away %v (%d server connections killed with pg_terminate_backend, new ones refused): %d of %d questions answered meanwhile, the slowest in %v",
+			restored.Sub(down).Round(100*time.Millisecond), killed, during, during, slowest.Round(time.Millisecond))
+	})
 
-		// Back: a question through each is recorded again, and every question is
-		// accounted for, as recorded or as counted lost.
+	t.Run("the log catches up after the outage", func(t *testing.T) {
+		if restored.IsZero() {
+			t.Fatal("there was no outage to catch up from")
+		}
+		var drained [2]time.Duration
+		for i, r := range s.r {
+			if !r.fake.Wait(60*time.Second, func() bool { return r.proc.metric(t, "smpbot_questionlog_queued") == 0 }) {
+				t.Fatalf("replica %s still has %v records queued a minute after the database came back", r.name, r.proc.metric(t, "smpbot_questionlog_queued"))
+			}
+			drained[i] = time.Since(restored)
+		}
+		st, _, ok := s.waitStats(t, 30*time.Second, func(st statsJSON) bool { return st.Asked >= asked })
+		took := time.Since(restored)
+		if !ok || st.Asked != asked || st.Lost != 0 {
+			t.Fatalf("after the outage report stats shows %d questions and %d lost, want all %d recorded and none lost", st.Asked, st.Lost, asked)
+		}
+		for _, r := range s.r {
+			if up, dropped := r.proc.metric(t, "smpbot_questionlog_database_up"), r.proc.metric(t, "smpbot_questionlog_dropped_total"); up != 1 || dropped != 0 {
+				t.Errorf("replica %s after the outage: smpbot_questionlog_database_up %v, dropped %v; want 1 and 0", r.name, up, dropped)
+			}
+		}
+		report("log caught up: queues written %v (A) and %v (B) after the database was back, all %d questions asked during the outage in `report stats` after %v, none lost",
+			drained[0].Round(10*time.Millisecond), drained[1].Round(10*time.Millisecond), during, took.Round(10*time.Millisecond))
+		// And what is asked now is recorded as before.
 		for i, r := range s.r {
 			r.ask(t, tgUser(400+i), "how much does it cost to remove scalp micropigmentation")
 			asked++
 		}
-		st, took, ok := s.waitStats(t, 30*time.Second, func(st statsJSON) bool { return st.Asked+int(st.Lost) >= asked })
-		if !ok || st.Asked+int(st.Lost) != asked {
-			t.Fatalf("after the outage: asked %d + lost %d, want %d questions accounted for", st.Asked, st.Lost, asked)
+		if st, _, ok := s.waitStats(t, 30*time.Second, func(st statsJSON) bool { return st.Asked >= asked }); !ok || st.Asked != asked {
+			t.Errorf("after the catch-up report stats shows %d questions, want %d", st.Asked, asked)
 		}
-		report("after the outage: %d recorded, %d counted lost, within %v", st.Asked, st.Lost, took.Round(10*time.Millisecond))
 	})
 
 	t.Run("data purge removes a person from both", func(t *testing.T) {
@@ -388,4 +303,70 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 			t.Errorf("replica %s logged the database URL", r.name)
 		}
 	}
+}
+
+// faqInDatabase says whether `smpbot run` with database.url keeps the FAQ in the
+// database, so that an edit through one replica reaches the other. Until the branch
+// that does (pgfaq) is merged, that subtest is reported as skipped, never as passed.
+const faqInDatabase = false
+
+// editVisibleWithin bounds the time from a moderator's edit saved through one replica
+// to the other answering with it. Issue 14 asks for a second; the bound leaves room
+// for a loaded test machine, and the test logs the time it measured.
+const editVisibleWithin = 5 * time.Second
+
+// editThroughAAnsweredByB has the moderator edit the aftercare entry through replica
+// A's Telegram (/faq_edit with the entry pasted, then Confirm), then asks replica B the
+// entry's question, each time as a new person, until B's reply carries the edit. It
+// counts the questions it asks in *asked and returns the time from A's "Saved" reply
+// to B's first reply with the edit.
+func (s *replicaSet) editThroughAAnsweredByB(t *testing.T, asked *int) time.Duration {
+	t.Helper()
+	a, b := s.r[0], s.r[1]
+	e := newTGExpect(t).entries["aftercare"]
+	mark := fmt.Sprintf("Ask your clinic before your next session (edit %d).", time.Now().UnixNano())
+	e.Answer += " " + mark
+	mia := tgbotapi.User{ID: moderatorID, FirstName: "Mia"}
+	chat := a.fake.PrivateChat(mia)
+	n := len(a.fake.Messages())
+	a.fake.Send(chat, mia, "/faq_edit aftercare\n"+string(knowledge.Format(e)), 0)
+	var preview telegramtest.Sent
+	var confirm string
+	if !a.fake.Wait(20*time.Second, func() bool {
+		for _, m := range a.fake.Messages()[n:] {
+			for _, row := range m.Keyboard {
+				for _, k := range row {
+					if k.CallbackData != nil && strings.HasPrefix(*k.CallbackData, "m:ok:") {
+						preview, confirm = m, *k.CallbackData
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no preview with Confirm on replica A: %+v", a.fake.Messages()[n:])
+	}
+	n = len(a.fake.Messages())
+	a.fake.Press(mia, tgbotapi.Message{MessageID: preview.MessageID, Chat: &chat, Text: preview.Text}, confirm)
+	if !a.fake.Wait(20*time.Second, func() bool {
+		for _, m := range a.fake.Messages()[n:] {
+			if m.ChatID == chat.ID && strings.HasPrefix(m.Text, "Saved your changes to aftercare.") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("replica A did not save the edit: %+v", a.fake.Messages()[n:])
+	}
+	saved := time.Now()
+	for time.Since(saved) < 4*editVisibleWithin {
+		reply, _ := b.ask(t, tgUser(500+*asked), e.Question)
+		*asked++
+		if strings.Contains(reply.Text, mark) {
+			return time.Since(saved)
+		}
+	}
+	t.Fatalf("replica B still answers without replica A's edit %v after it was saved", time.Since(saved).Round(time.Millisecond))
+	return 0
 }
