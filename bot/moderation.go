@@ -291,6 +291,8 @@ func DescribeError(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrLogUnavailable):
+		return "Not saved: the question log's database does not answer just now (answering goes on). Try again in a few minutes."
 	case errors.Is(err, ErrForbidden):
 		return "Sorry, only moderators can change the FAQ."
 	case errors.Is(err, knowledge.ErrStale):

@@ -11,6 +11,11 @@ import (
 // could not count for anything, so it is refused rather than stored.
 var ErrUnknownReply = errors.New("feedback for a reply that is not in the question log")
 
+// ErrLogUnavailable is returned by a question log on a database server, for what it
+// does not queue (reports, resolving suggestions, purges), while the database does not
+// answer: try again when it is back.
+var ErrLogUnavailable = errors.New("question log database unreachable")
+
 // QuestionLog keeps what people asked, how the bot replied and what they thought of
 // it, so moderators can see where the FAQ fails. Implementations hash user ids with a
 // per-installation key before storing them and keep question texts only for their

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/questionlog"
 )
 
 // Outcomes implements bot.Activity.
@@ -30,24 +31,9 @@ func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error)
 		return err
 	}, l.low, from)
 	if err != nil {
-		return nil, fmt.Errorf("question log: outcomes: %w", err)
+		return nil, fmt.Errorf("question log: outcomes: %w", l.failed(err))
 	}
-	var out []bot.DayOutcomes
-	end := l.now().UTC()
-	for d := from; !d.After(end); d = d.AddDate(0, 0, 1) {
-		key := day(d)
-		o := byDay[key]
-		o.Day = key
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-// monday returns the start (UTC) of the week holding t.
-func monday(t time.Time) time.Time {
-	t = t.UTC()
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	return questionlog.EveryDay(from, l.now(), byDay), nil
 }
 
 // FeedbackByWeek implements bot.Activity.
@@ -55,35 +41,20 @@ func (l *Log) FeedbackByWeek(ctx context.Context, weeks int) ([]bot.WeekFeedback
 	if err := l.usable(); err != nil {
 		return nil, err
 	}
-	if weeks < 1 {
-		weeks = 1
-	}
-	first := monday(l.now()).AddDate(0, 0, -7*(weeks-1))
-	out := make([]bot.WeekFeedback, weeks)
-	for i := range out {
-		out[i].Week = day(first.AddDate(0, 0, 7*i))
-	}
+	w := questionlog.NewWeeks(l.now(), weeks)
 	err := l.each(ctx, `SELECT time, helpful FROM feedback WHERE time >= $1`, func(s pgx.Rows) error {
 		var at time.Time
 		var helpful bool
 		if err := s.Scan(&at, &helpful); err != nil {
 			return err
 		}
-		i := int(monday(at).Sub(first).Hours()) / (7 * 24)
-		if i < 0 || i >= len(out) {
-			return nil // pressed in the future by a skewed clock
-		}
-		if helpful {
-			out[i].Helpful++
-		} else {
-			out[i].NotHelpful++
-		}
+		w.Add(at, helpful)
 		return nil
-	}, first)
+	}, w.From())
 	if err != nil {
-		return nil, fmt.Errorf("question log: feedback by week: %w", err)
+		return nil, fmt.Errorf("question log: feedback by week: %w", l.failed(err))
 	}
-	return out, nil
+	return w.Result(), nil
 }
 
 // NotHelpfulAnswers implements bot.Activity.
@@ -103,7 +74,7 @@ func (l *Log) NotHelpfulAnswers(ctx context.Context, days int) ([]bot.RatedAnswe
 		return err
 	}, l.since(days))
 	if err != nil {
-		return nil, fmt.Errorf("question log: answers marked not helpful: %w", err)
+		return nil, fmt.Errorf("question log: answers marked not helpful: %w", l.failed(err))
 	}
 	return out, nil
 }

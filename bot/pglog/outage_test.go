@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,8 +78,12 @@ func TestQueueWhileTheDatabaseIsAway(t *testing.T) {
 	if !st.Down || st.Queued != 5 || st.Dropped != 2 || st.DownSince.IsZero() {
 		t.Errorf("status while away %+v; want down, 5 queued, 2 dropped", st)
 	}
-	if _, err := l.ResolveSuggestion(ctx, 1, true); err == nil {
-		t.Errorf("resolving a suggestion while the database is away succeeded")
+	_, err := l.ResolveSuggestion(ctx, 1, true)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("resolving a suggestion while the database is away = %v, want ErrUnavailable", err)
+	}
+	if msg := bot.DescribeError(err); !strings.Contains(msg, "does not answer") || strings.Contains(msg, "127.0.0.1") {
+		t.Errorf("a moderator is told %q", msg)
 	}
 	if got := stored(t, conn); !slices.Equal(got, []string{"r0"}) {
 		t.Errorf("stored while away %v, want only r0", got)

@@ -31,11 +31,12 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/phrasing"
+	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
 )
 
 // DefaultRetention is how long question texts are kept by default.
-const DefaultRetention = 90 * 24 * time.Hour
+const DefaultRetention = questionlog.DefaultRetention
 
 // DefaultQueueLimit is how many records (questions, feedback presses) a Log keeps in
 // memory while its database does not answer; beyond it the newest are dropped and
@@ -89,7 +90,7 @@ type pending struct {
 
 // ErrUnavailable is returned by the writes that are not queued (and by the reports)
 // while the database does not answer or the log is not set up yet.
-var ErrUnavailable = errors.New("question log database unreachable")
+var ErrUnavailable = bot.ErrLogUnavailable
 
 var (
 	_ bot.QuestionLog = (*Log)(nil)
@@ -489,13 +490,7 @@ func (l *Log) saveLost(ctx context.Context, day string, n int64) error {
 	return nil
 }
 
-func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-// unanswered reports whether a reply of kind with confidence counts as not answered
-// well: a decline, or an answer below the low-confidence line.
-func (l *Log) unanswered(kind string, confidence float64) bool {
-	return kind == string(bot.KindNoMatch) || kind == string(bot.KindAnswer) && confidence < l.low
-}
+var day = questionlog.Day
 
 // proposeChoice proposes the question of the reply fromID as a phrasing of entryID,
 // which the person chose among that reply's suggestions.
@@ -514,18 +509,12 @@ func (l *Log) proposeChoice(ctx context.Context, tx pgx.Tx, fromID, entryID stri
 	if err != nil {
 		return err
 	}
-	if text == nil || !l.unanswered(kind, confidence) || !slices.Contains(sugg, entryID) || !phrasing.Proposable(*text) {
+	if text == nil || !questionlog.Unanswered(kind, confidence, l.low) || !slices.Contains(sugg, entryID) || !phrasing.Proposable(*text) {
 		return nil
 	}
-	_, err = propose(ctx, tx, entryID, *text, *qkey, reasonChoice, at, []string{fromID})
+	_, err = propose(ctx, tx, entryID, *text, *qkey, questionlog.ReasonChoice, at, []string{fromID})
 	return err
 }
-
-// Reasons for a phrasing suggestion.
-const (
-	reasonChoice = "chose-suggestion"
-	reasonRescan = "matches-after-edit"
-)
 
 // propose adds an open suggestion of text for entryID, unless that phrasing was already
 // proposed for that entry (whatever became of it), and links it to the questions it

@@ -91,6 +91,20 @@ func (l *Log) markDownLocked(err error) {
 	l.lastErr = err
 }
 
+// failed notes an error of a write that is not queued, or of a report: one from a
+// database that does not answer starts (or continues) an outage and says so.
+func (l *Log) failed(err error) error {
+	if err == nil || !unreachable(err) || errors.Is(err, ErrUnavailable) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) { // the caller gave up
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.markDownLocked(err)
+	l.signal()
+	return fmt.Errorf("%w since %s: %w", ErrUnavailable, l.downSince.UTC().Format(time.RFC3339), err)
+}
+
 // signal wakes the background writer.
 func (l *Log) signal() {
 	select {

@@ -4,27 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/bot/phrasing"
+	"github.com/smpbot/smpbot/bot/questionlog"
 )
 
-// maxExamples is how many other wordings an unanswered group shows.
-const maxExamples = 3
-
 // since returns the start of a window of days days ending today (UTC): days 1 is today.
-func (l *Log) since(days int) time.Time {
-	if days < 1 {
-		days = 1
-	}
-	now := l.now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	return today.AddDate(0, 0, -(days - 1))
-}
+func (l *Log) since(days int) time.Time { return questionlog.Since(l.now(), days) }
 
 // each runs sql and calls f for every row.
 func (l *Log) each(ctx context.Context, sql string, f func(pgx.Rows) error, args ...any) error {
@@ -41,22 +30,15 @@ func (l *Log) each(ctx context.Context, sql string, f func(pgx.Rows) error, args
 	return rows.Err()
 }
 
-// unansweredRow is a typed question whose reply did not answer well.
-type unansweredRow struct {
-	id, text, qkey, entry string
-	suggestions           []string
-	at                    time.Time
-}
-
-func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]unansweredRow, error) {
-	var out []unansweredRow
+func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]questionlog.UnansweredRow, error) {
+	var out []questionlog.UnansweredRow
 	err := l.each(ctx, `SELECT id, question, qkey, entry_id, suggestions, time FROM questions
 		WHERE time >= $1 AND question IS NOT NULL AND from_answer = ''
 		AND (kind = $2 OR (kind = $3 AND confidence < $4))
 		ORDER BY time, id`, func(s pgx.Rows) error {
-		var r unansweredRow
-		err := s.Scan(&r.id, &r.text, &r.qkey, &r.entry, &r.suggestions, &r.at)
-		r.at = r.at.UTC()
+		var r questionlog.UnansweredRow
+		err := s.Scan(&r.ID, &r.Text, &r.Key, &r.Entry, &r.Suggestions, &r.At)
+		r.At = r.At.UTC()
 		out = append(out, r)
 		return err
 	}, from, string(bot.KindNoMatch), string(bot.KindAnswer), l.low)
@@ -70,17 +52,9 @@ func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, 
 	}
 	rows, err := l.unansweredSince(ctx, l.since(days))
 	if err != nil {
-		return nil, fmt.Errorf("question log: unanswered questions: %w", err)
+		return nil, fmt.Errorf("question log: unanswered questions: %w", l.failed(err))
 	}
-	qs := make([]phrasing.Question, len(rows))
-	for i, r := range rows {
-		closest := r.entry
-		if closest == "" && len(r.suggestions) > 0 {
-			closest = r.suggestions[0]
-		}
-		qs[i] = phrasing.Question{Text: r.text, Closest: closest, At: r.at}
-	}
-	return phrasing.Group(qs, maxExamples), nil
+	return questionlog.GroupUnanswered(rows), nil
 }
 
 // Stats implements bot.Reports. Small talk is not counted as a question, and a
@@ -95,7 +69,9 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		days = 1
 	}
 	st := bot.Stats{Days: days}
-	wrap := func(err error) (bot.Stats, error) { return bot.Stats{}, fmt.Errorf("question log: stats: %w", err) }
+	wrap := func(err error) (bot.Stats, error) {
+		return bot.Stats{}, fmt.Errorf("question log: stats: %w", l.failed(err))
+	}
 	const typed = `time >= $1 AND from_answer = '' AND kind != 'smalltalk'`
 	err := l.each(ctx, `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, platform, count(*)
 		FROM questions WHERE `+typed+` GROUP BY day, platform ORDER BY day, platform`, func(s pgx.Rows) error {
@@ -111,21 +87,13 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		from).Scan(&st.Asked, &st.Answered); err != nil {
 		return wrap(err)
 	}
-	entries := map[string]*bot.EntryStats{}
-	entry := func(id string) *bot.EntryStats {
-		e := entries[id]
-		if e == nil {
-			e = &bot.EntryStats{EntryID: id}
-			entries[id] = e
-		}
-		return e
-	}
+	entries := questionlog.Entries{}
 	err = l.each(ctx, `SELECT entry_id, count(*) FROM questions
 		WHERE time >= $1 AND kind = 'answer' AND entry_id != '' GROUP BY entry_id`, func(s pgx.Rows) error {
 		var id string
 		var n int
 		err := s.Scan(&id, &n)
-		entry(id).Answers = n
+		entries.Entry(id).Answers = n
 		return err
 	}, from)
 	if err != nil {
@@ -137,38 +105,14 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		var id string
 		var yes, no int
 		err := s.Scan(&id, &yes, &no)
-		e := entry(id)
+		e := entries.Entry(id)
 		e.Helpful, e.NotHelpful = yes, no
 		return err
 	}, from)
 	if err != nil {
 		return wrap(err)
 	}
-	for _, e := range entries {
-		if e.Answers > 0 {
-			st.TopEntries = append(st.TopEntries, *e)
-		}
-		if e.NotHelpful > 0 && e.NotHelpful >= e.Helpful {
-			st.NotHelpful = append(st.NotHelpful, *e)
-		}
-	}
-	sort.Slice(st.TopEntries, func(i, j int) bool {
-		a, b := st.TopEntries[i], st.TopEntries[j]
-		if a.Answers != b.Answers {
-			return a.Answers > b.Answers
-		}
-		return a.EntryID < b.EntryID
-	})
-	sort.Slice(st.NotHelpful, func(i, j int) bool {
-		a, b := st.NotHelpful[i], st.NotHelpful[j]
-		if a.NotHelpful != b.NotHelpful {
-			return a.NotHelpful > b.NotHelpful
-		}
-		if a.Helpful != b.Helpful {
-			return a.Helpful < b.Helpful
-		}
-		return a.EntryID < b.EntryID
-	})
+	entries.Fill(&st)
 	if err := l.db.QueryRow(ctx, `SELECT coalesce(sum(count), 0) FROM lost WHERE day >= $1`, day(from)).Scan(&st.Lost); err != nil {
 		return wrap(err)
 	}
@@ -196,14 +140,9 @@ func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("question log: suggestions: %w", err)
+		return nil, fmt.Errorf("question log: suggestions: %w", l.failed(err))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].ID < out[j].ID
-	})
+	questionlog.SortSuggestions(out)
 	return out, nil
 }
 
@@ -245,7 +184,7 @@ func (l *Log) ResolveSuggestion(ctx context.Context, id int64, accept bool) (bot
 		return bot.PhrasingSuggestion{}, err
 	}
 	if err != nil {
-		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, err)
+		return bot.PhrasingSuggestion{}, fmt.Errorf("question log: suggestion %d: %w", id, l.failed(err))
 	}
 	return p, nil
 }
@@ -260,50 +199,19 @@ func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text 
 	}
 	rows, err := l.unansweredSince(ctx, l.since(l.rescan))
 	if err != nil {
-		return 0, fmt.Errorf("question log: rescan: %w", err)
+		return 0, fmt.Errorf("question log: rescan: %w", l.failed(err))
 	}
-	// One search per wording, with its latest text; the proposal links every repeat.
-	type wording struct {
-		text string
-		ids  []string
-	}
-	var order []string
-	byKey := map[string]*wording{}
-	for _, r := range rows {
-		w := byKey[r.qkey]
-		if w == nil {
-			w = &wording{}
-			byKey[r.qkey] = w
-			order = append(order, r.qkey)
-		}
-		w.text = r.text
-		w.ids = append(w.ids, r.id)
-	}
-	added := 0
-	for _, key := range order {
-		w := byKey[key]
-		if !phrasing.Proposable(w.text) {
-			continue
-		}
-		id, confidence, err := search(ctx, w.text)
-		if err != nil {
-			return added, fmt.Errorf("question log: rescan: %w", err)
-		}
-		if id == "" || confidence < l.low {
-			continue
-		}
+	n, err := questionlog.Rescan(ctx, rows, search, l.low, func(ctx context.Context, entryID, text, key string, ids []string) (bool, error) {
 		var isNew bool
-		err = pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
 			var err error
-			isNew, err = propose(ctx, tx, id, w.text, key, reasonRescan, l.now(), w.ids)
+			isNew, err = propose(ctx, tx, entryID, text, key, questionlog.ReasonRescan, l.now(), ids)
 			return err
 		})
-		if err != nil {
-			return added, fmt.Errorf("question log: rescan: %w", err)
-		}
-		if isNew {
-			added++
-		}
+		return isNew, err
+	})
+	if err != nil {
+		return n, fmt.Errorf("question log: rescan: %w", l.failed(err))
 	}
-	return added, nil
+	return n, nil
 }

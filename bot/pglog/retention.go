@@ -8,11 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
 )
-
-// retentionRoundDone is logged (at debug) after every round of RunRetention.
-const retentionRoundDone = "question log retention round done"
 
 // Purge deletes the texts of questions asked before olderThan, with the suggestions
 // made only from them, and unlinks those questions and their feedback from the users:
@@ -52,7 +50,7 @@ func (l *Log) Purge(ctx context.Context, olderThan time.Time) (int64, error) {
 		return deleteOrphanSuggestions(ctx, tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: purging questions before %s: %w", olderThan.UTC().Format(time.DateOnly), err)
+		return 0, fmt.Errorf("question log: purging questions before %s: %w", olderThan.UTC().Format(time.DateOnly), l.failed(err))
 	}
 	return n, nil
 }
@@ -86,7 +84,7 @@ func (l *Log) PurgeUser(ctx context.Context, platform, user string) (int64, erro
 		return deleteOrphanSuggestions(ctx, tx)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: purging a user: %w", err)
+		return 0, fmt.Errorf("question log: purging a user: %w", l.failed(err))
 	}
 	return n, nil
 }
@@ -148,7 +146,7 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 		return userkey.Install(k.Path(), hexKey, true)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("question log: rotating the user key: %w", err)
+		return 0, fmt.Errorf("question log: rotating the user key: %w", l.failed(err))
 	}
 	if err := k.Reload(); err != nil || k.Fingerprint() != userkey.Fingerprint(mustHex(hexKey)) {
 		return n, errors.New("question log: the new key was written but does not read back")
@@ -160,24 +158,5 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 // if every is not positive), until ctx is done. Failures are logged and retried at the
 // next round. Every process may run it: the purges are idempotent.
 func (l *Log) RunRetention(ctx context.Context, every, keep time.Duration) {
-	if every <= 0 {
-		every = 24 * time.Hour
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		n, err := l.Purge(ctx, l.now().Add(-keep))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			l.log.Warn("question log retention failed; retrying at the next round", "err", err)
-		case n > 0:
-			l.log.Info("question log retention: question texts deleted", "count", n, "older_than", keep.String())
-		}
-		l.log.Debug(retentionRoundDone, "deleted", n)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	questionlog.RunRetention(ctx, l.log, l.now, every, keep, l.Purge)
 }

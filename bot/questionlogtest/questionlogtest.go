@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -403,4 +404,21 @@ func rotateKey(t *testing.T, l Log, _ *Clock) {
 	if len(st.TopEntries) != 1 || st.TopEntries[0].Helpful != 1 || st.TopEntries[0].NotHelpful != 1 {
 		t.Errorf("after rotation %+v, want the old press kept beside the new", st.TopEntries)
 	}
+}
+
+// EqualGroups reports whether two reports of unanswered questions are the same.
+func EqualGroups(a, b []bot.UnansweredGroup) bool {
+	return slices.EqualFunc(a, b, func(x, y bot.UnansweredGroup) bool {
+		return x.Question == y.Question && x.Count == y.Count && slices.Equal(x.Examples, y.Examples) &&
+			x.Closest == y.Closest && x.LastAsked.Equal(y.LastAsked)
+	})
+}
+
+// FormatGroups shows a report of unanswered questions in a test's message.
+func FormatGroups(gs []bot.UnansweredGroup) string {
+	var b strings.Builder
+	for _, g := range gs {
+		fmt.Fprintf(&b, "  %q x%d examples %q closest %q last %s\n", g.Question, g.Count, g.Examples, g.Closest, g.LastAsked.Format(time.Kitchen))
+	}
+	return b.String()
 }

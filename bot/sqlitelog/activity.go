@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/questionlog"
 )
 
 var _ bot.Activity = (*Log)(nil)
@@ -30,55 +31,25 @@ func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error)
 	if err != nil {
 		return nil, fmt.Errorf("question log: outcomes: %w", err)
 	}
-	var out []bot.DayOutcomes
-	end := l.now().UTC()
-	for d := from; !d.After(end); d = d.AddDate(0, 0, 1) {
-		key := day(d)
-		o := byDay[key]
-		o.Day = key
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-// monday returns the start (UTC) of the week holding t.
-func monday(t time.Time) time.Time {
-	t = t.UTC()
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	return questionlog.EveryDay(from, l.now(), byDay), nil
 }
 
 // FeedbackByWeek implements bot.Activity.
 func (l *Log) FeedbackByWeek(ctx context.Context, weeks int) ([]bot.WeekFeedback, error) {
-	if weeks < 1 {
-		weeks = 1
-	}
-	first := monday(l.now()).AddDate(0, 0, -7*(weeks-1))
-	out := make([]bot.WeekFeedback, weeks)
-	for i := range out {
-		out[i].Week = day(first.AddDate(0, 0, 7*i))
-	}
+	w := questionlog.NewWeeks(l.now(), weeks)
 	err := query(ctx, l.db, `SELECT time, helpful FROM feedback WHERE time >= ?`, func(s scanner) error {
 		var ms int64
 		var helpful bool
 		if err := s.Scan(&ms, &helpful); err != nil {
 			return err
 		}
-		i := int(monday(time.UnixMilli(ms)).Sub(first).Hours()) / (7 * 24)
-		if i < 0 || i >= len(out) {
-			return nil // pressed in the future by a skewed clock
-		}
-		if helpful {
-			out[i].Helpful++
-		} else {
-			out[i].NotHelpful++
-		}
+		w.Add(time.UnixMilli(ms), helpful)
 		return nil
-	}, millis(first))
+	}, millis(w.From()))
 	if err != nil {
 		return nil, fmt.Errorf("question log: feedback by week: %w", err)
 	}
-	return out, nil
+	return w.Result(), nil
 }
 
 // NotHelpfulAnswers implements bot.Activity.

@@ -55,29 +55,3 @@ func BenchmarkUnanswered(b *testing.B) {
 		}
 	}
 }
-
-func FuzzGroup(f *testing.F) {
-	f.Add("can I dye my hair after", "Can I dye my hair after?", "???")
-	f.Add("is it", "it's", "très café ünïcode")
-	f.Add("", "   ", "a a a a")
-	f.Fuzz(func(t *testing.T, a, b, c string) {
-		var in []asked
-		want := 0
-		for i, s := range []string{a, b, c, a} {
-			in = append(in, asked{Text: s, At: day0.Add(time.Duration(i) * time.Minute)})
-			if phraseKey(s) != "" {
-				want++
-			}
-		}
-		got := 0
-		for _, g := range group(in, maxExamples) {
-			got += g.Count
-			if g.Count < 1 || g.Question == "" || len(g.Examples) > maxExamples {
-				t.Errorf("group %+v", g)
-			}
-		}
-		if got != want {
-			t.Errorf("groups count %d questions, want %d", got, want)
-		}
-	})
-}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/smpbot/smpbot/bot/phrasing"
 )
 
 // migration brings the schema from version N-1 to N, in one transaction. Migrations
@@ -89,7 +91,7 @@ func migrate2(ctx context.Context, l *Log, tx *sql.Tx) error {
 		return err
 	}
 	for _, r := range rows {
-		if _, err := tx.ExecContext(ctx, `UPDATE questions SET qkey = ? WHERE id = ?`, phraseKey(r.text), r.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE questions SET qkey = ? WHERE id = ?`, phrasing.Key(r.text), r.id); err != nil {
 			return err
 		}
 	}

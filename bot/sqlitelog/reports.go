@@ -3,46 +3,33 @@ package sqlitelog
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/questionlog"
 )
 
-// maxExamples is how many other wordings an unanswered group shows.
-const maxExamples = 3
-
 // since returns the start of a window of days days ending today (UTC): days 1 is today.
-func (l *Log) since(days int) time.Time {
-	if days < 1 {
-		days = 1
-	}
-	now := l.now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	return today.AddDate(0, 0, -(days - 1))
-}
+func (l *Log) since(days int) time.Time { return questionlog.Since(l.now(), days) }
 
-// unansweredRow is a typed question whose reply did not answer well.
-type unansweredRow struct {
-	id, text, qkey, entry, suggestions string
-	at                                 time.Time
-}
-
-func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]unansweredRow, error) {
-	var rows []unansweredRow
+func (l *Log) unansweredSince(ctx context.Context, from time.Time) ([]questionlog.UnansweredRow, error) {
+	var rows []questionlog.UnansweredRow
 	err := query(ctx, l.db, `SELECT id, question, qkey, entry_id, suggestions, time FROM questions
 		WHERE time >= ? AND question IS NOT NULL AND from_answer = ''
 		AND (kind = ? OR (kind = ? AND confidence < ?))
 		ORDER BY time`, func(s scanner) error {
-		var r unansweredRow
+		var r questionlog.UnansweredRow
 		var ms int64
-		err := s.Scan(&r.id, &r.text, &r.qkey, &r.entry, &r.suggestions, &ms)
-		r.at = time.UnixMilli(ms).UTC()
+		var sugg string
+		if err := s.Scan(&r.ID, &r.Text, &r.Key, &r.Entry, &sugg, &ms); err != nil {
+			return err
+		}
+		r.At = time.UnixMilli(ms).UTC()
+		r.Suggestions = suggestionIDs(sugg)
 		rows = append(rows, r)
-		return err
+		return nil
 	}, millis(from), string(bot.KindNoMatch), string(bot.KindAnswer), l.low)
 	return rows, err
 }
@@ -53,18 +40,7 @@ func (l *Log) Unanswered(ctx context.Context, days int) ([]bot.UnansweredGroup, 
 	if err != nil {
 		return nil, fmt.Errorf("question log: unanswered questions: %w", err)
 	}
-	qs := make([]asked, len(rows))
-	for i, r := range rows {
-		closest := r.entry
-		if closest == "" {
-			var ids []string
-			if json.Unmarshal([]byte(r.suggestions), &ids) == nil && len(ids) > 0 {
-				closest = ids[0]
-			}
-		}
-		qs[i] = asked{Text: r.text, Closest: closest, At: r.at}
-	}
-	return group(qs, maxExamples), nil
+	return questionlog.GroupUnanswered(rows), nil
 }
 
 // Stats implements bot.Reports. Small talk is not counted as a question, and a
@@ -92,21 +68,13 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		millis(from)).Scan(&st.Asked, &st.Answered); err != nil {
 		return wrap(err)
 	}
-	entries := map[string]*bot.EntryStats{}
-	entry := func(id string) *bot.EntryStats {
-		e := entries[id]
-		if e == nil {
-			e = &bot.EntryStats{EntryID: id}
-			entries[id] = e
-		}
-		return e
-	}
+	entries := questionlog.Entries{}
 	err = query(ctx, l.db, `SELECT entry_id, count(*) FROM questions
 		WHERE time >= ? AND kind = 'answer' AND entry_id != '' GROUP BY entry_id`, func(s scanner) error {
 		var id string
 		var n int
 		err := s.Scan(&id, &n)
-		entry(id).Answers = n
+		entries.Entry(id).Answers = n
 		return err
 	}, millis(from))
 	if err != nil {
@@ -118,38 +86,14 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 		var id string
 		var yes, no int
 		err := s.Scan(&id, &yes, &no)
-		e := entry(id)
+		e := entries.Entry(id)
 		e.Helpful, e.NotHelpful = yes, no
 		return err
 	}, millis(from))
 	if err != nil {
 		return wrap(err)
 	}
-	for _, e := range entries {
-		if e.Answers > 0 {
-			st.TopEntries = append(st.TopEntries, *e)
-		}
-		if e.NotHelpful > 0 && e.NotHelpful >= e.Helpful {
-			st.NotHelpful = append(st.NotHelpful, *e)
-		}
-	}
-	sort.Slice(st.TopEntries, func(i, j int) bool {
-		a, b := st.TopEntries[i], st.TopEntries[j]
-		if a.Answers != b.Answers {
-			return a.Answers > b.Answers
-		}
-		return a.EntryID < b.EntryID
-	})
-	sort.Slice(st.NotHelpful, func(i, j int) bool {
-		a, b := st.NotHelpful[i], st.NotHelpful[j]
-		if a.NotHelpful != b.NotHelpful {
-			return a.NotHelpful > b.NotHelpful
-		}
-		if a.Helpful != b.Helpful {
-			return a.Helpful < b.Helpful
-		}
-		return a.EntryID < b.EntryID
-	})
+	entries.Fill(&st)
 	if err := l.db.QueryRowContext(ctx, `SELECT coalesce(sum(count), 0) FROM lost WHERE day >= ?`, day(from)).Scan(&st.Lost); err != nil {
 		return wrap(err)
 	}
@@ -176,12 +120,7 @@ func (l *Log) Suggestions(ctx context.Context) ([]bot.PhrasingSuggestion, error)
 	if err != nil {
 		return nil, fmt.Errorf("question log: suggestions: %w", err)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].ID < out[j].ID
-	})
+	questionlog.SortSuggestions(out)
 	return out, nil
 }
 
@@ -230,45 +169,11 @@ func (l *Log) Rescan(ctx context.Context, search func(ctx context.Context, text 
 	if err != nil {
 		return 0, fmt.Errorf("question log: rescan: %w", err)
 	}
-	// One search per wording, with its latest text; the proposal links every repeat.
-	type wording struct {
-		text string
-		ids  []string
+	n, err := questionlog.Rescan(ctx, rows, search, l.low, l.proposeRescan)
+	if err != nil {
+		return n, fmt.Errorf("question log: rescan: %w", err)
 	}
-	var order []string
-	byKey := map[string]*wording{}
-	for _, r := range rows {
-		w := byKey[r.qkey]
-		if w == nil {
-			w = &wording{}
-			byKey[r.qkey] = w
-			order = append(order, r.qkey)
-		}
-		w.text = r.text
-		w.ids = append(w.ids, r.id)
-	}
-	added := 0
-	for _, key := range order {
-		w := byKey[key]
-		if !proposable(w.text) {
-			continue
-		}
-		id, confidence, err := search(ctx, w.text)
-		if err != nil {
-			return added, fmt.Errorf("question log: rescan: %w", err)
-		}
-		if id == "" || confidence < l.low {
-			continue
-		}
-		isNew, err := l.proposeRescan(ctx, id, w.text, key, w.ids)
-		if err != nil {
-			return added, fmt.Errorf("question log: rescan: %w", err)
-		}
-		if isNew {
-			added++
-		}
-	}
-	return added, nil
+	return n, nil
 }
 
 func (l *Log) proposeRescan(ctx context.Context, entryID, text, key string, from []string) (bool, error) {
@@ -277,7 +182,7 @@ func (l *Log) proposeRescan(ctx context.Context, entryID, text, key string, from
 		return false, err
 	}
 	defer tx.Rollback()
-	isNew, err := propose(ctx, tx, entryID, text, key, reasonRescan, l.now(), from)
+	isNew, err := propose(ctx, tx, entryID, text, key, questionlog.ReasonRescan, l.now(), from)
 	if err != nil {
 		return false, err
 	}

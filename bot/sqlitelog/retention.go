@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/smpbot/smpbot/bot/questionlog"
 )
 
 // DefaultRetention is how long question texts are kept by default.
-const DefaultRetention = 90 * 24 * time.Hour
-
-// retentionRoundDone is logged (at debug) after every round of RunRetention.
-const retentionRoundDone = "question log retention round done"
+const DefaultRetention = questionlog.DefaultRetention
 
 // Purge deletes the texts of questions asked before olderThan, with the suggestions
 // made only from them, and unlinks those questions and their feedback from the users:
@@ -105,24 +104,5 @@ func (l *Log) write(ctx context.Context, f func(tx execer) error) error {
 // if every is not positive), until ctx is done. Failures are logged and retried at the
 // next round.
 func (l *Log) RunRetention(ctx context.Context, every, keep time.Duration) {
-	if every <= 0 {
-		every = 24 * time.Hour
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		n, err := l.Purge(ctx, l.now().Add(-keep))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			l.log.Warn("question log retention failed; retrying at the next round", "err", err)
-		case n > 0:
-			l.log.Info("question log retention: question texts deleted", "count", n, "older_than", keep.String())
-		}
-		l.log.Debug(retentionRoundDone, "deleted", n)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	questionlog.RunRetention(ctx, l.log, l.now, every, keep, l.Purge)
 }

@@ -24,10 +24,13 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/phrasing"
+	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -133,7 +136,7 @@ func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 		return err
 	}
 	text := sql.NullString{String: a.Question, Valid: a.Question != ""}
-	qkey := sql.NullString{String: phraseKey(a.Question), Valid: a.Question != ""}
+	qkey := sql.NullString{String: phrasing.Key(a.Question), Valid: a.Question != ""}
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("question log: %w", err)
@@ -197,13 +200,7 @@ func (l *Log) CountLost(ctx context.Context, at time.Time, n int64) error {
 	return nil
 }
 
-func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
-
-// unanswered reports whether a reply of kind with confidence counts as not answered
-// well: a decline, or an answer below the low-confidence line.
-func (l *Log) unanswered(kind string, confidence float64) bool {
-	return kind == string(bot.KindNoMatch) || kind == string(bot.KindAnswer) && confidence < l.low
-}
+var day = questionlog.Day
 
 // proposeChoice proposes the question of the reply fromID as a phrasing of entryID,
 // which the person chose among that reply's suggestions.
@@ -221,31 +218,21 @@ func (l *Log) proposeChoice(ctx context.Context, tx *sql.Tx, fromID, entryID str
 	if err != nil {
 		return err
 	}
-	if !text.Valid || !l.unanswered(kind, confidence) || !contains(sugg, entryID) || !proposable(text.String) {
+	if !text.Valid || !questionlog.Unanswered(kind, confidence, l.low) || !slices.Contains(suggestionIDs(sugg), entryID) || !phrasing.Proposable(text.String) {
 		return nil
 	}
-	_, err = propose(ctx, tx, entryID, text.String, qkey.String, reasonChoice, at, []string{fromID})
+	_, err = propose(ctx, tx, entryID, text.String, qkey.String, questionlog.ReasonChoice, at, []string{fromID})
 	return err
 }
 
-func contains(suggestionsJSON, id string) bool {
+// suggestionIDs reads the JSON list of suggested entry ids stored with a question.
+func suggestionIDs(suggestionsJSON string) []string {
 	var ids []string
 	if json.Unmarshal([]byte(suggestionsJSON), &ids) != nil {
-		return false
+		return nil
 	}
-	for _, s := range ids {
-		if s == id {
-			return true
-		}
-	}
-	return false
+	return ids
 }
-
-// Reasons for a phrasing suggestion.
-const (
-	reasonChoice = "chose-suggestion"
-	reasonRescan = "matches-after-edit"
-)
 
 // propose adds an open suggestion of text for entryID, unless that phrasing was already
 // proposed for that entry (whatever became of it), and links it to the questions it

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/questionlog"
+	"github.com/smpbot/smpbot/bot/questionlogtest"
 )
 
 // upTo stops the migrations at version v, as an older smpbot would have left the file.
@@ -286,111 +288,6 @@ func TestFeedbackOncePerPersonAndAnswer(t *testing.T) {
 	}
 }
 
-func TestGroup(t *testing.T) {
-	at := func(m int) time.Time { return day0.Add(time.Duration(m) * time.Minute) }
-	tests := []struct {
-		name string
-		in   []asked
-		want []bot.UnansweredGroup
-	}{
-		{
-			name: "repeats and near-duplicates count together, most frequent first",
-			in: []asked{
-				{Text: "can I dye my hair after", Closest: "aftercare", At: at(1)},
-				{Text: "Can I dye my hair after?", Closest: "transplant-after-smp", At: at(2)},
-				{Text: "best pizza topping", Closest: "", At: at(3)},
-				{Text: "can i dye my hair after smp removal", Closest: "aftercare", At: at(4)},
-				{Text: "dye hair after", Closest: "", At: at(5)},
-				{Text: "what is the best pizza topping?", Closest: "", At: at(6)},
-				{Text: "how long does a tattoo take", Closest: "", At: at(7)},
-			},
-			want: []bot.UnansweredGroup{
-				{Question: "Can I dye my hair after?", Count: 4, Examples: []string{"dye hair after", "can i dye my hair after smp removal"}, Closest: "aftercare", LastAsked: at(5)},
-				{Question: "what is the best pizza topping?", Count: 2, Examples: []string{"best pizza topping"}, LastAsked: at(6)},
-				{Question: "how long does a tattoo take", Count: 1, LastAsked: at(7)},
-			},
-		},
-		{
-			name: "different topics in the same words stay apart",
-			in: []asked{
-				{Text: "how many laser sessions", Closest: "", At: at(1)},
-				{Text: "how long between laser sessions", Closest: "", At: at(2)},
-				{Text: "laser session count", Closest: "", At: at(3)},
-			},
-			want: []bot.UnansweredGroup{
-				{Question: "laser session count", Count: 1, LastAsked: at(3)},
-				{Question: "how long between laser sessions", Count: 1, LastAsked: at(2)},
-				{Question: "how many laser sessions", Count: 1, LastAsked: at(1)},
-			},
-		},
-		{
-			name: "plurals and common words do not separate",
-			in: []asked{
-				{Text: "Tattoos over SMP?", Closest: "", At: at(1)},
-				{Text: "can you put a tattoo over my smp", Closest: "", At: at(2)},
-			},
-			want: []bot.UnansweredGroup{
-				{Question: "can you put a tattoo over my smp", Count: 2, Examples: []string{"Tattoos over SMP?"}, LastAsked: at(2)},
-			},
-		},
-		{
-			name: "questions of common words only group by their words",
-			in: []asked{
-				{Text: "is it?", Closest: "", At: at(1)},
-				{Text: "Is it", Closest: "", At: at(2)},
-				{Text: "can it", Closest: "", At: at(3)},
-				{Text: "???", Closest: "", At: at(4)},
-			},
-			want: []bot.UnansweredGroup{
-				{Question: "Is it", Count: 2, LastAsked: at(2)},
-				{Question: "can it", Count: 1, LastAsked: at(3)},
-			},
-		},
-		{
-			name: "no chaining: a wording joins only a group whose main wording it resembles",
-			in: []asked{
-				{Text: "laser removal price", Closest: "", At: at(1)}, {Text: "laser removal price", Closest: "", At: at(2)}, {Text: "laser removal price", Closest: "", At: at(3)},
-				{Text: "laser removal price london", Closest: "", At: at(4)}, {Text: "laser removal price london", Closest: "", At: at(5)},
-				{Text: "laser price london clinic", Closest: "", At: at(6)},
-			},
-			want: []bot.UnansweredGroup{
-				{Question: "laser removal price", Count: 5, Examples: []string{"laser removal price london"}, LastAsked: at(5)},
-				{Question: "laser price london clinic", Count: 1, LastAsked: at(6)},
-			},
-		},
-		{"nothing asked", nil, []bot.UnansweredGroup{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := group(tt.in, maxExamples)
-			if !equalGroups(got, tt.want) {
-				t.Errorf("got\n%s\nwant\n%s", fmtGroups(got), fmtGroups(tt.want))
-			}
-			// The grouping does not depend on the order the questions come in.
-			rev := slices.Clone(tt.in)
-			slices.Reverse(rev)
-			if again := group(rev, maxExamples); !equalGroups(again, got) {
-				t.Errorf("reversed input gives\n%s", fmtGroups(again))
-			}
-		})
-	}
-}
-
-func equalGroups(a, b []bot.UnansweredGroup) bool {
-	return slices.EqualFunc(a, b, func(x, y bot.UnansweredGroup) bool {
-		return x.Question == y.Question && x.Count == y.Count && slices.Equal(x.Examples, y.Examples) &&
-			x.Closest == y.Closest && x.LastAsked.Equal(y.LastAsked)
-	})
-}
-
-func fmtGroups(gs []bot.UnansweredGroup) string {
-	var b strings.Builder
-	for _, g := range gs {
-		fmt.Fprintf(&b, "  %q x%d examples %q closest %q last %s\n", g.Question, g.Count, g.Examples, g.Closest, g.LastAsked.Format(time.Kitchen))
-	}
-	return b.String()
-}
-
 func TestUnansweredWindowAndKinds(t *testing.T) {
 	ctx := context.Background()
 	l, _, c := openTest(t)
@@ -411,11 +308,11 @@ func TestUnansweredWindowAndKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []bot.UnansweredGroup{{Question: "dye my hair after?", Count: 2, Examples: []string{"can I dye my hair after"}, Closest: "aftercare", LastAsked: day0.Add(-time.Hour)}}
-	if !equalGroups(got, want) {
-		t.Errorf("got\n%s\nwant\n%s", fmtGroups(got), fmtGroups(want))
+	if !questionlogtest.EqualGroups(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", questionlogtest.FormatGroups(got), questionlogtest.FormatGroups(want))
 	}
 	if got, _ := l.Unanswered(ctx, 30); len(got) != 1 || got[0].Count != 3 {
-		t.Errorf("30 days: %s, want the three dye questions", fmtGroups(got))
+		t.Errorf("30 days: %s, want the three dye questions", questionlogtest.FormatGroups(got))
 	}
 }
 
@@ -677,7 +574,7 @@ wait:
 	for {
 		select {
 		case m := <-msgs:
-			if m == retentionRoundDone {
+			if m == questionlog.RetentionRoundDone {
 				break wait
 			}
 		case <-timeout:
