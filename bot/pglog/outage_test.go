@@ -184,8 +184,8 @@ func TestStartWithTheDatabaseDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	questionlogtest.Eventually(t, "the log to be set up and the queue written", caughtUp(l))
-	if v, err := l.SchemaVersion(ctx); err != nil || v != len(migrations) {
-		t.Errorf("schema version %d, %v; want %d", v, err, len(migrations))
+	if v, err := l.SchemaVersion(ctx); err != nil || v != len(schema.Migrations) {
+		t.Errorf("schema version %d, %v; want %d", v, err, len(schema.Migrations))
 	}
 	if got := stored(t, direct(t, dbURL)); !slices.Equal(got, []string{"r0", "r1", "r2"}) {
 		t.Errorf("stored %v", got)

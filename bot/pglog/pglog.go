@@ -33,6 +33,7 @@ import (
 	"github.com/smpbot/smpbot/bot/phrasing"
 	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
+	"github.com/smpbot/smpbot/internal/pgschema"
 )
 
 // DefaultRetention is how long question texts are kept by default.
@@ -181,7 +182,7 @@ func Start(url string, opts ...Option) (*Log, error) {
 }
 
 func newLog(url string, opts []Option) (*Log, error) {
-	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(migrations),
+	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(schema.Migrations),
 		limit: DefaultQueueLimit, minRetry: 250 * time.Millisecond, maxRetry: 5 * time.Second,
 		unsaved: map[string]int64{}, wake: make(chan struct{}, 1), changed: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
@@ -378,7 +379,7 @@ type guard struct {
 	unlink bool // older than a retention cut or a key rotation: no text, nobody
 }
 
-func guardOf(ctx context.Context, q rowQuerier, userHash string, at time.Time) (guard, error) {
+func guardOf(ctx context.Context, q pgschema.RowQuerier, userHash string, at time.Time) (guard, error) {
 	var g guard
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM purged_users WHERE user_hash = $1 AND purged_at > $2),
 		coalesce(bool_or($2 < value::timestamptz), false) FROM settings WHERE key IN ('purged_before', 'key_rotated')`,

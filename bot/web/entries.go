@@ -94,7 +94,8 @@ func (c *Console) explain(f *entryForm, err error) {
 			f.Errors[ke.Field] = append(f.Errors[ke.Field], ke.Err.Error())
 		case errors.As(p, &ke):
 			f.General = append(f.General, ke.Error())
-		case errors.Is(p, knowledge.ErrDuplicateID), errors.Is(p, knowledge.ErrNotFound), errors.Is(p, bot.ErrForbidden):
+		case errors.Is(p, knowledge.ErrDuplicateID), errors.Is(p, knowledge.ErrNotFound), errors.Is(p, bot.ErrForbidden),
+			errors.Is(p, knowledge.ErrUnavailable):
 			f.General = append(f.General, bot.DescribeError(p))
 		default:
 			c.log.Error("web console: saving an entry", "id", f.ID, "err", p)

@@ -203,9 +203,6 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	})
 
 	t.Run("an edit through one is answered by the other", func(t *testing.T) {
-		if !faqInDatabase {
-			t.Skip("not run: needs the FAQ on PostgreSQL (branch pgfaq), not merged into this branch yet")
-		}
 		before := asked
 		latency := s.editThroughAAnsweredByB(t, &asked)
 		if latency > editVisibleWithin {
@@ -236,8 +233,9 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 			time.Sleep(200 * time.Millisecond) // spread over a few seconds of outage
 		}
 		for _, r := range s.r {
-			if up, queued := r.proc.metric(t, "smpbot_questionlog_database_up"), r.proc.metric(t, "smpbot_questionlog_queued"); up != 0 || queued != during/2 {
-				t.Errorf("replica %s with the database away: smpbot_questionlog_database_up %v, queued %v; want 0 and %d", r.name, up, queued, during/2)
+			// Records of questions answered just before the kill may wait with them.
+			if up, queued := r.proc.metric(t, "smpbot_questionlog_database_up"), r.proc.metric(t, "smpbot_questionlog_queued"); up != 0 || queued < during/2 {
+				t.Errorf("replica %s with the database away: smpbot_questionlog_database_up %v, queued %v; want 0 and at least %d", r.name, up, queued, during/2)
 			}
 			if code, body := r.proc.get("/readyz"); !strings.Contains(body, "database") {
 				t.Errorf("replica %s /readyz with the database away: %d %q, want it noted", r.name, code, body)
@@ -304,11 +302,6 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 		}
 	}
 }
-
-// faqInDatabase says whether `smpbot run` with database.url keeps the FAQ in the
-// database, so that an edit through one replica reaches the other. Until the branch
-// that does (pgfaq) is merged, that subtest is reported as skipped, never as passed.
-const faqInDatabase = false
 
 // editVisibleWithin bounds the time from a moderator's edit saved through one replica
 // to the other answering with it. Issue 14 asks for a second; the bound leaves room
