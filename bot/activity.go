@@ -27,6 +27,7 @@ type DayOutcomes struct {
 	LowConfidence int    // answered, below the question log's low-confidence line
 	Offered       int    // declined, closest topics offered
 	Declined      int    // declined with nothing to offer
+	Urgent        int    // of all these, flagged urgent (answered with the see-a-doctor notice first)
 }
 
 // Total is the number of questions of the day.

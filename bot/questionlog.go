@@ -44,6 +44,8 @@ type Asked struct {
 	Latency     time.Duration
 	// FromAnswer is the earlier reply whose suggestion the person chose, if any.
 	FromAnswer string
+	// Urgent: the message described symptoms of a complication (Reply.Urgent).
+	Urgent bool
 }
 
 // Feedback is a Helpful / Not helpful press on an answer.

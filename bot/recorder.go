@@ -139,6 +139,7 @@ func (r *Recorder) Answer(ctx context.Context, q Question) (Reply, error) {
 		Confidence: reply.Confidence,
 		Latency:    r.now().Sub(start),
 		FromAnswer: q.FromAnswer,
+		Urgent:     reply.Urgent,
 	}
 	if reply.Entry != nil {
 		a.EntryID = reply.Entry.ID

@@ -38,6 +38,9 @@ type Stats struct {
 	// NotHelpful lists entries marked not helpful at least as often as helpful.
 	NotHelpful []EntryStats
 	Lost       int64 // records the log could not store (database unavailable)
+	// Urgent counts the questions flagged urgent (answered with the see-a-doctor notice
+	// first), recorded since the question log learnt to keep the flag.
+	Urgent int
 }
 
 // DayCount is the number of questions on one day from one platform.

@@ -22,11 +22,12 @@ func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error)
 		count(*) FILTER (WHERE kind = 'answer' AND confidence >= $1),
 		count(*) FILTER (WHERE kind = 'answer' AND confidence < $1),
 		count(*) FILTER (WHERE kind = 'no_match' AND cardinality(suggestions) > 0),
-		count(*) FILTER (WHERE kind = 'no_match' AND cardinality(suggestions) = 0)
+		count(*) FILTER (WHERE kind = 'no_match' AND cardinality(suggestions) = 0),
+		count(*) FILTER (WHERE urgent)
 		FROM questions WHERE time >= $2 AND from_answer = '' AND kind != 'smalltalk'
 		GROUP BY day`, func(s pgx.Rows) error {
 		var d bot.DayOutcomes
-		err := s.Scan(&d.Day, &d.Answered, &d.LowConfidence, &d.Offered, &d.Declined)
+		err := s.Scan(&d.Day, &d.Answered, &d.LowConfidence, &d.Offered, &d.Declined, &d.Urgent)
 		byDay[d.Day] = d
 		return err
 	}, l.low, from)

@@ -68,6 +68,10 @@ var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrati
 			purged_at timestamptz NOT NULL
 		)`,
 	}},
+	// The questions recorded before count as not urgent.
+	{Name: "urgent flag", Stmts: []string{
+		`ALTER TABLE questions ADD COLUMN urgent boolean NOT NULL DEFAULT false`,
+	}},
 }}
 
 // migrate applies the migrations the schema lacks (see package pgschema).

@@ -171,6 +171,7 @@ func TestStartWithTheDatabaseDown(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	questionlogtest.Eventually(t, "a first attempt to fail", func() bool { return l.Status().Down })
 	if st := l.Status(); st.Ready || !st.Down || st.Queued != 3 {
 		t.Errorf("status before the database came up: %+v", st)
 	}

@@ -72,12 +72,13 @@ type Log struct {
 	done chan struct{}      // closed when it has ended
 
 	mu        sync.Mutex
-	ready     bool      // schema migrated and user key checked
-	refused   error     // why this log can never be used (another key, a newer schema)
-	queue     []pending // records waiting for the database, oldest first
-	downSince time.Time // when the database stopped answering; zero while it answers
-	lastErr   error     // why it does not answer
-	dropped   int64     // records dropped since start
+	ready     bool          // schema migrated and user key checked
+	readyCh   chan struct{} // closed when ready
+	refused   error         // why this log can never be used (another key, a newer schema)
+	queue     []pending     // records waiting for the database, oldest first
+	downSince time.Time     // when the database stopped answering; zero while it answers
+	lastErr   error         // why it does not answer
+	dropped   int64         // records dropped since start
 	unsaved   map[string]int64
 	wake      chan struct{} // tells the writer there is work
 	changed   chan struct{} // closed and replaced whenever the queue shrinks
@@ -154,7 +155,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Log, error) {
 		l.db.Close()
 		return nil, fmt.Errorf("question log: %w", err)
 	}
-	l.ready = true
+	l.setReady()
 	l.startWriter()
 	return l, nil
 }
@@ -175,7 +176,6 @@ func Start(url string, opts ...Option) (*Log, error) {
 	if f, err := userkey.Open(l.keyPath); err == nil {
 		l.ukey.Store(f)
 	}
-	l.downSince = l.now()
 	l.startWriter()
 	l.signal()
 	return l, nil
@@ -184,7 +184,7 @@ func Start(url string, opts ...Option) (*Log, error) {
 func newLog(url string, opts []Option) (*Log, error) {
 	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(schema.Migrations),
 		limit: DefaultQueueLimit, minRetry: 250 * time.Millisecond, maxRetry: 5 * time.Second,
-		unsaved: map[string]int64{}, wake: make(chan struct{}, 1), changed: make(chan struct{}), done: make(chan struct{})}
+		unsaved: map[string]int64{}, readyCh: make(chan struct{}), wake: make(chan struct{}, 1), changed: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(l)
 	}
@@ -282,6 +282,9 @@ func (l *Log) usable() error {
 }
 
 func (l *Log) unavailableLocked() error {
+	if l.downSince.IsZero() {
+		return fmt.Errorf("%w: not reached yet", ErrUnavailable)
+	}
 	if l.lastErr != nil {
 		return fmt.Errorf("%w since %s: %v", ErrUnavailable, l.downSince.UTC().Format(time.RFC3339), l.lastErr)
 	}
@@ -412,10 +415,10 @@ func (l *Log) writeAsked(ctx context.Context, a bot.Asked) error {
 		}
 		// A record retried after a timeout is stored once.
 		if _, err := tx.Exec(ctx, `INSERT INTO questions
-			(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+			(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer, urgent)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
 			a.ID, a.Time, a.Platform, hash, text, qkey, string(a.Kind), a.EntryID,
-			a.Confidence, sugg, a.Latency.Milliseconds(), a.FromAnswer); err != nil {
+			a.Confidence, sugg, a.Latency.Milliseconds(), a.FromAnswer, a.Urgent); err != nil {
 			return fmt.Errorf("recording a question: %w", err)
 		}
 		if a.FromAnswer != "" && a.EntryID != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,5 +239,40 @@ func TestPingAndBadURL(t *testing.T) {
 	_, err := Open(context.Background(), "postgres://smpbot:s3cret@[::1", WithKeyFile(filepath.Join(t.TempDir(), "k")))
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("open of a bad URL = %v; want an error that does not quote the password", err)
+	}
+}
+
+// A database that an older smpbot (schema 1) wrote is upgraded in place: its questions
+// stay counted (as not urgent), and purges and the urgent flag work from then on.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	dbURL := questionlogtest.PostgresSchema(t)
+	key := filepath.Join(t.TempDir(), "questions.key")
+	old := openTest(t, dbURL, WithKeyFile(key), func(l *Log) { l.target = 1 })
+	if v, err := old.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("old schema at version %d, %v", v, err)
+	}
+	now := time.Now()
+	for i, q := range []string{"my scalp burns after laser", "how much does it cost"} {
+		if _, err := old.db.Exec(ctx, `INSERT INTO questions (id, time, platform, user_hash, question, qkey, kind, entry_id, confidence)
+			VALUES ($1, $2, 'telegram', $3, $4, $4, 'answer', 'cost', 0.9)`, fmt.Sprint("old", i), now.Add(-time.Hour), old.UserHash("telegram", "1"), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	l := openTest(t, dbURL, WithKeyFile(key))
+	if v, err := l.SchemaVersion(ctx); err != nil || v != len(schema.Migrations) {
+		t.Fatalf("upgraded to version %d, %v; want %d", v, err, len(schema.Migrations))
+	}
+	if err := l.Record(ctx, bot.Asked{ID: "new", Platform: "telegram", User: "1", Question: "my scalp is red and hot",
+		Kind: bot.KindAnswer, EntryID: "complications-urgent", Confidence: 1, Urgent: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.Stats(ctx, 1)
+	if err != nil || st.Asked != 3 || st.Urgent != 1 {
+		t.Errorf("stats after the upgrade %+v, %v; want 3 asked, 1 urgent (the new one)", st, err)
+	}
+	if n, err := l.PurgeUser(ctx, "telegram", "1"); err != nil || n != 3 {
+		t.Errorf("purge after the upgrade = %d, %v; want 3", n, err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // Status is the state of a Log's connection to its database and of its queue.
 type Status struct {
 	Ready     bool      // the schema is migrated and the user key checked
-	Down      bool      // the database does not answer (or has not yet)
+	Down      bool      // the database does not answer: a write, a ping or a first connection failed
 	DownSince time.Time // when it stopped answering
 	Err       error     // why it does not answer, or why the log is refused for good
 	Refused   bool      // the log can never be used: Err says why
@@ -183,9 +183,7 @@ func (l *Log) step(ctx context.Context, attempts *int) error {
 		if err != nil {
 			return err
 		}
-		l.mu.Lock()
-		l.ready = true
-		l.mu.Unlock()
+		l.setReady()
 		l.log.Info("question log database reached: recording", "queued", l.Status().Queued)
 		return nil
 	}
@@ -239,6 +237,14 @@ func (l *Log) step(ctx context.Context, attempts *int) error {
 	l.pop(false)
 	*attempts = 0
 	return nil
+}
+
+// setReady marks the log set up.
+func (l *Log) setReady() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ready = true
+	close(l.readyCh)
 }
 
 // pop removes the head of the queue, counting it as dropped if it was not written.

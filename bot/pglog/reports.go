@@ -83,8 +83,8 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 	if err != nil {
 		return wrap(err)
 	}
-	if err := l.db.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE kind = 'answer') FROM questions WHERE `+typed,
-		from).Scan(&st.Asked, &st.Answered); err != nil {
+	if err := l.db.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE kind = 'answer'), count(*) FILTER (WHERE urgent)
+		FROM questions WHERE `+typed, from).Scan(&st.Asked, &st.Answered, &st.Urgent); err != nil {
 		return wrap(err)
 	}
 	entries := questionlog.Entries{}

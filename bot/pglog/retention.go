@@ -157,6 +157,13 @@ func (l *Log) RotateKey(ctx context.Context) (int64, error) {
 // RunRetention purges question texts older than keep now and then every every (daily
 // if every is not positive), until ctx is done. Failures are logged and retried at the
 // next round. Every process may run it: the purges are idempotent.
+//
+// A log started before its database answered begins when it is set up.
 func (l *Log) RunRetention(ctx context.Context, every, keep time.Duration) {
+	select {
+	case <-l.readyCh:
+	case <-ctx.Done():
+		return
+	}
 	questionlog.RunRetention(ctx, l.log, l.now, every, keep, l.Purge)
 }

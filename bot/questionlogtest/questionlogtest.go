@@ -103,12 +103,12 @@ func stats(t *testing.T, l Log, c *Clock) {
 	ctx := context.Background()
 	c.Set(Day0.AddDate(0, 0, 2))
 	for i, a := range []bot.Asked{
-		{Time: at(-10, 0), Platform: "discord", Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
+		{Time: at(-10, 0), Platform: "discord", Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9, Urgent: true},
 		{Time: at(0, 1), Platform: "discord", Question: "cost of laser removal", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
 		{Time: at(0, 2), Platform: "telegram", Question: "how much to remove smp", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.8},
 		{Time: at(0, 3), Platform: "telegram", Question: "best pizza", Kind: bot.KindNoMatch},
 		{Time: at(0, 4), Platform: "telegram", Question: "hello", Kind: bot.KindSmallTalk},
-		{Time: at(1, 1), Platform: "telegram", Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7},
+		{Time: at(1, 1), Platform: "telegram", Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7, Urgent: true},
 		{Time: at(1, 2), Platform: "telegram", Question: "What is laser pain like?", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 1, FromAnswer: "x"},
 		{Time: at(2, -1), Platform: "console", Question: "tattoo over it", Kind: bot.KindNoMatch},
 	} {
@@ -131,8 +131,8 @@ func stats(t *testing.T, l Log, c *Clock) {
 	if !slices.Equal(st.PerDay, wantDays) {
 		t.Errorf("per day %v, want %v", st.PerDay, wantDays)
 	}
-	if st.Days != 3 || st.Asked != 5 || st.Answered != 3 || st.Lost != 5 {
-		t.Errorf("days %d asked %d answered %d lost %d, want 3, 5 (no small talk, no button), 3, 5", st.Days, st.Asked, st.Answered, st.Lost)
+	if st.Days != 3 || st.Asked != 5 || st.Answered != 3 || st.Lost != 5 || st.Urgent != 1 {
+		t.Errorf("days %d asked %d answered %d lost %d urgent %d, want 3, 5 (no small talk, no button), 3, 5, 1", st.Days, st.Asked, st.Answered, st.Lost, st.Urgent)
 	}
 	wantTop := []bot.EntryStats{{EntryID: "cost", Answers: 2}, {EntryID: "laser-pain", Answers: 2}}
 	if !slices.Equal(st.TopEntries, wantTop) {
@@ -150,7 +150,7 @@ func stats(t *testing.T, l Log, c *Clock) {
 func outcomes(t *testing.T, l Log, c *Clock) {
 	c.Set(Day0.AddDate(0, 0, 2))
 	for i, a := range []bot.Asked{
-		{Time: at(-5, 0), Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
+		{Time: at(-5, 0), Question: "too old", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9, Urgent: true},
 		{Time: at(0, 1), Question: "cost of laser removal", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.9},
 		{Time: at(0, 2), Question: "cost maybe", Kind: bot.KindAnswer, EntryID: "cost", Confidence: 0.55},
 		{Time: at(0, 3), Question: "best pizza", Kind: bot.KindNoMatch},
@@ -158,6 +158,7 @@ func outcomes(t *testing.T, l Log, c *Clock) {
 		{Time: at(0, 5), Question: "laser thing", Kind: bot.KindNoMatch, Suggestions: []string{"cost"}},
 		{Time: at(0, 6), Question: "What is laser pain like?", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 1, FromAnswer: "q5"},
 		{Time: at(2, -1), Question: "does it hurt", Kind: bot.KindAnswer, EntryID: "laser-pain", Confidence: 0.7},
+		{Time: at(0, 1), Question: "my scalp is red and hot", Kind: bot.KindAnswer, EntryID: "complications-urgent", Confidence: 1, Urgent: true},
 	} {
 		a.ID = fmt.Sprint("q", i)
 		record(t, l, a)
@@ -167,7 +168,7 @@ func outcomes(t *testing.T, l Log, c *Clock) {
 		t.Fatal(err)
 	}
 	want := []bot.DayOutcomes{
-		{Day: "2026-03-10", Answered: 1, LowConfidence: 1, Offered: 1, Declined: 1},
+		{Day: "2026-03-10", Answered: 2, LowConfidence: 1, Offered: 1, Declined: 1, Urgent: 1},
 		{Day: "2026-03-11"},
 		{Day: "2026-03-12", Answered: 1},
 	}

@@ -20,11 +20,12 @@ func (l *Log) Outcomes(ctx context.Context, days int) ([]bot.DayOutcomes, error)
 		coalesce(sum(kind = 'answer' AND confidence >= ?), 0),
 		coalesce(sum(kind = 'answer' AND confidence < ?), 0),
 		coalesce(sum(kind = 'no_match' AND suggestions NOT IN ('[]', 'null', '')), 0),
-		coalesce(sum(kind = 'no_match' AND suggestions IN ('[]', 'null', '')), 0)
+		coalesce(sum(kind = 'no_match' AND suggestions IN ('[]', 'null', '')), 0),
+		coalesce(sum(urgent), 0)
 		FROM questions WHERE time >= ? AND from_answer = '' AND kind != 'smalltalk'
 		GROUP BY day`, func(s scanner) error {
 		var d bot.DayOutcomes
-		err := s.Scan(&d.Day, &d.Answered, &d.LowConfidence, &d.Offered, &d.Declined)
+		err := s.Scan(&d.Day, &d.Answered, &d.LowConfidence, &d.Offered, &d.Declined, &d.Urgent)
 		byDay[d.Day] = d
 		return err
 	}, l.low, l.low, millis(from))

@@ -19,6 +19,13 @@ type migration struct {
 var migrations = []migration{
 	{"questions and feedback", migrate1},
 	{"phrasing suggestions, repeat keys, lost records", migrate2},
+	{"urgent flag", migrate3},
+}
+
+// migrate3 keeps whether a message was flagged urgent; the questions recorded before
+// count as not urgent.
+func migrate3(ctx context.Context, _ *Log, tx *sql.Tx) error {
+	return exec(ctx, tx, `ALTER TABLE questions ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0`)
 }
 
 // migrate1 once also stored the key that hashes user ids in settings; it lives in a

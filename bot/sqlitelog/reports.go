@@ -64,8 +64,8 @@ func (l *Log) Stats(ctx context.Context, days int) (bot.Stats, error) {
 	if err != nil {
 		return wrap(err)
 	}
-	if err := l.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(kind = 'answer'), 0) FROM questions WHERE `+typed,
-		millis(from)).Scan(&st.Asked, &st.Answered); err != nil {
+	if err := l.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(kind = 'answer'), 0), coalesce(sum(urgent), 0)
+		FROM questions WHERE `+typed, millis(from)).Scan(&st.Asked, &st.Answered, &st.Urgent); err != nil {
 		return wrap(err)
 	}
 	entries := questionlog.Entries{}

@@ -144,10 +144,10 @@ func (l *Log) Record(ctx context.Context, a bot.Asked) error {
 	defer tx.Rollback()
 	// A record retried after a timeout is stored once.
 	_, err = tx.ExecContext(ctx, `INSERT INTO questions
-		(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+		(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer, urgent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
 		a.ID, millis(a.Time), a.Platform, l.hash(a.Platform, a.User), text, qkey, string(a.Kind), a.EntryID,
-		a.Confidence, string(sugg), a.Latency.Milliseconds(), a.FromAnswer)
+		a.Confidence, string(sugg), a.Latency.Milliseconds(), a.FromAnswer, a.Urgent)
 	if err != nil {
 		return fmt.Errorf("question log: recording a question: %w", err)
 	}

@@ -134,8 +134,8 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if v, _ := l.SchemaVersion(ctx); v != 2 {
-		t.Errorf("upgraded to version %d, want 2", v)
+	if v, _ := l.SchemaVersion(ctx); v != len(migrations) {
+		t.Errorf("upgraded to version %d, want %d", v, len(migrations))
 	}
 	un, err := l.Unanswered(ctx, 7)
 	if err != nil {
@@ -159,10 +159,17 @@ func TestOpenUpgradesVersion1(t *testing.T) {
 	if st.Asked != 3 || st.Answered != 1 || len(st.NotHelpful) != 1 || st.NotHelpful[0].EntryID != "laser-sessions-count" {
 		t.Errorf("stats after upgrade: asked %d answered %d not helpful %+v; want 3, 1, laser-sessions-count", st.Asked, st.Answered, st.NotHelpful)
 	}
+	if st.Urgent != 0 {
+		t.Errorf("%d urgent after upgrade; the old questions count as not urgent", st.Urgent)
+	}
 	// And the upgraded log goes on recording with the same installation key.
 	record(t, l, bot.Asked{ID: "q5", Platform: "discord", User: "777", Question: "can i dye my hair after", Kind: bot.KindNoMatch, Time: time.Now()})
-	if n, err := l.PurgeUser(ctx, "discord", "777"); err != nil || n != 5 {
-		t.Errorf("purging the user removed %d questions, %v; want all 5", n, err)
+	record(t, l, bot.Asked{ID: "q6", Platform: "discord", User: "777", Question: "my scalp is red and hot", Kind: bot.KindAnswer, EntryID: "complications-urgent", Confidence: 1, Urgent: true, Time: time.Now()})
+	if st, err := l.Stats(ctx, 7); err != nil || st.Urgent != 1 {
+		t.Errorf("urgent after recording one: %d, %v", st.Urgent, err)
+	}
+	if n, err := l.PurgeUser(ctx, "discord", "777"); err != nil || n != 6 {
+		t.Errorf("purging the user removed %d questions, %v; want all 6", n, err)
 	}
 }
 

@@ -568,3 +568,20 @@ func TestHealthShowsOverlappingPhrasings(t *testing.T) {
 		t.Errorf("the health page does not list %q of laser-pain as answered by complications-urgent", phrasing)
 	}
 }
+
+func TestChartsCountUrgentMessages(t *testing.T) {
+	w := newWorld(t)
+	c := w.signedIn(t, moderator)
+	const urgent = "I have a fever and pus on my scalp after laser removal"
+	if r := w.ask(t, "u1", urgent); !r.Urgent {
+		t.Fatalf("%q is not flagged urgent; the test needs one that is", urgent)
+	}
+	w.ask(t, "u2", "how much does laser removal cost")
+	res, page := c.get("/charts")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("charts: status %d", res.StatusCode)
+	}
+	if !strings.Contains(page, "<th>Flagged urgent</th>") || !strings.Contains(page, " of 2</td><td>1</td></tr>") {
+		t.Errorf("the charts' table does not count the urgent message:\n%s", page)
+	}
+}

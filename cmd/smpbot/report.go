@@ -136,6 +136,7 @@ type statsJSON struct {
 	Answered   int             `json:"answered"`
 	AnswerRate float64         `json:"answer_rate"`
 	Lost       int64           `json:"lost"`
+	Urgent     int             `json:"urgent"`
 	PerDay     []dayJSON       `json:"per_day"`
 	TopEntries []entryStatJSON `json:"top_entries"`
 	NotHelpful []entryStatJSON `json:"not_helpful"`
@@ -177,7 +178,7 @@ func (e *env) reportStats(ctx context.Context, l questionLog, days int, asJSON b
 		rate = float64(st.Answered) / float64(st.Asked)
 	}
 	if asJSON {
-		out := statsJSON{Days: st.Days, Asked: st.Asked, Answered: st.Answered, AnswerRate: round(rate), Lost: st.Lost,
+		out := statsJSON{Days: st.Days, Asked: st.Asked, Answered: st.Answered, AnswerRate: round(rate), Lost: st.Lost, Urgent: st.Urgent,
 			PerDay: []dayJSON{}, TopEntries: []entryStatJSON{}, NotHelpful: []entryStatJSON{}}
 		for _, d := range st.PerDay {
 			out.PerDay = append(out.PerDay, dayJSON(d))
@@ -192,6 +193,9 @@ func (e *env) reportStats(ctx context.Context, l questionLog, days int, asJSON b
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "Last %s: %s, %d answered (%.0f%%).\n", plural(st.Days, "day"), plural(st.Asked, "question"), st.Answered, rate*100)
+	if st.Urgent > 0 {
+		fmt.Fprintf(w, "%s flagged urgent (answered with the see-a-doctor notice first).\n", plural(st.Urgent, "message"))
+	}
 	if st.Lost > 0 {
 		fmt.Fprintf(w, "%s could not be stored (question log unavailable).\n", plural(int(st.Lost), "record"))
 	}

@@ -280,3 +280,24 @@ func TestReportAndDataUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestReportStatsCountsUrgent: a message describing a complication, answered with the
+// see-a-doctor notice, is counted as flagged urgent in report stats.
+func TestReportStatsCountsUrgent(t *testing.T) {
+	data := t.TempDir()
+	b := newBotOn(t, data)
+	const urgent = "I have a fever and pus on my scalp after laser removal"
+	if r := b.ask(bot.Question{Text: urgent, Platform: "telegram", User: "1", Chat: "1"}); !r.Urgent {
+		t.Fatalf("%q is not flagged urgent; the test needs one that is", urgent)
+	}
+	b.ask(bot.Question{Text: "How much does laser SMP removal cost?", Platform: "telegram", User: "2", Chat: "2"})
+	b.close()
+	code, out, errs := runCLI(t, "", "report", "stats", "--json", "--data", data)
+	if st := decode[statsJSON](t, out); code != 0 || st.Asked != 2 || st.Urgent != 1 {
+		t.Errorf("report stats --json: exit %d %+v\n%s", code, st, errs)
+	}
+	code, out, _ = runCLI(t, "", "report", "stats", "--data", data)
+	if code != 0 || !strings.Contains(out, "1 message flagged urgent") {
+		t.Errorf("report stats does not show the urgent message:\n%s", out)
+	}
+}
