@@ -21,11 +21,16 @@ import (
 	"github.com/smpbot/smpbot/knowledge"
 )
 
-// replica is one `smpbot run` with its own data directory and Telegram fake.
+// replica is one `smpbot run` with its own data directory and Telegram fake. It
+// reaches the database through a proxy of its own, so that the test can cut one
+// replica off or both, and its connections carry an application name of their own,
+// so that the test can kill them on the server.
 type replica struct {
-	name string
-	fake *telegramtest.Server
-	proc *botProcess
+	name  string
+	fake  *telegramtest.Server
+	proc  *botProcess
+	proxy *questionlogtest.Proxy
+	app   string
 }
 
 // ask sends text from u through the replica and waits for the reply, returning it and
@@ -50,12 +55,11 @@ func (r *replica) ask(t *testing.T, u tgbotapi.User, text string) (telegramtest.
 }
 
 // replicaSet is two replicas on one database, with what the test needs to look at it
-// from outside: the database URL without the proxy (an operator's `smpbot report`
+// from outside: the database URL without the proxies (an operator's `smpbot report`
 // runs there) and the shared user-key file.
 type replicaSet struct {
-	dbURL, key, app string
-	proxy           *questionlogtest.Proxy
-	r               [2]*replica
+	dbURL, key string
+	r          [2]*replica
 }
 
 // cli runs an smpbot command on the shared database, as an operator would from
@@ -104,9 +108,11 @@ func (s *replicaSet) waitStats(t *testing.T, timeout time.Duration, ok func(stat
 	}
 }
 
-// killBackends ends, from an admin connection, every server process of the replicas'
-// connections (found by the application name they connect with).
-func (s *replicaSet) killBackends(t *testing.T) int {
+// cut takes the database away from the replica: the server ends its connections
+// (pg_terminate_backend from an admin connection, as an operator or a failover would)
+// and its proxy refuses new ones until restore. It returns how many server
+// connections were ended.
+func (s *replicaSet) cut(t *testing.T, r *replica) int {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.dbURL)
@@ -116,18 +122,26 @@ func (s *replicaSet) killBackends(t *testing.T) int {
 	defer conn.Close(ctx)
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid()`, s.app).Scan(&n); err != nil {
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, r.app).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
+	r.proxy.Stop()
 	return n
+}
+
+// restore gives the replica the database back.
+func (s *replicaSet) restore(t *testing.T, r *replica) {
+	t.Helper()
+	if err := r.proxy.Start(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // moderatorID is the Telegram user both replicas take as a moderator.
 const moderatorID = 900001
 
 // startReplicas starts two `smpbot run` processes on one PostgreSQL schema, each with
-// its own data directory and Telegram fake, both reaching the database through a proxy
-// the test can cut.
+// its own data directory, Telegram fake and proxy to the database.
 func startReplicas(t *testing.T) *replicaSet {
 	t.Helper()
 	dbURL := questionlogtest.PostgresSchema(t)
@@ -136,23 +150,23 @@ func startReplicas(t *testing.T) *replicaSet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The replicas' connections, and only those of this test, carry this name.
-	s.app = "smpbot-e2e-" + u.Query().Get("search_path")
-	var proxied string
-	s.proxy, proxied = questionlogtest.NewProxy(t, dbURL)
-	pu, _ := url.Parse(proxied)
-	q := pu.Query()
-	q.Set("application_name", s.app)
-	pu.RawQuery = q.Encode()
 	for i, name := range []string{"A", "B"} {
-		fake := telegramtest.NewServer(opsToken)
-		t.Cleanup(fake.Close)
-		p := startBotEnv(t, fake, t.TempDir(), []string{
+		r := &replica{name: name, fake: telegramtest.NewServer(opsToken)}
+		t.Cleanup(r.fake.Close)
+		// Only this replica's connections, of this test, carry this name.
+		r.app = "smpbot-e2e-" + u.Query().Get("search_path") + "-" + name
+		var proxied string
+		r.proxy, proxied = questionlogtest.NewProxy(t, dbURL)
+		pu, _ := url.Parse(proxied)
+		q := pu.Query()
+		q.Set("application_name", r.app)
+		pu.RawQuery = q.Encode()
+		r.proc = startBotEnv(t, r.fake, t.TempDir(), []string{
 			"SMPBOT_DATABASE_URL=" + pu.String(),
 			"SMPBOT_USER_KEY_FILE=" + s.key,
 			"TELEGRAM_MODERATORS=" + strconv.Itoa(moderatorID),
 		})
-		s.r[i] = &replica{name: name, fake: fake, proc: p}
+		s.r[i] = r
 	}
 	for _, r := range s.r {
 		r.proc.waitReady(t)
@@ -164,10 +178,12 @@ func startReplicas(t *testing.T) *replicaSet {
 // two `smpbot run` processes (think two webhook replicas behind a load balancer, or
 // two Discord shards), each with its own data directory and its own Telegram fake,
 // sharing one PostgreSQL database and one user-key file. Questions asked through both
-// appear in one `smpbot report stats`; the database is taken away mid-run (every
-// connection killed with pg_terminate_backend, new ones refused for a while) and
-// answers go on; `data purge` removes a person who asked through both. The figures it
-// logs are the ones the README quotes.
+// appear in one `smpbot report stats`; a moderator's edit through one is answered by
+// the other; the database is taken away mid-run (the replicas' connections killed with
+// pg_terminate_backend, new ones refused for a while): answers go on, edits are
+// refused plainly, and the log catches up when it is back; an edit made while one
+// replica is cut off reaches it when it is back; `data purge` removes a person who
+// asked through both. The figures it logs are the ones README "Scaling out" quotes.
 func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	s := startReplicas(t)
 	a, b := s.r[0], s.r[1]
@@ -203,10 +219,14 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	})
 
 	t.Run("an edit through one is answered by the other", func(t *testing.T) {
+		e, mark := markedEntry(t, "aftercare")
+		if got := s.edit(t, a, e); !strings.HasPrefix(got, "Saved your changes to aftercare.") {
+			t.Fatalf("replica A's reply to Confirm: %q, want it saved", got)
+		}
 		before := asked
-		latency := s.editThroughAAnsweredByB(t, &asked)
-		if latency > editVisibleWithin {
-			t.Errorf("replica B answered with replica A's edit %v after it was saved, want within %v", latency, editVisibleWithin)
+		latency, ok := s.waitForEdit(t, b, e.Question, mark, &asked)
+		if !ok || latency > editVisibleWithin {
+			t.Errorf("replica B answered with replica A's edit after %v (found: %v), want within %v", latency, ok, editVisibleWithin)
 		}
 		report("a moderator's edit saved through replica A: replica B answered with it %v later (%d questions to B until it did)",
 			latency.Round(time.Millisecond), asked-before)
@@ -215,14 +235,11 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	var restored time.Time // when the database came back
 	const during = 12      // questions asked while it is away
 	t.Run("answers go on while the database is away", func(t *testing.T) {
-		// The server ends the replicas' connections, and the proxy keeps them from
-		// connecting again until the test gives the database back.
-		killed := s.killBackends(t)
-		s.proxy.Stop()
-		if killed < 2 {
-			t.Errorf("pg_terminate_backend ended %d of the replicas' connections, want at least one each", killed)
-		}
+		killed := s.cut(t, a) + s.cut(t, b)
 		down := time.Now()
+		if killed < 4 {
+			t.Errorf("pg_terminate_backend ended %d of the replicas' connections, want at least two each (the FAQ's listener and the question log)", killed)
+		}
 		var slowest time.Duration
 		for i := range during {
 			r := s.r[i%2]
@@ -232,20 +249,24 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 			asked++
 			time.Sleep(200 * time.Millisecond) // spread over a few seconds of outage
 		}
+		// A moderator is told plainly, and nothing is saved.
+		e, _ := markedEntry(t, "aftercare")
+		if got := s.edit(t, a, e); !strings.Contains(got, "cannot be reached") {
+			t.Errorf("replica A's reply to an edit with the database away: %q, want it refused plainly", got)
+		}
 		for _, r := range s.r {
 			// Records of questions answered just before the kill may wait with them.
 			if up, queued := r.proc.metric(t, "smpbot_questionlog_database_up"), r.proc.metric(t, "smpbot_questionlog_queued"); up != 0 || queued < during/2 {
 				t.Errorf("replica %s with the database away: smpbot_questionlog_database_up %v, queued %v; want 0 and at least %d", r.name, up, queued, during/2)
 			}
-			if code, body := r.proc.get("/readyz"); !strings.Contains(body, "database") {
-				t.Errorf("replica %s /readyz with the database away: %d %q, want it noted", r.name, code, body)
+			if code, body := r.proc.get("/readyz"); code != 200 || !strings.Contains(body, "question log database unreachable") || !strings.Contains(body, "FAQ database not answering") {
+				t.Errorf("replica %s /readyz with the database away: %d %q, want ready, noting both", r.name, code, body)
 			}
 		}
 		restored = time.Now()
-		if err := s.proxy.Start(); err != nil {
-			t.Fatal(err)
-		}
-		report("database away %v (%d server connections killed with pg_terminate_backend, new ones refused): %d of %d questions answered meanwhile, the slowest in %v",
+		s.restore(t, a)
+		s.restore(t, b)
+		report("database away %v (%d server connections killed with pg_terminate_backend, new ones refused): %d of %d questions answered meanwhile, the slowest in %v; an edit refused with a plain message",
 			restored.Sub(down).Round(100*time.Millisecond), killed, during, during, slowest.Round(time.Millisecond))
 	})
 
@@ -282,14 +303,39 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 		}
 	})
 
+	t.Run("an edit made while a replica is cut off reaches it when it is back", func(t *testing.T) {
+		s.cut(t, a)
+		e, mark := markedEntry(t, "laser-pain")
+		if got := s.edit(t, b, e); !strings.HasPrefix(got, "Saved your changes to laser-pain.") {
+			s.restore(t, a)
+			t.Fatalf("replica B's reply to Confirm: %q, want it saved", got)
+		}
+		// Cut off, A answers from the FAQ it has.
+		reply, _ := a.ask(t, tgUser(600), e.Question)
+		asked++
+		if strings.Contains(reply.Text, mark) {
+			t.Errorf("replica A answered with an edit it cannot have heard of")
+		}
+		s.restore(t, a)
+		latency, ok := s.waitForEdit(t, a, e.Question, mark, &asked)
+		if !ok {
+			t.Fatalf("replica A never answered with the edit made while it was cut off")
+		}
+		report("an edit saved through B while A was cut off: A answered with it %v after the database was back for it", latency.Round(time.Millisecond))
+	})
+
 	t.Run("data purge removes a person from both", func(t *testing.T) {
-		before := s.stats(t)
+		// Everything asked so far is in the log first (A may still be writing what it
+		// queued while cut off).
+		if st, _, ok := s.waitStats(t, 30*time.Second, func(st statsJSON) bool { return st.Asked >= asked }); !ok || st.Asked != asked {
+			t.Fatalf("before the purge report stats shows %d questions, want %d", st.Asked, asked)
+		}
 		out, err := s.cli(t, "data", "purge", "--user", fmt.Sprintf("telegram:%d", pat.ID))
 		if err != nil || !strings.HasPrefix(out, fmt.Sprintf("Deleted 2 questions of telegram:%d", pat.ID)) {
 			t.Fatalf("data purge: %v\n%s", err, out)
 		}
-		if after := s.stats(t); after.Asked != before.Asked-2 {
-			t.Errorf("after the purge report stats shows %d questions, want %d", after.Asked, before.Asked-2)
+		if after := s.stats(t); after.Asked != asked-2 {
+			t.Errorf("after the purge report stats shows %d questions, want %d", after.Asked, asked-2)
 		}
 	})
 
@@ -308,25 +354,29 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 // for a loaded test machine, and the test logs the time it measured.
 const editVisibleWithin = 5 * time.Second
 
-// editThroughAAnsweredByB has the moderator edit the aftercare entry through replica
-// A's Telegram (/faq_edit with the entry pasted, then Confirm), then asks replica B the
-// entry's question, each time as a new person, until B's reply carries the edit. It
-// counts the questions it asks in *asked and returns the time from A's "Saved" reply
-// to B's first reply with the edit.
-func (s *replicaSet) editThroughAAnsweredByB(t *testing.T, asked *int) time.Duration {
+// markedEntry is the embedded FAQ's entry with a sentence added to its answer that no
+// other version of it has: the mark, which tells a reply with the edit.
+func markedEntry(t *testing.T, id string) (knowledge.Entry, string) {
 	t.Helper()
-	a, b := s.r[0], s.r[1]
-	e := newTGExpect(t).entries["aftercare"]
+	e := newTGExpect(t).entries[id]
 	mark := fmt.Sprintf("Ask your clinic before your next session (edit %d).", time.Now().UnixNano())
 	e.Answer += " " + mark
+	return e, mark
+}
+
+// edit has the moderator change an entry through the replica's Telegram: /faq_edit
+// with the entry pasted, then Confirm under the preview. It returns the replica's
+// first reply after Confirm.
+func (s *replicaSet) edit(t *testing.T, r *replica, e knowledge.Entry) string {
+	t.Helper()
 	mia := tgbotapi.User{ID: moderatorID, FirstName: "Mia"}
-	chat := a.fake.PrivateChat(mia)
-	n := len(a.fake.Messages())
-	a.fake.Send(chat, mia, "/faq_edit aftercare\n"+string(knowledge.Format(e)), 0)
+	chat := r.fake.PrivateChat(mia)
+	n := len(r.fake.Messages())
+	r.fake.Send(chat, mia, "/faq_edit "+e.ID+"\n"+string(knowledge.Format(e)), 0)
 	var preview telegramtest.Sent
 	var confirm string
-	if !a.fake.Wait(20*time.Second, func() bool {
-		for _, m := range a.fake.Messages()[n:] {
+	if !r.fake.Wait(20*time.Second, func() bool {
+		for _, m := range r.fake.Messages()[n:] {
 			for _, row := range m.Keyboard {
 				for _, k := range row {
 					if k.CallbackData != nil && strings.HasPrefix(*k.CallbackData, "m:ok:") {
@@ -338,28 +388,37 @@ func (s *replicaSet) editThroughAAnsweredByB(t *testing.T, asked *int) time.Dura
 		}
 		return false
 	}) {
-		t.Fatalf("no preview with Confirm on replica A: %+v", a.fake.Messages()[n:])
+		t.Fatalf("no preview with Confirm on replica %s: %+v", r.name, r.fake.Messages()[n:])
 	}
-	n = len(a.fake.Messages())
-	a.fake.Press(mia, tgbotapi.Message{MessageID: preview.MessageID, Chat: &chat, Text: preview.Text}, confirm)
-	if !a.fake.Wait(20*time.Second, func() bool {
-		for _, m := range a.fake.Messages()[n:] {
-			if m.ChatID == chat.ID && strings.HasPrefix(m.Text, "Saved your changes to aftercare.") {
+	n = len(r.fake.Messages())
+	r.fake.Press(mia, tgbotapi.Message{MessageID: preview.MessageID, Chat: &chat, Text: preview.Text}, confirm)
+	var reply string
+	if !r.fake.Wait(20*time.Second, func() bool {
+		for _, m := range r.fake.Messages()[n:] {
+			if m.ChatID == chat.ID && m.Method == "sendMessage" {
+				reply = m.Text
 				return true
 			}
 		}
 		return false
 	}) {
-		t.Fatalf("replica A did not save the edit: %+v", a.fake.Messages()[n:])
+		t.Fatalf("replica %s did not answer Confirm", r.name)
 	}
-	saved := time.Now()
-	for time.Since(saved) < 4*editVisibleWithin {
-		reply, _ := b.ask(t, tgUser(500+*asked), e.Question)
+	return reply
+}
+
+// waitForEdit asks the replica the question, each time as a new person (one question
+// per chat, so that no pacing slows it), until a reply carries the mark or 20 s have
+// passed. It counts the questions in *asked and returns the time it waited.
+func (s *replicaSet) waitForEdit(t *testing.T, r *replica, question, mark string, asked *int) (time.Duration, bool) {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < 20*time.Second {
+		reply, _ := r.ask(t, tgUser(1000+*asked), question)
 		*asked++
 		if strings.Contains(reply.Text, mark) {
-			return time.Since(saved)
+			return time.Since(start), true
 		}
 	}
-	t.Fatalf("replica B still answers without replica A's edit %v after it was saved", time.Since(saved).Round(time.Millisecond))
-	return 0
+	return time.Since(start), false
 }
