@@ -228,8 +228,8 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 		if !ok || latency > editVisibleWithin {
 			t.Errorf("replica B answered with replica A's edit after %v (found: %v), want within %v", latency, ok, editVisibleWithin)
 		}
-		report("a moderator's edit saved through replica A: replica B answered with it %v later (%d questions to B until it did)",
-			latency.Round(time.Millisecond), asked-before)
+		report("a moderator's edit saved through replica A: replica B answered with it %v later (%s to B until it did)",
+			latency.Round(time.Millisecond), plural(asked-before, "question"))
 	})
 
 	var restored time.Time // when the database came back
