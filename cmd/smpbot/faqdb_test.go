@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 	"github.com/smpbot/smpbot/internal/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
@@ -234,8 +236,12 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
 	fake := telegramtest.NewServer(opsToken)
 	defer fake.Close()
-	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy})
+	mod := tgUser(9)
+	data, console := t.TempDir(), freeAddr(t)
+	p := startBotEnv(t, fake, data, []string{"SMPBOT_DATABASE_URL=" + viaProxy, fmt.Sprint("TELEGRAM_MODERATORS=", mod.ID), "SMPBOT_CONSOLE_LISTEN=" + console})
 	p.waitReady(t)
+	c := newConsoleClient(t, "http://"+console)
+	c.signIn(signInLink(t, data, "http://"+console))
 	ask := costAsker(t, fake, 8)
 	before := ask()
 
@@ -245,6 +251,20 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	}
 	if got := ask(); got != before {
 		t.Errorf("with the database away the answer changed:\n%s\nwant\n%s", got, before)
+	}
+	// A moderator's change in the console is refused in plain words, and in chat.
+	form := c.entryForm("cost")
+	form.Set("answer", "Never saved.")
+	if code, page := c.do("POST", "/entries/cost", form); code != http.StatusUnprocessableEntity || !strings.Contains(htmlUnescape(page), bot.DescribeError(knowledge.ErrUnavailable)) {
+		t.Errorf("console edit with the database away: %d, the page does not say why:\n%s", code, page)
+	}
+	n := len(fake.Messages())
+	fake.Send(fake.PrivateChat(mod), mod, "/faq_undo cost", 0)
+	if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+		t.Fatal("no reply to the moderator")
+	}
+	if got := fake.Messages()[n].Text; got != bot.DescribeError(knowledge.ErrUnavailable) {
+		t.Errorf("the moderator was told %q, want %q", got, bot.DescribeError(knowledge.ErrUnavailable))
 	}
 	t.Setenv("SMPBOT_DATA", "")
 	t.Setenv("SMPBOT_DATABASE_URL", dbURL)

@@ -295,7 +295,12 @@ func (s *Store) Undo(ctx context.Context, id string, who knowledge.Actor) (knowl
 // against the database, validate the FAQ as it would be, record the change, write the
 // entry and announce it.
 func (s *Store) apply(ctx context.Context, action, id string, after *knowledge.Entry, base knowledge.Version, who knowledge.Actor) error {
-	err := s.change(ctx, func(cur map[string]knowledge.Entry, next []knowledge.Entry, seq int64) ([]knowledge.Change, error) {
+	err := s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
+		// Rewriting a row changed by hand would lose what is in it.
+		if err := snap.broken[id]; err != nil {
+			return nil, fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
+		}
+		cur, next := snap.byID(), snap.entries
 		old, exists := cur[id]
 		switch {
 		case action == "add" && exists:
@@ -329,14 +334,18 @@ func (s *Store) apply(ctx context.Context, action, id string, after *knowledge.E
 // Import adds or replaces many entries at once, in one transaction. The FAQ as it would
 // be afterwards is validated before anything is written.
 func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (added, replaced int, err error) {
-	err = s.change(ctx, func(cur map[string]knowledge.Entry, next []knowledge.Entry, seq int64) ([]knowledge.Change, error) {
+	err = s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
 		added, replaced = 0, 0
+		cur, next := snap.byID(), snap.entries
 		incoming := map[string]bool{}
 		for _, e := range entries {
 			if incoming[e.ID] {
 				return nil, fmt.Errorf("%w: %q appears twice in the import", knowledge.ErrDuplicateID, e.ID)
 			}
 			incoming[e.ID] = true
+			if err := snap.broken[e.ID]; err != nil {
+				return nil, fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
+			}
 		}
 		next = slices.DeleteFunc(next, func(e knowledge.Entry) bool { return incoming[e.ID] })
 		next = append(next, entries...)
@@ -371,7 +380,7 @@ func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, who knowl
 // change runs one change: decide, given the FAQ in the database and the seq of its last
 // change, returns the changes to record (none to leave it as it is) or why it is
 // refused. Everything happens in one transaction holding the state row's lock.
-func (s *Store) change(ctx context.Context, decide func(cur map[string]knowledge.Entry, next []knowledge.Entry, seq int64) ([]knowledge.Change, error)) error {
+func (s *Store) change(ctx context.Context, decide func(snap snapshot, seq int64) ([]knowledge.Change, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -388,7 +397,7 @@ func (s *Store) change(ctx context.Context, decide func(cur map[string]knowledge
 		if err != nil {
 			return err
 		}
-		changes, err := decide(snap.byID(), snap.entries, seq)
+		changes, err := decide(snap, seq)
 		if err != nil {
 			refused = err
 			return err
@@ -470,6 +479,7 @@ type snapshot struct {
 	entries  []knowledge.Entry
 	bodies   map[string]knowledge.Entry // each entry by its row's text
 	problems []error
+	broken   map[string]error // why the row of an id is not a valid entry
 }
 
 func (sn snapshot) byID() map[string]knowledge.Entry {
@@ -511,6 +521,10 @@ func readEntries(ctx context.Context, q pgx.Tx, seq int64, known map[string]know
 		}
 		if err != nil {
 			sn.problems = append(sn.problems, err)
+			if sn.broken == nil {
+				sn.broken = map[string]error{}
+			}
+			sn.broken[r.id] = err
 			continue
 		}
 		sn.entries = append(sn.entries, f.Entry)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,4 +296,38 @@ func schemaOf(t *testing.T, conn *pgx.Conn) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// A row changed by hand into something that is not an entry: the others are served,
+// Problems says which, and the store refuses to overwrite it.
+func TestRowChangedByHand(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Schema(t)
+	s := open(t, url)
+	n := len(s.Entries())
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE faq_entries SET body = 'not an entry' WHERE id = 'cost'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE faq_state SET seq = seq + 1`); err != nil {
+		t.Fatal(err)
+	}
+	again := open(t, url)
+	if got := len(again.Entries()); got != n-1 {
+		t.Errorf("%d entries served, want the %d valid ones", got, n-1)
+	}
+	if p := again.Problems(); len(p) != 1 || !strings.Contains(p[0].Error(), "cost.md") {
+		t.Errorf("Problems = %v, want one naming cost.md", p)
+	}
+	e, _, _ := s.Get("cost") // the first store's copy, read before the change by hand
+	if _, err := again.Put(ctx, e, "", storetest.Moderator); !errors.Is(err, knowledge.ErrBroken) {
+		t.Errorf("writing over the row changed by hand = %v, want ErrBroken", err)
+	}
+	if _, _, err := again.Import(ctx, []knowledge.Entry{e}, storetest.Moderator); !errors.Is(err, knowledge.ErrBroken) {
+		t.Errorf("importing over the row changed by hand = %v, want ErrBroken", err)
+	}
 }
