@@ -382,11 +382,17 @@ type guard struct {
 	unlink bool // older than a retention cut or a key rotation: no text, nobody
 }
 
+// guardQuery selects gone and unlink (see guard) for the record of the user hash
+// given by the placeholder hash, made at the placeholder at.
+func guardQuery(hash, at string) string {
+	return `SELECT EXISTS (SELECT 1 FROM purged_users WHERE user_hash = ` + hash + ` AND purged_at > ` + at + `) AS gone,
+		coalesce(bool_or(` + at + ` < value::timestamptz), false) AS unlink
+		FROM settings WHERE key IN ('purged_before', 'key_rotated')`
+}
+
 func guardOf(ctx context.Context, q pgschema.RowQuerier, userHash string, at time.Time) (guard, error) {
 	var g guard
-	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM purged_users WHERE user_hash = $1 AND purged_at > $2),
-		coalesce(bool_or($2 < value::timestamptz), false) FROM settings WHERE key IN ('purged_before', 'key_rotated')`,
-		userHash, at).Scan(&g.gone, &g.unlink)
+	err := q.QueryRow(ctx, guardQuery("$1", "$2"), userHash, at).Scan(&g.gone, &g.unlink)
 	return g, err
 }
 
@@ -402,25 +408,21 @@ func (l *Log) writeAsked(ctx context.Context, a bot.Asked) error {
 		sugg = []string{}
 	}
 	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
-		g, err := guardOf(ctx, tx, hash, a.Time)
-		if err != nil {
-			return fmt.Errorf("recording a question: %w", err)
-		}
-		if g.gone {
-			l.log.Debug("question log: a record queued before its person was purged is not stored", "reply", a.ID)
-			return nil
-		}
-		if g.unlink {
-			hash, text, qkey = "", nil, nil
-		}
-		// A record retried after a timeout is stored once.
-		if _, err := tx.Exec(ctx, `INSERT INTO questions
+		// A record retried after a timeout is stored once. The guard (see guardOf) is
+		// part of the insert, to keep a record to one round trip.
+		if _, err := tx.Exec(ctx, `WITH g AS (`+guardQuery("$4", "$2")+`)
+			INSERT INTO questions
 			(id, time, platform, user_hash, question, qkey, kind, entry_id, confidence, suggestions, latency_ms, from_answer, urgent)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+			SELECT $1, $2, $3, CASE WHEN g.unlink THEN '' ELSE $4 END,
+				CASE WHEN g.unlink THEN NULL ELSE $5::text END, CASE WHEN g.unlink THEN NULL ELSE $6::text END,
+				$7, $8, $9, $10, $11, $12, $13
+			FROM g WHERE NOT g.gone
+			ON CONFLICT (id) DO NOTHING`,
 			a.ID, a.Time, a.Platform, hash, text, qkey, string(a.Kind), a.EntryID,
 			a.Confidence, sugg, a.Latency.Milliseconds(), a.FromAnswer, a.Urgent); err != nil {
 			return fmt.Errorf("recording a question: %w", err)
 		}
+		// A question of a person purged since, or unlinked, has no text to propose.
 		if a.FromAnswer != "" && a.EntryID != "" {
 			if err := l.proposeChoice(ctx, tx, a.FromAnswer, a.EntryID, a.Time); err != nil {
 				return fmt.Errorf("linking a chosen suggestion: %w", err)

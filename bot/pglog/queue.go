@@ -39,10 +39,10 @@ func (l *Log) Status() Status {
 // does not answer.
 func (l *Log) submit(ctx context.Context, p pending) error {
 	l.mu.Lock()
-	switch {
-	case l.refused != nil:
+	switch refused := l.refused; {
+	case refused != nil:
 		l.mu.Unlock()
-		return fmt.Errorf("question log: %w", l.refused)
+		return fmt.Errorf("question log: %w", refused)
 	case !l.ready || len(l.queue) > 0:
 		l.enqueueLocked(p)
 		l.mu.Unlock()
