@@ -16,8 +16,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/smpbot/smpbot/bot/questionlogtest"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+	"github.com/smpbot/smpbot/internal/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -29,8 +29,9 @@ type replica struct {
 	name  string
 	fake  *telegramtest.Server
 	proc  *botProcess
-	proxy *questionlogtest.Proxy
+	proxy *pgtest.Proxy
 	app   string
+	cut   bool // the database is taken away from it
 }
 
 // ask sends text from u through the replica and waits for the reply, returning it and
@@ -125,16 +126,19 @@ func (s *replicaSet) cut(t *testing.T, r *replica) int {
 		WHERE application_name = $1 AND pid <> pg_backend_pid()`, r.app).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	r.proxy.Stop()
+	r.proxy.Cut()
+	r.cut = true
 	return n
 }
 
-// restore gives the replica the database back.
+// restore gives the replica the database back, if it was taken away.
 func (s *replicaSet) restore(t *testing.T, r *replica) {
 	t.Helper()
-	if err := r.proxy.Start(); err != nil {
-		t.Fatal(err)
+	if !r.cut {
+		return
 	}
+	r.proxy.Restore(t)
+	r.cut = false
 }
 
 // moderatorID is the Telegram user both replicas take as a moderator.
@@ -144,7 +148,7 @@ const moderatorID = 900001
 // its own data directory, Telegram fake and proxy to the database.
 func startReplicas(t *testing.T) *replicaSet {
 	t.Helper()
-	dbURL := questionlogtest.PostgresSchema(t)
+	dbURL := pgtest.Schema(t)
 	s := &replicaSet{dbURL: dbURL, key: filepath.Join(t.TempDir(), "questions.key")}
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -156,7 +160,7 @@ func startReplicas(t *testing.T) *replicaSet {
 		// Only this replica's connections, of this test, carry this name.
 		r.app = "smpbot-e2e-" + u.Query().Get("search_path") + "-" + name
 		var proxied string
-		r.proxy, proxied = questionlogtest.NewProxy(t, dbURL)
+		r.proxy, proxied = pgtest.NewProxy(t, dbURL)
 		pu, _ := url.Parse(proxied)
 		q := pu.Query()
 		q.Set("application_name", r.app)
@@ -237,6 +241,8 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 	t.Run("answers go on while the database is away", func(t *testing.T) {
 		killed := s.cut(t, a) + s.cut(t, b)
 		down := time.Now()
+		defer s.restore(t, b) // when a check below stops the subtest
+		defer s.restore(t, a)
 		if killed < 4 {
 			t.Errorf("pg_terminate_backend ended %d of the replicas' connections, want at least two each (the FAQ's listener and the question log)", killed)
 		}
@@ -305,9 +311,9 @@ func TestTwoReplicasShareOneDatabase(t *testing.T) {
 
 	t.Run("an edit made while a replica is cut off reaches it when it is back", func(t *testing.T) {
 		s.cut(t, a)
+		defer s.restore(t, a)
 		e, mark := markedEntry(t, "laser-pain")
 		if got := s.edit(t, b, e); !strings.HasPrefix(got, "Saved your changes to laser-pain.") {
-			s.restore(t, a)
 			t.Fatalf("replica B's reply to Confirm: %q, want it saved", got)
 		}
 		// Cut off, A answers from the FAQ it has.
