@@ -142,7 +142,7 @@ func start(t *testing.T, s setup) *harness {
 // messages waits until the bot has sent at least n messages and returns them all.
 func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
 	t.Helper()
-	if !h.fake.Wait(20*time.Second, func() bool { return len(h.fake.Messages()) >= n }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Messages()) >= n }) {
 		t.Fatalf("got %d messages, want at least %d: %+v", len(h.fake.Messages()), n, h.fake.Messages())
 	}
 	return h.fake.Messages()
@@ -152,11 +152,11 @@ func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
 // updates once they are queued, so it then waits for the queues to empty.
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
-	if !h.fake.Wait(20*time.Second, func() bool { return h.fake.Pending() == 0 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates still unconfirmed", h.fake.Pending())
 	}
 	// Confirmed means queued: wait for the queues to be handled too.
-	deadline := time.After(20 * time.Second)
+	deadline := time.After(60 * time.Second)
 	for {
 		n, changed := h.a.busy()
 		if n == 0 {

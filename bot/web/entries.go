@@ -23,7 +23,7 @@ type entryForm struct {
 	General                                                                    []string            // problems not tied to a field
 	// Stale, after a refused save, lists what changed since the form was opened.
 	Stale   []fieldDiff
-	Preview string // the reply as the bot gives it now
+	Preview *platformPreview // the reply as the bot gives it now, on each platform
 }
 
 func formOf(e knowledge.Entry, base knowledge.Version) entryForm {
@@ -177,13 +177,13 @@ func (c *Console) entryPage(w http.ResponseWriter, r *http.Request, ss *session)
 	c.render(w, r, ss, "entry", e.ID, f)
 }
 
-// preview is the reply the bot gives now for the entry.
-func (c *Console) preview(r *http.Request, id string) string {
+// preview is the reply the bot gives now for the entry, as each platform shows it.
+func (c *Console) preview(r *http.Request, id string) *platformPreview {
 	rep, err := c.answer.Answer(r.Context(), bot.Question{EntryID: id, Platform: "web", User: "preview", Preview: true})
 	if err != nil {
-		return ""
+		return nil
 	}
-	return rep.Text
+	return c.previewReply(rep)
 }
 
 func (c *Console) saveEntry(w http.ResponseWriter, r *http.Request, ss *session) {
