@@ -130,6 +130,22 @@ func TestUrgentPutsMedicalCareFirst(t *testing.T) {
 	}
 }
 
+// A question about how to recognise a complication is answered with the entry that
+// lists the signs, without the notice meant for someone who has them.
+func TestSignsQuestionGetsComplicationsEntryWithoutNotice(t *testing.T) {
+	h := handler(t)
+	for _, q := range []string{
+		"how do i know if my scalp is infected after laser?",
+		"what does an allergic reaction look like after laser removal?",
+		"how can you tell if the treated area has got infected or is just healing",
+	} {
+		r := ask(t, h, q)
+		if r.Urgent || r.Notice != "" || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
+			t.Errorf("Answer(%q): urgent %v, entry %v; want %s without the notice", q, r.Urgent, entryID(r), bot.UrgentEntryID)
+		}
+	}
+}
+
 func TestSmallTalk(t *testing.T) {
 	h := handler(t)
 	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye", "ok thanks so much, that really helps",
@@ -229,7 +245,12 @@ func TestQuestionSets(t *testing.T) {
 		minP1, minDecline float64
 		minUrgent, minMRR float64
 	}{
-		{"dev.jsonl", 0.97, 1, 1, 0.97}, // from ../shared
+		// From ../shared. Its two urgent questions are one describing pus and swelling
+		// and one asking "what are signs of infection after laser removal?": a
+		// question about how to recognise a complication, which the project's own
+		// sets (and issue 10) count as ordinary. It is answered with the
+		// complications entry, without the urgent notice.
+		{"dev.jsonl", 0.97, 1, 0.5, 0.97},
 		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang

@@ -193,6 +193,14 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 			return r, nil
 		}
 	}
+	if !r.Urgent && AsksSigns(text) {
+		// How to tell an infection or an allergic reaction: the complications entry
+		// lists the signs; the notice is for those who describe them.
+		if e, ok := f.search.Entry(UrgentEntryID); ok {
+			f.answer(&r, e, 1, matches)
+			return r, nil
+		}
+	}
 	if !r.Urgent && len(matches) > 1 && matches[0].ID == UrgentEntryID && MentionsSymptom(text) {
 		// The complications entry answers messages that describe a complication. A
 		// question about ordinary after-effects, or about the risk of a complication,
