@@ -2,7 +2,6 @@ package pglog
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/smpbot/smpbot/internal/pgschema"
 )
@@ -76,11 +75,14 @@ var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrati
 
 // migrate applies the migrations the schema lacks (see package pgschema).
 func (l *Log) migrate(ctx context.Context) error {
-	// A schema newer than this smpbot is no outage: retrying will not mend it.
-	if v, err := pgschema.Version(ctx, l.db, schema); err == nil && v > len(schema.Migrations) {
-		return permanent(fmt.Errorf("schema version %d is newer than this smpbot knows (%d): run a newer smpbot", v, len(schema.Migrations)))
+	err := pgschema.Migrate(ctx, l.db, schema, l.target, l.log, l.now)
+	if err != nil {
+		// A schema newer than this smpbot knows will not get older by retrying.
+		if v, verr := pgschema.Version(ctx, l.db, schema); verr == nil && v > len(schema.Migrations) {
+			return permanent(err)
+		}
 	}
-	return pgschema.Migrate(ctx, l.db, schema, l.target, l.log, l.now)
+	return err
 }
 
 // SchemaVersion returns the version of the database's schema.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/questionlogtest"
+	"github.com/smpbot/smpbot/internal/pgtest"
 )
 
 // fastRetry keeps the tests' outages short.
@@ -55,7 +56,7 @@ func caughtUp(l *Log) func() bool {
 func TestQueueWhileTheDatabaseIsAway(t *testing.T) {
 	ctx := context.Background()
 	dbURL := questionlogtest.PostgresSchema(t)
-	proxy, viaProxy := questionlogtest.NewProxy(t, dbURL)
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
 	l := openTest(t, viaProxy, WithQueueLimit(5), fastRetry)
 	conn := direct(t, dbURL)
 	ask := func(id string) {
@@ -65,7 +66,7 @@ func TestQueueWhileTheDatabaseIsAway(t *testing.T) {
 		}
 	}
 	ask("r0")
-	proxy.Stop()
+	proxy.Cut()
 	for i := 1; i <= 4; i++ {
 		ask(fmt.Sprint("r", i))
 	}
@@ -88,9 +89,7 @@ func TestQueueWhileTheDatabaseIsAway(t *testing.T) {
 	if got := stored(t, conn); !slices.Equal(got, []string{"r0"}) {
 		t.Errorf("stored while away %v, want only r0", got)
 	}
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
+	proxy.Restore(t)
 	questionlogtest.Eventually(t, "the queue to be written", caughtUp(l))
 	if got, want := stored(t, conn), []string{"r0", "r1", "r2", "r3", "r4"}; !slices.Equal(got, want) {
 		t.Errorf("stored %v, want %v in that order", got, want)
@@ -154,8 +153,8 @@ func TestTerminatedConnectionsLoseNothing(t *testing.T) {
 func TestStartWithTheDatabaseDown(t *testing.T) {
 	ctx := context.Background()
 	dbURL := questionlogtest.PostgresSchema(t)
-	proxy, viaProxy := questionlogtest.NewProxy(t, dbURL)
-	proxy.Stop()
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
+	proxy.Cut()
 	key := filepath.Join(t.TempDir(), "questions.key")
 	started := time.Now()
 	l, err := Start(viaProxy, WithKeyFile(key), fastRetry)
@@ -181,9 +180,7 @@ func TestStartWithTheDatabaseDown(t *testing.T) {
 	if _, err := l.PurgeUser(ctx, "telegram", "1"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("purge before the database came up = %v, want ErrUnavailable", err)
 	}
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
+	proxy.Restore(t)
 	questionlogtest.Eventually(t, "the log to be set up and the queue written", caughtUp(l))
 	if v, err := l.SchemaVersion(ctx); err != nil || v != len(schema.Migrations) {
 		t.Errorf("schema version %d, %v; want %d", v, err, len(schema.Migrations))
@@ -223,12 +220,12 @@ func TestQueuedRecordsDoNotUndoAPurge(t *testing.T) {
 	ctx := context.Background()
 	dbURL := questionlogtest.PostgresSchema(t)
 	key := filepath.Join(t.TempDir(), "questions.key")
-	proxy, viaProxy := questionlogtest.NewProxy(t, dbURL)
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
 	c := &questionlogtest.Clock{}
 	c.Set(questionlogtest.Day0)
 	replica := openTest(t, viaProxy, WithKeyFile(key), WithClock(c.Now), fastRetry)
 	cli := openTest(t, dbURL, WithKeyFile(key), WithClock(c.Now))
-	proxy.Stop()
+	proxy.Cut()
 	before, after := questionlogtest.Day0.Add(-time.Hour), questionlogtest.Day0.Add(time.Hour)
 	old := questionlogtest.Day0.AddDate(0, 0, -100)
 	for _, a := range []bot.Asked{
@@ -255,9 +252,7 @@ func TestQueuedRecordsDoNotUndoAPurge(t *testing.T) {
 	if _, err := cli.Purge(ctx, questionlogtest.Day0.AddDate(0, 0, -90)); err != nil {
 		t.Fatal(err)
 	}
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
+	proxy.Restore(t)
 	questionlogtest.Eventually(t, "the queue to be written", caughtUp(replica))
 	conn := direct(t, dbURL)
 	if got := stored(t, conn); !slices.Equal(got, []string{"other", "old", "purged-after"}) {
@@ -283,12 +278,12 @@ func TestQueuedRecordsDoNotUndoAPurge(t *testing.T) {
 // Close gives up on what the database did not take, counting it.
 func TestCloseCountsTheQueue(t *testing.T) {
 	ctx := context.Background()
-	proxy, viaProxy := questionlogtest.NewProxy(t, questionlogtest.PostgresSchema(t))
+	proxy, viaProxy := pgtest.NewProxy(t, questionlogtest.PostgresSchema(t))
 	l, err := Open(ctx, viaProxy, WithKeyFile(filepath.Join(t.TempDir(), "k")), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy.Stop()
+	proxy.Cut()
 	if err := l.Record(ctx, bot.Asked{ID: "r1", Platform: "telegram", User: "1", Kind: bot.KindNoMatch}); err != nil {
 		t.Fatal(err)
 	}

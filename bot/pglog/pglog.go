@@ -11,6 +11,9 @@
 //
 // The schema lives in the search_path's first schema; migrations run at start under an
 // advisory lock, so processes starting together apply each migration once.
+//
+// A database that does not answer does not stop the bot: see Log for what is queued
+// meanwhile, and Start for a log opened before the database answers.
 package pglog
 
 import (

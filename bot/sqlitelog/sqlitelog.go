@@ -7,8 +7,8 @@
 // (HMAC-SHA256 with a secret generated for this installation and kept in a key file
 // beside the database, never in it, so that a copy of the database alone cannot be
 // brute-forced back to ids; never the raw id), the cleaned question text, the kind of reply, the entry
-// and its confidence, the entries suggested, the latency and, for a suggestion button,
-// which earlier reply it came from. Per feedback press: the reply, the hashed user,
+// and its confidence, the entries suggested, the latency, whether the message was
+// flagged urgent and, for a suggestion button, which earlier reply it came from. Per feedback press: the reply, the hashed user,
 // helpful or not, the time. Chat ids are not stored.
 //
 // Purge removes question texts (and the user hashes) older than the retention, and the

@@ -89,6 +89,13 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, ss *session, na
 // fail shows an error that is not the moderator's doing; its details (which may name
 // server paths) go to the log only.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, ss *session, what string, err error) {
+	if errors.Is(err, bot.ErrLogUnavailable) {
+		c.log.Warn("web console: "+what, "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		c.render(w, r, ss, "message", "Question log unavailable", "Could not "+what+
+			": the question log's database does not answer just now. The bot goes on answering; try again in a few minutes.")
+		return
+	}
 	c.log.Error("web console: "+what, "err", err)
 	w.WriteHeader(http.StatusInternalServerError)
 	c.render(w, r, ss, "message", "Something went wrong", "Could not "+what+". The details are in the server log.")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -583,5 +584,22 @@ func TestChartsCountUrgentMessages(t *testing.T) {
 	}
 	if !strings.Contains(page, "<th>Flagged urgent</th>") || !strings.Contains(page, " of 2</td><td>1</td></tr>") {
 		t.Errorf("the charts' table does not count the urgent message:\n%s", page)
+	}
+}
+
+// awayLog is a question log whose database does not answer.
+type awayLog struct{ *sqlitelog.Log }
+
+func (awayLog) Outcomes(context.Context, int) ([]bot.DayOutcomes, error) {
+	return nil, fmt.Errorf("question log: outcomes: %w since 2026-03-10T15:00:00Z: dial tcp 10.0.0.7:5432: connect: connection refused", bot.ErrLogUnavailable)
+}
+
+func TestChartsSayTheQuestionLogIsAway(t *testing.T) {
+	w := newWorld(t)
+	WithReports(awayLog{w.ql}, awayLog{w.ql})(w.console) // before any request
+	c := w.signedIn(t, moderator)
+	res, page := c.get("/charts")
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "does not answer just now") || strings.Contains(page, "10.0.0.7") {
+		t.Errorf("charts with the question log's database away: status %d\n%s", res.StatusCode, page)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/smpbot/smpbot/bot/questionlogtest"
 	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
+	"github.com/smpbot/smpbot/internal/pgtest"
 )
 
 // TestDatabaseSharesTheQuestionLog: with database.url, two replicas (each with its own
@@ -132,30 +133,52 @@ func TestRunRecordsIntoTheDatabase(t *testing.T) {
 	}
 }
 
-// TestRunStartsWithTheDatabaseDown: with database.url the FAQ lives in the database, so
-// a `smpbot run` that cannot reach it at start has nothing to answer from: it exits at
-// once with a plain message, for its supervisor to start it again, and never shows the
-// URL. (The question log on its own starts without its database and queues until it
-// answers: bot/pglog TestStartWithTheDatabaseDown; a database lost while running:
-// TestTwoReplicasShareOneDatabase.)
-func TestRunStartsWithTheDatabaseDown(t *testing.T) {
+// TestRunQueuesWhileTheDatabaseIsAway: a running `smpbot run` whose database goes away
+// keeps answering; /readyz and /metrics show the records it queues; when the database
+// comes back the queue is written, without a restart.
+func TestRunQueuesWhileTheDatabaseIsAway(t *testing.T) {
 	dbURL := questionlogtest.PostgresSchema(t)
-	proxy, viaProxy := questionlogtest.NewProxy(t, dbURL)
-	proxy.Stop()
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
 	fake := telegramtest.NewServer(opsToken)
 	defer fake.Close()
-	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + viaProxy})
-	select {
-	case err := <-p.exited:
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-			t.Errorf("smpbot run with the database down exited with %v, want status 1", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("smpbot run with the database down still runs after 30 s, with no FAQ to answer from")
+	data := t.TempDir()
+	p := startBotEnv(t, fake, data, []string{"SMPBOT_DATABASE_URL=" + viaProxy})
+	p.waitReady(t)
+	proxy.Cut()
+	u := tgUser(4)
+	fake.Send(fake.PrivateChat(u), u, "how much does laser smp removal cost", 0)
+	if !fake.Wait(30*time.Second, func() bool { return len(fake.Messages()) > 0 }) {
+		t.Fatal("no answer while the database is away")
 	}
-	out := p.stderr.String()
-	if !strings.Contains(out, "the FAQ database cannot be reached") || strings.Contains(out, viaProxy) {
-		t.Errorf("stderr does not say plainly that the FAQ database cannot be reached, or shows the URL:\n%s", out)
+	questionlogtest.Eventually(t, "the record to be queued", func() bool { return p.metric(t, "smpbot_questionlog_queued") == 1 })
+	var code int
+	var body string
+	questionlogtest.Eventually(t, "/readyz to note the question log's database", func() bool {
+		code, body = p.get("/readyz")
+		return code != 200 || strings.Contains(body, "question log database unreachable")
+	})
+	if code != 200 || !strings.Contains(body, "question log database unreachable since") || !strings.Contains(body, "1 record queued, 0 dropped") {
+		t.Errorf("/readyz with the database away: %d %q", code, body)
+	}
+	if up := p.metric(t, "smpbot_questionlog_database_up"); up != 0 {
+		t.Errorf("smpbot_questionlog_database_up = %v with the database away", up)
+	}
+	proxy.Restore(t)
+	back := time.Now()
+	questionlogtest.Eventually(t, "the queue to be written", func() bool {
+		return p.metric(t, "smpbot_questionlog_queued") == 0 && p.metric(t, "smpbot_questionlog_database_up") == 1
+	})
+	t.Logf("queue written %v after the database came back (default backoff: up to 5 s)", time.Since(back).Round(10*time.Millisecond))
+	if code, body := p.get("/readyz"); code != 200 || strings.Contains(body, "question log") {
+		t.Errorf("/readyz with the database back: %d %q", code, body)
+	}
+	p.stop(t)
+	l, err := pglog.Open(context.Background(), dbURL, pglog.WithKeyFile(filepath.Join(data, sqlitelog.KeyFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if st, err := l.Stats(context.Background(), 1); err != nil || st.Asked != 1 {
+		t.Errorf("stats after the database came back: %+v, %v; want the question asked while it was away", st, err)
 	}
 }

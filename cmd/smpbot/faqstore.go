@@ -29,11 +29,6 @@ type faqStore interface {
 	Watch(ctx context.Context) error
 }
 
-// pinger is a FAQ store on a database server, which /readyz reports on.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
 var (
 	_ faqStore = (*knowledge.Store)(nil)
 	_ faqStore = (*pgstore.Store)(nil)

@@ -30,10 +30,15 @@ type questionLog interface {
 	Close() error
 }
 
+// pinger is a FAQ store or question log on a database server, which /readyz reports on.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // serverLog is a question log on a database server, which may not answer: /readyz
 // and /metrics report on its connection and the records it queues meanwhile.
 type serverLog interface {
-	Ping(ctx context.Context) error
+	pinger
 	Status() pglog.Status
 	Flush(ctx context.Context) error
 }
