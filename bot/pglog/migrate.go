@@ -3,7 +3,7 @@ package pglog
 import (
 	"context"
 
-	"github.com/smpbot/smpbot/internal/pgschema"
+	"github.com/smpbot/smpbot/knowledge/pgschema"
 )
 
 // schema is the question log's migrations; they are only ever appended.

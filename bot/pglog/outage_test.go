@@ -14,7 +14,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/questionlogtest"
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // fastRetry keeps the tests' outages short.

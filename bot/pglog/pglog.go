@@ -36,7 +36,7 @@ import (
 	"github.com/smpbot/smpbot/bot/phrasing"
 	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
-	"github.com/smpbot/smpbot/internal/pgschema"
+	"github.com/smpbot/smpbot/knowledge/pgschema"
 )
 
 // DefaultRetention is how long question texts are kept by default.

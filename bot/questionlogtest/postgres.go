@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // PostgresSchema returns the URL of a schema of the test's own on the PostgreSQL server

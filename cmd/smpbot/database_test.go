@@ -17,7 +17,7 @@ import (
 	"github.com/smpbot/smpbot/bot/questionlogtest"
 	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // TestDatabaseSharesTheQuestionLog: with database.url, two replicas (each with its own

@@ -14,7 +14,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 

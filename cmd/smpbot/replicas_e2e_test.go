@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
 )
 

@@ -16,7 +16,7 @@
 // changes fail with knowledge.ErrUnavailable.
 //
 // The tables live in the search_path's first schema; migrations run at start under an
-// advisory lock (internal/pgschema), and an empty store is seeded from the embedded FAQ
+// advisory lock (knowledge/pgschema), and an empty store is seeded from the embedded FAQ
 // once, however many processes start together.
 package pgstore
 
@@ -37,7 +37,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/smpbot/smpbot/internal/pgschema"
+	"github.com/smpbot/smpbot/knowledge/pgschema"
 	"github.com/smpbot/smpbot/knowledge"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/smpbot/smpbot/internal/pgtest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
 	"github.com/smpbot/smpbot/knowledge/pgstore"
 	"github.com/smpbot/smpbot/knowledge/storetest"
