@@ -14,8 +14,8 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
-	"github.com/smpbot/smpbot/knowledge/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // With SMPBOT_DATABASE_URL the faq commands work on the database, without a data

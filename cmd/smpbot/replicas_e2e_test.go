@@ -17,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
-	"github.com/smpbot/smpbot/knowledge/pgtest"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // replica is one `smpbot run` with its own data directory and Telegram fake. It

@@ -37,8 +37,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/smpbot/smpbot/knowledge/pgschema"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/pgschema"
 )
 
 var schema = pgschema.Set{What: "FAQ store", Table: "faq_schema_version", Migrations: []pgschema.Migration{
