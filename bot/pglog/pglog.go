@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -297,6 +298,7 @@ func (l *Log) unavailableLocked() error {
 // loadKey reads the key file, creating it when the database has no fingerprint yet,
 // and checks it against the fingerprint the other processes recorded.
 func (l *Log) loadKey(ctx context.Context) error {
+	retried := false
 	for {
 		f, err := userkey.Open(l.keyPath)
 		if err == nil {
@@ -326,6 +328,12 @@ func (l *Log) loadKey(ctx context.Context) error {
 			return fmt.Errorf("reading the user key fingerprint: %w", err)
 		}
 		if n > 0 {
+			// Another process may have created the file and recorded its fingerprint
+			// between our look and the count: look once more before refusing.
+			if _, err := os.Stat(l.keyPath); err == nil && !retried {
+				retried = true
+				continue
+			}
 			return permanent(fmt.Errorf("user key %s is missing, and this database is used with a key: copy the key file of the other processes there", l.keyPath))
 		}
 		hexKey, err := userkey.New()
