@@ -130,6 +130,29 @@ func TestUrgentPutsMedicalCareFirst(t *testing.T) {
 	}
 }
 
+// A question about how to recognise a complication is answered with the entry that
+// lists the signs, and flagged, with a notice worded for a question (the person may be
+// looking at the signs); asked about something else it is neither.
+func TestSignsQuestionGetsComplicationsEntry(t *testing.T) {
+	h := handler(t)
+	for _, tt := range []struct {
+		q      string
+		notice string
+	}{
+		{"how do i know if my scalp is infected after laser?", bot.SignsNotice},
+		{"what does an allergic reaction look like after laser removal?", bot.SignsNotice},
+		{"how can you tell if the treated area has got infected or is just healing", bot.SignsNotice},
+	} {
+		r := ask(t, h, tt.q)
+		if r.Urgent != (tt.notice != "") || r.Notice != tt.notice || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID {
+			t.Errorf("Answer(%q): urgent %v, notice %q, entry %v; want %s with notice %q", tt.q, r.Urgent, r.Notice, entryID(r), bot.UrgentEntryID, tt.notice)
+		}
+	}
+	if r := ask(t, h, "what does an allergic reaction to hair dye look like"); r.Urgent || r.Entry != nil {
+		t.Errorf("a question on the signs of an allergy to hair dye: urgent %v, entry %v; want a decline", r.Urgent, entryID(r))
+	}
+}
+
 func TestSmallTalk(t *testing.T) {
 	h := handler(t)
 	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye", "ok thanks so much, that really helps",
@@ -229,7 +252,11 @@ func TestQuestionSets(t *testing.T) {
 		minP1, minDecline float64
 		minUrgent, minMRR float64
 	}{
-		{"dev.jsonl", 0.97, 1, 1, 0.97}, // from ../shared
+		// From ../shared. Its two urgent questions are one describing pus and swelling
+		// and one asking "what are signs of infection after laser removal?": a
+		// question about how to recognise a complication is flagged too, with a
+		// notice worded for a question.
+		{"dev.jsonl", 0.97, 1, 1, 0.97},
 		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -86,6 +87,44 @@ func TestIsUrgent(t *testing.T) {
 		{"little blisters everywhere they lasered, normal?", false},
 		{"in the first few days the redness was bad but it has settled", false},
 		{"can I blend my smp after removal, it's spending money either way", false},
+		// Real words are not typos of a sign: two edits made these urgent.
+		{"is showering ok the day after laser?", false},
+		{"does the needle insertion for the numbing hurt?", false},
+		{"my intention is to get an inspection of the scalp first", false},
+		{"infektion on my scalp after the laser", true},
+		// Words with an everyday sense, things and animals, infections elsewhere.
+		{"how do i fix a leaking tap", false},
+		{"the blisters keep leaking", true},
+		{"my cat has a fever and pus in her eye", false},
+		{"my dog licked the treated area and now my scalp is oozing", true},
+		{"I have a chest infection, should I move my laser?", false},
+		{"hay fever season, is laser ok?", false},
+		// Comparing is not getting worse.
+		{"does electrolysis hurt more than waxing", false},
+		{"is laser worse than saline for pain?", false},
+		{"the pain is worse than yesterday", true},
+		// Asking how to recognise a sign is not having it.
+		{"how do i know if my scalp is infected after laser?", false},
+		{"what are the signs of infection after laser?", false},
+		{"I'm showing signs of infection after laser", true},
+		{"what should I do if it gets infected?", false},
+		{"is it normal if there's pus?", true},
+		// Burns, temperatures, swelling named otherwise.
+		{"got burned by the laser yesterday", true},
+		{"can the laser burn my scalp?", false},
+		{"how do you treat a burn from a hot pan", false},
+		{"my temperature is 38.5 since the session", true},
+		{"my temperature was 36.8 this morning, all good", false},
+		{"lips went all big and tingly after the numbing cream", true},
+		{"how long does swelling last after lip filler", false},
+		{"will my face swell after laser on the hairline?", false},
+		{"is it meant to be this swollen? it has spread to my eyes now", true},
+		// Context that masks a sign must not mask a report.
+		{"anyone else get a rash all over their body after removal?", true},
+		{"every time I touch the lasered bit pus comes out", true},
+		{"can barely breathe and my face feels swollen since the session", true},
+		{"can swelling after the laser spread to the forehead?", false},
+		{"my lips swell up after lip filler every time", false},
 	}
 	for _, tt := range tests {
 		if got := IsUrgent(tt.text); got != tt.want {
@@ -154,23 +193,43 @@ func BenchmarkIsUrgent(b *testing.B) {
 }
 
 // FuzzReading reads arbitrary text as the handler does before searching: nothing may
-// panic, and capitals never change whether a message is urgent.
+// panic, capitals never change whether a message is urgent, and neither does a
+// greeting before it or thanks after it (sentences that name nothing).
 func FuzzReading(f *testing.F) {
 	for _, s := range []string{"my scalp has pus", "no fever, it stopped", "¿Cuánto cuesta?", "ok thanks so much",
-		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''"} {
+		"bleeding won't stop", "swolen lips", "is it normal for swelling to get worse?", "Сколько стоит", ", , ,", "'''",
+		"is it meant to be this swollen? it has spread to my eyes", "my temperature is 38.5", "how do i fix a leaking tap",
+		"my cat has a fever and pus", "got burned by the laser", "does it hurt more than yesterday"} {
 		f.Add(s)
+	}
+	// Every message of the urgent pairs is a seed too: real phrasings to mutate.
+	file, err := os.Open("testdata/urgent_pairs.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	cases, err := ReadEvalCases(file)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		f.Add(c.Q)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		urgent := IsUrgent(text)
 		DetectLanguage(text)
 		smallTalk(text)
 		MentionsSymptom(text)
+		AsksSigns(text)
 		ascii := true
 		for i := 0; i < len(text); i++ {
 			ascii = ascii && text[i] < utf8.RuneSelf
 		}
 		if ascii && IsUrgent(strings.ToUpper(text)) != urgent {
 			t.Errorf("IsUrgent(%q) = %v, but not in upper case", text, urgent)
+		}
+		if got := IsUrgent("Hi there.\n" + text + "\nThanks in advance!"); got != urgent {
+			t.Errorf("IsUrgent(%q) = %v, but %v between a greeting and thanks", text, urgent, got)
 		}
 	})
 }

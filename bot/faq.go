@@ -151,6 +151,10 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 		r.Urgent = true
 		r.Notice = UrgentNotice
 	}
+	if !r.Urgent && signsAfterTreatment(text) {
+		r.Urgent = true
+		r.Notice = SignsNotice
+	}
 	if !r.Urgent && isAboutBot(text) {
 		if e, ok := f.search.Entry(AboutEntryID); ok {
 			f.answer(&r, e, 1, nil)

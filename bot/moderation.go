@@ -297,6 +297,8 @@ func DescribeError(err error) string {
 		return "Someone else changed this entry after you opened it. Nothing was saved; open it again to see their version."
 	case errors.Is(err, knowledge.ErrNotFound):
 		return "There is no entry with that id."
+	case errors.Is(err, knowledge.ErrUnavailable):
+		return "Not saved: the FAQ database cannot be reached right now, so edits are refused until it is back. The bot keeps answering from its last copy of the FAQ; try again in a few minutes."
 	case errors.Is(err, knowledge.ErrDuplicateID):
 		return "An entry with that id already exists."
 	case errors.Is(err, knowledge.ErrBroken):

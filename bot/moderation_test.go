@@ -189,3 +189,12 @@ func TestDescribeErrorHidesServerPaths(t *testing.T) {
 		t.Errorf("DescribeError = %q, want the file's base name and the reason, no path", got)
 	}
 }
+
+// A store whose database is away says so in plain words, without the driver's detail.
+func TestDescribeErrorUnavailable(t *testing.T) {
+	err := fmt.Errorf("%w (failed to connect to `user=smpbot database=faq`: dial tcp 10.0.0.5:5432: connect: connection refused)", knowledge.ErrUnavailable)
+	got := bot.DescribeError(err)
+	if !strings.Contains(got, "cannot be reached") || !strings.Contains(got, "Not saved") || strings.Contains(got, "dial tcp") || strings.Contains(got, "10.0.0.5") {
+		t.Errorf("DescribeError = %q, want a plain refusal without connection details", got)
+	}
+}

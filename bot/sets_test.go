@@ -80,9 +80,11 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 
 // TestUrgentPairs reads pairs of messages, one describing a complication and one
 // asking about ordinary after-effects, in the same words where possible: upper case,
-// typos, negation, the past, questions about risk and about what is normal. Every
-// complication is flagged and answered with the complications entry; no ordinary
-// question is flagged, and most get an entry that answers them.
+// typos, negation, the past, questions about risk and about what is normal, long
+// stories, and look-alikes from elsewhere (a leaking tap, a cat's fever, lip filler)
+// that the bot declines. Every complication is flagged and answered with the
+// complications entry; no ordinary question is flagged, and most get an entry that
+// answers them or, off the topic, a decline.
 func TestUrgentPairs(t *testing.T) {
 	cases, err := readSet("testdata/urgent_pairs.jsonl")
 	if err != nil {
@@ -94,7 +96,7 @@ func TestUrgentPairs(t *testing.T) {
 		r := ask(t, h, c.Q)
 		if c.Urgent {
 			urgent++
-			if !r.Urgent || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID || !strings.HasPrefix(r.Text, bot.UrgentNotice) {
+			if !r.Urgent || r.Entry == nil || r.Entry.ID != bot.UrgentEntryID || !strings.HasPrefix(r.Text, bot.UrgentNotice) && !strings.HasPrefix(r.Text, bot.SignsNotice) {
 				t.Errorf("%q: urgent %v, entry %v; want the medical notice first and %s", c.Q, r.Urgent, r.Entry, bot.UrgentEntryID)
 			}
 			continue
@@ -103,7 +105,7 @@ func TestUrgentPairs(t *testing.T) {
 		if r.Urgent || bot.IsUrgent(c.Q) {
 			t.Errorf("%q was flagged urgent", c.Q)
 		}
-		if r.Entry != nil && slices.Contains(c.Accept, r.Entry.ID) {
+		if r.Entry != nil && slices.Contains(c.Accept, r.Entry.ID) || len(c.Accept) == 0 && r.Kind == bot.KindNoMatch {
 			answered++
 		}
 	}
@@ -114,7 +116,80 @@ func TestUrgentPairs(t *testing.T) {
 	// when written, 10 without the handler's rule that the complications entry gives
 	// way to the next candidate for messages naming only ordinary after-effects.
 	if min := ordinary * 2 / 5; answered < min {
-		t.Errorf("%d of %d ordinary questions answered with an accepted entry, want at least %d", answered, ordinary, min)
+		t.Errorf("%d of %d ordinary questions answered with an accepted entry or declined off the topic, want at least %d", answered, ordinary, min)
 	}
-	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry", urgent, ordinary, answered)
+	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry or declined off the topic", urgent, ordinary, answered)
+}
+
+// TestUrgentHeldOut measures the urgent rules on messages written after the rules
+// were frozen, by the same author, never used to tune them: 25 complications and 41
+// ordinary or off-topic messages. When frozen the rules flagged 15/25 and 8 of 41
+// wrongly (main before this work: 17/25 and 14/41). Three of the misses were
+// complications that main had flagged and three new rules masked ("anyone else get
+// a rash?", "every time I touch it pus comes out", a sentence opening with "can" that
+// asks nothing); those rules were narrowed, so the set now reads 18/25 and 8/41, which
+// the test keeps as a floor: the set is no longer clean for those three. Two earlier
+// held-out sets (14/25 with 4/35 wrong, 18/25 with 8/35 wrong when frozen) were
+// learned from and are part of urgent_pairs.jsonl now. Whoever learns from these
+// misses should move them there too and write a new held-out set.
+func TestUrgentHeldOut(t *testing.T) {
+	cases, err := readSet("testdata/urgent_heldout.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urgent, flagged, ordinary, wrong int
+	for _, c := range cases {
+		got := bot.IsUrgent(c.Q)
+		switch {
+		case c.Urgent:
+			urgent++
+			if got {
+				flagged++
+			} else {
+				t.Logf("missed: %q", c.Q)
+			}
+		default:
+			ordinary++
+			if got {
+				wrong++
+				t.Logf("flagged wrongly: %q", c.Q)
+			}
+		}
+	}
+	t.Logf("%d of %d complications flagged, %d of %d ordinary messages flagged", flagged, urgent, wrong, ordinary)
+	if flagged < 18 || wrong > 8 {
+		t.Errorf("%d of %d complications flagged (want at least 18), %d of %d ordinary flagged (want at most 8)", flagged, urgent, wrong, ordinary)
+	}
+}
+
+// TestNoFalseUrgentInQuestionSets reads every question of the project's sets that is
+// not marked urgent, and every out-of-scope question: none describes a complication
+// happening now, so none may be flagged. (The held-out urgent set, which measures
+// what the rules have not seen, is left to TestUrgentHeldOut.)
+func TestNoFalseUrgentInQuestionSets(t *testing.T) {
+	var qs []string
+	for _, file := range evalSets(t) {
+		if filepath.Base(file) == "urgent_heldout.jsonl" {
+			continue
+		}
+		cases, err := readSet(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			if !c.Urgent {
+				qs = append(qs, c.Q)
+			}
+		}
+	}
+	qs = append(qs, knowledge.OutOfScope()...)
+	for _, q := range qs {
+		if bot.IsUrgent(q) {
+			t.Errorf("%q was flagged urgent", q)
+		}
+	}
+	if len(qs) < 700 {
+		t.Errorf("checked only %d questions", len(qs))
+	}
+	t.Logf("%d questions, none flagged urgent", len(qs))
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -17,6 +18,11 @@ const UrgentNotice = "⚠️ What you describe can be a sign of a complication s
 	"Please contact a doctor (or the clinic's medical team) today. " +
 	"If you have a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
 
+// SignsNotice is shown first in a reply to a question on how to recognise a
+// complication: the person may be asking because they see one.
+const SignsNotice = "⚠️ If you have any of these signs now, please contact a doctor (or the clinic's medical team) today. " +
+	"With a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
+
 // IsUrgent reports whether text describes symptoms of a complication that need medical
 // care first.
 //
@@ -30,15 +36,32 @@ const UrgentNotice = "⚠️ What you describe can be a sign of a complication s
 //
 // Words are read in context: a negated sign ("no fever"), one from the distant past
 // ("an infection years ago"), one that has cleared up ("it oozed the first night but
-// stopped"), a question about risk ("can laser cause an allergic reaction?") and a
-// worsening cue in a general question ("is it normal for swelling to get worse?") do
-// not count. Misspellings of the sign words are recognised.
+// stopped"), a question about risk ("can laser cause an allergic reaction?") or about
+// how to recognise a sign ("how do I know if it's infected?"), a worsening cue in a
+// general question ("is it normal for swelling to get worse?") or a comparison ("does
+// it hurt more than the tattoo?"), a sign of an animal, a thing or someone else ("my
+// cat has a fever", "a leaking tap", "my friend's face swelled up after his laser")
+// and an illness elsewhere ("a chest infection", "hay fever") do not count. A real
+// question that reports a sign ("is it normal to have a fever and pus?") does.
+// Misspellings of the sign words are recognised, at one edit.
+//
+// The rules are measured on bot/testdata/urgent_pairs.jsonl, which they were written
+// from, and on urgent_heldout.jsonl, which they were not (see TestUrgentHeldOut).
 func IsUrgent(text string) bool {
+	ss := sentences(text)
+	all := make([][]token, len(ss))
+	for i, s := range ss {
+		all[i] = tokens(s)
+	}
+	body := bodyContext(all)
+	treated := treatedHere(all)
 	var prev []token
-	for _, s := range sentences(text) {
-		ts := tokens(s)
+	for _, ts := range all {
 		maskContext(ts, prev)
-		if severeSign(ts) || worsening(ts) {
+		if !treated {
+			maskLimbs(ts)
+		}
+		if severeSign(ts, body) || worsening(ts) || spreadOn(ts, prev) {
 			return true
 		}
 		prev = ts
@@ -46,19 +69,122 @@ func IsUrgent(text string) bool {
 	return false
 }
 
-// MentionsSymptom reports whether text names a symptom at all, urgent or not: an
-// ordinary after-effect ("is some redness normal?"), or a sign that is negated, past
-// or asked about as a risk ("how do I avoid an infection?").
-func MentionsSymptom(text string) bool {
-	for _, s := range sentences(text) {
-		ts := tokens(s)
+// bodyContext reports whether the message is about a body, a symptom or a treatment
+// at all: "leaking", "weeping", "discharge" and "hives" are signs only then, not in
+// "how do i fix a leaking tap" or "bee hives in the shed".
+func bodyContext(all [][]token) bool {
+	for _, ts := range all {
 		for _, t := range ts {
-			if severeKeys[t.w] || mildWords[t.w] || swellWords[t.w] || t.w == "allergic" || t.w == "allergy" {
+			if bodyWords[t.w] || mildWords[t.w] || swellWords[t.w] || faceWords[t.w] || severeKeys[t.w] && !ambiguous[t.w] {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// treatedHere reports whether the message names the treatment or the treated skin.
+func treatedHere(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if treatmentWords[t.w] || scalpWords[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maskLimbs masks the clauses about a limb, the gums or teeth, in a message that
+// names neither the treatment nor the scalp: "after my run my calf is swollen and
+// hot" is no complication of SMP removal.
+func maskLimbs(ts []token) {
+	start := 0
+	for i := 0; i <= len(ts); i++ {
+		if i < len(ts) && !clauseEnd[ts[i].w] {
+			continue
+		}
+		for _, t := range ts[start:i] {
+			if limbs[t.w] {
+				maskAll(ts[start:i])
+				break
+			}
+		}
+		start = i + 1
+	}
+}
+
+var (
+	scalpWords = wordSet("scalp", "head", "hairline", "temple", "temples", "crown", "forehead", "treated", "scab", "scabs")
+	limbs      = wordSet("calf", "calves", "knee", "knees", "ankle", "ankles", "foot", "feet", "toe", "toes", "hand",
+		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth")
+)
+
+var (
+	// ambiguous signs have an everyday sense besides the medical one.
+	ambiguous = wordSet("leaking", "leak", "leaks", "leaky", "weeping", "weeps", "discharge", "hives", "stinks",
+		"streaking", "chills", "smell", "smells", "foul", "yellow", "green", "greenish", "yellowish", "fainted", "fainting")
+	bodyWords = wordSet("scalp", "head", "skin", "hairline", "temple", "temples", "crown", "forehead", "scab", "scabs",
+		"scabbed", "scabbing", "crust", "crusts", "crusty", "wound", "wounds", "sores", "bumps", "spots", "laser", "lasered",
+		"lazer", "lasering", "zap", "zapped", "zapping", "smp", "session", "removal", "treated", "treatment", "area",
+		"patch", "tattoo", "ink", "saline", "micropigmentation", "numbing", "scar", "bandage", "dressing", "neck",
+		"ear", "ears", "chest", "arms", "body", "fluid", "liquid")
+)
+
+// MentionsSymptom reports whether text names a symptom at all, urgent or not: an
+// ordinary after-effect ("is some redness normal?"), or a sign that is negated, past
+// or asked about as a risk ("how do I avoid an infection?").
+//
+// A question that only asks how to recognise a complication ("what are the signs of
+// infection?", "how do I know if it's infected?") names none: the complications
+// entry, which lists the signs, answers it.
+func MentionsSymptom(text string) bool {
+	for _, s := range sentences(text) {
+		ts := tokens(s)
+		for i, t := range ts {
+			if mildWords[t.w] || swellWords[t.w] {
+				return true
+			}
+			if (severeKeys[t.w] || t.w == "allergic" || t.w == "allergy") && !recognising(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// AsksSigns reports whether text asks how to recognise a complication without
+// describing one: "what are the signs of infection after laser?", "how do I know if
+// it's infected?". When it names the treatment or the treated skin it is flagged
+// urgent, with SignsNotice, and the complications entry answers (see
+// signsAfterTreatment).
+func AsksSigns(text string) bool {
+	if IsUrgent(text) {
+		return false
+	}
+	for _, s := range sentences(text) {
+		ts := tokens(s)
+		for i, t := range ts {
+			if (severeKeys[t.w] || t.w == "allergic") && recognising(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signsAfterTreatment reports whether text asks how to recognise a complication of
+// the treatment ("what are the signs of infection after laser removal?"): whoever asks
+// may be looking at the signs, so medical care comes first, as for a description.
+func signsAfterTreatment(text string) bool {
+	if !AsksSigns(text) {
+		return false
+	}
+	var all [][]token
+	for _, s := range sentences(text) {
+		all = append(all, tokens(s))
+	}
+	return treatedHere(all)
 }
 
 // token is a word of a message, canonicalised (typos corrected, apostrophes dropped),
@@ -70,10 +196,31 @@ type token struct {
 
 var sentenceEnd = regexp.MustCompile(`[.!?;:\n]+`)
 
+// decimalPoint joins "38.5": a number's point does not end a sentence (its integer
+// part is what the rules read).
+var decimalPoint = regexp.MustCompile(`(\d)[.,](\d)`)
+
 func sentences(text string) []string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "`", "'").Replace(t)
-	return sentenceEnd.Split(t, -1)
+	t = decimalPoint.ReplaceAllString(t, "$1 $2")
+	var out []string
+	from := 0
+	for _, m := range sentenceEnd.FindAllStringIndex(t, -1) {
+		s := t[from:m[0]]
+		if strings.Contains(t[m[0]:m[1]], "?") {
+			// A question keeps its mark, as a last token: see asked.
+			s += " ?"
+		}
+		out = append(out, s)
+		from = m[1]
+	}
+	return append(out, t[from:])
+}
+
+// asked reports whether the sentence ended with a question mark.
+func asked(ts []token) bool {
+	return len(ts) > 0 && ts[len(ts)-1].w == "?"
 }
 
 // tokens splits a sentence into words and commas, words canonicalised.
@@ -92,9 +239,9 @@ func tokens(s string) []token {
 			b.WriteRune(r)
 		case r == '\'':
 			// don't → dont, it's → its: one spelling whether or not the apostrophe is typed.
-		case r == ',':
+		case r == ',' || r == '?':
 			flush()
-			out = append(out, token{w: ","})
+			out = append(out, token{w: string(r)})
 		default:
 			flush()
 		}
@@ -104,8 +251,10 @@ func tokens(s string) []token {
 }
 
 // signWords are the words the rules below look for. A word of six letters or more
-// that is one edit away from one of them (two from nine letters), with the same first
-// letter, is read as that word: "swolen", "infecton", "alergic", "brething".
+// that is one edit away from one of them, with the same first letter, is read as that
+// word: "swolen", "infecton", "alergic", "brething". One edit, not two: checked
+// against an English word list, two edits turned "showering" into "shivering",
+// "inspection" and "insertion" into "infection", "streaming" into "spreading".
 var signWords = []string{
 	"swollen", "swelling", "allergic", "allergy", "breathe", "breathing", "spreading",
 	"redness", "blister", "blisters", "infection", "infected", "feverish", "discharge",
@@ -123,6 +272,12 @@ var spellings = map[string]string{
 	"blending": "blending", "breeding": "breeding", "bleeping": "bleeping", "spelling": "spelling",
 	"smelling": "smelling", "selling": "selling", "blaster": "blaster", "shredding": "shredding",
 	"spending": "spending", "bleaching": "bleaching", "infested": "infested", "discharged": "discharged",
+	// English words one edit from a sign word (found with a word list).
+	"inflection": "inflection", "inflections": "inflections", "redress": "redress", "shelling": "shelling",
+	"swilling": "swilling", "bluster": "bluster", "blusters": "blusters", "blasters": "blasters",
+	"steaks": "steaks", "streams": "streams", "streaky": "streaky", "breaching": "breaching",
+	"breather": "breather", "pailful": "pailful", "breasting": "breasting", "unbeatable": "unbeatable",
+	"slivering": "slivering",
 }
 
 func canonical(w string) string {
@@ -138,11 +293,7 @@ func canonical(w string) string {
 		}
 	}
 	for _, s := range signWords {
-		max := 1
-		if len(s) >= 9 && len(w) >= 9 {
-			max = 2
-		}
-		if w[0] == s[0] && index.WithinEdits(w, s, max) {
+		if w[0] == s[0] && index.WithinEdits(w, s, 1) {
 			return s
 		}
 	}
@@ -176,7 +327,8 @@ var (
 // symptom has cleared up.
 var (
 	longAgo = wordSet("years ago", "year ago", "last year", "a kid", "a child", "history of",
-		"used to", "once had", "ages ago", "before my first", "my first tattoo")
+		"used to", "once had", "ages ago", "before my first", "my first tattoo", "a teenager", "a teen", "in school",
+		"in college", "last month", "months ago", "month ago")
 	clearedUp = wordSet("stopped", "cleared", "settled", "resolved", "healed", "disappeared", "vanished", "subsided")
 	goneUp    = wordSet("gone", "went")
 	goneAfter = wordSet("away", "down", "now")
@@ -187,6 +339,12 @@ var (
 // in a clause set in the distant past, or in a clause that says it cleared up (which
 // also clears the clause before it, possibly the end of the previous sentence).
 func maskContext(ts, prev []token) {
+	for i := 1; i < len(ts); i++ {
+		if notSign[ts[i-1].w+" "+ts[i].w] {
+			ts[i-1].masked, ts[i].masked = true, true
+		}
+	}
+	maskToldNormal(ts)
 	for i := 0; i < len(ts); i++ {
 		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
 			continue
@@ -197,12 +355,16 @@ func maskContext(ts, prev []token) {
 	}
 	start := 0
 	prevClause := lastClause(prev)
+	animal := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
 			continue
 		}
 		clause := ts[start:i]
-		if past(clause) {
+		// "my cat has a fever and pus in her eye": the animal or thing stays the
+		// subject until a clause speaks of the person or their skin.
+		animal = nonHuman(clause) || animal && !personal(clause)
+		if past(clause) || animal || hearsay(clause) || habitual(clause) {
 			maskAll(clause)
 		}
 		if cleared(clause) {
@@ -243,7 +405,112 @@ func maskAll(ts []token) {
 	}
 }
 
+// nonHuman reports whether the clause is about an animal, a thing or a child: "my cat
+// has had a fever", "my laptop has a virus infection".
+func nonHuman(clause []token) bool {
+	for _, t := range clause {
+		if things[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+// personal reports whether a clause speaks of the person who writes or their skin.
+func personal(clause []token) bool {
+	for _, t := range clause {
+		if firstPerson[t.w] || bodyWords[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+// hearsay reports a clause about another illness ("my fever from the flu") or about
+// what happened to other people ("my friend's face swelled up after his laser"),
+// unless it is happening to them now ("my friend's face is swelling up").
+func hearsay(clause []token) bool {
+	other, now := false, false
+	for _, t := range clause {
+		if otherIllness[t.w] {
+			return true
+		}
+		other = other || others[t.w]
+		now = now || presentWords[t.w]
+	}
+	return other && !now
+}
+
+// maskToldNormal masks what someone said is normal: "my artist said swelling and
+// weeping in the first day are normal".
+func maskToldNormal(ts []token) {
+	for i, t := range ts {
+		if !saidWords[t.w] {
+			continue
+		}
+		for j := i + 1; j < len(ts) && ts[j].w != ","; j++ {
+			if fineWords[ts[j].w] {
+				maskAll(ts[i:j])
+				break
+			}
+		}
+	}
+}
+
+var (
+	fineWords    = wordSet("normal", "expected", "common", "usual", "fine")
+	saidWords    = wordSet("said", "says", "told", "reckons", "claims")
+	otherIllness = wordSet("flu", "covid", "coronavirus")
+	// Not "anyone": "anyone else get a rash after removal?" is often asked by
+	// someone who has one.
+	others       = wordSet("friend", "friends", "mate", "mates", "someone", "somebody", "people", "others", "guys")
+	presentWords = wordSet("now", "is", "are", "has", "have", "keeps", "still", "tonight", "today", "currently", "getting", "its")
+)
+
+var firstPerson = wordSet("i", "im", "ive", "me", "my", "mine", "myself")
+
+var things = wordSet("dog", "dogs", "puppy", "cat", "cats", "kitten", "pet", "pets", "horse", "rabbit", "hamster",
+	"parrot", "vet", "laptop", "computer", "pc", "phone", "battery", "car", "radiator", "engine", "fridge", "freezer",
+	"sink", "tap", "faucet", "pipe", "pipes", "roof", "ceiling", "toilet", "boiler", "dishwasher", "basement",
+	// Nobody has SMP removed as a child: a child's fever is not a complication.
+	"toddler", "baby", "babies", "infant", "newborn", "kid", "kids", "child", "children")
+
+// notSign are two words whose second would otherwise be a sign of a complication: an
+// infection elsewhere in the body, a fever that is no fever, a rash with its own
+// cause, a hive of bees.
+var notSign = wordSet("chest infection", "ear infection", "sinus infection", "throat infection", "tooth infection",
+	"urinary infection", "tract infection", "kidney infection", "bladder infection", "yeast infection",
+	"virus infection", "viral infection", "chest infections", "ear infections", "sinus infections",
+	"hay fever", "cabin fever", "spring fever", "fever pitch", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
+	"bee hives", "bees hives")
+
+// habitual reports a clause about what happens every time or in general: "my lips
+// swell up after lip filler every time".
+func habitual(clause []token) bool {
+	for _, t := range clause {
+		if treatmentWords[t.w] || scalpWords[t.w] || t.w == "lasered" {
+			// "every time I touch the lasered bit, pus comes out" is happening now.
+			return false
+		}
+	}
+	for i, t := range clause {
+		if t.w == "always" || t.w == "typically" || i+1 < len(clause) && (t.w == "every" && clause[i+1].w == "time" ||
+			t.w == "each" && clause[i+1].w == "time" || t.w == "in" && clause[i+1].w == "general") {
+			return true
+		}
+	}
+	return false
+}
+
 func past(clause []token) bool {
+	if n := len(clause); n > 1 && clause[n-1].w == "once" {
+		// "had an allergic reaction to a hair dye once"
+		for _, t := range clause {
+			if t.w == "had" || t.w == "got" {
+				return true
+			}
+		}
+	}
 	for i := 0; i+1 < len(clause); i++ {
 		if longAgo[clause[i].w+" "+clause[i+1].w] {
 			return true
@@ -256,7 +523,7 @@ func past(clause []token) bool {
 // ("it hasn't gone down" is no relief).
 func cleared(clause []token) bool {
 	for i, t := range clause {
-		hit := clearedUp[t.w] || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
+		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
 			// "went down my neck" is a direction, not relief.
 			(i+2 >= len(clause) || !direction[clause[i+2].w])
 		if !hit {
@@ -290,22 +557,37 @@ func phraseOf(slots ...string) phrase {
 // than with a regular expression: a long message is read in microseconds.
 var severeSigns = []phrase{
 	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
+		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
 		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish", "stuff|fluid|liquid|crust|goo|gunk"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|goo|gunk|head|heads|discharge"),
+	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
+	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
+	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
+	phraseOf("burning", "up"),
+	phraseOf("im", "shaking|shivering|shivery"),
+	phraseOf("sweating|sweats|sweaty", "and", "freezing|shivering|cold|chills|shaking"),
+	phraseOf("feel|feeling|feels|going", "hot", "and|then", "cold"),
+	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
+	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
+	phraseOf("keeps|keep|kept", "bleeding|oozing|weeping|leaking"),
 	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
 	phraseOf("foul", "smell|smells"),
 	phraseOf("high", "temperature"),
 	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
-	phraseOf("red", "streak|streaks"),
+	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
+	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
 	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
-	phraseOf("red|swollen|swelling|sore", "and|", "hot"),
+	phraseOf("red|swollen|swelling|sore|hard|tender|puffy|inflamed", "and|", "hot"),
 	phraseOf("hot", "and|", "red|swollen"),
 	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
 	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
 	phraseOf("short|shortness", "of", "breathe"),
-	phraseOf("throat", "is|feels|", "tight|closing"),
+	phraseOf("trouble|difficulty|struggling|cannot", "catching|catch", "my|", "breathe"),
+	phraseOf("hard", "to", "catch", "my|", "breathe"),
+	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
+	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
 	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
 	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
@@ -365,49 +647,75 @@ var stopRefused = wordSet("wont", "doesnt", "hasnt", "isnt", "not", "never", "ca
 // Swelling of the face, lips, eyes, tongue or throat is a sign of an allergic
 // reaction.
 var (
-	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing")
-	faceWords  = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks")
+	swellWords = wordSet("swollen", "swelling", "swell", "swells", "swelled", "puffy", "puffed", "puffing", "ballooned")
+	// Swollen glands (lymph nodes) behind the ears or in the neck are a sign of infection.
+	faceWords = wordSet("face", "lip", "lips", "eye", "eyes", "eyelid", "eyelids", "tongue", "throat", "mouth", "cheeks",
+		"cheek", "ear", "ears", "glands", "gland", "nodes", "lymph", "lid", "lids")
 )
 
 var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
 var riskWords = wordSet("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
-	"prone", "avoid", "prevent", "preventing", "likely", "possible")
+	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "heard", "stories", "horror", "reviews")
+
+// recogniseWords before a sign ask how to tell it is there.
+var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spotting")
 
 // severeSign reports a sign of a complication in the sentence that is not only asked
 // about as a risk.
-func severeSign(ts []token) bool {
+func severeSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if t.masked || aboutRisk(ts, i) {
-			continue
-		}
-		next := ""
-		if i+1 < len(ts) {
-			next = ts[i+1].w
-		}
-		// "I'm allergic to penicillin" and "an allergy test" are not reactions;
-		// "I think I'm allergic" and "allergy after the laser" may be.
-		if t.w == "allergic" && next != "to" || t.w == "allergy" && !notAllergy[next] || bleedingGoesOn(ts, i) {
+		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) {
 			return true
-		}
-		for _, ph := range phrasesFrom[t.w] {
-			if ph[1:].matchAt(ts, i+1) {
-				return true
-			}
 		}
 	}
 	return faceSwelling(ts)
 }
 
+// signAt reports whether a sign starts at ts[i], whatever the words around it.
+func signAt(ts []token, i int) bool {
+	if highTemperature(ts, i) || burnReport(ts, i) || bleedingGoesOn(ts, i) {
+		return true
+	}
+	w, next := ts[i].w, ""
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	// "I'm allergic to penicillin" and "an allergy test" are not reactions;
+	// "I think I'm allergic" and "allergy after the laser" may be.
+	if w == "allergic" && next != "to" || w == "allergy" && !notAllergy[next] {
+		return true
+	}
+	for _, ph := range phrasesFrom[w] {
+		if ph[1:].matchAt(ts, i+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
 func faceSwelling(ts []token) bool {
 	for i, t := range ts {
-		if t.masked || !swellWords[t.w] {
+		swell := swellWords[t.w] || (t.w == "blew" || t.w == "blown") && i+1 < len(ts) && ts[i+1].w == "up"
+		if t.masked || !swell && !lipWords[t.w] || hypotheticalCue(ts, i) {
 			continue
 		}
-		for j := max(0, i-4); j < min(len(ts), i+5); j++ {
-			if j != i && !ts[j].masked && faceWords[ts[j].w] && !aboutRisk(ts, min(i, j)) {
+		near := 4
+		if !swell {
+			// "lips went all big and tingly": closer than swelling.
+			near = 3
+		}
+		for j := max(0, i-near); j < min(len(ts), i+near+1); j++ {
+			if j == i || ts[j].masked || !faceWords[ts[j].w] || aboutRisk(ts, min(i, j)) {
+				continue
+			}
+			// "lip filler", "eye cream": a procedure or product, not the body part.
+			if j+1 < len(ts) && faceProduct[ts[j+1].w] {
+				continue
+			}
+			if swell || mouthWords[ts[j].w] {
 				return true
 			}
 		}
@@ -415,19 +723,214 @@ func faceSwelling(ts []token) bool {
 	return false
 }
 
+var (
+	// lipWords describe lips or a tongue that swell or tingle.
+	lipWords    = wordSet("big", "bigger", "huge", "fat", "massive", "tingly", "tingling", "tingles", "thick")
+	mouthWords  = wordSet("lip", "lips", "tongue", "mouth", "throat")
+	faceProduct = wordSet("filler", "fillers", "blush", "injection", "injections", "flip", "lift", "liner", "cream",
+		"creams", "mask", "tattoo", "gloss", "balm", "drops")
+)
+
 // aboutRisk reports whether the words just before ts[i] ask about its risk ("can
 // laser cause", "what are the chances of", "how do I avoid", "set off").
 func aboutRisk(ts []token, i int) bool {
-	for k := i - 1; k >= 0 && k >= i-5; k-- {
-		if ts[k].w == "," {
+	return askedAbout(ts, i, true)
+}
+
+// recognising reports whether the words around ts[i] ask how to recognise it: "what
+// are the signs of infection?", "how do I know if it's infected?", "what does an
+// allergic reaction look like?".
+func recognising(ts []token, i int) bool {
+	return askedAbout(ts, i, false)
+}
+
+// askedAbout reports whether ts[i] is asked about, as a risk if risk is set, or how
+// to recognise it.
+func askedAbout(ts []token, i int, risk bool) bool {
+	// A risk word governs the next five words; "how can I tell if the area has got
+	// infected" reaches further.
+	for k := i - 1; k >= 0 && k >= i-7; k-- {
+		w := ts[k].w
+		if w == "," || w == "but" || w == "so" || w == "because" || w == "though" {
 			return false
 		}
-		if riskWords[ts[k].w] || k > 0 && ts[k-1].w == "set" && ts[k].w == "off" {
+		if k < i-5 && !recogniseWords[w] && !askingIf(ts, k) {
+			continue
+		}
+		if risk && (riskWords[w] || k > 0 && ts[k-1].w == "set" && w == "off") || recogniseWords[w] || askingIf(ts, k) {
+			return true
+		}
+		// "antibiotics to stop infection" prevents it; "how do I stop the infection"
+		// has it.
+		if risk && w == "stop" && k > 0 && ts[k-1].w == "to" {
+			return true
+		}
+		// "did you guys get a fever after your sessions?" asks about others.
+		if risk && w == "did" && k+1 < len(ts) && othersAsked[ts[k+1].w] {
+			return true
+		}
+		// "how common are infections?", but "is it common to have pus?" reports it.
+		if risk && frequency[w] && k > 0 && ts[k-1].w == "how" {
+			return true
+		}
+		// "will I get a fever?", "can you get hives from it?"
+		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
+			return true
+		}
+		// "the signs of infection", but not "I have signs of infection".
+		if signWord[w] && !(k > 0 && reporting[ts[k-1].w] || k > 1 && reporting[ts[k-2].w]) {
+			return true
+		}
+	}
+	return lookLike(ts, i) || risk && definition(ts, i)
+}
+
+// definition reports a sign named in a general statement: "pus is a sign of
+// infection", "a fever means you should see a doctor".
+func definition(ts []token, i int) bool {
+	// "what temperature counts as a fever?"
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if ts[j].w == "counts" || ts[j].w == "considered" || ts[j].w == "define" {
+			return true
+		}
+	}
+	for j := i + 1; j < len(ts) && j <= i+3; j++ {
+		if signWord[ts[j].w] || ts[j].w == "means" || ts[j].w == "mean" || ts[j].w == "counts" || ts[j].w == "considered" {
 			return true
 		}
 	}
 	return false
 }
+
+var (
+	othersAsked = wordSet("you", "anyone", "anybody", "everyone", "people", "others", "yall")
+	frequency   = wordSet("common", "often", "likely", "rare", "frequent", "usual", "many")
+	becoming    = wordSet("get", "develop", "become", "catch", "have", "be")
+	modal       = wordSet("will", "would", "can", "could", "might", "may", "gonna", "should")
+	signWord    = wordSet("sign", "signs", "symptom", "symptoms")
+	reporting   = wordSet("have", "has", "had", "got", "getting", "showing", "shows", "seeing", "see", "noticed", "noticing", "im", "ive")
+	// An "if" after these asks what to do or how to tell, not whether it is
+	// happening: "how do I know if it's infected", "what should I do if it gets
+	// infected", "what if I get a fever". "Is it normal if there's pus?" reports it.
+	ifAsks = wordSet("know", "tell", "do", "happens", "happen", "what", "case", "check", "expect")
+)
+
+// askingIf reports whether ts[k] is an "if" or "whether" that asks how to tell or what
+// to do.
+func askingIf(ts []token, k int) bool {
+	if ts[k].w != "if" && ts[k].w != "whether" {
+		return false
+	}
+	for j := k - 1; j >= max(0, k-3); j-- {
+		if ifAsks[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// lookLike reports whether the sign at i is asked about: "what does an allergic
+// reaction look like?".
+func lookLike(ts []token, i int) bool {
+	if len(ts) == 0 || ts[0].w != "what" && ts[0].w != "how" {
+		return false
+	}
+	for j := i + 1; j+1 < len(ts) && j <= i+7; j++ {
+		if (ts[j].w == "look" || ts[j].w == "looks") && ts[j+1].w == "like" {
+			return true
+		}
+	}
+	return false
+}
+
+// highTemperature matches a temperature of 38 °C (100 °F) or more: "my temperature has
+// been 38.5", "temp is 39".
+func highTemperature(ts []token, i int) bool {
+	if ts[i].w != "temperature" && ts[i].w != "temp" && ts[i].w != "thermometer" {
+		return false
+	}
+	for j := i + 1; j < len(ts) && j <= i+4; j++ {
+		if ts[j].masked {
+			return false
+		}
+		if n, err := strconv.Atoi(ts[j].w); err == nil {
+			return n >= 38 && n <= 45 || n >= 100 && n <= 110
+		}
+		if !tempFiller[ts[j].w] {
+			return false
+		}
+	}
+	return false
+}
+
+var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its",
+	"says", "reads", "shows", "showed", "said")
+
+// burnReport reports a burn from the treatment: "there's a burn on my crown", "got
+// burned by the laser", "did they burn me?". A question about the risk ("can the
+// laser burn the skin?"), a burning feeling ("it burns"), a sunburn and a burn
+// without a treatment in the message ("a burn from a hot pan") are not.
+func burnReport(ts []token, i int) bool {
+	w := ts[i].w
+	if w != "burn" && w != "burns" && w != "burned" && w != "burnt" || hypotheticalCue(ts, i) || modalStart[ts[0].w] {
+		return false
+	}
+	prev, next := "", ""
+	if i > 0 {
+		prev = ts[i-1].w
+	}
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	if burnNot[next] || i > 0 && ts[i-1].w == "like" || i > 1 && ts[i-2].w == "like" {
+		// "burned out"; "does it feel like getting burned?"
+		return false
+	}
+	if next == "by" && !treatmentNear(ts, i+2) {
+		// "got burned by a cheap smp artist": cheated, not burnt.
+		return false
+	}
+	switch {
+	case w == "burned" || w == "burnt":
+	case next == "me" || next == "my":
+	case (w == "burn" || w == "burns") && burnNoun[prev]:
+	default:
+		return false
+	}
+	treatment := false
+	for _, t := range ts {
+		if t.masked {
+			continue
+		}
+		if sunWords[t.w] {
+			return false
+		}
+		treatment = treatment || treatmentWords[t.w]
+	}
+	return treatment
+}
+
+// treatmentNear reports a word of the treatment among the few from ts[i] on: "burned
+// by the laser", "by the removal tech"; not "by a cheap smp artist".
+func treatmentNear(ts []token, i int) bool {
+	for j := i; j < len(ts) && j < i+4; j++ {
+		if treatmentWords[ts[j].w] && ts[j].w != "smp" {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	burnNot  = wordSet("out", "through", "money", "cash", "off", "away", "calories", "fat")
+	burnNoun = wordSet("a", "the", "this", "that", "my", "his", "her", "bad", "big", "massive", "huge", "nasty", "real", "proper")
+	// A question that opens with one of these asks whether the laser can burn, not
+	// whether it did.
+	modalStart     = wordSet("can", "could", "will", "would", "might", "may", "does", "do", "should", "is", "are")
+	sunWords       = wordSet("sun", "sunbed", "sunburn", "sunburnt", "sunburned", "tanning", "sunbathing")
+	treatmentWords = wordSet("laser", "lasered", "lazer", "lasering", "zap", "zapped", "zapping", "session", "treatment",
+		"removal", "saline", "smp", "technician", "tech", "machine", "clinic")
+)
 
 // phrasesFrom indexes severeSigns by their first words (never optional).
 var phrasesFrom = func() map[string][]phrase {
@@ -449,9 +952,11 @@ var (
 	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
-		"burning", "sting", "stings", "stinging", "inflamed", "welts")
+		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "angry", "balloon", "ballooned",
+		"ballooning")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
-		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter")
+		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
+		"expanding", "expanded", "expands", "doubled", "tripled", "angrier", "wider", "widening", "widens", "tighter")
 	// Adjectives of degree describe the sign itself: "severe pain", "huge blisters".
 	degreeWords = wordSet("severe", "extreme", "unbearable", "unbearably", "excruciating", "intense", "terrible",
 		"agonizing", "agonising", "huge", "massive", "giant", "enormous")
@@ -473,21 +978,64 @@ var (
 )
 
 // worsening reports whether an ordinary after-effect comes with a cue that it is
-// getting worse, spreading or severe, within six words of it.
+// getting worse, spreading or severe, within six words of it, or anywhere in the
+// sentence when the cue is spreading onto the face or neck ("the redness that was
+// only on the hairline has now spread across my whole forehead").
 func worsening(ts []token) bool {
+	if painRising(ts) {
+		return true
+	}
 	for i, t := range ts {
 		if t.masked || !mildWords[t.w] {
 			continue
 		}
-		for j := max(0, i-6); j < min(len(ts), i+7); j++ {
-			if j == i || ts[j].masked || !cue(ts, i, j) || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
+		for j := range ts {
+			near := j >= i-6 && j <= i+6
+			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
 				continue
 			}
+			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spreadOn matches a sentence that says that what the one before described is getting
+// worse: "is it meant to be this swollen? it has spread down to my eyes".
+func spreadOn(ts, prev []token) bool {
+	if len(ts) == 0 || !pronoun[ts[0].w] && !(len(ts) > 1 && pronoun[ts[1].w]) {
+		return false
+	}
+	for _, t := range ts {
+		if mildWords[t.w] || inkWords[t.w] {
+			return false // the sentence has its own subject
+		}
+	}
+	described := false
+	for _, t := range prev {
+		described = described || !t.masked && mildWords[t.w]
+	}
+	if !described {
+		return false
+	}
+	for j, t := range ts {
+		if !t.masked && worseWords[t.w] && !hypotheticalCue(ts, j) {
 			return true
 		}
 	}
 	return false
 }
+
+var (
+	moving    = wordSet("going", "moving", "travelling", "traveling", "heading", "running", "creeping", "spreading")
+	elsewhere = wordSet("face", "eye", "eyes", "neck", "ear", "ears", "forehead", "cheek", "cheeks", "chest", "back",
+		"shoulders", "shoulder", "arms", "jaw", "nose", "eyebrows", "eyebrow", "brow", "brows", "eyelid", "eyelids")
+	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over", "across", "through")
+)
+
+var pronoun = wordSet("it", "its", "this", "thats", "that")
 
 // cue reports whether the word at j says that the symptom at i is getting worse,
 // spreading or severe.
@@ -497,6 +1045,15 @@ func cue(ts []token, i, j int) bool {
 		next = ts[j+1].w
 	}
 	switch {
+	case (worseWords[w] || w == "more") && next == "than":
+		// "worse than yesterday" is getting worse; "is laser worse than saline for
+		// pain?" and "does it hurt more than the tattoo?" compare.
+		for k := j + 2; k < len(ts) && k <= j+4; k++ {
+			if sinceWords[ts[k].w] {
+				return true
+			}
+		}
+		return false
 	case worseWords[w] || degreeWords[w]:
 		return true
 	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
@@ -515,9 +1072,61 @@ func cue(ts []token, i, j int) bool {
 			j > 0 && (ts[j-1].w == "hurts" || ts[j-1].w == "hurting" || ts[j-1].w == "even")
 	case w == "keeps" || w == "keep":
 		return next == "getting" || next == "growing" || next == "spreading"
+	case moving[w] || w == "towards" || w == "toward":
+		return ontoElsewhere(ts, j)
 	}
 	return false
 }
+
+// painRising matches pain rated higher now than before: "the pain was a 3 after the
+// session, now two days later it's an 8".
+func painRising(ts []token) bool {
+	pain, first, now := false, -1, false
+	for _, t := range ts {
+		if t.masked {
+			continue
+		}
+		pain = pain || t.w == "pain" || t.w == "painful" || t.w == "hurts"
+		now = now || t.w == "now" || t.w == "today"
+		n, err := strconv.Atoi(t.w)
+		if err != nil || n > 10 {
+			continue
+		}
+		if first < 0 {
+			first = n
+		} else if now && n >= first+3 {
+			return pain
+		}
+	}
+	return false
+}
+
+// ontoElsewhere reports whether the word at j moves onto skin that was not treated:
+// "going down my face towards my eyes", "spread across my whole forehead" ("going
+// down" alone is relief).
+func ontoElsewhere(ts []token, j int) bool {
+	k := j + 1
+	if w := ts[j].w; w != "towards" && w != "toward" {
+		if k >= len(ts) || !direction[ts[k].w] && !onto[ts[k].w] || ts[k].w == "my" {
+			return false
+		}
+		// "going down onto my cheek"
+		for k++; k < len(ts) && onto[ts[k].w]; k++ {
+		}
+	}
+	for k < len(ts) && (ts[k].w == "my" || ts[k].w == "the" || ts[k].w == "his" || ts[k].w == "her" || wholeWords[ts[k].w]) {
+		k++
+	}
+	return k < len(ts) && elsewhere[ts[k].w]
+}
+
+var (
+	spreadWords = wordSet("spread", "spreads", "moved", "crept", "travelled", "traveled")
+	wholeWords  = wordSet("whole", "entire", "left", "right", "other", "upper", "lower")
+)
+
+var sinceWords = wordSet("yesterday", "before", "earlier", "day", "days", "morning", "night", "week", "last", "first", "ever",
+	"it", "when", "this", "today", "started")
 
 // treated words after "all over" keep a rash on the treated patch: "all over the
 // treated area" is not the whole body.
@@ -549,13 +1158,25 @@ func hypotheticalCue(ts []token, j int) bool {
 		}
 		return true
 	}
-	return false
+	// "can swelling after the laser spread to the forehead?": the question opens with
+	// the modal, and no finite verb comes between ("can barely breathe and my face
+	// feels swollen" is no question).
+	if !asked(ts) || !modalStart[ts[0].w] || ts[0].w == "is" || ts[0].w == "are" ||
+		(ts[0].w == "do" || ts[0].w == "does") && len(ts) > 1 && (ts[1].w == "i" || ts[1].w == "you" || ts[1].w == "we") {
+		return false
+	}
+	for k := from - 1; k > 0; k-- {
+		if ts[k].w == "," || ts[k].w == "but" || ts[k].w == "so" || finite[ts[k].w] {
+			return false
+		}
+	}
+	return true
 }
 
 // finite verbs between a modal and a cue make the cue a report: "can it be that the
 // redness is spreading?".
 var finite = wordSet("is", "are", "was", "were", "has", "have", "had", "keeps", "keep", "got", "gets", "its",
-	"thats", "im", "ive")
+	"thats", "im", "ive", "feels", "looks", "seems", "went", "turned")
 
 var reportTo = wordSet("start", "starts", "started", "starting", "begin", "begins", "began", "begun", "beginning",
 	"continue", "continues", "continued", "continuing", "seems", "seem", "seemed", "appears", "appear",

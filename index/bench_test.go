@@ -1,9 +1,13 @@
 package index
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -44,36 +48,94 @@ func generate(tb testing.TB, n int) []knowledge.Entry {
 	return out
 }
 
-var benchQuestions = []string{
-	"how many laser sessions will i need to remove my smp",
-	"does it hurt",
-	"my dots went blurry and blue, what happened",
-	"cost of scalp micropigmentation removal",
-	"Got my smp done 2 yrs ago at a cheap place and the hairline is way too low, can a new artist fix it or does it have to be lasered first?",
-	"what is the best pizza topping",
+// benchQuestions is the query mix of the search benchmarks: every question of the
+// project's question sets (short fragments, long stories, off-topic chat, typos), so
+// that a percentile is over questions as people ask them, not over a handful.
+func benchQuestions(tb testing.TB) []string {
+	tb.Helper()
+	var qs []string
+	for _, name := range []string{"questions.jsonl", "fresh.jsonl", "real.jsonl", "urgent_pairs.jsonl"} {
+		f, err := os.Open(filepath.Join("..", "bot", "testdata", name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var q struct{ Q string }
+			if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+				tb.Fatalf("%s: %v", name, err)
+			}
+			if q.Q != "" {
+				qs = append(qs, q.Q)
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if len(qs) < 100 {
+		tb.Fatalf("%d benchmark questions, want the question sets' hundreds", len(qs))
+	}
+	// A fixed shuffle: consecutive questions of one set are often about one entry.
+	rng := rand.New(rand.NewPCG(3, 4))
+	rng.Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
+	return qs
 }
 
+// benchmarkSearch answers the question mix over entries, one question an operation,
+// and reports the 50th and 99th percentiles of the answers' wall times, the mean CPU
+// time of an answer (the process's, garbage collection included) and the 99th
+// percentile of each answer's own CPU time, in the first pass over the questions
+// after the build and afterwards: on a loaded machine, wall time says as much about
+// the neighbours as about the search.
 func benchmarkSearch(b *testing.B, entries []knowledge.Entry) {
 	x := newIndex(b, entries)
+	qs := benchQuestions(b)
 	ctx := context.Background()
-	for _, q := range benchQuestions { // warm the lazily computed yardsticks
+	// A search runs on the calling goroutine: locked to its thread, the thread's CPU
+	// time is the search's own.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// The first pass after a build computes the yardsticks of the entries it meets
+	// (selfScore): what the first questions after a moderator's edit cost.
+	first := make([]time.Duration, 0, len(qs))
+	for _, q := range qs {
+		start := threadCPUTime()
 		if _, err := x.Search(ctx, q, 4); err != nil {
 			b.Fatal(err)
 		}
+		first = append(first, threadCPUTime()-start)
 	}
 	lat := make([]time.Duration, 0, b.N)
+	own := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, err := x.Search(ctx, benchQuestions[i%len(benchQuestions)], 4); err != nil {
+		start, startCPU := time.Now(), threadCPUTime()
+		if _, err := x.Search(ctx, qs[i%len(qs)], 4); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))
+		own = append(own, threadCPUTime()-startCPU)
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	if cpu := cpuTime() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+	b.ReportMetric(percentile(lat, 50), "p50-ns/op")
+	b.ReportMetric(percentile(lat, 99), "p99-ns/op")
+	if own[len(own)-1] > 0 {
+		b.ReportMetric(percentile(own, 99), "p99-cpu-ns/op")
+		b.ReportMetric(percentile(first, 99), "first-pass-p99-cpu-ns")
+	}
+}
+
+// percentile returns the p-th percentile of ds, in nanoseconds; it sorts ds.
+func percentile(ds []time.Duration, p int) float64 {
+	slices.Sort(ds)
+	return float64(ds[len(ds)*p/100].Nanoseconds())
 }
 
 // BenchmarkSearchShipped answers questions over the curated FAQ.
@@ -97,10 +159,7 @@ func BenchmarkIndex10000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		// Each build trains: a moderator's edit always changes the phrasings.
-		lastModel.Lock()
-		lastModel.m = nil
-		lastModel.Unlock()
+		forgetModel()
 		runtime.GC()
 		var base runtime.MemStats
 		runtime.ReadMemStats(&base)
@@ -137,6 +196,34 @@ func BenchmarkIndex10000(b *testing.B) {
 		b.ReportMetric(float64(after.HeapAlloc-base.HeapAlloc)/(1<<20), "live-MB")
 		x.Close()
 		b.StartTimer()
+	}
+}
+
+// forgetModel makes the next build train: a moderator's edit always changes the
+// phrasings.
+func forgetModel() {
+	lastModel.Lock()
+	lastModel.m = nil
+	lastModel.Unlock()
+}
+
+// BenchmarkRebuildShipped rebuilds the index over the curated FAQ, training its model:
+// what a moderator's edit costs before the bot answers with it.
+func BenchmarkRebuildShipped(b *testing.B) {
+	entries := shipped(b)
+	x := newIndex(b, entries)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		forgetModel()
+		if err := x.Rebuild(entries); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if cpu := cpuTime() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
 

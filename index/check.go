@@ -51,7 +51,8 @@ func ratio(a, b int) float64 {
 // held out once, and answered when its best match reaches answerAt.
 func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt float64) (CheckReport, error) {
 	rep := CheckReport{Folds: folds}
-	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, false, func(want, text string, cands []candidate) {
+	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, false, func(q heldOut, cands []candidate) {
+		want, text := q.want, q.text
 		var top candidate
 		if len(cands) > 0 {
 			top = cands[0]
@@ -85,15 +86,15 @@ func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt f
 
 // crossValidate holds out each fold of the alternates and of outOfScope in turn,
 // rebuilds the index without it, and calls visit with each held-out text, the entry
-// it belongs to ("" for out of scope) and the candidates found for it.
-func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories bool, visit func(want, text string, cands []candidate)) error {
+// it belongs to ("" for out of scope) and the candidates found for it. With stories,
+// the held-out phrasings are also asked inside stories (storiesOf).
+func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories bool, visit func(q heldOut, cands []candidate)) error {
 	if folds < 2 {
 		return fmt.Errorf("index: cross-validation needs at least 2 folds, not %d", folds)
 	}
 	for k := 0; k < folds; k++ {
 		train := make([]knowledge.Entry, len(entries))
-		type held struct{ want, text string }
-		var test []held
+		var test []heldOut
 		for i, e := range entries {
 			h := fnv.New32a()
 			h.Write([]byte(e.ID))
@@ -101,7 +102,7 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 			e.Alternates = nil
 			for j, alt := range entries[i].Alternates {
 				if (j+off)%folds == k {
-					test = append(test, held{e.ID, alt})
+					test = append(test, heldOut{want: e.ID, text: alt})
 				} else {
 					e.Alternates = append(e.Alternates, alt)
 				}
@@ -111,26 +112,13 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 		var oos []string
 		for j, q := range outOfScope {
 			if j%folds == k {
-				test = append(test, held{"", q})
+				test = append(test, heldOut{text: q})
 			} else {
 				oos = append(oos, q)
 			}
 		}
-		// Real questions come with context: each held-out phrasing is also asked inside
-		// a held-out out-of-scope sentence, as an aside in a story would be.
-		var asides []string
-		for _, t := range test {
-			if t.want == "" {
-				asides = append(asides, t.text)
-			}
-		}
-		if stories && len(asides) > 0 {
-			n := len(test)
-			for i, t := range test[:n] {
-				if t.want != "" {
-					test = append(test, held{t.want, asides[i%len(asides)] + ", and " + t.text})
-				}
-			}
+		if stories {
+			test = append(test, storiesOf(test)...)
 		}
 		s, err := build(train, oos)
 		if err != nil {
@@ -142,9 +130,39 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				s.close()
 				return err
 			}
-			visit(t.want, t.text, cands)
+			visit(t, cands)
 		}
 		s.close()
 	}
 	return nil
+}
+
+// heldOut is a text asked in cross-validation: a held-out phrasing of entry want, or
+// a held-out out-of-scope question (want ""); story marks a phrasing asked inside a
+// story (storiesOf).
+type heldOut struct {
+	want, text string
+	story      bool
+}
+
+// storiesOf makes stories of the held-out phrasings in test: real questions come
+// with context, so each phrasing is also asked after a held-out out-of-scope question
+// ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be.
+func storiesOf(test []heldOut) []heldOut {
+	var off []string
+	for _, t := range test {
+		if t.want == "" {
+			off = append(off, t.text)
+		}
+	}
+	if len(off) == 0 {
+		return nil
+	}
+	var out []heldOut
+	for i, t := range test {
+		if t.want != "" {
+			out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true})
+		}
+	}
+	return out
 }

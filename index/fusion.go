@@ -43,15 +43,16 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// fusionWeights combine the evidence into the log-odds that the candidate answers
-// the text. Fitted by cross-validation over the FAQ's phrasings and the out-of-scope
-// questions (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{-0.811, 0.671, 0.201, 0.379, 0.31, 0.326, -0.0177, 0.0917, 0.708, 0.317, 0.362, 0.88, 0.344}
+// fusionWeights combine the evidence into a score for the candidate: the candidates'
+// softmax over it is the probability that each is the one that answers the text (a
+// re-ranker with one set of weights for every entry). Fitted by cross-validation over
+// the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
+var fusionWeights = []float64{0, 0.728, -0.748, 0.868, 0.762, 1.14, 0, 0, -0.237, -0.15, 0.487, 1.83, 0.868}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
 // scopeVector is the evidence that a text is about the FAQ at all, taken from its
-// best candidate (fused log-odds z).
+// best candidate (fused score z).
 func scopeVector(best evidence, z float64) []float64 {
 	return []float64{
 		1,
@@ -66,11 +67,19 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-0.953, 0.343, -0.614, 1.61, -0.763, -0.114}
+var scopeWeights = []float64{-1.29, 0.491, -0.518, 1.59, -0.594, -0.211}
 
-// shareTemp sharpens the fused log-odds into each candidate's share, fitted by
+// shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
 const shareTemp = 1.0
+
+// calibration is what calibrate needs; fitted is the one in use.
+type calibration struct {
+	scope []float64
+	temp  float64
+}
+
+var fitted = calibration{scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64
@@ -86,21 +95,23 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // the FAQ's scope times the candidate's share of the fused evidence among all the
 // candidates, averaged (geometrically) with the coverage confidence. cands must be
 // sorted best first.
-func calibrate(cands []candidate) {
+func calibrate(cands []candidate) { fitted.apply(cands) }
+
+func (k calibration) apply(cands []candidate) {
 	if len(cands) == 0 {
 		return
 	}
-	inScope := sigmoid(dot(scopeWeights, scopeVector(cands[0].ev, cands[0].fused)))
+	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, cands[0].fused)))
 	var sum float64
 	for _, c := range cands {
-		sum += math.Exp(shareTemp * (c.fused - cands[0].fused))
+		sum += math.Exp(k.temp * (c.fused - cands[0].fused))
 	}
 	for i := range cands {
-		cands[i].confidence = inScope * math.Exp(shareTemp*(cands[i].fused-cands[0].fused)) / sum
+		c := inScope * math.Exp(k.temp*(cands[i].fused-cands[0].fused)) / sum
 		// Geometric mean with the coverage confidence (features.confidence), which
 		// knows about unknown words and off-subject texts: on the held-out phrasings it
 		// declines 171 of 176 out-of-scope questions instead of 164 for about the same
 		// share answered right (MODEL.md).
-		cands[i].confidence = math.Sqrt(cands[i].confidence * cands[i].ev.conf)
+		cands[i].confidence = math.Sqrt(c * cands[i].ev.conf)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -230,14 +231,16 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		idx.Close()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
-	// The model learns while bleve indexes: they share nothing.
+	// Each entry's phrasings (question, then alternates), prepared once for bleve and
+	// the model.
+	phrasings := make([][]string, len(entries), len(entries)+1)
+	for i, e := range entries {
+		phrasings[i] = prepareAll(append([]string{e.Question}, e.Alternates...))
+	}
+	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		texts := make([][]string, 0, len(entries)+1)
-		for _, e := range entries {
-			texts = append(texts, prepareAll(append([]string{e.Question}, e.Alternates...)))
-		}
-		trained <- trainModelOnce(append(texts, prepareAll(outOfScope)))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	// Batches of batchSize: thousands of single Index calls would leave thousands of
 	// segments, and one batch of everything holds every analysed document in memory
@@ -251,8 +254,11 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		}
 		s.addSynonyms(g.input, g.words)
 	}
+	// Every text is analysed once, here, with the analysis of each word remembered:
+	// bleve gets the documents' fields analysed already.
+	memo := newTermMemo(s.analyzer)
 	var words []string
-	for _, e := range entries {
+	for i, e := range entries {
 		if _, dup := s.entries[e.ID]; dup {
 			idx.Close()
 			return nil, fmt.Errorf("index: %w: %q", knowledge.ErrDuplicateID, e.ID)
@@ -265,13 +271,24 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		// How the entry is asked (question, alternates, tags) is one field, so a search
 		// walks one set of postings for it instead of three; the question alone is a
 		// second field, as the most carefully worded phrasing.
-		question := prepare(e.Question)
+		question, answer := phrasings[i][0], prepare(e.Answer)
 		doc := map[string]any{
 			"question": question,
-			"asked":    append(append(prepareAll(e.Alternates), question), tags...),
-			"answer":   prepare(e.Answer),
+			"asked":    append(append(slices.Clip(phrasings[i][1:]), question), tags...),
+			"answer":   answer,
 		}
-		if err := b.Index(e.ID, doc); err != nil {
+		d := document.NewDocument(e.ID)
+		if err := m.MapDocument(d, doc); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
+		}
+		var answerTerms analysis.TokenStream
+		preanalyse(d, memo, func(field string, ts analysis.TokenStream) {
+			if field == "answer" {
+				answerTerms = ts
+			}
+		})
+		if err := b.IndexAdvanced(d); err != nil {
 			idx.Close()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
@@ -283,8 +300,8 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 			b.Reset()
 		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
-		ts := termSet{asked: s.termIDs(s.analyze(prepare(asked)))}
-		for _, id := range s.termIDs(s.analyze(prepare(e.Answer))) {
+		ts := termSet{asked: s.termIDs(memo.Analyze([]byte(prepare(asked))))}
+		for _, id := range s.termIDs(answerTerms) {
 			if _, ok := slices.BinarySearch(ts.asked, id); !ok {
 				ts.answer = append(ts.answer, id)
 			}
@@ -313,21 +330,21 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 // batchSize is how many entries go to bleve in one batch.
 const batchSize = 1000
 
-// termIDs numbers distinct terms, adding new ones to the vocabulary, and returns the
-// numbers sorted.
-func (s *snapshot) termIDs(terms []string) []int32 {
-	ids := make([]int32, len(terms))
-	for i, t := range terms {
-		id, ok := s.vocab[t]
+// termIDs numbers the distinct terms of toks, adding new ones to the vocabulary, and
+// returns the numbers sorted.
+func (s *snapshot) termIDs(toks analysis.TokenStream) []int32 {
+	ids := make([]int32, len(toks))
+	for i, t := range toks {
+		id, ok := s.vocab[string(t.Term)]
 		if !ok {
 			id = int32(len(s.df))
-			s.vocab[t] = id
+			s.vocab[string(t.Term)] = id
 			s.df = append(s.df, 0)
 		}
 		ids[i] = id
 	}
 	slices.Sort(ids)
-	return ids
+	return slices.Clone(slices.Compact(ids)) // exact size: the term sets stay
 }
 
 // docFreq returns the number of entries holding term t.

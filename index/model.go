@@ -6,9 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // model is a multinomial logistic regression over hashed word 1-2-grams and character
@@ -57,30 +57,73 @@ type example struct {
 // 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
 // count, and a typo spoils only the pieces it touches).
 func ngrams(text string, out []uint32) []uint32 {
-	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	var buf [64]byte
-	for i, w := range ws {
-		out = append(out, hashString(1, w))
-		if i > 0 {
-			out = append(out, hashString(2, ws[i-1]+" "+w))
-		}
-		if len(w) > len(buf)-2 {
+	return ngramsOf(text, out, wordGrams)
+}
+
+// ngramsOf is ngrams with the features of a single word (the word and its pieces)
+// given by word, so that training can remember them for words it has seen.
+func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uint32) []uint32 {
+	prev := ""
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			i += size
 			continue
 		}
-		b := append(append(append(buf[:0], ' '), w...), ' ')
-		for n := 2; n <= 5; n++ {
-			for j := 0; j+n <= len(b); j++ {
-				if n == 2 && (j == 0 || j+n == len(b)) && len(b) > 3 {
-					// " x" and "x " repeat the first and last letters, which the
-					// 3-grams hold too: keep them only for one-letter words.
-					continue
-				}
-				out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+		j := i + size
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !isWordRune(r) {
+				break
 			}
+			j += size
 		}
+		w := text[i:j]
+		if prev != "" {
+			out = append(out, hashPair(2, prev, w))
+		}
+		out = word(w, out)
+		prev, i = w, j
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordGrams appends the features of one word: the word, and its 2- to 5-letter
+// pieces padded with spaces.
+func wordGrams(w string, out []uint32) []uint32 {
+	out = append(out, hashString(1, w))
+	var buf [64]byte
+	if len(w) > len(buf)-2 {
+		return out
+	}
+	b := append(append(append(buf[:0], ' '), w...), ' ')
+	for n := 2; n <= 5; n++ {
+		for j := 0; j+n <= len(b); j++ {
+			if n == 2 && (j == 0 || j+n == len(b)) && len(b) > 3 {
+				// " x" and "x " repeat the first and last letters, which the
+				// 3-grams hold too: keep them only for one-letter words.
+				continue
+			}
+			out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+		}
+	}
+	return out
+}
+
+// gramMemo remembers the features of the words seen in training: a large FAQ's
+// phrasings repeat their words many times.
+type gramMemo map[string][]uint32
+
+func (g gramMemo) word(w string, out []uint32) []uint32 {
+	hs, ok := g[w]
+	if !ok {
+		hs = wordGrams(w, nil)
+		g[w] = hs
+	}
+	return append(out, hs...)
 }
 
 // FNV-1a, seeded by the feature's kind so that a word and a piece never collide.
@@ -89,6 +132,23 @@ func hashString(kind byte, s string) uint32 {
 	h *= 16777619
 	for i := 0; i < len(s); i++ {
 		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// hashPair is hashString(kind, a+" "+b) without joining them.
+func hashPair(kind byte, a, b string) uint32 {
+	h := uint32(2166136261) ^ uint32(kind)
+	h *= 16777619
+	for i := 0; i < len(a); i++ {
+		h ^= uint32(a[i])
+		h *= 16777619
+	}
+	h ^= ' '
+	h *= 16777619
+	for i := 0; i < len(b); i++ {
+		h ^= uint32(b[i])
 		h *= 16777619
 	}
 	return h
@@ -142,17 +202,24 @@ func trainModelOnce(texts [][]string) *model {
 // the last class is "none of these").
 func trainModel(texts [][]string) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
-	// The examples' feature numbers, one after another: ids[bounds[i]:bounds[i+1]].
-	var ids, bounds, labels []int32
+	// The examples' feature numbers, in blocks of idBlock: one array for all of them
+	// would be copied as it grows, and briefly held twice, at the build's busiest.
+	const idBlock = 1 << 18
+	var ids []int32
+	var raw []example
 	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
 	var hashes []uint32
-	bounds = append(bounds, 0)
+	grams := gramMemo{}
 	for c, ps := range texts {
 		for _, p := range ps {
-			hashes = ngrams(p, hashes[:0])
+			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
 			}
+			if len(ids)+len(hashes) > cap(ids) {
+				ids = make([]int32, 0, max(idBlock, len(hashes)))
+			}
+			from := len(ids)
 			for _, h := range hashes {
 				id, ok := m.feat[h]
 				if !ok {
@@ -167,8 +234,7 @@ func trainModel(texts [][]string) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			bounds = append(bounds, int32(len(ids)))
-			labels = append(labels, int32(c))
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -222,11 +288,10 @@ func trainModel(texts [][]string) *model {
 	for i := range last {
 		last[i] = -1
 	}
-	exs := make([]example, 0, len(labels))
-	w := int32(0)
-	for e, c := range labels {
-		from := w
-		for _, id := range ids[bounds[e]:bounds[e+1]] {
+	exs := raw[:0]
+	for _, ex := range raw {
+		c, kept := ex.label, ex.feats[:0]
+		for _, id := range ex.feats {
 			r := renum[id]
 			if r < 0 {
 				continue
@@ -236,11 +301,10 @@ func trainModel(texts [][]string) *model {
 				m.class[fill[r]] = c
 				fill[r]++
 			}
-			ids[w] = r
-			w++
+			kept = append(kept, r)
 		}
-		if w > from {
-			exs = append(exs, example{feats: ids[from:w:w], label: c})
+		if len(kept) > 0 {
+			exs = append(exs, example{feats: kept, label: c})
 		}
 	}
 	epochs := maxEpochs

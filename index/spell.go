@@ -18,19 +18,39 @@ type speller struct {
 func newSpeller(texts []string, isStop func(string) bool) *speller {
 	sp := &speller{vocab: map[string]int{}, byLen: map[int][]string{}, isStop: isStop}
 	for _, t := range texts {
-		for _, w := range words(t) {
+		eachWord(t, func(w string) {
 			if sp.vocab[w] == 0 {
 				sp.byLen[len(w)] = append(sp.byLen[len(w)], w)
 			}
 			sp.vocab[w]++
-		}
+		})
 	}
 	return sp
 }
 
 // words splits text into lower-case words of letters.
 func words(text string) []string {
-	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) })
+	var out []string
+	eachWord(text, func(w string) { out = append(out, w) })
+	return out
+}
+
+// eachWord calls f with each lower-case word of letters in text, in order.
+func eachWord(text string, f func(w string)) {
+	text = strings.ToLower(text)
+	start := -1
+	for i, r := range text {
+		switch {
+		case unicode.IsLetter(r) && start < 0:
+			start = i
+		case !unicode.IsLetter(r) && start >= 0:
+			f(text[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		f(text[start:])
+	}
 }
 
 // correct returns text with each unknown word of five letters or more replaced by the

@@ -30,6 +30,9 @@ var (
 	// ErrBroken: the entry's file is not valid (being edited by hand, say); it must be
 	// fixed in the file before the entry can be changed through the store.
 	ErrBroken = errors.New("entry file is not valid")
+	// ErrUnavailable: the store's database cannot be reached. Nothing was changed; the
+	// entries last loaded keep being served until it is back.
+	ErrUnavailable = errors.New("the FAQ database cannot be reached; edits are refused until it is back, answers continue from the last copy")
 )
 
 // Error says which file, line and field a problem is in.

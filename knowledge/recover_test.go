@@ -407,3 +407,84 @@ func writeFile(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// A writer killed between its audit record and its rename, while another process (the
+// running bot) watches the data directory: the watcher completes the change under the
+// lock and the running store serves it, with no further write anywhere.
+func TestWatchCompletesAKilledWritersChange(t *testing.T) {
+	dir := t.TempDir()
+	published := make(chan []Entry, 10)
+	running := openStore(t, dir, OnChange(func(es []Entry) { published <- es }))
+	watch(t, running)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStoreKilledBetweenAuditAndRename$")
+	cmd.Env = append(os.Environ(), "SMPBOT_TEST_KILL_AFTER_AUDIT="+dir)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child: %v, want killed by SIGKILL\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FAQDir, "killed-writer"+Ext)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the killed writer's file exists (%v): it died too late to test anything", err)
+	}
+
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case es := <-published:
+			if !slices.ContainsFunc(es, func(e Entry) bool { return e.ID == "killed-writer" }) {
+				continue
+			}
+		case <-deadline:
+			t.Fatal("the killed writer's add was not completed and published within 30 s")
+		}
+		break
+	}
+	if _, _, err := running.Get("killed-writer"); err != nil {
+		t.Errorf("the running store does not serve the completed add: %v", err)
+	}
+	if hist, _ := running.History("killed-writer"); len(hist) != 1 {
+		t.Errorf("%d recorded changes to killed-writer, want the one the killed writer made", len(hist))
+	}
+	agree(t, dir)
+	if problems, _, err := CheckAudit(dir); err != nil || len(problems) != 0 {
+		t.Errorf("CheckAudit after the watcher completed the change: %v %v", problems, err)
+	}
+}
+
+// A change left unmade before the watcher started is completed when it starts.
+func TestWatchCompletesAChangeLeftBeforeItStarted(t *testing.T) {
+	dir := t.TempDir()
+	running := openStore(t, dir)
+	dead := openStore(t, dir)
+	crashAfterAudit(dead)
+	if _, err := dead.Put(context.Background(), newEntry("left-unmade"), "", moderator); !errors.Is(err, errCrash) {
+		t.Fatalf("crashing add = %v", err)
+	}
+	watch(t, running)
+	if _, _, err := running.Get("left-unmade"); err != nil {
+		t.Errorf("once the watcher started: %v", err)
+	}
+	agree(t, dir)
+}
+
+// watch runs s.Watch until the test ends and returns once it has started.
+func watch(t *testing.T, s *Store) {
+	t.Helper()
+	events := make(chan string, 1)
+	s.onWatch = func(what string) {
+		select {
+		case events <- what:
+		default: // only the start is waited for
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Watch(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-events:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not start within 10 s")
+	}
+}

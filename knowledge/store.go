@@ -242,18 +242,28 @@ func (s *Store) Undo(ctx context.Context, id string, who Actor) (Change, error) 
 	if err != nil {
 		return Change{}, err
 	}
-	if len(hist) == 0 {
-		return Change{}, fmt.Errorf("%w: no recorded change to %q to undo", ErrNotFound, id)
-	}
-	last := hist[len(hist)-1]
-	base := Version("")
-	if last.After != nil {
-		base = VersionOf(*last.After)
+	last, base, err := UndoOf(id, hist)
+	if err != nil {
+		return Change{}, err
 	}
 	if err := s.apply(ctx, "undo", id, last.Before, base, who); err != nil {
 		return Change{}, err
 	}
 	return last, nil
+}
+
+// UndoOf returns, from the history of the entry id, the change an undo reverts (the
+// entry goes back to its Before) and the version the undo is based on: the one that
+// change left, so an undo of a version since replaced is refused as stale.
+func UndoOf(id string, hist []Change) (last Change, base Version, err error) {
+	if len(hist) == 0 {
+		return Change{}, "", fmt.Errorf("%w: no recorded change to %q to undo", ErrNotFound, id)
+	}
+	last = hist[len(hist)-1]
+	if last.After != nil {
+		base = VersionOf(*last.After)
+	}
+	return last, base, nil
 }
 
 // Import adds or replaces many entries at once. The FAQ as it would be afterwards is

@@ -9,17 +9,17 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/bot/web"
+	"github.com/smpbot/smpbot/bot/web/signin"
 )
 
 // TestFAQConsoleLink checks that /faq console gives a moderator, and only them, a
 // working sign-in link to the web console that names them, and that it is not logged.
 func TestFAQConsoleLink(t *testing.T) {
 	t.Parallel()
-	links := web.NewLinks(t.TempDir())
+	links := signin.NewLinks(t.TempDir())
 	mint := func(_ context.Context, who bot.Identity) (string, error) {
-		token, err := links.Mint(who, web.DefaultLinkTTL)
-		return web.SignInURL("https://console.example", token), err
+		token, err := links.Mint(who, signin.DefaultLinkTTL)
+		return signin.URL("https://console.example", token), err
 	}
 	mr := startModeration(t, modConfig{opts: []Option{WithConsoleLinks(mint)}})
 	got := mr.private(t, mr.faq(mr.mod, "console"))

@@ -2,20 +2,13 @@ package pglog
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/smpbot/smpbot/internal/pgschema"
 )
 
-// migration brings the schema from version N-1 to N, in one transaction. Migrations
-// are only ever appended.
-type migration struct {
-	name  string
-	stmts []string
-}
-
-var migrations = []migration{
-	{"questions, feedback, phrasing suggestions, lost records, settings", []string{
+// schema is the question log's migrations; they are only ever appended.
+var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrations: []pgschema.Migration{
+	{Name: "questions, feedback, phrasing suggestions, lost records, settings", Stmts: []string{
 		`CREATE TABLE questions (
 			id          text PRIMARY KEY,   -- the reply id
 			time        timestamptz NOT NULL,
@@ -65,66 +58,14 @@ var migrations = []migration{
 		// Never the user key itself: only its fingerprint.
 		`CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL)`,
 	}},
-}
+}}
 
-// migrate applies the migrations the schema lacks, holding an advisory lock named for
-// the schema: processes starting together wait for each other, and each migration is
-// applied once.
+// migrate applies the migrations the schema lacks (see package pgschema).
 func (l *Log) migrate(ctx context.Context) error {
-	conn, err := l.db.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("schema: %w", err)
-	}
-	defer conn.Release()
-	const lockKey = `hashtext('smpbot question log ' || current_schema())`
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`); err != nil {
-		return fmt.Errorf("schema lock: %w", err)
-	}
-	defer func() {
-		// A lost connection releases the lock by itself.
-		conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`)
-	}()
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL)`); err != nil {
-		return fmt.Errorf("schema: %w", err)
-	}
-	v, err := l.schemaVersion(ctx, conn)
-	if err != nil {
-		return err
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this smpbot knows (%d): run a newer smpbot", v, len(migrations))
-	}
-	for ; v < l.target; v++ {
-		m := migrations[v]
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			for _, s := range m.stmts {
-				if _, err := tx.Exec(ctx, s); err != nil {
-					return err
-				}
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name, applied) VALUES ($1, $2, $3)`, v+1, m.name, l.now())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("schema migration %d (%s): %w", v+1, m.name, err)
-		}
-		l.log.Info("question log schema migrated", "version", v+1, "migration", m.name)
-	}
-	return nil
-}
-
-type rowQuerier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func (l *Log) schemaVersion(ctx context.Context, q rowQuerier) (int, error) {
-	var v int
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
-	}
-	return v, nil
+	return pgschema.Migrate(ctx, l.db, schema, l.target, l.log, l.now)
 }
 
 // SchemaVersion returns the version of the database's schema.
-func (l *Log) SchemaVersion(ctx context.Context) (int, error) { return l.schemaVersion(ctx, l.db) }
+func (l *Log) SchemaVersion(ctx context.Context) (int, error) {
+	return pgschema.Version(ctx, l.db, schema)
+}

@@ -79,7 +79,7 @@ func WithKeyFile(path string) Option { return func(x *Log) { x.keyPath = path } 
 // Open connects to the database at url (a postgres:// URL or a key=value string),
 // brings its schema up to date and loads the user key.
 func Open(ctx context.Context, url string, opts ...Option) (*Log, error) {
-	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(migrations)}
+	l := &Log{log: slog.New(slog.DiscardHandler), now: time.Now, low: 0.6, rescan: 30, target: len(schema.Migrations)}
 	for _, o := range opts {
 		o(l)
 	}

@@ -8,17 +8,17 @@ import (
 	"testing"
 
 	"github.com/smpbot/smpbot/bot"
-	"github.com/smpbot/smpbot/bot/web"
+	"github.com/smpbot/smpbot/bot/web/signin"
 )
 
 // TestConsoleLink checks that /console gives a moderator, in their private chat, a
 // working sign-in link that names them, refuses everyone else, and logs no link.
 func TestConsoleLink(t *testing.T) {
 	t.Parallel()
-	links := web.NewLinks(t.TempDir())
+	links := signin.NewLinks(t.TempDir())
 	mint := func(_ context.Context, who bot.Identity) (string, error) {
-		token, err := links.Mint(who, web.DefaultLinkTTL)
-		return web.SignInURL("https://console.example", token), err
+		token, err := links.Mint(who, signin.DefaultLinkTTL)
+		return signin.URL("https://console.example", token), err
 	}
 	h := startModerated(t, setup{opts: []Option{WithConsoleLinks(mint)}})
 	got := texts(h.say(t, mia, "/console"))

@@ -152,13 +152,11 @@ func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
 // updates once they are queued, so it then waits for the queues to empty.
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
-	if !h.fake.Wait(20*time.Second, func() bool { return h.fake.Pending() == 0 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates still unconfirmed", h.fake.Pending())
 	}
-	// Confirmed means queued: wait for the queues to be handled too. A moderator's
-	// FAQ edit rebuilds the index and retrains the model before it is answered: a few
-	// seconds under -race, much longer on a machine shared by many test runs.
-	deadline := time.After(90 * time.Second)
+	// Confirmed means queued: wait for the queues to be handled too.
+	deadline := time.After(60 * time.Second)
 	for {
 		n, changed := h.a.busy()
 		if n == 0 {

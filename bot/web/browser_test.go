@@ -199,6 +199,13 @@ func TestBrowser(t *testing.T) {
 		}
 		do(t, ctx, chromedp.Navigate(w.srv.URL+"/try?q="+url.QueryEscape(unanswered)))
 		screenshot(t, ctx, "console-try.png")
+		// The reply as Telegram and Discord users get it: the question in bold in the
+		// Telegram message, as the title of the Discord embed.
+		tgBold := read(t, ctx, chromedp.Text(chromedp.CSS(`#preview-telegram .tg-text strong`)))
+		dcTitle := read(t, ctx, chromedp.Text(chromedp.CSS(`#preview-discord .embed-title`)))
+		if e, _, err := w.store.Get(entry); err != nil || tgBold != e.Question || dcTitle != e.Question {
+			t.Errorf("previews show %q on Telegram and %q on Discord, want the question of %s in both (%v)", tgBold, dcTitle, entry, err)
+		}
 		kind := read(t, ctx, chromedp.Text(chromedp.ID("reply-kind")))
 		if !strings.Contains(kind, "Answers with "+entry) {
 			t.Errorf("after adding the alternate the test box says %q, want an answer from %s", kind, entry)

@@ -23,7 +23,7 @@ type entryForm struct {
 	General                                                                    []string            // problems not tied to a field
 	// Stale, after a refused save, lists what changed since the form was opened.
 	Stale   []fieldDiff
-	Preview string // the reply as the bot gives it now
+	Preview *platformPreview // the reply as the bot gives it now, on each platform
 }
 
 func formOf(e knowledge.Entry, base knowledge.Version) entryForm {
@@ -94,7 +94,8 @@ func (c *Console) explain(f *entryForm, err error) {
 			f.Errors[ke.Field] = append(f.Errors[ke.Field], ke.Err.Error())
 		case errors.As(p, &ke):
 			f.General = append(f.General, ke.Error())
-		case errors.Is(p, knowledge.ErrDuplicateID), errors.Is(p, knowledge.ErrNotFound), errors.Is(p, bot.ErrForbidden):
+		case errors.Is(p, knowledge.ErrDuplicateID), errors.Is(p, knowledge.ErrNotFound), errors.Is(p, bot.ErrForbidden),
+			errors.Is(p, knowledge.ErrUnavailable):
 			f.General = append(f.General, bot.DescribeError(p))
 		default:
 			c.log.Error("web console: saving an entry", "id", f.ID, "err", p)
@@ -176,13 +177,13 @@ func (c *Console) entryPage(w http.ResponseWriter, r *http.Request, ss *session)
 	c.render(w, r, ss, "entry", e.ID, f)
 }
 
-// preview is the reply the bot gives now for the entry.
-func (c *Console) preview(r *http.Request, id string) string {
+// preview is the reply the bot gives now for the entry, as each platform shows it.
+func (c *Console) preview(r *http.Request, id string) *platformPreview {
 	rep, err := c.answer.Answer(r.Context(), bot.Question{EntryID: id, Platform: "web", User: "preview", Preview: true})
 	if err != nil {
-		return ""
+		return nil
 	}
-	return rep.Text
+	return c.previewReply(rep)
 }
 
 func (c *Console) saveEntry(w http.ResponseWriter, r *http.Request, ss *session) {

@@ -63,6 +63,7 @@ func (c *Console) tryPage(w http.ResponseWriter, r *http.Request, ss *session) {
 	data := struct {
 		Query      string
 		Reply      *bot.Reply
+		Preview    *platformPreview
 		Candidates []candidate
 	}{Query: q}
 	if q != "" {
@@ -71,7 +72,7 @@ func (c *Console) tryPage(w http.ResponseWriter, r *http.Request, ss *session) {
 			c.fail(w, r, ss, "answer the question", err)
 			return
 		}
-		data.Reply = &rep
+		data.Reply, data.Preview = &rep, c.previewReply(rep)
 		if data.Candidates, err = c.candidates(r, q, maxCandidates); err != nil {
 			c.fail(w, r, ss, "rank the entries", err)
 			return

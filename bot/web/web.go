@@ -25,13 +25,14 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/web/signin"
 	"github.com/smpbot/smpbot/index"
 )
 
 // Errors of the console.
 var (
 	// ErrBadLink: a sign-in link is unknown, already used or expired.
-	ErrBadLink = errors.New("sign-in link unknown, used or expired")
+	ErrBadLink = signin.ErrBadLink
 )
 
 // StateDir is the console's folder in a data directory: sign-in links and dismissed
@@ -107,12 +108,25 @@ func New(mod *bot.Moderation, h bot.Handler, s Searcher, state string, opts ...O
 	for _, o := range opts {
 		o(c)
 	}
-	c.links.now = c.now
+	c.links.SetClock(c.now)
 	c.pages = parsePages()
 	c.mux = http.NewServeMux()
 	c.routes()
 	return c
 }
+
+// Links keeps single-use sign-in links in a directory (see package signin).
+type Links = signin.Links
+
+// DefaultLinkTTL is how long a sign-in link stays valid.
+const DefaultLinkTTL = signin.DefaultLinkTTL
+
+// NewLinks returns the links kept in dir (created when the first link is made).
+func NewLinks(dir string) *Links { return signin.NewLinks(dir) }
+
+// SignInURL is the address of the console's sign-in page for token under base (the
+// console's public address, such as https://faq.example.org).
+func SignInURL(base, token string) string { return signin.URL(base, token) }
 
 // LinksIn returns the sign-in links of the console whose state folder is state.
 func LinksIn(state string) *Links { return NewLinks(filepath.Join(state, "links")) }
@@ -242,7 +256,7 @@ func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 	// Following a link only shows a button: link previews in chat apps fetch it too,
 	// and must not use it up.
 	token := r.URL.Query().Get("t")
-	if !validToken(token) {
+	if !signin.ValidToken(token) {
 		token = ""
 	}
 	c.render(w, r, nil, "signin", "Sign in", token)

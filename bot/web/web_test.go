@@ -118,7 +118,7 @@ func TestSignInLinkIsSingleUseAndShortLived(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	w := newWorld(t, WithClock(clock))
 	links := LinksIn(w.state)
-	links.now = clock
+	links.SetClock(clock)
 	token, err := links.Mint(moderator, DefaultLinkTTL)
 	if err != nil {
 		t.Fatal(err)

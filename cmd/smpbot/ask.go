@@ -31,7 +31,7 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(*data)
+	fb, err := e.openFAQ(ctx, os.Getenv, *data)
 	if err != nil {
 		return err
 	}
@@ -94,13 +94,13 @@ func (e *env) chat(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(*data)
+	fb, err := e.openFAQ(ctx, os.Getenv, *data)
 	if err != nil {
 		return err
 	}
 	defer fb.Close()
 	var h bot.Handler = fb.h
-	if fb.store != nil {
+	if fb.store != nil && fb.dir != "" {
 		// The console is a platform like the others: its questions are recorded.
 		var wg sync.WaitGroup
 		ctx, cancel := context.WithCancel(ctx)

@@ -86,24 +86,26 @@ func (e *env) dispatch(ctx context.Context, args []string) int {
 // faqBot is the FAQ the bot answers from, indexed, with the handler over it.
 type faqBot struct {
 	idx   *index.Index
-	store *knowledge.Store // nil when answering from the embedded FAQ
+	store faqStore // nil when answering from the embedded FAQ
+	dir   string   // the data directory; "" without one
 	h     *bot.FAQ
 	// reindexed, if set before the store can change, is told of every rebuild.
 	reindexed func(entries int, err error)
 }
 
-// openFAQ loads the embedded FAQ (dir empty) or the data directory dir, seeding it on
-// first use; changes to the data directory's FAQ are indexed as they are made.
-func (e *env) openFAQ(dir string, opts ...bot.Option) (*faqBot, error) {
-	fb := &faqBot{}
+// openFAQ loads the FAQ store (the database's when SMPBOT_DATABASE_URL is set, else
+// the data directory dir's, seeding either on first use) or, with neither, the
+// embedded FAQ; changes to the store are indexed as they are made.
+func (e *env) openFAQ(ctx context.Context, getenv func(string) string, dir string, opts ...bot.Option) (*faqBot, error) {
+	fb := &faqBot{dir: dir}
 	var entries []knowledge.Entry
-	if dir == "" {
+	if dir == "" && getenv("SMPBOT_DATABASE_URL") == "" {
 		var err error
 		if entries, err = knowledge.Load(knowledge.Embedded()); err != nil {
 			return nil, fmt.Errorf("embedded FAQ: %w", err)
 		}
 	} else {
-		store, err := knowledge.OpenStore(dir, knowledge.WithStoreLogger(e.log), knowledge.OnChange(func(es []knowledge.Entry) {
+		store, err := e.openStore(ctx, getenv, dir, storeOptions{onChange: func(es []knowledge.Entry) {
 			if fb.idx == nil {
 				return
 			}
@@ -116,7 +118,7 @@ func (e *env) openFAQ(dir string, opts ...bot.Option) (*faqBot, error) {
 				return
 			}
 			e.log.Info("FAQ reindexed", "entries", len(es))
-		}))
+		}})
 		if err != nil {
 			return nil, err
 		}
@@ -125,6 +127,9 @@ func (e *env) openFAQ(dir string, opts ...bot.Option) (*faqBot, error) {
 	}
 	idx, err := index.New(entries)
 	if err != nil {
+		if fb.store != nil {
+			closeStore(fb.store)
+		}
 		return nil, err
 	}
 	fb.idx = idx
@@ -132,5 +137,10 @@ func (e *env) openFAQ(dir string, opts ...bot.Option) (*faqBot, error) {
 	return fb, nil
 }
 
-// Close releases the index.
-func (fb *faqBot) Close() error { return fb.idx.Close() }
+// Close releases the index and the store's connections.
+func (fb *faqBot) Close() error {
+	if fb.store != nil {
+		closeStore(fb.store)
+	}
+	return fb.idx.Close()
+}

@@ -39,7 +39,7 @@ var settings = []setting{
 	{key: "shutdown.grace", env: "SMPBOT_SHUTDOWN_GRACE", def: "10s", check: isDuration, help: "how long questions in flight may take to finish on SIGTERM"},
 	{key: "questions.retention_days", env: "SMPBOT_RETENTION_DAYS", def: "90", check: isInt, help: "days question texts are kept in the question log"},
 	{key: "questions.user_key_file", env: "SMPBOT_USER_KEY_FILE", help: "file of the key that hashes user ids (default DATA/questions.key, created 0600); back it up apart from questions.db, or not at all"},
-	{key: "database.url", env: "SMPBOT_DATABASE_URL", secret: true, check: isDatabaseURL, help: "PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): the question log every replica shares; empty keeps it in DATA/questions.db"},
+	{key: "database.url", env: "SMPBOT_DATABASE_URL", secret: true, check: isDatabaseURL, help: "PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): the FAQ and the question log every replica shares; empty keeps them in DATA/faq and DATA/questions.db"},
 	{key: "console.listen", env: "SMPBOT_CONSOLE_LISTEN", help: "address of the moderators' web console in smpbot run; empty disables"},
 	{key: "console.url", env: "SMPBOT_CONSOLE_URL", help: "the console's address as browsers reach it, for sign-in links; https:// marks its cookie Secure"},
 	{key: "answer.confidence", env: "SMPBOT_ANSWER_CONFIDENCE", def: "0.5", check: isFraction, help: "confidence an answer needs; below it the bot offers the closest topics"},

@@ -46,7 +46,7 @@ func (e *env) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(data, bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence))
+	fb, err := e.openFAQ(ctx, cfg.Get, data, bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence))
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (e *env) console(ctx context.Context, args []string) error {
 		defer close(watching)
 		// Edits made by the bot, the command line or by hand reach this index too.
 		if err := fb.store.Watch(ctx); err != nil {
-			e.log.Error("not watching the FAQ for edits on disk", "err", err)
+			e.log.Error("not watching the FAQ for changes made elsewhere", "err", err)
 		}
 	}()
 	stop, bound, err := serveConsole(addr, c, e.log)
@@ -96,7 +96,7 @@ func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql questionLog, public
 	if ql != nil {
 		opts = append(opts, web.WithReports(ql, ql))
 	}
-	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.store.Dir(), web.StateDir), opts...)
+	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.dir, web.StateDir), opts...)
 }
 
 // serveConsole starts the console's listener and returns a function that stops it and

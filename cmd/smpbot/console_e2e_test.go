@@ -128,18 +128,7 @@ func TestConsoleAlone(t *testing.T) {
 	c := newConsoleClient(t, base)
 	c.signIn(token)
 
-	_, page := c.do("GET", "/entries/cost", nil)
-	field := func(name string) string {
-		m := regexp.MustCompile(`(?s)name="` + name + `"[^>]*value="([^"]*)"|name="` + name + `"[^>]*>([^<]*)</textarea>`).FindStringSubmatch(page)
-		if m == nil {
-			t.Fatalf("no %s field on the entry page", name)
-		}
-		return htmlUnescape(m[1] + m[2])
-	}
-	form := url.Values{}
-	for _, f := range []string{"id", "question", "alternates", "answer", "caveats", "sources", "tags", "related", "updated", "base"} {
-		form.Set(f, field(f))
-	}
+	form := c.entryForm("cost")
 	phrase := "what will it cost me to zap my hairline dots away"
 	form.Set("alternates", form.Get("alternates")+"\n"+phrase)
 	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
@@ -165,6 +154,21 @@ func TestConsoleAlone(t *testing.T) {
 	if strings.Contains(out.String(), token) {
 		t.Errorf("the sign-in token reached the log")
 	}
+}
+
+// entryForm returns the fields of an entry's edit form, as the console filled them.
+func (c *consoleClient) entryForm(id string) url.Values {
+	c.t.Helper()
+	_, page := c.do("GET", "/entries/"+id, nil)
+	form := url.Values{}
+	for _, name := range []string{"id", "question", "alternates", "answer", "caveats", "sources", "tags", "related", "updated", "base"} {
+		m := regexp.MustCompile(`(?s)name="` + name + `"[^>]*value="([^"]*)"|name="` + name + `"[^>]*>([^<]*)</textarea>`).FindStringSubmatch(page)
+		if m == nil {
+			c.t.Fatalf("no %s field on the page of %s", name, id)
+		}
+		form.Set(name, htmlUnescape(m[1]+m[2]))
+	}
+	return form
 }
 
 func htmlUnescape(s string) string {

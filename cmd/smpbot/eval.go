@@ -26,7 +26,7 @@ func (e *env) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	fb, err := e.openFAQ(*data)
+	fb, err := e.openFAQ(ctx, os.Getenv, *data)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (e *env) faq(ctx context.Context, args []string) error {
 	case "add", "edit":
 		fs.StringVar(file, "file", "", "the entry in the FAQ file format; - for stdin")
 	case "import":
-		fs.StringVar(file, "file", "", "the entries to import, JSON or CSV; - for stdin")
+		fs.StringVar(file, "file", "", "the entries to import, JSON or CSV; - for stdin (or name a directory of entry files)")
 	}
 	if cmd == "edit" || cmd == "remove" {
 		fs.StringVar(base, "base", "", "version the change is based on (from faq show); refused if the entry changed since")
@@ -53,22 +53,32 @@ func (e *env) faq(ctx context.Context, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	// Every argument is checked before the data directory is opened (and perhaps
-	// created and seeded).
-	switch wantIDs := cmd == "show" || cmd == "remove" || cmd == "history" || cmd == "undo"; {
+	// Every argument is checked before the store is opened (and perhaps created and
+	// seeded).
+	dbURL := os.Getenv("SMPBOT_DATABASE_URL")
+	wantIDs := cmd == "show" || cmd == "remove" || cmd == "history" || cmd == "undo"
+	wantDir := cmd == "import" || cmd == "export" // DIR: entry files, as in a git checkout
+	switch {
 	case wantIDs && fs.NArg() != 1:
 		return fmt.Errorf("%w: faq %s needs one entry id", errUsage, cmd)
-	case !wantIDs && fs.NArg() > 0:
+	case wantDir && fs.NArg() > 1:
+		return fmt.Errorf("%w: faq %s takes at most one directory, got %q", errUsage, cmd, fs.Args())
+	case !wantIDs && !wantDir && fs.NArg() > 0:
 		return fmt.Errorf("%w: faq %s takes no arguments, got %q", errUsage, cmd, fs.Args())
-	case *file == "" && (cmd == "add" || cmd == "edit" || cmd == "import"):
+	case cmd == "import" && (*file == "") == (fs.NArg() == 0):
+		return fmt.Errorf("%w: faq import needs --file F or a directory DIR (one of them)", errUsage)
+	case *file == "" && (cmd == "add" || cmd == "edit"):
 		return fmt.Errorf("%w: faq %s needs --file F", errUsage, cmd)
-	case *data == "":
-		return fmt.Errorf("%w: faq %s needs --data DIR (or SMPBOT_DATA)", errUsage, cmd)
+	case *data == "" && dbURL == "":
+		return fmt.Errorf("%w: faq %s needs --data DIR (or SMPBOT_DATA), or SMPBOT_DATABASE_URL", errUsage, cmd)
 	}
-	store, err := knowledge.OpenStore(*data, knowledge.WithStoreLogger(e.log))
+	// A directory imported into a database that never held a FAQ becomes its FAQ, not
+	// an addition to the embedded one.
+	store, err := e.openStore(ctx, os.Getenv, *data, storeOptions{noSeed: cmd == "import" && fs.NArg() == 1})
 	if err != nil {
 		return err
 	}
+	defer closeStore(store)
 	mod := bot.NewModeration(store, bot.Moderators{}, e.log)
 	who := cliIdentity()
 	arg := func() (string, error) {
@@ -163,6 +173,16 @@ func (e *env) faq(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.stdout, "undid change #%d (%s of %s)\n", c.Seq, c.Action, id)
 		return nil
 	case "export":
+		if fs.NArg() == 1 {
+			dir := fs.Arg(0)
+			entries := store.Entries()
+			removed, err := exportDir(dir, entries)
+			if err != nil {
+				return fmt.Errorf("export to %s: %w", dir, err)
+			}
+			fmt.Fprintf(e.stdout, "exported %d entries to %s (%d files of entries no longer in the FAQ removed)\n", len(entries), dir, removed)
+			return nil
+		}
 		switch formatOf(*format, *file) {
 		case "csv":
 			return knowledge.WriteCSV(e.stdout, store.Entries())
@@ -170,8 +190,18 @@ func (e *env) faq(ctx context.Context, args []string) error {
 			return writeJSON(e.stdout, store.Entries())
 		}
 	case "import":
-		if *file == "" {
-			return fmt.Errorf("%w: faq import needs --file F", errUsage)
+		if fs.NArg() == 1 {
+			dir := fs.Arg(0)
+			entries, err := importDir(dir)
+			if err != nil {
+				return fmt.Errorf("nothing imported: %w", err)
+			}
+			added, replaced, err := store.Import(ctx, entries, knowledge.Actor{Platform: who.Platform, User: who.User, Name: "import " + filepath.Base(dir)})
+			if err != nil {
+				return fmt.Errorf("%s: nothing imported: %w", dir, err)
+			}
+			fmt.Fprintf(e.stdout, "imported %s: %d added, %d replaced, %d unchanged\n", dir, added, replaced, len(entries)-added-replaced)
+			return nil
 		}
 		data, err := e.readInput(*file)
 		if err != nil {

@@ -34,8 +34,8 @@ var commands = []command{
 	{"faq remove", "ID [--base VERSION] --data DIR", "remove an entry; refused if it changed since VERSION"},
 	{"faq history", "ID [--json] --data DIR", "list the recorded changes to an entry"},
 	{"faq undo", "ID --data DIR", "restore an entry as it was before its last change"},
-	{"faq export", "[--format json|csv] --data DIR", "write every entry as JSON or CSV"},
-	{"faq import", "--file F [--format json|csv] --data DIR", "add or replace entries from JSON or CSV, all or nothing"},
+	{"faq export", "[--format json|csv] --data DIR [TODIR]", "write every entry as JSON or CSV, or as entry files in TODIR"},
+	{"faq import", "--file F [--format json|csv] | FROMDIR --data DIR", "add or replace entries from JSON, CSV or entry files, all or nothing"},
 	{"report unanswered", "[--json] [--days N] --data DIR", "questions the bot could not answer"},
 	{"report stats", "[--json] [--days N] --data DIR", "questions, answers and declines by platform"},
 	{"report suggestions", "[--json] [--days N] [--accept ID | --reject ID] --data DIR", "phrasings to add to entries"},
@@ -54,6 +54,8 @@ Usage:
 
 const usageOutro = `
 Without --data the FAQ compiled into the binary is used; DIR defaults to $SMPBOT_DATA.
+With SMPBOT_DATABASE_URL set the FAQ is the database's (shared by replicas) instead of
+DIR's; faq export TODIR and faq import FROMDIR move it to and from entry files.
 "smpbot COMMAND -h" prints a command's flags.
 `
 

@@ -108,7 +108,7 @@ func (p *botProcess) stop(t *testing.T) {
 		if err != nil {
 			t.Errorf("exit after SIGTERM: %v, want status 0", err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("no exit within 20 s of SIGTERM")
 	}
 }
@@ -217,7 +217,7 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	first := map[int64]time.Time{}
 	stopAt := n / 3
 	for len(first) < stopAt {
-		if !fake.Wait(20*time.Second, func() bool { return len(repliesByChat(fake)) > len(first) }) {
+		if !fake.Wait(60*time.Second, func() bool { return len(repliesByChat(fake)) > len(first) }) {
 			t.Fatalf("only %d of %d answered before the stop", len(first), n)
 		}
 		now := time.Now()

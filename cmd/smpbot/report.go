@@ -247,8 +247,8 @@ type suggestionJSON struct {
 // proposed too, then lists the open suggestions.
 func (e *env) reportSuggestions(ctx context.Context, l questionLog, data string, asJSON bool) error {
 	added := 0
-	if st, err := os.Stat(filepath.Join(data, knowledge.FAQDir)); err == nil && st.IsDir() {
-		fb, err := e.openFAQ(data)
+	if st, err := os.Stat(filepath.Join(data, knowledge.FAQDir)); err == nil && st.IsDir() || os.Getenv("SMPBOT_DATABASE_URL") != "" {
+		fb, err := e.openFAQ(ctx, os.Getenv, data)
 		if err != nil {
 			return err
 		}
@@ -294,10 +294,11 @@ func describeReason(reason string) string {
 // resolveSuggestion accepts (through the FAQ store: validated and audited as a
 // moderator edit by the user running the command) or rejects a suggestion.
 func (e *env) resolveSuggestion(ctx context.Context, l questionLog, data string, accept, reject int64, asJSON bool) error {
-	store, err := knowledge.OpenStore(data, knowledge.WithStoreLogger(e.log))
+	store, err := e.openStore(ctx, os.Getenv, data, storeOptions{})
 	if err != nil {
 		return err
 	}
+	defer closeStore(store)
 	mod := bot.NewModeration(store, bot.Moderators{}, e.log)
 	who := cliIdentity()
 	id, verb := accept, "accepted"

@@ -111,7 +111,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	fb, err := e.openFAQ(cfg.Get("SMPBOT_DATA"),
+	fb, err := e.openFAQ(ctx, cfg.Get, cfg.Get("SMPBOT_DATA"),
 		bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence),
 		bot.WithObserver(m), bot.WithObserver(answerLog(log)))
 	if err != nil {
@@ -143,6 +143,9 @@ func (e *env) run(ctx context.Context, args []string) error {
 	var h bot.Handler = fb.h
 	if fb.store != nil {
 		w.mod = bot.NewModeration(auditedStore{fb.store, m}, mods, log)
+	}
+	// The question log's key lives in the data directory unless given elsewhere.
+	if fb.store != nil && (fb.dir != "" || cfg.Get("SMPBOT_USER_KEY_FILE") != "") {
 		if ql, rec = e.openQuestionLog(ctx, fb, &wg, cfg.Get, cfg.Int("SMPBOT_RETENTION_DAYS")); ql != nil {
 			w.reports, h = ql, rec
 			setUserHash(ql.UserHash)
@@ -180,8 +183,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 	}
 
-	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil {
-		w.consoleLink = consoleLinker(fb.store.Dir(), firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
+	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil && fb.dir != "" {
+		w.consoleLink = consoleLinker(fb.dir, firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
 	}
 	type running struct {
 		name string
@@ -207,7 +210,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 		go func() {
 			defer wg.Done()
 			if err := fb.store.Watch(ctx); err != nil {
-				log.Error("not watching the FAQ for edits on disk", "err", err)
+				log.Error("not watching the FAQ for changes made elsewhere", "err", err)
 			}
 		}()
 	}
@@ -232,7 +235,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 				notes = append(notes, databaseReadiness(ql))
 			}
 			if fb.store != nil {
-				notes = append(notes, faqProblems(fb.store.Problems()))
+				notes = append(notes, faqDatabaseReadiness(fb.store), faqProblems(fb.store.Problems()))
 			}
 			return true, joinNotes(notes)
 		}
@@ -243,7 +246,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 		defer stopAdmin()
 	}
 	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" {
-		if fb.store == nil {
+		if fb.store == nil || fb.dir == "" {
 			return errors.New("console.listen needs a data directory (data, SMPBOT_DATA)")
 		}
 		stopConsole, _, err := serveConsole(addr, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
@@ -290,7 +293,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 // unanswered questions after each reindex. When the log cannot be opened the bot
 // answers without it.
 func (e *env) openQuestionLog(ctx context.Context, fb *faqBot, wg *sync.WaitGroup, getenv func(string) string, keepDays int) (questionLog, *bot.Recorder) {
-	ql, err := e.openQuestionLogIn(ctx, getenv, fb.store.Dir(), logOptions{})
+	ql, err := e.openQuestionLogIn(ctx, getenv, fb.dir, logOptions{})
 	if err != nil {
 		e.log.Error("question log unavailable; answering without recording", "err", err)
 		return nil, nil
@@ -334,12 +337,12 @@ func faqProblems(problems []error) string {
 
 // auditedStore counts the changes moderators make, for /metrics.
 type auditedStore struct {
-	*knowledge.Store
+	faqStore
 	m *metrics
 }
 
 func (s auditedStore) Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error) {
-	v, err := s.Store.Put(ctx, e, base, who)
+	v, err := s.faqStore.Put(ctx, e, base, who)
 	if err == nil {
 		action := "edit"
 		if base == "" {
@@ -351,7 +354,7 @@ func (s auditedStore) Put(ctx context.Context, e knowledge.Entry, base knowledge
 }
 
 func (s auditedStore) Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error {
-	err := s.Store.Remove(ctx, id, base, who)
+	err := s.faqStore.Remove(ctx, id, base, who)
 	if err == nil {
 		s.m.edits.WithLabelValues("remove").Inc()
 	}
@@ -359,7 +362,7 @@ func (s auditedStore) Remove(ctx context.Context, id string, base knowledge.Vers
 }
 
 func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error) {
-	c, err := s.Store.Undo(ctx, id, who)
+	c, err := s.faqStore.Undo(ctx, id, who)
 	if err == nil {
 		s.m.edits.WithLabelValues("undo").Inc()
 	}

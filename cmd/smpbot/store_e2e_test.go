@@ -179,7 +179,7 @@ func TestRunLogsNoRawUserIDs(t *testing.T) {
 	for _, q := range []string{"does laser removal hurt", "how much does it cost", "how long does healing take"} {
 		fake.Send(chat, u, q, 0)
 	}
-	if !fake.Wait(20*time.Second, func() bool {
+	if !fake.Wait(60*time.Second, func() bool {
 		s := stderr.String()
 		return strings.Contains(s, "over the rate limit") && strings.Contains(s, "moderator command refused")
 	}) {

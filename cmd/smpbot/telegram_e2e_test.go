@@ -121,7 +121,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	}
 	data := *first.Keyboard[0][0].CallbackData
 	q := fake.Press(ann, tgbotapi.Message{MessageID: first.MessageID, Chat: &private, Text: first.Text}, data)
-	if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 4 && len(fake.CallbackAnswers()) == 1 }) {
+	if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) == 4 && len(fake.CallbackAnswers()) == 1 }) {
 		t.Fatalf("after the button press: %d messages and %d callback answers, want 4 and 1", len(fake.Messages()), len(fake.CallbackAnswers()))
 	}
 	if ack := fake.CallbackAnswers()[0]; ack.QueryID != q {
@@ -138,10 +138,10 @@ func TestTelegramEndToEnd(t *testing.T) {
 		t.Errorf("inline answer = %+v, want %s first with the urgent notice", ia, bot.UrgentEntryID)
 	}
 
-	if !fake.Wait(20*time.Second, func() bool { return fake.Pending() == 0 }) {
+	if !fake.Wait(60*time.Second, func() bool { return fake.Pending() == 0 }) {
 		t.Errorf("%d updates unconfirmed", fake.Pending())
 	}
-	if !fake.Wait(20*time.Second, func() bool { return fake.Polling() > 0 }) {
+	if !fake.Wait(60*time.Second, func() bool { return fake.Polling() > 0 }) {
 		t.Fatal("smpbot is not polling")
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -316,12 +316,12 @@ func TestTelegramModerationWiring(t *testing.T) {
 					t.Errorf("Run = %v", err)
 				}
 			}()
-			if !fake.Wait(20*time.Second, func() bool { return len(fake.ChatCommands(mia.ID)) > 0 }) {
+			if !fake.Wait(60*time.Second, func() bool { return len(fake.ChatCommands(mia.ID)) > 0 }) {
 				t.Fatal("the moderator's chat got no command menu")
 			}
 
 			fake.Send(private, mia, "/faq_remove bot-about", 0)
-			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 1 }) {
+			if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) == 1 }) {
 				t.Fatalf("no preview: %+v", fake.Messages())
 			}
 			preview := fake.Messages()[0]
@@ -329,14 +329,14 @@ func TestTelegramModerationWiring(t *testing.T) {
 				t.Fatalf("preview = %q with buttons %v", preview.Text, preview.Keyboard)
 			}
 			fake.Press(mia, tgbotapi.Message{MessageID: preview.MessageID, Chat: &private}, *preview.Keyboard[0][0].CallbackData)
-			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 2 }) {
+			if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) == 2 }) {
 				t.Fatalf("no reply to Confirm: %+v", fake.Messages())
 			}
 			if _, _, err := store.Get("bot-about"); !errors.Is(err, knowledge.ErrNotFound) {
 				t.Errorf("bot-about is still in the store after Confirm: %v", err)
 			}
 			fake.Send(fake.PrivateChat(bob), bob, "/faq_list", 0)
-			if !fake.Wait(20*time.Second, func() bool { return len(fake.Messages()) == 3 }) {
+			if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) == 3 }) {
 				t.Fatalf("no reply to a non-moderator: %+v", fake.Messages())
 			}
 			if got, want := fake.Messages()[2].Text, bot.DescribeError(bot.ErrForbidden); got != want {

@@ -70,7 +70,7 @@ type Request struct {
 	RawQuery      string
 	Authorization string
 	Body          []byte
-	Status        int
+	Status        int // 0: the bot gave up before the fake answered
 }
 
 // Fault makes the fake fail matching requests, to test how a bot survives Discord's
@@ -358,7 +358,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.wait(r)
 	sw := &statusWriter{ResponseWriter: w}
 	var sent *Sent
-	if f := s.fault(r); f != nil {
+	if r.Context().Err() != nil {
+		// The bot gave up (or went away) while the request was held or delayed: Discord
+		// never got to it, so nothing is sent. Recorded without a status.
+	} else if f := s.fault(r); f != nil {
 		writeFault(sw, r, f)
 	} else if limited, wait := s.globalLimited(r.URL.Path); limited {
 		writeFault(sw, r, &Fault{Status: http.StatusTooManyRequests, RetryAfter: wait, Global: true})

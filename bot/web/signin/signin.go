@@ -1,4 +1,9 @@
-package web
+// Package signin keeps the web console's single-use sign-in links: made by one process
+// (`smpbot console link`, a chat command) and redeemed by the one serving the console.
+// It is apart from package web so that the chat adapters, which hand the links out,
+// and the console, which shows replies as the adapters render them, do not import
+// each other.
+package signin
 
 import (
 	"crypto/rand"
@@ -20,6 +25,9 @@ import (
 // DefaultLinkTTL is how long a sign-in link stays valid.
 const DefaultLinkTTL = 10 * time.Minute
 
+// ErrBadLink: a sign-in link is unknown, already used or expired.
+var ErrBadLink = errors.New("sign-in link unknown, used or expired")
+
 // Links keeps single-use sign-in links in a directory, so that the process that makes
 // a link (`smpbot console link`, a chat command) and the one serving the console may
 // differ. A file is named by the SHA-256 of its token, so the directory never holds a
@@ -32,6 +40,9 @@ type Links struct {
 
 // NewLinks returns the links kept in dir (created when the first link is made).
 func NewLinks(dir string) *Links { return &Links{dir: dir, now: time.Now} }
+
+// SetClock sets the clock links expire by (default time.Now).
+func (l *Links) SetClock(now func() time.Time) { l.now = now }
 
 // link is a link's file.
 type link struct {
@@ -76,8 +87,8 @@ func (l *Links) path(token string) string {
 	return filepath.Join(l.dir, hex.EncodeToString(sum[:])+".json")
 }
 
-// validToken reports whether s has the shape of a token, before it is used in a path.
-func validToken(s string) bool {
+// ValidToken reports whether s has the shape of a token, before it is used in a path.
+func ValidToken(s string) bool {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	return err == nil && len(b) == tokenBytes
 }
@@ -85,7 +96,7 @@ func validToken(s string) bool {
 // Redeem uses up the link with token and returns whom it was made for. A link that
 // is unknown, already used or expired fails with ErrBadLink.
 func (l *Links) Redeem(token string) (bot.Identity, error) {
-	if !validToken(token) {
+	if !ValidToken(token) {
 		return bot.Identity{}, ErrBadLink
 	}
 	path := l.path(token)
@@ -131,8 +142,8 @@ func (l *Links) sweep() {
 	}
 }
 
-// SignInURL is the address of the console's sign-in page for token under base (the
+// URL is the address of the console's sign-in page for token under base (the
 // console's public address, such as https://faq.example.org).
-func SignInURL(base, token string) string {
+func URL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/signin?t=" + token
 }

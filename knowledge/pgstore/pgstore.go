@@ -1,0 +1,653 @@
+// Package pgstore keeps the FAQ in a PostgreSQL database that several smpbot processes
+// share (Discord shards, webhook replicas), with the contract of knowledge.Store: the
+// same entries and versions, every change validated against the whole FAQ, refused when
+// based on a stale version (knowledge.ErrStale), and recorded in an audit log with its
+// history and undo.
+//
+// Every change is one transaction that holds the row lock of the store's state, so
+// changes from any number of processes are serialised: of two edits of the same version
+// one wins and the other is refused as stale. The transaction announces the change with
+// NOTIFY (delivered at commit); each process's Watch LISTENs on a connection of its own,
+// loads the new FAQ and calls the OnChange hook. After a lost connection Watch connects
+// again and catches up by comparing the last change's sequence number, so no change is
+// missed.
+//
+// When the database cannot be reached the entries last loaded keep being served and
+// changes fail with knowledge.ErrUnavailable.
+//
+// The tables live in the search_path's first schema; migrations run at start under an
+// advisory lock (internal/pgschema), and an empty store is seeded from the embedded FAQ
+// once, however many processes start together.
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/smpbot/smpbot/internal/pgschema"
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+var schema = pgschema.Set{What: "FAQ store", Table: "faq_schema_version", Migrations: []pgschema.Migration{
+	{Name: "entries, audit log, state", Stmts: []string{
+		// An entry is kept as its file (knowledge.Format), so versions, exports and
+		// reviews are the same as the file store's.
+		`CREATE TABLE faq_entries (id text PRIMARY KEY, body text NOT NULL)`,
+		`CREATE TABLE faq_changes (
+			seq      bigint PRIMARY KEY,
+			time     timestamptz NOT NULL,
+			actor    jsonb NOT NULL,
+			action   text NOT NULL,
+			batch    bigint NOT NULL DEFAULT 0,
+			entry_id text NOT NULL,
+			before   jsonb,  -- NULL when the entry did not exist
+			after    jsonb   -- NULL when the entry was removed
+		)`,
+		`CREATE INDEX faq_changes_entry ON faq_changes (entry_id, seq)`,
+		// One row: the seq of the last change, locked by every change; seeded says the
+		// store has held a FAQ, so an empty one is seeded once only.
+		`CREATE TABLE faq_state (
+			one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+			seq    bigint NOT NULL,
+			seeded boolean NOT NULL
+		)`,
+		`INSERT INTO faq_state (seq, seeded) VALUES (0, false)`,
+	}},
+}}
+
+// Store is the FAQ in a PostgreSQL database. It is safe for concurrent use, by any
+// number of processes.
+type Store struct {
+	db       *pgxpool.Pool
+	listen   *pgx.ConnConfig // for Watch's connection of its own
+	schema   string
+	channel  string
+	log      *slog.Logger
+	onChange func([]knowledge.Entry)
+	seed     bool
+	timeout  time.Duration
+
+	mu       sync.Mutex
+	entries  map[string]knowledge.Entry
+	order    []string
+	seq      int64                      // the last change the entries in memory include
+	bodies   map[string]knowledge.Entry // the entries by their rows' text; replaced, never changed
+	problems []error
+
+	// onWatch, when set (by tests), hears Watch's connection come and go: "listening"
+	// once it is listening and caught up, "lost" when it is lost.
+	onWatch func(string)
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// OnChange registers f to be called with the whole FAQ after every change, whether made
+// through this Store or, heard by Watch, by another process. f must not call back into
+// the Store.
+func OnChange(f func([]knowledge.Entry)) Option { return func(s *Store) { s.onChange = f } }
+
+// WithoutSeed leaves a store that never held a FAQ empty instead of seeding it with the
+// embedded FAQ: for importing a FAQ of one's own into a new database.
+func WithoutSeed() Option { return func(s *Store) { s.seed = false } }
+
+// WithTimeout sets how long an operation may wait for the database before it is
+// counted as unreachable (default 5 s).
+func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
+
+// Open connects to the database at url (a postgres:// URL or a key=value string),
+// brings the schema up to date, seeds a store that never held a FAQ, and loads it.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	s := &Store{log: slog.New(slog.DiscardHandler), seed: true, timeout: 5 * time.Second}
+	for _, o := range opts {
+		o(s)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// The error may quote the URL, password included.
+		return nil, errors.New("FAQ store: database URL not understood (postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > s.timeout {
+		cfg.ConnConfig.ConnectTimeout = s.timeout
+	}
+	// Edits are rare: a connection the database dropped while it sat idle must not cost
+	// a moderator's edit, so each is checked as it is taken from the pool.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
+	s.listen = cfg.ConnConfig.Copy()
+	db, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("FAQ store: %w", err)
+	}
+	s.db = db
+	pctx, cancel := context.WithTimeout(ctx, s.timeout)
+	err = db.Ping(pctx)
+	cancel()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FAQ store: %w", s.dbErr(ctx, err))
+	}
+	if err := s.start(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FAQ store: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) start(ctx context.Context) error {
+	if err := pgschema.Migrate(ctx, s.db, schema, len(schema.Migrations), s.log, time.Now); err != nil {
+		return err
+	}
+	var sch string
+	if err := s.db.QueryRow(ctx, `SELECT current_schema()`).Scan(&sch); err != nil {
+		return err
+	}
+	s.schema, s.channel = sch, channelFor(sch)
+	if s.seed {
+		if err := s.seedOnce(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.refresh(ctx, s.db); err != nil {
+		return err
+	}
+	if s.seed && len(s.Entries()) == 0 {
+		return errors.New("the FAQ database holds no entries (all were removed): import some with smpbot faq import")
+	}
+	return nil
+}
+
+// channelFor names the NOTIFY channel of the store in schema: channels are per
+// database, and several stores may share one in their own schemas.
+func channelFor(schema string) string {
+	const prefix = "smpbot_faq_"
+	if len(prefix)+len(schema) <= 63 { // an identifier's limit
+		return prefix + schema
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return prefix + hex.EncodeToString(sum[:16])
+}
+
+// seedOnce fills a store that never held a FAQ with the embedded one. The state row's
+// lock makes processes starting together seed once.
+func (s *Store) seedOnce(ctx context.Context) error {
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		return fmt.Errorf("embedded FAQ: %w", err)
+	}
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var seeded bool
+		if err := tx.QueryRow(ctx, `SELECT seeded FROM faq_state FOR UPDATE`).Scan(&seeded); err != nil {
+			return err
+		}
+		if seeded {
+			return nil
+		}
+		for _, e := range entries {
+			if _, err := tx.Exec(ctx, `INSERT INTO faq_entries (id, body) VALUES ($1, $2)`, e.ID, string(knowledge.Format(e))); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE faq_state SET seeded = true`); err != nil {
+			return err
+		}
+		s.log.Info("seeded the FAQ database with the embedded FAQ", "entries", len(entries))
+		return nil
+	})
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	s.db.Close()
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// Entries returns the FAQ in the order of its file names.
+func (s *Store) Entries() []knowledge.Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.list()
+}
+
+func (s *Store) list() []knowledge.Entry {
+	out := make([]knowledge.Entry, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.entries[id])
+	}
+	return out
+}
+
+// Get returns the entry with the id and its version, as last loaded.
+func (s *Store) Get(id string) (knowledge.Entry, knowledge.Version, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok {
+		return knowledge.Entry{}, "", fmt.Errorf("%w: %q", knowledge.ErrNotFound, id)
+	}
+	return e, knowledge.VersionOf(e), nil
+}
+
+// Problems returns why each entry row that is not a valid entry (changed in the
+// database by hand) is left out; nil when every row is valid.
+func (s *Store) Problems() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.problems)
+}
+
+// Put adds an entry (base "") or replaces the version base of it. The whole FAQ is
+// validated with the change before anything is written.
+func (s *Store) Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error) {
+	action := "edit"
+	if base == "" {
+		action = "add"
+	}
+	if e.Updated == "" {
+		e.Updated = time.Now().UTC().Format(time.DateOnly)
+	}
+	if err := s.apply(ctx, action, e.ID, &e, base, who); err != nil {
+		return "", err
+	}
+	return knowledge.VersionOf(e), nil
+}
+
+// Remove deletes the version base of the entry id.
+func (s *Store) Remove(ctx context.Context, id string, base knowledge.Version, who knowledge.Actor) error {
+	return s.apply(ctx, "remove", id, nil, base, who)
+}
+
+// Undo restores the entry id to how it was before its last change, as a new change.
+func (s *Store) Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error) {
+	hist, err := s.history(ctx, id)
+	if err != nil {
+		return knowledge.Change{}, err
+	}
+	last, base, err := knowledge.UndoOf(id, hist)
+	if err != nil {
+		return knowledge.Change{}, err
+	}
+	if err := s.apply(ctx, "undo", id, last.Before, base, who); err != nil {
+		return knowledge.Change{}, err
+	}
+	return last, nil
+}
+
+// apply makes one change in one transaction: lock the state, check the base version
+// against the database, validate the FAQ as it would be, record the change, write the
+// entry and announce it.
+func (s *Store) apply(ctx context.Context, action, id string, after *knowledge.Entry, base knowledge.Version, who knowledge.Actor) error {
+	err := s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
+		// Rewriting a row changed by hand would lose what is in it.
+		if err := snap.broken[id]; err != nil {
+			return nil, fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
+		}
+		cur, next := snap.byID(), snap.entries
+		old, exists := cur[id]
+		switch {
+		case action == "add" && exists:
+			return nil, fmt.Errorf("%w: %q already exists", knowledge.ErrDuplicateID, id)
+		case action != "add" && action != "undo" && !exists:
+			return nil, fmt.Errorf("%w: %q", knowledge.ErrNotFound, id)
+		case exists && base != knowledge.AnyVersion && knowledge.VersionOf(old) != base:
+			return nil, fmt.Errorf("%w: %q is now version %s, the edit was based on %s", knowledge.ErrStale, id, knowledge.VersionOf(old), base)
+		case !exists && base != "":
+			return nil, fmt.Errorf("%w: %q was removed after version %s was read", knowledge.ErrStale, id, base)
+		}
+		next = slices.DeleteFunc(next, func(e knowledge.Entry) bool { return e.ID == id })
+		if after != nil {
+			next = append(next, *after)
+		}
+		if err := knowledge.ValidateEntries(next); err != nil {
+			return nil, err
+		}
+		var before *knowledge.Entry
+		if exists {
+			before = &old
+		}
+		return []knowledge.Change{{Seq: seq + 1, Time: time.Now().UTC(), Actor: who, Action: action, ID: id, Before: before, After: after}}, nil
+	})
+	if err == nil {
+		s.log.Info("FAQ changed", "action", action, "id", id, "platform", who.Platform, "user", who.User)
+	}
+	return err
+}
+
+// Import adds or replaces many entries at once, in one transaction. The FAQ as it would
+// be afterwards is validated before anything is written.
+func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (added, replaced int, err error) {
+	err = s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
+		added, replaced = 0, 0
+		cur, next := snap.byID(), snap.entries
+		incoming := map[string]bool{}
+		for _, e := range entries {
+			if incoming[e.ID] {
+				return nil, fmt.Errorf("%w: %q appears twice in the import", knowledge.ErrDuplicateID, e.ID)
+			}
+			incoming[e.ID] = true
+			if err := snap.broken[e.ID]; err != nil {
+				return nil, fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
+			}
+		}
+		next = slices.DeleteFunc(next, func(e knowledge.Entry) bool { return incoming[e.ID] })
+		next = append(next, entries...)
+		if err := knowledge.ValidateEntries(next); err != nil {
+			return nil, err
+		}
+		batch := seq + 1
+		var changes []knowledge.Change
+		for _, e := range entries {
+			var before *knowledge.Entry
+			if old, ok := cur[e.ID]; ok {
+				if knowledge.VersionOf(old) == knowledge.VersionOf(e) {
+					continue
+				}
+				before = &old
+				replaced++
+			} else {
+				added++
+			}
+			seq++
+			changes = append(changes, knowledge.Change{Seq: seq, Time: time.Now().UTC(), Actor: who, Action: "import", Batch: batch, ID: e.ID, Before: before, After: &e})
+		}
+		return changes, nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	s.log.Info("FAQ imported", "added", added, "replaced", replaced, "platform", who.Platform, "user", who.User)
+	return added, replaced, nil
+}
+
+// change runs one change: decide, given the FAQ in the database and the seq of its last
+// change, returns the changes to record (none to leave it as it is) or why it is
+// refused. Everything happens in one transaction holding the state row's lock.
+func (s *Store) change(ctx context.Context, decide func(snap snapshot, seq int64) ([]knowledge.Change, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var refused error
+	var loaded snapshot
+	err := pgx.BeginFunc(octx, s.db, func(tx pgx.Tx) error {
+		var seq int64
+		if err := tx.QueryRow(octx, `SELECT seq FROM faq_state FOR UPDATE`).Scan(&seq); err != nil {
+			return err
+		}
+		snap, err := readEntries(octx, tx, seq, s.known())
+		if err != nil {
+			return err
+		}
+		changes, err := decide(snap, seq)
+		if err != nil {
+			refused = err
+			return err
+		}
+		if len(changes) == 0 {
+			loaded = snap
+			return nil
+		}
+		for _, ch := range changes {
+			if err := record(octx, tx, ch); err != nil {
+				return err
+			}
+		}
+		last := changes[len(changes)-1].Seq
+		if _, err := tx.Exec(octx, `UPDATE faq_state SET seq = $1, seeded = true`, last); err != nil {
+			return err
+		}
+		// Delivered to every listener when the transaction commits, never before.
+		if _, err := tx.Exec(octx, `SELECT pg_notify($1, $2)`, s.channel, fmt.Sprint(last)); err != nil {
+			return err
+		}
+		loaded, err = readEntries(octx, tx, last, s.known())
+		return err
+	})
+	if refused != nil {
+		return refused
+	}
+	if err != nil {
+		return s.dbErr(ctx, err)
+	}
+	s.publish(loaded)
+	return nil
+}
+
+// record writes one change: its audit record and the entry's row.
+func record(ctx context.Context, tx pgx.Tx, ch knowledge.Change) error {
+	actor, err := json.Marshal(ch.Actor)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO faq_changes (seq, time, actor, action, batch, entry_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		ch.Seq, ch.Time, actor, ch.Action, ch.Batch, ch.ID, entryJSON(ch.Before), entryJSON(ch.After)); err != nil {
+		return err
+	}
+	if ch.After == nil {
+		_, err = tx.Exec(ctx, `DELETE FROM faq_entries WHERE id = $1`, ch.ID)
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO faq_entries (id, body) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET body = excluded.body`, ch.ID, string(knowledge.Format(*ch.After)))
+	return err
+}
+
+func entryJSON(e *knowledge.Entry) []byte {
+	if e == nil {
+		return nil
+	}
+	b, _ := json.Marshal(e) // an Entry always marshals
+	return b
+}
+
+// dbErr says what a failed database operation means to the caller: its own context
+// ended, a server error (returned as it is), or a database that cannot be reached.
+func (s *Store) dbErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
+		return fmt.Errorf("FAQ database: %w", err)
+	}
+	return fmt.Errorf("%w (%v)", knowledge.ErrUnavailable, err)
+}
+
+// snapshot is the FAQ as one transaction saw it.
+type snapshot struct {
+	seq      int64
+	entries  []knowledge.Entry
+	bodies   map[string]knowledge.Entry // each entry by its row's text
+	problems []error
+	broken   map[string]error // why the row of an id is not a valid entry
+}
+
+func (sn snapshot) byID() map[string]knowledge.Entry {
+	m := make(map[string]knowledge.Entry, len(sn.entries))
+	for _, e := range sn.entries {
+		m[e.ID] = e
+	}
+	return m
+}
+
+// readEntries reads the entries as of seq, in the order of their file names. A row
+// that is not a valid entry is left out and reported. Rows whose text is in known are
+// not parsed again.
+func readEntries(ctx context.Context, q pgx.Tx, seq int64, known map[string]knowledge.Entry) (snapshot, error) {
+	rows, err := q.Query(ctx, `SELECT id, body FROM faq_entries`)
+	if err != nil {
+		return snapshot{}, err
+	}
+	type row struct{ id, body string }
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.body)
+		return x, err
+	})
+	if err != nil {
+		return snapshot{}, err
+	}
+	slices.SortFunc(all, func(a, b row) int { return strings.Compare(a.id+knowledge.Ext, b.id+knowledge.Ext) })
+	sn := snapshot{seq: seq, bodies: make(map[string]knowledge.Entry, len(all))}
+	for _, r := range all {
+		if e, ok := known[r.body]; ok && e.ID == r.id {
+			sn.entries = append(sn.entries, e)
+			sn.bodies[r.body] = e
+			continue
+		}
+		f, err := knowledge.Parse(r.id+knowledge.Ext, []byte(r.body))
+		if err == nil && f.Entry.ID != r.id {
+			err = &knowledge.Error{File: r.id + knowledge.Ext, Field: "id", Err: fmt.Errorf("%w: the row of %q holds %q", knowledge.ErrInvalidField, r.id, f.Entry.ID)}
+		}
+		if err != nil {
+			sn.problems = append(sn.problems, err)
+			if sn.broken == nil {
+				sn.broken = map[string]error{}
+			}
+			sn.broken[r.id] = err
+			continue
+		}
+		sn.entries = append(sn.entries, f.Entry)
+		sn.bodies[r.body] = f.Entry
+	}
+	return sn, nil
+}
+
+// refresh loads the FAQ if the database holds a change the memory does not.
+func (s *Store) refresh(ctx context.Context, db interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}) error {
+	s.mu.Lock()
+	have := s.seq
+	loadedOnce := s.entries != nil
+	s.mu.Unlock()
+	var snap snapshot
+	stale := false
+	err := pgx.BeginTxFunc(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var seq int64
+		if err := tx.QueryRow(ctx, `SELECT seq FROM faq_state`).Scan(&seq); err != nil {
+			return err
+		}
+		if loadedOnce && seq <= have {
+			return nil
+		}
+		stale = true
+		var err error
+		snap, err = readEntries(ctx, tx, seq, s.known())
+		return err
+	})
+	if err != nil || !stale {
+		return err
+	}
+	s.publish(snap)
+	return nil
+}
+
+// publish makes a snapshot the FAQ served, unless a newer one already is, and tells
+// OnChange when the entries differ.
+func (s *Store) publish(sn snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entries != nil && sn.seq < s.seq {
+		return
+	}
+	first := s.entries == nil
+	same := len(sn.bodies) == len(s.bodies)
+	for body := range sn.bodies {
+		if _, ok := s.bodies[body]; !ok {
+			same = false
+			break
+		}
+	}
+	s.seq, s.problems, s.bodies = sn.seq, sn.problems, sn.bodies
+	s.entries = make(map[string]knowledge.Entry, len(sn.entries))
+	s.order = s.order[:0]
+	for _, e := range sn.entries {
+		s.entries[e.ID] = e
+		s.order = append(s.order, e.ID)
+	}
+	// The FAQ read at start is the caller's to take from Entries, not a change.
+	if !first && !same && s.onChange != nil {
+		s.onChange(s.list())
+	}
+}
+
+// known returns the entries in memory by their rows' text, so that a reload parses
+// only the rows that changed.
+func (s *Store) known() map[string]knowledge.Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bodies
+}
+
+// History returns the recorded changes to the entry id, oldest first.
+func (s *Store) History(id string) ([]knowledge.Change, error) {
+	return s.history(context.Background(), id)
+}
+
+func (s *Store) history(ctx context.Context, id string) ([]knowledge.Change, error) {
+	return s.changes(ctx, `WHERE entry_id = $1`, id)
+}
+
+// Audit returns the whole audit log, oldest first.
+func (s *Store) Audit() ([]knowledge.Change, error) {
+	return s.changes(context.Background(), ``)
+}
+
+func (s *Store) changes(ctx context.Context, where string, args ...any) ([]knowledge.Change, error) {
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	rows, err := s.db.Query(octx, `SELECT seq, time, actor, action, batch, entry_id, before, after FROM faq_changes `+where+` ORDER BY seq`, args...)
+	if err != nil {
+		return nil, s.dbErr(ctx, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (knowledge.Change, error) {
+		var c knowledge.Change
+		var actor, before, after []byte
+		if err := r.Scan(&c.Seq, &c.Time, &actor, &c.Action, &c.Batch, &c.ID, &before, &after); err != nil {
+			return c, err
+		}
+		c.Time = c.Time.UTC()
+		if err := json.Unmarshal(actor, &c.Actor); err != nil {
+			return c, fmt.Errorf("change #%d: actor: %w", c.Seq, err)
+		}
+		for _, x := range []struct {
+			raw []byte
+			to  **knowledge.Entry
+		}{{before, &c.Before}, {after, &c.After}} {
+			if x.raw == nil {
+				continue
+			}
+			var e knowledge.Entry
+			if err := json.Unmarshal(x.raw, &e); err != nil {
+				return c, fmt.Errorf("change #%d: %w", c.Seq, err)
+			}
+			*x.to = &e
+		}
+		return c, nil
+	})
+	if err != nil {
+		return nil, s.dbErr(ctx, err)
+	}
+	return out, nil
+}
