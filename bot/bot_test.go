@@ -298,10 +298,10 @@ func TestQuestionSets(t *testing.T) {
 }
 
 // An entry that would be both a suggestion and a related entry is listed once. The
-// question is one whose suggestion (the interval between sessions) is also on the
-// answer's related list.
+// question asks two things, so that its second topic (the interval between sessions)
+// is a suggestion and also on the answer's related list.
 func TestSuggestionsAreNotRepeatedAsRelated(t *testing.T) {
-	r := ask(t, handler(t), "laser sessions")
+	r := ask(t, handler(t), "how many sessions and how often")
 	if r.Entry == nil || len(r.Entry.Related) == 0 {
 		t.Fatalf("got %s %v, want an answer with related entries", r.Kind, r.Entry)
 	}
