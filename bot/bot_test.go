@@ -156,7 +156,8 @@ func TestSignsQuestionGetsComplicationsEntry(t *testing.T) {
 func TestSmallTalk(t *testing.T) {
 	h := handler(t)
 	for _, q := range []string{"hi", "Hello there!", "thanks so much", "ty", "bye", "ok thanks so much, that really helps",
-		"Thank you, that was really helpful!", "ok got it", "cheers mate, have a good one"} {
+		"Thank you, that was really helpful!", "ok got it", "cheers mate, have a good one",
+		"never mind", "nvm", "forget it", "ok, never mind, I'll figure it out myself"} {
 		if r := ask(t, h, q); r.Kind != bot.KindSmallTalk || r.Text == "" {
 			t.Errorf("Answer(%q) = %s, want smalltalk", q, r.Kind)
 		}
@@ -165,6 +166,9 @@ func TestSmallTalk(t *testing.T) {
 		if r := ask(t, h, q); r.Kind != bot.KindAnswer {
 			t.Errorf("%q (small talk with a question) got %s, want an answer", q, r.Kind)
 		}
+	}
+	if r := ask(t, h, "never mind the cost, is it safe?"); r.Kind == bot.KindSmallTalk {
+		t.Errorf("%q (a dismissal with a question) was taken for small talk", "never mind the cost, is it safe?")
 	}
 	if r := ask(t, h, "hi"); !strings.Contains(r.Text, "SMP") {
 		t.Errorf("greeting does not say what the bot does: %q", r.Text)

@@ -171,6 +171,8 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 			return f.chat(r, byeText), nil
 		case acknowledgement:
 			return f.chat(r, ackText), nil
+		case dismissal:
+			return f.chat(r, dismissText), nil
 		}
 	}
 	matches, err := f.search.Search(ctx, text, maxSuggestions+1)

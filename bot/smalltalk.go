@@ -20,6 +20,8 @@ var (
 		"awesome", "brilliant", "excellent", "amazing", "fantastic", "wonderful", "legend", "lifesaver",
 		"ok", "okay", "okey", "k", "kk", "alright", "cool", "nice", "gotcha", "understood", "noted", "sense",
 		"clear", "clearer", "reassuring", "reassured", "glad", "relieved")
+	// dismissals take a question back: "never mind", "forget it, I'll work it out".
+	dismissals = wordSet("nevermind", "nvm", "forget", "scratch")
 	// filler may stand beside small talk without making it a question.
 	filler = wordSet("there", "you", "u", "ya", "so", "much", "a", "lot", "lots", "tons", "bot", "smpbot", "all",
 		"everyone", "guys", "good", "it", "its", "very", "again", "mate", "man", "bro", "see", "for", "the",
@@ -27,7 +29,8 @@ var (
 		"answer", "answers", "reply", "explanation", "advice", "help", "and", "too", "as", "well", "hope",
 		"youre", "doing", "day", "one", "have", "take", "care", "now", "i", "im", "am", "makes", "made", "got",
 		"me", "feel", "better", "oh", "ah", "wow", "yes", "yeah", "yep", "sure", "right", "fine", "kind",
-		"super", "quick", "fast", "time", "both", "lol", "haha", "bunch", "big", "huge", "many", "x", "xx")
+		"super", "quick", "fast", "time", "both", "lol", "haha", "bunch", "big", "huge", "many", "x", "xx",
+		"nothing", "ill", "work", "out", "figure", "myself", "anyway", "anyways", "actually", "no", "worries")
 )
 
 type smallTalkKind int
@@ -38,17 +41,18 @@ const (
 	gratitude
 	farewell
 	acknowledgement
+	dismissal
 )
 
 // maxSmallTalkWords bounds small talk: a long message is a question or a story.
 const maxSmallTalkWords = 14
 
 func smallTalk(text string) smallTalkKind {
-	ws := words(text)
+	ws := words(neverMind.ReplaceAllString(strings.ToLower(text), "nevermind"))
 	if len(ws) == 0 || len(ws) > maxSmallTalkWords {
 		return notSmallTalk
 	}
-	var greet, thank, bye, ack bool
+	var greet, thank, bye, ack, dismiss bool
 	for _, w := range ws {
 		w = strings.ReplaceAll(w, "'", "") // you're, that's
 		switch {
@@ -60,6 +64,8 @@ func smallTalk(text string) smallTalkKind {
 			bye = true
 		case acknowledgements[w]:
 			ack = true
+		case dismissals[w]:
+			dismiss = true
 		case filler[w]:
 		default:
 			return notSmallTalk
@@ -72,11 +78,17 @@ func smallTalk(text string) smallTalkKind {
 		return greeting
 	case bye:
 		return farewell
+	case dismiss:
+		return dismissal
 	case ack:
 		return acknowledgement
 	}
 	return notSmallTalk
 }
+
+// neverMind joins "never mind" into one dismissal word; "never" alone stays a
+// question's word ("never mind" is no question, "never healed" is).
+var neverMind = regexp.MustCompile(`\bnever\s+mind\b`)
 
 func words(text string) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
@@ -88,9 +100,10 @@ const (
 	helloText = "Hi! I answer questions about removing or fixing scalp micropigmentation (SMP): laser and saline removal, " +
 		"costs, pain, healing, side effects, corrections and more. Just ask in your own words, for example " +
 		"\"how many laser sessions will I need?\"."
-	thanksText = "You're welcome. If anything else about your SMP worries you, just ask."
-	ackText    = "Good. If anything else about your SMP worries you, just ask."
-	byeText    = "Take care! I'm here whenever you have another question about SMP removal."
+	thanksText  = "You're welcome. If anything else about your SMP worries you, just ask."
+	ackText     = "Good. If anything else about your SMP worries you, just ask."
+	dismissText = "No problem. If anything about your SMP worries you later, just ask."
+	byeText     = "Take care! I'm here whenever you have another question about SMP removal."
 )
 
 // AboutEntryID is the FAQ entry about the bot itself.
