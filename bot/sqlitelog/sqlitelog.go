@@ -32,7 +32,8 @@ import (
 	"github.com/smpbot/smpbot/bot/phrasing"
 	"github.com/smpbot/smpbot/bot/questionlog"
 	"github.com/smpbot/smpbot/bot/userkey"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // FileName is the question log's file in a data directory.
@@ -91,7 +92,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", l.busy.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	// Deleted question texts are overwritten, not left in free pages.
@@ -103,6 +103,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 	}
 	db.SetMaxOpenConns(4)
 	l.db = db
+	if err := l.useWAL(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("question log %s: %w", path, err)
+	}
 	if err := l.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("question log %s: %w", path, err)
@@ -115,6 +119,37 @@ func Open(ctx context.Context, path string, opts ...Option) (*Log, error) {
 		return nil, fmt.Errorf("question log %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// useWAL switches the database to write-ahead logging, so that readers (reports, the
+// command line) do not block the bot's writes. The mode is kept in the file, so this is
+// done once per Open, not as a pragma of every connection. SQLite answers SQLITE_BUSY at
+// once, without waiting in the busy handler, when two connections switch a new file at
+// the same moment (each holds a read lock the other's switch must wait for), so the
+// switch is retried for as long as the busy timeout.
+func (l *Log) useWAL(ctx context.Context) error {
+	deadline := time.Now().Add(l.busy)
+	pause := 5 * time.Millisecond
+	for {
+		var mode string
+		err := l.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		if err == nil {
+			if !strings.EqualFold(mode, "wal") {
+				l.log.Warn("question log is not in WAL mode: readers may delay writes", "journal_mode", mode)
+			}
+			return nil
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return fmt.Errorf("journal mode: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("journal mode: %w", ctx.Err())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
 
 // Close closes the database.
