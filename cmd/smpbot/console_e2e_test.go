@@ -108,14 +108,8 @@ func TestConsoleAlone(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	w := watchExit(cmd)
+	defer w.kill()
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "serving "+base) {
@@ -143,13 +137,12 @@ func TestConsoleAlone(t *testing.T) {
 		t.Errorf("the edit is not audited under Ana in the web console:\n%s", audit)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(20 * time.Second):
+	err, ok := w.wait(20 * time.Second)
+	if !ok {
 		t.Fatal("no exit within 20 s of SIGTERM")
+	}
+	if err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
 	}
 	if strings.Contains(out.String(), token) {
 		t.Errorf("the sign-in token reached the log")

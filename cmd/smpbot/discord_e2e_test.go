@@ -24,8 +24,8 @@ const e2eToken = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.e2e.t0ken-that-must-never-be-logged
 // smpbotProcess is the smpbot binary running `smpbot run` against a fake.
 type smpbotProcess struct {
 	cmd    *exec.Cmd
-	exited chan error
 	stderr *lockedBuffer
+	*exitWatch
 }
 
 // startSmpbot builds smpbot and runs `smpbot run` with env added to the environment,
@@ -42,17 +42,14 @@ func startSmpbot(t *testing.T, env ...string) *smpbotProcess {
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	p := &smpbotProcess{cmd: cmd, exited: make(chan error, 1), stderr: &lockedBuffer{}}
+	p := &smpbotProcess{cmd: cmd, stderr: &lockedBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.exited <- cmd.Wait() }()
+	p.exitWatch = watchExit(cmd)
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-p.exited
-		}
+		p.kill()
 		if t.Failed() {
 			t.Logf("smpbot stderr:\n%s", p.stderr.String())
 		}
@@ -66,13 +63,12 @@ func (p *smpbotProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
-		}
-	case <-time.After(10 * time.Second):
+	err, ok := p.wait(10 * time.Second)
+	if !ok {
 		t.Fatalf("smpbot still running 10 s after SIGTERM")
+	}
+	if err != nil {
+		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
 	}
 }
 

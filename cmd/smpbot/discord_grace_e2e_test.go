@@ -57,22 +57,21 @@ func TestDiscordShutdownGrace(t *testing.T) {
 			}
 			var exited time.Duration
 			select {
-			case err := <-p.exited: // stopped before the replies were accepted
+			case <-p.exited: // stopped before the replies were accepted
 				exited = time.Since(start)
-				if err != nil {
-					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+				if p.err != nil {
+					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", p.err)
 				}
 				release()
 			case <-time.After(slow):
 				release()
-				select {
-				case err := <-p.exited:
-					exited = time.Since(start)
-					if err != nil {
-						t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
-					}
-				case <-time.After(40 * time.Second):
+				err, ok := p.wait(40 * time.Second)
+				if !ok {
 					t.Fatalf("smpbot still running %v after the replies were accepted", 40*time.Second)
+				}
+				exited = time.Since(start)
+				if err != nil {
+					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
 				}
 			}
 

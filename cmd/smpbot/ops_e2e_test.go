@@ -28,7 +28,7 @@ type botProcess struct {
 	cmd    *exec.Cmd
 	admin  string
 	stderr *lockedBuffer
-	exited chan error
+	*exitWatch
 }
 
 func freeAddr(t *testing.T) string {
@@ -49,7 +49,7 @@ func startBot(t *testing.T, fake *telegramtest.Server, data string, extra ...str
 // startBotEnv starts the bot with env (KEY=VALUE) added to its environment.
 func startBotEnv(t *testing.T, fake *telegramtest.Server, data string, env []string, extra ...string) *botProcess {
 	t.Helper()
-	p := &botProcess{admin: freeAddr(t), stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	p := &botProcess{admin: freeAddr(t), stderr: &lockedBuffer{}}
 	p.cmd = exec.Command(buildSmpbot(t), append([]string{"run", "--data", data, "--admin-listen", p.admin}, extra...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
@@ -62,12 +62,9 @@ func startBotEnv(t *testing.T, fake *telegramtest.Server, data string, env []str
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.exited <- p.cmd.Wait() }()
+	p.exitWatch = watchExit(p.cmd)
 	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
+		p.kill()
 		if strings.Contains(p.stderr.String(), opsToken) {
 			t.Errorf("the token appeared in the log")
 		}
@@ -103,13 +100,12 @@ func (p *botProcess) waitReady(t *testing.T) {
 func (p *botProcess) stop(t *testing.T) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v, want status 0", err)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("no exit within 20 s of SIGTERM")
+	err, ok := p.wait(60 * time.Second)
+	if !ok {
+		t.Fatal("no exit within 60 s of SIGTERM")
+	}
+	if err != nil {
+		t.Errorf("exit after SIGTERM: %v, want status 0", err)
 	}
 }
 

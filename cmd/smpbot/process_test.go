@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Helpers shared by the tests that run the smpbot binary.
@@ -28,6 +29,45 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// exitWatch waits for a started process in a goroutine of its own. That goroutine is
+// the only one to touch cmd.ProcessState (Wait sets it, so reading it elsewhere while
+// the process runs is a data race); the others learn of the exit from exited.
+type exitWatch struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once err is set
+	err    error         // Wait's result
+}
+
+// watchExit starts waiting for cmd, which must have been started.
+func watchExit(cmd *exec.Cmd) *exitWatch {
+	w := &exitWatch{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		w.err = cmd.Wait()
+		close(w.exited)
+	}()
+	return w
+}
+
+// wait returns Wait's result, or ok false if the process is still running after d.
+func (w *exitWatch) wait(d time.Duration) (err error, ok bool) {
+	select {
+	case <-w.exited:
+		return w.err, true
+	case <-time.After(d):
+		return nil, false
+	}
+}
+
+// kill kills the process unless it has exited already, and waits for its end.
+func (w *exitWatch) kill() {
+	select {
+	case <-w.exited:
+	default:
+		w.cmd.Process.Kill()
+		<-w.exited
+	}
 }
 
 var (

@@ -157,15 +157,9 @@ func TestRunLogsNoRawUserIDs(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{}) // closed when the process has exited
-	go func() { cmd.Wait(); close(exited) }()
+	w := watchExit(cmd)
 	defer func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
+		w.kill()
 		if t.Failed() {
 			t.Logf("smpbot stderr:\n%s", stderr.String())
 		}
@@ -186,7 +180,9 @@ func TestRunLogsNoRawUserIDs(t *testing.T) {
 		t.Fatal("no over-limit and refused-moderator lines within 20 s")
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	<-exited
+	if _, ok := w.wait(60 * time.Second); !ok {
+		t.Fatal("no exit within 60 s of SIGTERM")
+	}
 	logs := stderr.String()
 	if strings.Contains(logs, "800150") {
 		t.Errorf("a raw Telegram id reached the log")

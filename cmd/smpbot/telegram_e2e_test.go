@@ -49,13 +49,9 @@ func TestTelegramEndToEnd(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	w := watchExit(cmd)
 	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		w.kill()
 		if t.Failed() {
 			t.Logf("smpbot stderr:\n%s", stderr.String())
 		}
@@ -147,13 +143,12 @@ func TestTelegramEndToEnd(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
-		}
-	case <-time.After(15 * time.Second):
+	err, ok := w.wait(15 * time.Second)
+	if !ok {
 		t.Fatal("smpbot did not exit within 15s of SIGTERM")
+	}
+	if err != nil {
+		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
 	}
 	if n := len(fake.Messages()); n != 4 {
 		t.Errorf("sent %d messages in all, want 4: the command for another bot and the chatter get none", n)
