@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,11 +70,12 @@ func (e *env) console(ctx context.Context, args []string) error {
 			e.log.Error("not watching the FAQ for changes made elsewhere", "err", err)
 		}
 	}()
-	stop, bound, err := serveConsole(addr, c, e.log)
+	ln, err := openListener("web console", addr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "smpbot console: serving http://%s/ (sign in with a link from `smpbot console link`)\n", bound)
+	stop := serveConsole(ln, c, e.log)
+	fmt.Fprintf(e.stdout, "smpbot console: serving http://%s/ (sign in with a link from `smpbot console link`)\n", ln.Addr())
 	<-ctx.Done()
 	stop()
 	cancel()
@@ -99,11 +101,10 @@ func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql questionLog, public
 	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.dir, web.StateDir), opts...)
 }
 
-// serveConsole starts the console's listener and returns a function that stops it and
-// the address it listens on.
-func serveConsole(addr string, h http.Handler, log *slog.Logger) (stop func(), bound string, err error) {
+// serveConsole serves the console on ln and returns a function that stops it.
+func serveConsole(ln net.Listener, h http.Handler, log *slog.Logger) (stop func()) {
 	// No request logging: a sign-in link's token is in its URL.
-	return serveHTTP("web console", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+	return serveOn("web console", ln, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, log)
 }

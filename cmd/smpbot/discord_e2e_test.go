@@ -29,18 +29,21 @@ type smpbotProcess struct {
 }
 
 // startSmpbot builds smpbot and runs `smpbot run` with env added to the environment,
-// from which DISCORD_* and TELEGRAM_* are dropped: only the fake may be reached, no
-// real platform from the developer's shell. The process is killed when the test ends
+// from which DISCORD_*, TELEGRAM_* and SMPBOT_* are dropped: only the fake may be
+// reached, no real platform from the developer's shell, and no settings (such as
+// listen addresses) of theirs apply. The admin listener takes a free port
+// (SMPBOT_ADMIN_LISTEN in env overrides it). The process is killed when the test ends
 // if it is still running.
 func startSmpbot(t *testing.T, env ...string) *smpbotProcess {
 	t.Helper()
 	bin := buildSmpbot(t)
 	cmd := exec.Command(bin, "run")
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {
+		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, "SMPBOT_ADMIN_LISTEN=127.0.0.1:0") // never the default 9090
 	cmd.Env = append(cmd.Env, env...)
 	p := &smpbotProcess{cmd: cmd, stderr: &lockedBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr
@@ -220,7 +223,7 @@ func TestDiscordModerationEndToEnd(t *testing.T) {
 	mod, eve := fake.NewUser("mo"), fake.NewUser("eve")
 	data := t.TempDir()
 	p := startSmpbot(t, "DISCORD_TOKEN="+e2eToken, "DISCORD_API_BASE="+fake.URL, "DISCORD_MODERATOR_USERS="+mod.ID,
-		"SMPBOT_DATA="+data, "SMPBOT_ADMIN_LISTEN=127.0.0.1:0")
+		"SMPBOT_DATA="+data)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

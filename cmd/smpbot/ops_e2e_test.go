@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,19 +25,8 @@ const opsToken = "7000002:AAops-t0ken-that-must-never-appear-in-logs"
 // bot process started against the Telegram fake, with an admin listener.
 type botProcess struct {
 	cmd    *exec.Cmd
-	admin  string
 	stderr *lockedBuffer
 	*exitWatch
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func startBot(t *testing.T, fake *telegramtest.Server, data string, extra ...string) *botProcess {
@@ -49,8 +37,8 @@ func startBot(t *testing.T, fake *telegramtest.Server, data string, extra ...str
 // startBotEnv starts the bot with env (KEY=VALUE) added to its environment.
 func startBotEnv(t *testing.T, fake *telegramtest.Server, data string, env []string, extra ...string) *botProcess {
 	t.Helper()
-	p := &botProcess{admin: freeAddr(t), stderr: &lockedBuffer{}}
-	p.cmd = exec.Command(buildSmpbot(t), append([]string{"run", "--data", data, "--admin-listen", p.admin}, extra...)...)
+	p := &botProcess{stderr: &lockedBuffer{}}
+	p.cmd = exec.Command(buildSmpbot(t), append([]string{"run", "--data", data, "--admin-listen", "127.0.0.1:0"}, extra...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
 			p.cmd.Env = append(p.cmd.Env, kv)
@@ -75,8 +63,13 @@ func startBotEnv(t *testing.T, fake *telegramtest.Server, data string, env []str
 	return p
 }
 
+// get requests path from the admin listener.
 func (p *botProcess) get(path string) (int, string) {
-	resp, err := http.Get("http://" + p.admin + path)
+	admin := loggedAddr(p.stderr, "admin")
+	if admin == "" {
+		return 0, "admin listener not bound yet"
+	}
+	resp, err := http.Get("http://" + admin + path)
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -67,6 +68,39 @@ func (w *exitWatch) kill() {
 	default:
 		w.cmd.Process.Kill()
 		<-w.exited
+	}
+}
+
+// listening matches the line serveOn logs once the listener named what ("admin",
+// "web console") is bound; the submatch is its address.
+func listening(what string) *regexp.Regexp {
+	return regexp.MustCompile(`msg="` + regexp.QuoteMeta(what) + ` listening" addr=(\S+)`)
+}
+
+// loggedAddr returns the address that the process writing out logged for its listener
+// named what, or "" if it has not logged it yet. The tests listen on port 0, never on
+// a fixed port that another process may hold, nor on a port found free and closed
+// again, which another process may take meanwhile.
+func loggedAddr(out *lockedBuffer, what string) string {
+	if m := listening(what).FindStringSubmatch(out.String()); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// waitMatch waits for out to match re and returns the first submatch, such as the
+// address a process says it serves on.
+func waitMatch(t *testing.T, out *lockedBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q within 30 s:\n%s", re, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

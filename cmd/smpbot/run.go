@@ -186,8 +186,17 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 	}
 
+	var consoleLn net.Listener
 	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" && fb.store != nil && fb.dir != "" {
-		w.consoleLink = consoleLinker(fb.dir, firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+addr))
+		// Bound before the adapters are built, so that the sign-in links they hand
+		// out name the address really bound (console.listen may ask for port 0).
+		ln, err := openListener("web console", addr)
+		if err != nil {
+			return err
+		}
+		defer ln.Close() // if run ends before serving it
+		consoleLn = ln
+		w.consoleLink = consoleLinker(fb.dir, firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+ln.Addr().String()))
 	}
 	type running struct {
 		name string
@@ -248,14 +257,11 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 		defer stopAdmin()
 	}
-	if addr := cfg.Get("SMPBOT_CONSOLE_LISTEN"); addr != "" {
-		if fb.store == nil || fb.dir == "" {
+	if cfg.Get("SMPBOT_CONSOLE_LISTEN") != "" {
+		if consoleLn == nil {
 			return errors.New("console.listen needs a data directory (data, SMPBOT_DATA)")
 		}
-		stopConsole, _, err := serveConsole(addr, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
-		if err != nil {
-			return err
-		}
+		stopConsole := serveConsole(consoleLn, e.newConsole(fb, w.mod, ql, cfg.Get("SMPBOT_CONSOLE_URL")), log)
 		defer stopConsole()
 	}
 	names := make([]string, len(adapters))
@@ -375,17 +381,25 @@ func (s auditedStore) Undo(ctx context.Context, id string, who knowledge.Actor) 
 
 // serveAdmin starts the admin listener and returns a function that stops it.
 func serveAdmin(addr string, h http.Handler, log *slog.Logger) (func(), error) {
-	stop, _, err := serveHTTP("admin", addr, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, log)
-	return stop, err
+	ln, err := openListener("admin", addr)
+	if err != nil {
+		return nil, err
+	}
+	return serveOn("admin", ln, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, log), nil
 }
 
-// serveHTTP starts srv on a listener at addr and returns a function that stops it and
-// the address it listens on; what names it in errors and logs.
-func serveHTTP(what, addr string, srv *http.Server, log *slog.Logger) (stop func(), bound string, err error) {
+// openListener opens the listener of what (named in the error) at addr.
+func openListener(what, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s listener: %w", what, err)
+		return nil, fmt.Errorf("%s listener: %w", what, err)
 	}
+	return ln, nil
+}
+
+// serveOn starts srv on ln and returns a function that stops it; what names it in
+// logs.
+func serveOn(what string, ln net.Listener, srv *http.Server, log *slog.Logger) (stop func()) {
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error(what+" listener failed", "err", err)
@@ -396,5 +410,5 @@ func serveHTTP(what, addr string, srv *http.Server, log *slog.Logger) (stop func
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
-	}, ln.Addr().String(), nil
+	}
 }

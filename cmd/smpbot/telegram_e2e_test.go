@@ -37,13 +37,14 @@ func TestTelegramEndToEnd(t *testing.T) {
 	bin := buildSmpbot(t)
 	cmd := exec.Command(bin, "run")
 	for _, kv := range os.Environ() {
-		// Only the fake may be reached: no real platform from the developer's shell.
-		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") {
+		// Only the fake may be reached: no real platform, nor settings such as
+		// listen addresses, from the developer's shell.
+		if !strings.HasPrefix(kv, "DISCORD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SMPBOT_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
 	cmd.Env = append(cmd.Env, "TELEGRAM_TOKEN="+telegramE2EToken, "TELEGRAM_API_ENDPOINT="+fake.Endpoint(),
-		"TELEGRAM_QUESTIONS_PER_MINUTE=30")
+		"TELEGRAM_QUESTIONS_PER_MINUTE=30", "SMPBOT_ADMIN_LISTEN=127.0.0.1:0") // never the default 9090
 	stderr := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
