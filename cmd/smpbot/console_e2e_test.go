@@ -130,12 +130,11 @@ func TestConsoleAlone(t *testing.T) {
 		t.Errorf("the edit is not audited under Ana in the web console:\n%s", audit)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	err, ok := w.wait(20 * time.Second)
-	if !ok {
+	if !w.wait(20 * time.Second) {
 		t.Fatal("no exit within 20 s of SIGTERM")
 	}
-	if err != nil {
-		t.Errorf("exit after SIGTERM: %v", err)
+	if w.err != nil {
+		t.Errorf("exit after SIGTERM: %v", w.err)
 	}
 	if strings.Contains(out.String(), token) {
 		t.Errorf("the sign-in token reached the log")

@@ -66,12 +66,11 @@ func (p *smpbotProcess) stop(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err, ok := p.wait(10 * time.Second)
-	if !ok {
+	if !p.wait(10 * time.Second) {
 		t.Fatalf("smpbot still running 10 s after SIGTERM")
 	}
-	if err != nil {
-		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+	if p.err != nil {
+		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", p.err)
 	}
 }
 

@@ -65,13 +65,12 @@ func TestDiscordShutdownGrace(t *testing.T) {
 				release()
 			case <-time.After(slow):
 				release()
-				err, ok := p.wait(40 * time.Second)
-				if !ok {
+				if !p.wait(40 * time.Second) {
 					t.Fatalf("smpbot still running %v after the replies were accepted", 40*time.Second)
 				}
 				exited = time.Since(start)
-				if err != nil {
-					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+				if p.err != nil {
+					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", p.err)
 				}
 			}
 

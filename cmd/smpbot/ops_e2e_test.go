@@ -93,12 +93,11 @@ func (p *botProcess) waitReady(t *testing.T) {
 func (p *botProcess) stop(t *testing.T) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	err, ok := p.wait(60 * time.Second)
-	if !ok {
+	if !p.wait(60 * time.Second) {
 		t.Fatal("no exit within 60 s of SIGTERM")
 	}
-	if err != nil {
-		t.Errorf("exit after SIGTERM: %v, want status 0", err)
+	if p.err != nil {
+		t.Errorf("exit after SIGTERM: %v, want status 0", p.err)
 	}
 }
 

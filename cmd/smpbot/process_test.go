@@ -51,13 +51,13 @@ func watchExit(cmd *exec.Cmd) *exitWatch {
 	return w
 }
 
-// wait returns Wait's result, or ok false if the process is still running after d.
-func (w *exitWatch) wait(d time.Duration) (err error, ok bool) {
+// wait reports whether the process exited within d (then err holds Wait's result).
+func (w *exitWatch) wait(d time.Duration) bool {
 	select {
 	case <-w.exited:
-		return w.err, true
+		return true
 	case <-time.After(d):
-		return nil, false
+		return false
 	}
 }
 

@@ -180,7 +180,7 @@ func TestRunLogsNoRawUserIDs(t *testing.T) {
 		t.Fatal("no over-limit and refused-moderator lines within 20 s")
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	if _, ok := w.wait(60 * time.Second); !ok {
+	if !w.wait(60 * time.Second) {
 		t.Fatal("no exit within 60 s of SIGTERM")
 	}
 	logs := stderr.String()

@@ -144,12 +144,11 @@ func TestTelegramEndToEnd(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err, ok := w.wait(15 * time.Second)
-	if !ok {
+	if !w.wait(15 * time.Second) {
 		t.Fatal("smpbot did not exit within 15s of SIGTERM")
 	}
-	if err != nil {
-		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", err)
+	if w.err != nil {
+		t.Errorf("smpbot exited with %v after SIGTERM, want status 0", w.err)
 	}
 	if n := len(fake.Messages()); n != 4 {
 		t.Errorf("sent %d messages in all, want 4: the command for another bot and the chatter get none", n)
