@@ -48,11 +48,7 @@ const SignsNotice = "⚠️ If you have any of these signs now, please contact a
 // The rules are measured on bot/testdata/urgent_pairs.jsonl, which they were written
 // from, and on urgent_heldout.jsonl, which they were not (see TestUrgentHeldOut).
 func IsUrgent(text string) bool {
-	ss := sentences(text)
-	all := make([][]token, len(ss))
-	for i, s := range ss {
-		all[i] = tokens(s)
-	}
+	all := sentenceTokens(text)
 	body := bodyContext(all)
 	treated := treatedHere(all)
 	var prev []token
@@ -159,11 +155,11 @@ func MentionsSymptom(text string) bool {
 // urgent, with SignsNotice, and the complications entry answers (see
 // signsAfterTreatment).
 func AsksSigns(text string) bool {
-	if IsUrgent(text) {
-		return false
-	}
-	for _, s := range sentences(text) {
-		ts := tokens(s)
+	return !IsUrgent(text) && asksSigns(sentenceTokens(text))
+}
+
+func asksSigns(all [][]token) bool {
+	for _, ts := range all {
 		for i, t := range ts {
 			if (severeKeys[t.w] || t.w == "allergic") && recognising(ts, i) {
 				return true
@@ -173,18 +169,23 @@ func AsksSigns(text string) bool {
 	return false
 }
 
-// signsAfterTreatment reports whether text asks how to recognise a complication of
-// the treatment ("what are the signs of infection after laser removal?"): whoever asks
-// may be looking at the signs, so medical care comes first, as for a description.
+// signsAfterTreatment reports whether text, which IsUrgent did not flag, asks how to
+// recognise a complication of the treatment ("what are the signs of infection after
+// laser removal?"): whoever asks may be looking at the signs, so medical care comes
+// first, as for a description.
 func signsAfterTreatment(text string) bool {
-	if !AsksSigns(text) {
-		return false
+	all := sentenceTokens(text)
+	return asksSigns(all) && treatedHere(all)
+}
+
+// sentenceTokens gives the tokens of each sentence, fresh (nothing masked yet).
+func sentenceTokens(text string) [][]token {
+	ss := sentences(text)
+	all := make([][]token, len(ss))
+	for i, s := range ss {
+		all[i] = tokens(s)
 	}
-	var all [][]token
-	for _, s := range sentences(text) {
-		all = append(all, tokens(s))
-	}
-	return treatedHere(all)
+	return all
 }
 
 // token is a word of a message, canonicalised (typos corrected, apostrophes dropped),
