@@ -802,21 +802,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.record(call) // the client went away during the long poll
 			return
 		}
-	} else {
-		result, err = s.call(method, params)
-	}
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = badRequest("%v", err)
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = badRequest("%v", err)
+			}
+			call.Status = ae.status
+			s.record(call)
+			writeError(w, ae)
+			return
 		}
-		call.Status = ae.status
+		call.Status = http.StatusOK
 		s.record(call)
+		writeResult(w, result)
+		return
+	}
+	result, ae := s.call(call)
+	if ae != nil {
 		writeError(w, ae)
 		return
 	}
-	call.Status = http.StatusOK
-	s.record(call)
 	writeResult(w, result)
 }
 
@@ -1058,9 +1063,27 @@ func (s *Server) confirmLocked(offset int) {
 	}
 }
 
-func (s *Server) call(method string, p url.Values) (any, error) {
+// call runs a method and records it in one critical section, so that a test which
+// sees the call's effect (a sent message) also sees the call in Calls.
+func (s *Server) call(c Call) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	result, err := s.dispatch(c.Method, c.Params)
+	c.Status = http.StatusOK
+	var ae *apiError
+	if err != nil {
+		if !errors.As(err, &ae) {
+			ae = badRequest("%v", err)
+		}
+		c.Status = ae.status
+	}
+	s.calls = append(s.calls, c)
+	s.notify()
+	return result, ae
+}
+
+// dispatch runs a method; s.mu is held.
+func (s *Server) dispatch(method string, p url.Values) (any, error) {
 	switch method {
 	case "getMe":
 		return s.bot, nil
