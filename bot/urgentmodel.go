@@ -1,0 +1,408 @@
+package bot
+
+import (
+	"bytes"
+	_ "embed"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// The learned half of IsUrgent: a binary logistic regression over hashed word 1- and
+// 2-grams of a message, plus a few dense signals (what the rules found, and groups of
+// cue words: a question about what is normal, about how long, about risk; someone
+// else's body; now). It is trained in process, at first use, from the examples in the
+// repository (see urgentExamples); URGENT.md says why it looks like this.
+
+//go:embed testdata/urgent_pairs.jsonl
+var urgentPairsJSONL []byte
+
+// The dense features come first in the weight vector, the hashed n-grams after.
+const (
+	fRules = iota // the rules flag the message
+	fSevere
+	fWorse
+	fSpread
+	fSymptom   // names a symptom at all (MentionsSymptom)
+	fSigns     // asks how to recognise a sign
+	fQuestion  // a sentence is asked (ends with a question mark or opens like a question)
+	fNormal    // asks whether something is normal, expected, ok
+	fDuration  // asks how long
+	fRisk      // asks about a risk or a cause
+	fOther     // names someone else: a partner, a friend
+	fNow       // now, today, since, still
+	fNegated   // a negator
+	fTreatment // names the treatment or the treated skin
+	fBody      // names a body, a symptom or the treatment at all (bodyContext)
+	fThing     // names an animal, a thing or a child (things)
+	fLimb      // names a limb, gums or teeth
+	fSignWord  // a word that names a sign of a complication on its own (pus, fever...), not masked
+	fMildWorse // an ordinary after-effect and a word of worsening in one sentence, neither masked
+	fBias
+	nDense
+)
+
+const (
+	urgentHashBits = 16
+	urgentFeatures = nDense + 1<<urgentHashBits
+)
+
+// urgentModelParams are the training choices, fixed by cross-validation
+// (TestUrgentDesigns).
+type urgentModelParams struct {
+	epochs    int
+	rate      float64
+	l2        float64
+	threshold float64 // the model flags above this probability
+	ruleFeats bool    // the rules' signals are features
+	bigrams   bool
+	chars     bool // character 3- to 5-grams of each word
+	cues      bool // the groups of cue words
+	context   bool // body, thing and limb features
+	signs     bool // sign-word and worsening co-occurrence features
+	combine   combineMode
+}
+
+type combineMode int
+
+const (
+	modelOnly combineMode = iota // the model decides (with or without rule features)
+	rulesOr                      // the rules, or the model above the threshold
+)
+
+var shippedUrgentParams = urgentModelParams{
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, ruleFeats: false, bigrams: true, cues: true, context: true, combine: modelOnly,
+}
+
+// urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
+type urgentLearner struct {
+	p urgentModelParams
+	w []float32
+}
+
+var (
+	urgentOnce   sync.Once
+	urgentShared *urgentLearner
+)
+
+// urgentModel returns the model trained on the repository's examples, training it on
+// first use (about a tenth of a second).
+func urgentModel() *urgentLearner {
+	urgentOnce.Do(func() {
+		exs, err := urgentExamples()
+		if err != nil {
+			// The examples are embedded and tested; without them the rules decide.
+			urgentShared = &urgentLearner{p: shippedUrgentParams}
+			return
+		}
+		urgentShared = trainUrgent(exs, shippedUrgentParams)
+	})
+	return urgentShared
+}
+
+// urgentExample is a message and whether it describes a complication; group keeps
+// the two messages of a pair in one cross-validation fold.
+type urgentExample struct {
+	text   string
+	urgent bool
+	group  int
+	source string
+	line   int // in urgent_pairs.jsonl, from 1
+}
+
+// urgentExamples gathers the training messages: the urgent pairs (complications and
+// ordinary questions in the same words), the complications entry's phrasings that
+// name a symptom (positive), every other entry's phrasings and the out-of-scope
+// questions (negative).
+func urgentExamples() ([]urgentExample, error) {
+	cases, err := ReadEvalCases(bytes.NewReader(urgentPairsJSONL))
+	if err != nil {
+		return nil, err
+	}
+	var exs []urgentExample
+	group := 0
+	for i, c := range cases {
+		if c.Urgent {
+			group++ // a complication opens a pair; the ordinary messages after it join it
+			if !urgentRules(c.Q) && signsAfterTreatment(c.Q) {
+				// "what are the signs of infection after laser?" describes nothing: the
+				// handler flags it for the question it asks (SignsNotice), not IsUrgent.
+				continue
+			}
+		}
+		exs = append(exs, urgentExample{text: c.Q, urgent: c.Urgent, group: group, source: "pairs", line: i + 1})
+	}
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		for _, q := range append([]string{e.Question}, e.Alternates...) {
+			group++
+			if e.ID == UrgentEntryID {
+				// "when to see a doctor after smp removal" asks; it describes nothing.
+				if MentionsSymptom(q) {
+					exs = append(exs, urgentExample{text: q, urgent: true, group: group, source: "faq"})
+				}
+				continue
+			}
+			exs = append(exs, urgentExample{text: q, group: group, source: "faq"})
+		}
+	}
+	for _, q := range knowledge.OutOfScope() {
+		group++
+		exs = append(exs, urgentExample{text: q, group: group, source: "outofscope"})
+	}
+	return exs, nil
+}
+
+// features lists the active features of a message (each of value 1): the dense
+// signals, then hashed word 1- and 2-grams of the sentences that are not small talk.
+// A greeting before a message or thanks after it changes nothing. Masked words (read
+// by the rules as negated, past, someone's hearsay) count as different words.
+func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) []int32 {
+	if p.ruleFeats {
+		if rs.any() {
+			out = append(out, fRules)
+		}
+		if rs.severe {
+			out = append(out, fSevere)
+		}
+		if rs.worse {
+			out = append(out, fWorse)
+		}
+		if rs.spread {
+			out = append(out, fSpread)
+		}
+	}
+	var seen [nDense]bool
+	mark := func(f int) {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, int32(f))
+		}
+	}
+	mark(fBias)
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		if p.cues && (asked(ts) || len(ts) > 0 && questionStart[ts[0].w]) {
+			mark(fQuestion)
+		}
+		if p.signs {
+			var mild, worse bool
+			for _, t := range ts {
+				if t.masked {
+					continue
+				}
+				if severeKeys[t.w] && !ambiguous[t.w] || t.w == "burned" || t.w == "burnt" || t.w == "allergic" {
+					mark(fSignWord)
+				}
+				mild = mild || mildWords[t.w]
+				worse = worse || worseWords[t.w]
+			}
+			if mild && worse {
+				mark(fMildWorse)
+			}
+		}
+		prev := "<s>"
+		for i, t := range ts {
+			w := t.w
+			if w == "," {
+				prev = ","
+				continue
+			}
+			switch {
+			case p.context && things[w]:
+				mark(fThing)
+			case p.context && limbs[w]:
+				mark(fLimb)
+			case !p.cues:
+			case mildWords[w] || swellWords[w] || severeKeys[w]:
+				mark(fSymptom)
+			case normalWords[w]:
+				mark(fNormal)
+			case w == "long" && i > 0 && ts[i-1].w == "how" || w == "last" || w == "lasts":
+				mark(fDuration)
+			case riskWords[w]:
+				mark(fRisk)
+			case otherPeople[w]:
+				mark(fOther)
+			case nowWords[w]:
+				mark(fNow)
+			case negators[w]:
+				mark(fNegated)
+			case treatmentWords[w] || scalpWords[w]:
+				mark(fTreatment)
+			}
+			if t.masked {
+				out = append(out, hashFeature("~", w))
+			} else {
+				out = append(out, hashFeature(w, ""))
+			}
+			if p.chars {
+				out = charGrams(w, out)
+			}
+			if p.bigrams {
+				out = append(out, hashFeature(prev, w))
+			}
+			prev = w
+		}
+		if p.bigrams && prev != "<s>" {
+			out = append(out, hashFeature(prev, "</s>"))
+		}
+	}
+	if p.cues && asksSigns(all) {
+		mark(fSigns)
+	}
+	if p.context && bodyContext(all) {
+		mark(fBody)
+	}
+	return out
+}
+
+var (
+	questionStart = wordSet("is", "are", "can", "could", "will", "would", "does", "do", "should", "how", "what",
+		"when", "why", "which", "whats", "hows", "am", "was", "did", "anyone", "has", "have")
+	normalWords = wordSet("normal", "normally", "expected", "expect", "usual", "usually", "typical", "typically",
+		"ok", "okay", "fine", "common", "standard", "meant", "supposed")
+	otherPeople = wordSet("boyfriend", "girlfriend", "husband", "wife", "partner", "he", "hes", "his", "him", "she",
+		"shes", "her", "son", "daughter", "brother", "sister", "dad", "father", "mum", "mom", "mother", "friend",
+		"friends", "mate", "bf", "gf", "hubby", "fiance", "fiancee", "they", "theyre", "their")
+	nowWords = wordSet("now", "today", "tonight", "currently", "still", "since", "yesterday", "keeps", "started",
+		"starting", "suddenly", "hours", "morning")
+	chatterWords = wordSet("in", "advance", "please", "pls", "plz")
+)
+
+// chatter reports whether a sentence is only small talk ("Hi there", "Thanks in
+// advance!"), or has no words at all.
+func chatter(ts []token) bool {
+	for _, t := range ts {
+		w := t.w
+		if w == "," || w == "?" {
+			continue
+		}
+		if !greetings[w] && !thanks[w] && !byes[w] && !acknowledgements[w] && !filler[w] && !chatterWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// charGrams appends the hashed character 3- to 5-grams of " w ".
+func charGrams(w string, out []int32) []int32 {
+	if len(w) < 3 {
+		return out
+	}
+	var b [64]byte
+	n := copy(b[1:63], w) + 2
+	b[0], b[n-1] = '^', '$'
+	for l := 3; l <= 5; l++ {
+		for i := 0; i+l <= n; i++ {
+			out = append(out, hashFeature(string(b[i:i+l]), "#"))
+		}
+	}
+	return out
+}
+
+// hashFeature maps a word or a pair of words to its weight's index (FNV-1a).
+func hashFeature(a, b string) int32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint32(a[i])) * 16777619
+	}
+	if b != "" {
+		h = (h ^ ' ') * 16777619
+		for i := 0; i < len(b); i++ {
+			h = (h ^ uint32(b[i])) * 16777619
+		}
+	}
+	return int32(nDense + h&(1<<urgentHashBits-1))
+}
+
+// score is the model's probability that the message describes a complication.
+func (m *urgentLearner) score(feats []int32) float64 {
+	var z float64
+	for _, f := range feats {
+		z += float64(m.w[f])
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// urgent decides for a message read into sentences, with the rules' signals.
+func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
+	if m.w == nil {
+		return rs.any()
+	}
+	if m.p.combine == rulesOr && rs.any() {
+		return true
+	}
+	var buf [256]int32
+	return m.score(m.p.features(all, rs, buf[:0])) > m.p.threshold
+}
+
+// probability is the model's probability for text (for tests and the CV harness).
+func (m *urgentLearner) probability(text string) float64 {
+	all := sentenceTokens(text)
+	rs := readRules(all)
+	return m.score(m.p.features(all, rs, nil))
+}
+
+// trainUrgent fits the logistic regression by stochastic gradient descent in a fixed
+// order (the same weights every time), each class weighing the same in total.
+func trainUrgent(exs []urgentExample, p urgentModelParams) *urgentLearner {
+	m := &urgentLearner{p: p, w: make([]float32, urgentFeatures)}
+	feats := make([][]int32, len(exs))
+	var pos int
+	for i, e := range exs {
+		all := sentenceTokens(e.text)
+		feats[i] = p.features(all, readRules(all), nil)
+		if e.urgent {
+			pos++
+		}
+	}
+	if pos == 0 || pos == len(exs) {
+		return m
+	}
+	wPos := float64(len(exs)) / (2 * float64(pos))
+	wNeg := float64(len(exs)) / (2 * float64(len(exs)-pos))
+	order := make([]int, len(exs))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	// L2 is applied lazily: a weight's shrinkage is owed since it was last touched.
+	last := make([]int32, urgentFeatures)
+	decay := make([]float64, 0, p.epochs*len(exs)+1)
+	decay = append(decay, 0) // cumulative log-shrinkage after step t
+	step := int32(0)
+	for epoch := 0; epoch < p.epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		rate := p.rate / (1 + float64(epoch)*0.1)
+		for _, i := range order {
+			fs := feats[i]
+			for _, f := range fs {
+				m.w[f] *= float32(math.Exp(decay[step] - decay[last[f]]))
+				last[f] = step
+			}
+			prob := m.score(fs)
+			y, cw := 0.0, wNeg
+			if exs[i].urgent {
+				y, cw = 1, wPos
+			}
+			g := float32(rate * cw * (y - prob))
+			for _, f := range fs {
+				m.w[f] += g
+			}
+			step++
+			decay = append(decay, decay[step-1]+math.Log(1-rate*p.l2))
+		}
+	}
+	for f := range m.w {
+		m.w[f] *= float32(math.Exp(decay[step] - decay[last[f]]))
+	}
+	return m
+}
