@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/smpbot/smpbot/knowledge"
@@ -38,8 +39,6 @@ const (
 	fBody      // names a body, a symptom or the treatment at all (bodyContext)
 	fThing     // names an animal, a thing or a child (things)
 	fLimb      // names a limb, gums or teeth
-	fSignWord  // a word that names a sign of a complication on its own (pus, fever...), not masked
-	fMildWorse // an ordinary after-effect and a word of worsening in one sentence, neither masked
 	fBias
 	nDense
 )
@@ -58,22 +57,19 @@ type urgentModelParams struct {
 	threshold float64 // the model flags above this probability
 	ruleFeats bool    // the rules' signals are features
 	bigrams   bool
-	chars     bool // character 3- to 5-grams of each word
+	units     int // 0: the whole message; 1: or its highest sentence; 2: or clause
+	// withRules: the rules flag too, unless the model gives less than veto.
+	withRules bool
+	mixed     bool // train on messages joined to other questions too (withAsides)
+	veto      float64
+	vetoParts bool // the veto reads every sentence and clause (see read)
 	cues      bool // the groups of cue words
 	context   bool // body, thing and limb features
-	signs     bool // sign-word and worsening co-occurrence features
-	combine   combineMode
 }
 
-type combineMode int
-
-const (
-	modelOnly combineMode = iota // the model decides (with or without rule features)
-	rulesOr                      // the rules, or the model above the threshold
-)
-
 var shippedUrgentParams = urgentModelParams{
-	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, ruleFeats: false, bigrams: true, cues: true, context: true, combine: modelOnly,
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, ruleFeats: false, bigrams: true, cues: true, context: true,
+	withRules: true, veto: 0.1, units: 1, mixed: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -163,6 +159,17 @@ func urgentExamples() ([]urgentExample, error) {
 // A greeting before a message or thanks after it changes nothing. Masked words (read
 // by the rules as negated, past, someone's hearsay) count as different words.
 func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) []int32 {
+	out = p.dense(all, rs, out)
+	for _, ts := range all {
+		if !chatter(ts) {
+			out = p.grams(ts, out)
+		}
+	}
+	return out
+}
+
+// dense lists the dense features of a message.
+func (p urgentModelParams) dense(all [][]token, rs ruleSignals, out []int32) []int32 {
 	if p.ruleFeats {
 		if rs.any() {
 			out = append(out, fRules)
@@ -192,29 +199,8 @@ func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) 
 		if p.cues && (asked(ts) || len(ts) > 0 && questionStart[ts[0].w]) {
 			mark(fQuestion)
 		}
-		if p.signs {
-			var mild, worse bool
-			for _, t := range ts {
-				if t.masked {
-					continue
-				}
-				if severeKeys[t.w] && !ambiguous[t.w] || t.w == "burned" || t.w == "burnt" || t.w == "allergic" {
-					mark(fSignWord)
-				}
-				mild = mild || mildWords[t.w]
-				worse = worse || worseWords[t.w]
-			}
-			if mild && worse {
-				mark(fMildWorse)
-			}
-		}
-		prev := "<s>"
 		for i, t := range ts {
 			w := t.w
-			if w == "," {
-				prev = ","
-				continue
-			}
 			switch {
 			case p.context && things[w]:
 				mark(fThing)
@@ -238,21 +224,6 @@ func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) 
 			case treatmentWords[w] || scalpWords[w]:
 				mark(fTreatment)
 			}
-			if t.masked {
-				out = append(out, hashFeature("~", w))
-			} else {
-				out = append(out, hashFeature(w, ""))
-			}
-			if p.chars {
-				out = charGrams(w, out)
-			}
-			if p.bigrams {
-				out = append(out, hashFeature(prev, w))
-			}
-			prev = w
-		}
-		if p.bigrams && prev != "<s>" {
-			out = append(out, hashFeature(prev, "</s>"))
 		}
 	}
 	if p.cues && asksSigns(all) {
@@ -260,6 +231,31 @@ func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) 
 	}
 	if p.context && bodyContext(all) {
 		mark(fBody)
+	}
+	return out
+}
+
+// grams lists the hashed word 1- and 2-grams of a sentence or a clause.
+func (p urgentModelParams) grams(ts []token, out []int32) []int32 {
+	prev := "<s>"
+	for _, t := range ts {
+		w := t.w
+		if w == "," {
+			prev = ","
+			continue
+		}
+		if t.masked {
+			out = append(out, hashFeature("~", w))
+		} else {
+			out = append(out, hashFeature(w, ""))
+		}
+		if p.bigrams {
+			out = append(out, hashFeature(prev, w))
+		}
+		prev = w
+	}
+	if p.bigrams && prev != "<s>" {
+		out = append(out, hashFeature(prev, "</s>"))
 	}
 	return out
 }
@@ -292,22 +288,6 @@ func chatter(ts []token) bool {
 	return true
 }
 
-// charGrams appends the hashed character 3- to 5-grams of " w ".
-func charGrams(w string, out []int32) []int32 {
-	if len(w) < 3 {
-		return out
-	}
-	var b [64]byte
-	n := copy(b[1:63], w) + 2
-	b[0], b[n-1] = '^', '$'
-	for l := 3; l <= 5; l++ {
-		for i := 0; i+l <= n; i++ {
-			out = append(out, hashFeature(string(b[i:i+l]), "#"))
-		}
-	}
-	return out
-}
-
 // hashFeature maps a word or a pair of words to its weight's index (FNV-1a).
 func hashFeature(a, b string) int32 {
 	h := uint32(2166136261)
@@ -323,38 +303,176 @@ func hashFeature(a, b string) int32 {
 	return int32(nDense + h&(1<<urgentHashBits-1))
 }
 
-// score is the model's probability that the message describes a complication.
+// score is the model's probability that the message whose features are feats
+// describes a complication.
 func (m *urgentLearner) score(feats []int32) float64 {
+	return sigmoid(m.sum(feats))
+}
+
+func (m *urgentLearner) sum(feats []int32) float64 {
 	var z float64
 	for _, f := range feats {
 		z += float64(m.w[f])
 	}
-	return 1 / (1 + math.Exp(-z))
+	return z
 }
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // urgent decides for a message read into sentences, with the rules' signals.
 func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
-	if m.p.combine == rulesOr && rs.any() {
-		return true
+	prob, part := m.read(all, rs)
+	return m.p.decide(prob, part, rs.any())
+}
+
+// decide flags a message the model reads at prob (its most worrying part at part),
+// which the rules flag or not.
+func (p urgentModelParams) decide(prob, part float64, rules bool) bool {
+	if !p.vetoParts {
+		part = prob
 	}
+	return prob > p.threshold || p.withRules && rules && part >= p.veto
+}
+
+// read gives the model's probability for a message read into sentences: with
+// p.units, the highest of the whole message's and of each sentence's, read with the
+// whole message's dense features, since one sentence describing a complication makes
+// a message urgent whatever else it asks ("how long until I can swim? the blisters
+// are getting bigger"). part is the highest of those and of each clause's (between
+// commas): "my scalp has pus and a fever, also how much does removal cost?" has a
+// worrying part although most words of cost speak against a complication.
+func (m *urgentLearner) read(all [][]token, rs ruleSignals) (prob, part float64) {
 	var buf [256]int32
-	return m.score(m.p.features(all, rs, buf[:0])) > m.p.threshold
+	dense := m.p.dense(all, rs, buf[:0])
+	grams := buf[len(dense):len(dense)]
+	base := m.sum(dense)
+	z := base
+	for _, ts := range all {
+		if !chatter(ts) {
+			z += m.sum(m.p.grams(ts, grams))
+		}
+	}
+	zPart := z
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		if m.p.units > 0 {
+			z = max(z, base+m.sum(m.p.grams(ts, grams)))
+		}
+		zPart = max(zPart, z)
+		start := 0
+		for i := 0; i <= len(ts); i++ {
+			if i < len(ts) && ts[i].w != "," {
+				continue
+			}
+			if start > 0 || i < len(ts) {
+				zc := base + m.sum(m.p.grams(ts[start:i], grams))
+				zPart = max(zPart, zc)
+				if m.p.units > 1 {
+					z = max(z, zc)
+				}
+			}
+			start = i + 1
+		}
+	}
+	return sigmoid(z), sigmoid(zPart)
 }
 
 // probability is the model's probability for text (for tests and the CV harness).
 func (m *urgentLearner) probability(text string) float64 {
 	all := sentenceTokens(text)
-	rs := readRules(all)
-	return m.score(m.p.features(all, rs, nil))
+	prob, _ := m.read(all, readRules(all))
+	return prob
+}
+
+// flags is IsUrgent with this model (for the CV harness).
+func (m *urgentLearner) flags(text string) bool {
+	all := sentenceTokens(text)
+	return m.urgent(all, readRules(all))
+}
+
+// withAsides adds to the examples each message of the pairs joined to an FAQ or
+// out-of-scope question, keeping its label: "my scalp has pus and a fever, also how
+// much does removal cost?" is urgent, although most questions on cost are not. Without
+// them the model learns that the words of every other topic speak against a
+// complication.
+func withAsides(exs []urgentExample) []urgentExample {
+	var others []string
+	for _, e := range exs {
+		if e.source != "pairs" && !e.urgent {
+			others = append(others, e.text)
+		}
+	}
+	if len(others) == 0 {
+		return exs
+	}
+	out := append([]urgentExample(nil), exs...)
+	joins := []string{". ", ", also ", " and ", "? "}
+	for i, e := range exs {
+		if e.source != "pairs" {
+			continue
+		}
+		aside := others[(i*7919)%len(others)]
+		text := e.text + joins[i%len(joins)] + aside
+		if i%3 == 0 {
+			text = aside + joins[(i+1)%len(joins)] + e.text
+		}
+		out = append(out, urgentExample{text: text, urgent: e.urgent, group: e.group, source: "aside"})
+	}
+	return out
+}
+
+// withParts adds to the examples every sentence (units 1) and clause (units 2) of
+// the ordinary messages, as ordinary too: the model reads the parts of a message on
+// their own (see read), so it learns that "it's a bit pink today but otherwise fine"
+// is no complication however it ends. A complication's parts are not all
+// complications, so they are not added.
+func withParts(exs []urgentExample, units int) []urgentExample {
+	out := append([]urgentExample(nil), exs...)
+	for _, e := range exs {
+		if e.urgent {
+			continue
+		}
+		var parts []string
+		for _, s := range sentences(e.text) {
+			if chatter(tokens(s)) {
+				continue
+			}
+			parts = append(parts, s)
+			if units > 1 {
+				if cs := strings.Split(s, ","); len(cs) > 1 {
+					parts = append(parts, cs...)
+				}
+			}
+		}
+		if len(parts) < 2 {
+			continue
+		}
+		for _, s := range parts {
+			out = append(out, urgentExample{text: s, group: e.group, source: e.source + "-part"})
+		}
+	}
+	return out
 }
 
 // trainUrgent fits the logistic regression by stochastic gradient descent in a fixed
 // order (the same weights every time), each class weighing the same in total.
 func trainUrgent(exs []urgentExample, p urgentModelParams) *urgentLearner {
 	m := &urgentLearner{p: p, w: make([]float32, urgentFeatures)}
+	if p.mixed {
+		exs = withAsides(exs)
+	}
+	if p.units > 0 || p.vetoParts {
+		units := p.units
+		if p.vetoParts {
+			units = 2 // the veto reads clauses
+		}
+		exs = withParts(exs, units)
+	}
 	feats := make([][]int32, len(exs))
 	var pos int
 	for i, e := range exs {
