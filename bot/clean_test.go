@@ -38,8 +38,8 @@ func TestIsUrgent(t *testing.T) {
 	tests := []struct {
 		text string
 		want bool
-		// miss marks what IsUrgent gets wrong today (the rules got it right, the
-		// model learned otherwise): logged, not failed, so that a fix shows.
+		// miss marks what IsUrgent gets wrong today (the rules alone got it right):
+		// logged, not failed, so that a fix shows; see URGENT.md.
 		miss bool
 	}{
 		// What the issue asks for, in words of its own.
@@ -80,8 +80,8 @@ func TestIsUrgent(t *testing.T) {
 		{"the spot has been bleeding for an hour and won't stop", true, false},
 		{"rash all over my body since the removal", true, false},
 		{"the swelling went down but now there's pus", true, false},
-		{"what do I do, the redness keeps spreading", true, true},
-		{"what do i do the redness is spreading", true, true},
+		{"what do I do, the redness keeps spreading", true, false},
+		{"what do i do the redness is spreading", true, false},
 		{"worst pain of my life since the laser", true, false},
 		{"itchy rash everywhere, even on my legs", true, false},
 		// Negated, long ago, cleared up, a question about risk or what is normal.
@@ -134,7 +134,7 @@ func TestIsUrgent(t *testing.T) {
 		{"will my face swell after laser on the hairline?", false, false},
 		{"is it meant to be this swollen? it has spread to my eyes now", true, false},
 		// Context that masks a sign must not mask a report.
-		{"anyone else get a rash all over their body after removal?", true, true},
+		{"anyone else get a rash all over their body after removal?", true, false},
 		{"every time I touch the lasered bit pus comes out", true, false},
 		{"can barely breathe and my face feels swollen since the session", true, false},
 		{"can swelling after the laser spread to the forehead?", false, false},

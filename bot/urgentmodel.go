@@ -12,18 +12,21 @@ import (
 )
 
 // The learned half of IsUrgent: a binary logistic regression over hashed word 1- and
-// 2-grams of a message, plus a few dense signals (what the rules found, and groups of
-// cue words: a question about what is normal, about how long, about risk; someone
-// else's body; now). It is trained in process, at first use, from the examples in the
-// repository (see urgentExamples); URGENT.md says why it looks like this.
+// 2-grams (words the rules read as negated, past or hearsay count apart) and a few
+// dense signals (groups of cue words: a question about what is normal, how long, a
+// risk; someone else; now; a body, a thing, a limb). It is trained in process, once,
+// from the examples in the repository (see urgentExamples), and reads a message as a
+// whole and sentence by sentence. A message is urgent when the model says so, or when
+// the rules do and the model does not strongly disagree. URGENT.md says why, with
+// the numbers.
 
 //go:embed testdata/urgent_pairs.jsonl
 var urgentPairsJSONL []byte
 
 // The dense features come first in the weight vector, the hashed n-grams after.
 const (
-	fRules = iota // the rules flag the message
-	fSevere
+	fRules  = iota // the rules flag the message (only with ruleFeats, which lost: URGENT.md)
+	fSevere        // the rules found a severe sign, worsening, a spread (likewise)
 	fWorse
 	fSpread
 	fSymptom   // names a symptom at all (MentionsSymptom)
@@ -48,8 +51,8 @@ const (
 	urgentFeatures = nDense + 1<<urgentHashBits
 )
 
-// urgentModelParams are the training choices, fixed by cross-validation
-// (TestUrgentDesigns).
+// urgentModelParams are the design's choices, fixed by cross-validation
+// (TestUrgentDesigns; the alternatives are kept to reproduce the comparison).
 type urgentModelParams struct {
 	epochs    int
 	rate      float64
@@ -57,19 +60,18 @@ type urgentModelParams struct {
 	threshold float64 // the model flags above this probability
 	ruleFeats bool    // the rules' signals are features
 	bigrams   bool
-	units     int // 0: the whole message; 1: or its highest sentence; 2: or clause
-	// withRules: the rules flag too, unless the model gives less than veto.
-	withRules bool
-	mixed     bool // train on messages joined to other questions too (withAsides)
-	veto      float64
-	vetoParts bool // the veto reads every sentence and clause (see read)
 	cues      bool // the groups of cue words
 	context   bool // body, thing and limb features
+	units     int  // read the whole message; 1: or its highest sentence; 2: or clause
+	mixed     bool // train on messages joined to other questions too (withAsides)
+	withRules bool // the rules flag too, unless the model reads under veto
+	veto      float64
+	vetoParts bool // the veto reads every sentence and clause (see read)
 }
 
 var shippedUrgentParams = urgentModelParams{
-	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, ruleFeats: false, bigrams: true, cues: true, context: true,
-	withRules: true, veto: 0.1, units: 1, mixed: true,
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, bigrams: true, cues: true, context: true,
+	units: 1, mixed: true, withRules: true, veto: 0.1,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -84,7 +86,7 @@ var (
 )
 
 // urgentModel returns the model trained on the repository's examples, training it on
-// first use (about a tenth of a second).
+// first use (about 0.5 s; NewFAQ calls it at start).
 func urgentModel() *urgentLearner {
 	urgentOnce.Do(func() {
 		exs, err := urgentExamples()

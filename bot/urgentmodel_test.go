@@ -171,7 +171,8 @@ func TestUrgentModelIsDeterministic(t *testing.T) {
 
 // TestUrgentDesigns compares designs of the urgent detector by 5-fold
 // cross-validation over the training examples; with -heldout FILE it also measures
-// them on a held-out set (once per frozen design: do not tune on it).
+// some on a held-out set (once per frozen design: do not tune on it). URGENT.md has
+// the numbers that decided the design.
 //
 //	go test ./bot -run UrgentDesigns -urgentcv -v
 //	go test ./bot -run UrgentDesigns -urgentcv -heldout testdata/urgent_heldout2.jsonl -v
@@ -187,47 +188,46 @@ func TestUrgentDesigns(t *testing.T) {
 	for i, e := range exs {
 		rules[i] = urgentRules(e.text)
 	}
-	t.Logf("%-40s %v", "rules alone (written from most pairs)", tally(exs, rules))
-	t.Logf("%-40s   unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
+	t.Logf("%-44s %v", "rules alone (written from most pairs)", tally(exs, rules))
+	t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
+
+	// The model alone (no rules in the decision), its features.
+	alone := shippedUrgentParams
+	alone.withRules = false
 	type design struct {
 		name string
 		p    func(*urgentModelParams)
 	}
-	designs := []design{
-		{"word 1-grams", func(p *urgentModelParams) { p.bigrams, p.cues, p.context = false, false, false }},
-		{"word 1-2-grams", func(p *urgentModelParams) { p.cues, p.context = false, false }},
-		{"1-2-grams + cue groups", func(p *urgentModelParams) { p.context = false }},
-		{"1-2-grams + cue groups + context", func(p *urgentModelParams) {}},
-		{"same, 30 epochs", func(p *urgentModelParams) { p.epochs = 30 }},
-		{"same, L2 1e-3", func(p *urgentModelParams) { p.l2 = 1e-3 }},
-		{"same + rule signals as features", func(p *urgentModelParams) { p.ruleFeats = true }},
-		{"max over message and sentences", func(p *urgentModelParams) { p.units = 1 }},
-		{"max over message, sentences, clauses", func(p *urgentModelParams) { p.units = 2 }},
+	for _, d := range []design{
+		{"model: word 1-grams", func(p *urgentModelParams) { p.bigrams, p.cues, p.context = false, false, false }},
+		{"model: word 1-2-grams", func(p *urgentModelParams) { p.cues, p.context = false, false }},
+		{"model: 1-2-grams + cue groups", func(p *urgentModelParams) { p.context = false }},
+		{"model: 1-2-grams + cue groups + context", func(p *urgentModelParams) {}},
+		{"model: same, 30 epochs", func(p *urgentModelParams) { p.epochs = 30 }},
+		{"model: same, L2 1e-3", func(p *urgentModelParams) { p.l2 = 1e-3 }},
+		{"model: same, threshold 0.3", func(p *urgentModelParams) { p.threshold = 0.3 }},
+		{"model: same, threshold 0.7", func(p *urgentModelParams) { p.threshold = 0.7 }},
+		{"model: same + rule signals as features", func(p *urgentModelParams) { p.ruleFeats = true }},
+	} {
+		p := alone
+		d.p(&p)
+		_, _, flags := cvFlags(exs, p, 5)
+		t.Logf("%-44s %v", d.name, tally(exs, flags))
+		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
 	}
-	for _, d := range designs[:0] { // TEMP
-		for _, th := range []float64{0.3, 0.5, 0.7} {
-			p := shippedUrgentParams
-			d.p(&p)
-			p.threshold = th
-			_, _, flags := cvFlags(exs, p, 5)
-			t.Logf("%-32s t=%.1f  %v", d.name, th, tally(exs, flags))
-			t.Logf("%-40s   unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
-		}
-	}
-	for _, mixed := range []bool{false, true} {
+
+	// How a message is read, alone and joined to another question.
+	for _, c := range []struct {
+		units      int
+		mixed      bool
+		withRules  bool
+		vetoOnPart bool
+	}{
+		{0, false, false, false}, {0, false, true, false}, {1, false, true, false}, {1, true, false, false},
+		{1, true, true, false}, {1, false, true, true}, {1, true, true, true}, {2, true, true, false},
+	} {
 		p := shippedUrgentParams
-		p.mixed = mixed
-		for _, withRules := range []bool{false, true} {
-			p.withRules = withRules
-			t.Logf("mixed %v, rules %v: joined to another question: %v", mixed, withRules, tally(cvMixedFlags(exs, p, 5)))
-		}
-		p.units = 2
-		t.Logf("mixed %v, rules %v, units 2: joined to another question: %v", mixed, p.withRules, tally(cvMixedFlags(exs, p, 5)))
-		t.Logf("mixed %v, rules %v, units 2: %v", mixed, p.withRules, tally(exs, cvFlagsOnly(exs, p, 5)))
-	}
-	for _, c := range []struct{ mixed, vetoParts bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
-		p := shippedUrgentParams
-		p.mixed, p.vetoParts = c.mixed, c.vetoParts
+		p.units, p.mixed, p.withRules, p.vetoParts = c.units, c.mixed, c.withRules, c.vetoOnPart
 		_, _, flags := cvFlags(exs, p, 5)
 		m := trainUrgent(exs, p)
 		var fit []string
@@ -236,24 +236,23 @@ func TestUrgentDesigns(t *testing.T) {
 				fit = append(fit, e.text)
 			}
 		}
-		t.Logf("mixed %v, veto on parts %v: %v; joined: %v; pairs not fitted: %d %q", c.mixed, c.vetoParts, tally(exs, flags), tally(cvMixedFlags(exs, p, 5)), len(fit), fit)
+		t.Logf("units %d, asides %v, rules %v, veto on clauses %v: %v", c.units, c.mixed, c.withRules, c.vetoOnPart, tally(exs, flags))
+		t.Logf("%-44s joined to another question: %v; pairs not fitted: %d", "", tally(cvMixedFlags(exs, p, 5)), len(fit))
 	}
-	for _, vetoParts := range []bool{false, true} {
+
+	// The veto.
+	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	for _, veto := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
 		p := shippedUrgentParams
-		p.vetoParts = vetoParts
-		probs, parts, _ := cvFlags(exs, p, 5)
-		for _, veto := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
-			p.veto = veto
-			flags := make([]bool, len(exs))
-			for i := range exs {
-				flags[i] = p.decide(probs[i], parts[i], rules[i])
-			}
-			t.Logf("veto on parts %v: model, or rules unless model < %.2f: %v", vetoParts, veto, tally(exs, flags))
-			t.Logf("%-40s   unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
+		p.veto = veto
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = p.decide(probs[i], parts[i], rules[i])
 		}
-		p.veto = shippedUrgentParams.veto
-		t.Logf("veto on parts %v, veto %.2f: joined to another question: %v", vetoParts, p.veto, tally(cvMixedFlags(exs, p, 5)))
+		t.Logf("model, or rules unless model < %.2f: %v", veto, tally(exs, flags))
+		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
 	}
+
 	if *heldoutFile == "" {
 		return
 	}
@@ -279,15 +278,16 @@ func TestUrgentDesigns(t *testing.T) {
 				wrong = append(wrong, fmt.Sprintf("%v %q", e.urgent, e.text))
 			}
 		}
-		t.Logf("held out, %-32s %v\n\t%s", name, tally(held, flags), strings.Join(wrong, "\n\t"))
+		t.Logf("held out, %-36s %v\n\t%s", name, tally(held, flags), strings.Join(wrong, "\n\t"))
 	}
 	measure("rules", urgentRules)
-	for _, d := range []design{designs[3], designs[6]} {
-		p := shippedUrgentParams
-		d.p(&p)
-		m := trainUrgent(exs, p)
-		measure(d.name, func(q string) bool { return m.probability(q) > p.threshold })
-	}
+	measure("shipped", IsUrgent)
+	m := trainUrgent(exs, alone)
+	measure("model alone", m.flags)
+	withSignals := alone
+	withSignals.ruleFeats = true
+	m2 := trainUrgent(exs, withSignals)
+	measure("model with rule signals as features", m2.flags)
 }
 
 func BenchmarkTrainUrgent(b *testing.B) {
