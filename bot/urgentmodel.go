@@ -86,7 +86,7 @@ var (
 )
 
 // urgentModel returns the model trained on the repository's examples, training it on
-// first use (about 0.5 s; NewFAQ calls it at start).
+// first use (0.3-0.4 s; NewFAQ calls it at start).
 func urgentModel() *urgentLearner {
 	urgentOnce.Do(func() {
 		exs, err := urgentExamples()
@@ -319,6 +319,13 @@ func (m *urgentLearner) sum(feats []int32) float64 {
 	return z
 }
 
+// rescale multiplies every weight by scale.
+func (m *urgentLearner) rescale(scale float64) {
+	for f := range m.w {
+		m.w[f] *= float32(scale)
+	}
+}
+
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // urgent decides for a message read into sentences, with the rules' signals.
@@ -494,35 +501,29 @@ func trainUrgent(exs []urgentExample, p urgentModelParams) *urgentLearner {
 		order[i] = i
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	// L2 is applied lazily: a weight's shrinkage is owed since it was last touched.
-	last := make([]int32, urgentFeatures)
-	decay := make([]float64, 0, p.epochs*len(exs)+1)
-	decay = append(decay, 0) // cumulative log-shrinkage after step t
-	step := int32(0)
+	// L2 shrinks every weight at every step: the weights are kept divided by a
+	// common scale, so a step touches only the message's features.
+	scale := 1.0
 	for epoch := 0; epoch < p.epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		rate := p.rate / (1 + float64(epoch)*0.1)
 		for _, i := range order {
 			fs := feats[i]
-			for _, f := range fs {
-				m.w[f] *= float32(math.Exp(decay[step] - decay[last[f]]))
-				last[f] = step
-			}
-			prob := m.score(fs)
+			prob := sigmoid(scale * m.sum(fs))
 			y, cw := 0.0, wNeg
 			if exs[i].urgent {
 				y, cw = 1, wPos
 			}
-			g := float32(rate * cw * (y - prob))
+			g := float32(rate * cw * (y - prob) / scale)
 			for _, f := range fs {
 				m.w[f] += g
 			}
-			step++
-			decay = append(decay, decay[step-1]+math.Log(1-rate*p.l2))
+			if scale *= 1 - rate*p.l2; scale < 1e-3 {
+				m.rescale(scale)
+				scale = 1
+			}
 		}
 	}
-	for f := range m.w {
-		m.w[f] *= float32(math.Exp(decay[step] - decay[last[f]]))
-	}
+	m.rescale(scale)
 	return m
 }
