@@ -368,6 +368,13 @@ func maskContext(ts, prev []token) {
 	for i := 1; i < len(ts); i++ {
 		if notSign[ts[i-1].w+" "+ts[i].w] {
 			ts[i-1].masked, ts[i].masked = true, true
+			// "my eyes are puffy and red from hay fever": what the clause describes
+			// has its own, everyday cause.
+			if i >= 2 && causeWords[ts[i-2].w] {
+				for j := i - 3; j >= 0 && ts[j].w != ","; j-- {
+					ts[j].masked = true
+				}
+			}
 		}
 	}
 	maskToldNormal(ts)
@@ -509,6 +516,9 @@ var notSign = wordSet("chest infection", "ear infection", "sinus infection", "th
 	"virus infection", "viral infection", "chest infections", "ear infections", "sinus infections",
 	"hay fever", "cabin fever", "spring fever", "fever pitch", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
 	"bee hives", "bees hives")
+
+// causeWords before an illness elsewhere attribute what comes before them to it.
+var causeWords = wordSet("from", "of", "with")
 
 // habitual reports a clause about what happens every time or in general: "my lips
 // swell up after lip filler every time".
