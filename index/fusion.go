@@ -15,6 +15,10 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
+	// Over the text's sentences (a text of one sentence: model and none): the
+	// model's highest probability of the entry in any one, as a share of the best
+	// candidate's too, and its lowest "none of these".
+	sentModel, sentModelRel, sentNone float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -33,6 +37,8 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
+		math.Log(math.Max(e.sentModel, 1e-4)),
+		e.sentModelRel,
 	}
 }
 
@@ -47,7 +53,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14}
+var fusionWeights = []float64{0, -0.395, -0.122, 1.09, 0.87, 0.815, 0, 0, -0.145, -0.242, 0.329, 1.43, 1.09, 1.04, 0.659}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -61,17 +67,18 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.conf,
 		best.unknown,
 		best.cover,
+		math.Log(math.Max(best.sentNone, 1e-4)),
 	}
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.38, 0.401, -0.368, 1.66, -0.663, 0.0273}
+var scopeWeights = []float64{-1.66, 0.212, -0.327, 1.49, -0.807, 0.616, -0.379}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
-const shareTemp = 1.0
+const shareTemp = 1
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {

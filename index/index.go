@@ -561,8 +561,9 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			return nil, err
 		}
 	}
+	s.sentenceEvidence(text, cands)
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf := -1, -1, 0.0
+	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
 	for i, c := range cands {
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
@@ -571,6 +572,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			bestModel = i
 		}
 		bestConf = max(bestConf, c.ev.conf)
+		bestSent = max(bestSent, c.ev.sentModel)
 	}
 	for i := range cands {
 		c := &cands[i]
@@ -579,6 +581,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
+		c.ev.sentModelRel = c.ev.sentModel / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
@@ -592,6 +595,64 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	return kept, nil
+}
+
+// maxSentences bounds the sentences of a text the model is asked about one by one.
+const maxSentences = 6
+
+// sentenceEvidence sets each candidate's sentence evidence: real questions are
+// stories, and the sentence that names the subject may be any of them, diluted in
+// the whole by the others.
+func (s *snapshot) sentenceEvidence(text string, cands []candidate) {
+	for i := range cands {
+		cands[i].ev.sentModel, cands[i].ev.sentNone = cands[i].ev.model, cands[i].ev.none
+	}
+	ss := splitSentences(text)
+	if len(ss) < 2 {
+		return
+	}
+	for _, sent := range ss[:min(len(ss), maxSentences)] {
+		p := s.model.predict(sent)
+		for i := range cands {
+			c := &cands[i]
+			c.ev.sentModel = max(c.ev.sentModel, p.prob(s.classOf[c.id]))
+		}
+		none := p.none()
+		for i := range cands {
+			cands[i].ev.sentNone = min(cands[i].ev.sentNone, none)
+		}
+		p.done()
+	}
+}
+
+// splitSentences returns text's sentences (ended by . ? ! ; or a line break followed
+// by a space or the end) of at least two words.
+func splitSentences(text string) []string {
+	var out []string
+	from := 0
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && (!strings.ContainsRune(".?!;\n", rune(text[i])) || i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '\n') {
+			continue
+		}
+		if sent := text[from:i]; countWords(sent) >= 2 {
+			out = append(out, sent)
+		}
+		from = i + 1
+	}
+	return out
+}
+
+// countWords counts the runs of letters and digits in s.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		w := isWordRune(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
 }
 
 type hit struct {
