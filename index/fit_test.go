@@ -357,6 +357,25 @@ func fitStories(test []heldOut, train []knowledge.Entry) []heldOut {
 	return out
 }
 
+// answerAside is a sentence of the answer of an entry other than want, chosen by
+// i: an aside on the FAQ's subject that does not decide.
+func answerAside(want string, train []knowledge.Entry, i int) string {
+	e := train[i%len(train)]
+	if e.ID == want {
+		e = train[(i+1)%len(train)]
+	}
+	var ss []string
+	for _, s := range strings.FieldsFunc(e.Answer, func(r rune) bool { return r == '.' || r == '\n' || r == '!' }) {
+		if s = strings.TrimSpace(strings.Trim(s, "-*# ")); len(strings.Fields(s)) >= 5 {
+			ss = append(ss, s)
+		}
+	}
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[i%len(ss)]
+}
+
 // realStories makes story-shaped texts of a fold's held-out texts, to measure the
 // decision on texts shaped like real questions (long, with context in separate
 // sentences) rather than to fit on: each held-out phrasing after a held-out
@@ -384,18 +403,8 @@ func realStories(test []heldOut, train []knowledge.Entry) []heldOut {
 			heldOut{want: t.want, text: sentence(t.text) + " " + sentence(off[(i+3)%len(off)]), story: true, kind: "then-oos"})
 		// A sentence from another entry's answer: an aside on the FAQ's subject that
 		// does not decide.
-		e := train[(i*7+3)%len(train)]
-		if e.ID == t.want {
-			e = train[(i*7+4)%len(train)]
-		}
-		var ss []string
-		for _, s := range strings.FieldsFunc(e.Answer, func(r rune) bool { return r == '.' || r == '\n' || r == '!' }) {
-			if s = strings.TrimSpace(strings.Trim(s, "-*# ")); len(strings.Fields(s)) >= 5 {
-				ss = append(ss, s)
-			}
-		}
-		if len(ss) > 0 {
-			out = append(out, heldOut{want: t.want, text: ss[i%len(ss)] + ". " + sentence(t.text), story: true, kind: "answer-then"})
+		if a := answerAside(t.want, train, i*7+3); a != "" {
+			out = append(out, heldOut{want: t.want, text: a + ". " + sentence(t.text), story: true, kind: "answer-then"})
 		}
 	}
 	return out

@@ -561,9 +561,9 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			return nil, err
 		}
 	}
-	s.sentenceEvidence(text, cands)
+	s.sentenceEvidence(text, anchored, cands)
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
@@ -572,7 +572,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			bestModel = i
 		}
 		bestConf = max(bestConf, c.ev.conf)
-		bestSent = max(bestSent, c.ev.sentModel)
 	}
 	for i := range cands {
 		c := &cands[i]
@@ -581,7 +580,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
-		c.ev.sentModelRel = c.ev.sentModel / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
@@ -600,12 +598,12 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 // maxSentences bounds the sentences of a text the model is asked about one by one.
 const maxSentences = 6
 
-// sentenceEvidence sets each candidate's sentence evidence: real questions are
-// stories, and the sentence that names the subject may be any of them, diluted in
-// the whole by the others.
-func (s *snapshot) sentenceEvidence(text string, cands []candidate) {
+// sentenceEvidence sets each candidate's sentence evidence (evidence.sentNone,
+// sentConf): real questions are stories, and the sentence that asks may be any of
+// them, diluted in the whole by the others.
+func (s *snapshot) sentenceEvidence(text string, anchored bool, cands []candidate) {
 	for i := range cands {
-		cands[i].ev.sentModel, cands[i].ev.sentNone = cands[i].ev.model, cands[i].ev.none
+		cands[i].ev.sentNone, cands[i].ev.sentConf = cands[i].ev.none, cands[i].ev.conf
 	}
 	ss := splitSentences(text)
 	if len(ss) < 2 {
@@ -613,15 +611,16 @@ func (s *snapshot) sentenceEvidence(text string, cands []candidate) {
 	}
 	for _, sent := range ss[:min(len(ss), maxSentences)] {
 		p := s.model.predict(sent)
+		none := p.none()
+		p.done()
+		terms := s.analyzeWords(sent).terms
 		for i := range cands {
 			c := &cands[i]
-			c.ev.sentModel = max(c.ev.sentModel, p.prob(s.classOf[c.id]))
+			c.ev.sentNone = min(c.ev.sentNone, none)
+			if len(terms) > 0 {
+				c.ev.sentConf = max(c.ev.sentConf, s.features(terms, c.id, 0, 1).confidence(anchored))
+			}
 		}
-		none := p.none()
-		for i := range cands {
-			cands[i].ev.sentNone = min(cands[i].ev.sentNone, none)
-		}
-		p.done()
 	}
 }
 
