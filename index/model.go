@@ -81,6 +81,7 @@ func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uin
 		w := text[i:j]
 		if prev != "" {
 			out = append(out, hashPair(2, prev, w))
+			out = joinGrams(prev, w, out)
 		}
 		out = word(w, out)
 		prev, i = w, j
@@ -108,6 +109,27 @@ func wordGrams(w string, out []uint32) []uint32 {
 				continue
 			}
 			out = append(out, hashBytes(byte(n+2), b[j:j+n]))
+		}
+	}
+	return out
+}
+
+// joinGrams appends the features of two neighbouring words written as one: the
+// joined word, and the 3- to 5-letter pieces across the boundary, so that "hair
+// line" shares features with "hairline" and "micro pigmentation" with
+// "micropigmentation" (own entry ranked first under cross-validation 0.816 to 0.827,
+// MODEL.md).
+func joinGrams(a, b string, out []uint32) []uint32 {
+	var buf [64]byte
+	if len(a)+len(b) > len(buf) {
+		return out
+	}
+	j := append(append(buf[:0], a...), b...)
+	out = append(out, hashBytes(1, j))
+	// Only pieces that cross the boundary: the others are the words' own.
+	for n := 3; n <= 5; n++ {
+		for k := max(0, len(a)-n+1); k < len(a) && k+n <= len(j); k++ {
+			out = append(out, hashBytes(byte(n+2), j[k:k+n]))
 		}
 	}
 	return out

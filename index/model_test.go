@@ -7,14 +7,26 @@ import (
 	"unicode"
 )
 
-// ngramsReference is the plain statement of the model's features: words, word pairs
-// and the pieces of each word.
+// ngramsReference is the plain statement of the model's features: words, word pairs,
+// the pieces of each word, and each pair written as one word with its 3- to 5-letter
+// pieces across the boundary (pairs of up to 64 letters).
 func ngramsReference(text string) []uint32 {
 	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	var out []uint32
 	for i, w := range ws {
 		if i > 0 {
-			out = append(out, hashString(2, ws[i-1]+" "+w))
+			a := ws[i-1]
+			out = append(out, hashString(2, a+" "+w))
+			if j := a + w; len(j) <= 64 {
+				out = append(out, hashString(1, j))
+				for n := 3; n <= 5; n++ {
+					for k := 0; k+n <= len(j); k++ {
+						if k < len(a) && k+n > len(a) {
+							out = append(out, hashString(byte(n+2), j[k:k+n]))
+						}
+					}
+				}
+			}
 		}
 		out = wordGrams(w, out)
 	}
