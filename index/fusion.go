@@ -51,7 +51,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.845, -1.02, 1.1, 0.991, 1.09, 0, 0, -0.148, 0.0249, 0.642, 1.34, 1.1}
+var fusionWeights = []float64{0, 0.664, -0.496, 1, 1.03, 0.866, 0, 0, -0.168, -0.164, 0.877, 1.4, 1}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -75,7 +75,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.24, 0.476, -0.0881, 0.885, -0.569, 0.111, -0.514, 0.984}
+var scopeWeights = []float64{-1.42, 0.521, -0.0325, 0.861, -0.608, 0.101, -0.424, 0.956}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

@@ -7,9 +7,8 @@ import (
 	"unicode"
 )
 
-// ngramsReference is the plain statement of the model's features: words, word pairs,
-// the pieces of each word, and each pair written as one word with its 3- to 5-letter
-// pieces across the boundary (pairs of up to 64 letters).
+// ngramsReference is the plain statement of the model's features: words, word pairs
+// (also written as one word) and the pieces of each word.
 func ngramsReference(text string) []uint32 {
 	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	var out []uint32
@@ -17,16 +16,7 @@ func ngramsReference(text string) []uint32 {
 		if i > 0 {
 			a := ws[i-1]
 			out = append(out, hashString(2, a+" "+w))
-			if j := a + w; len(j) <= 64 {
-				out = append(out, hashString(1, j))
-				for n := 3; n <= 5; n++ {
-					for k := 0; k+n <= len(j); k++ {
-						if k < len(a) && k+n > len(a) {
-							out = append(out, hashString(byte(n+2), j[k:k+n]))
-						}
-					}
-				}
-			}
+			out = append(out, hashString(1, a+w))
 		}
 		out = wordGrams(w, out)
 	}
