@@ -154,12 +154,7 @@ type storyMaker func(test []heldOut, train []knowledge.Entry) []heldOut
 // with context, so each phrasing is also asked after a held-out out-of-scope question
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be.
 func storiesOf(test []heldOut, _ []knowledge.Entry) []heldOut {
-	var off []string
-	for _, t := range test {
-		if t.want == "" {
-			off = append(off, t.text)
-		}
-	}
+	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
 	}
@@ -170,4 +165,15 @@ func storiesOf(test []heldOut, _ []knowledge.Entry) []heldOut {
 		}
 	}
 	return out
+}
+
+// outOfScopeTexts returns the texts of the held-out out-of-scope questions in test.
+func outOfScopeTexts(test []heldOut) []string {
+	var off []string
+	for _, t := range test {
+		if t.want == "" {
+			off = append(off, t.text)
+		}
+	}
+	return off
 }

@@ -334,12 +334,7 @@ func TestRankingsCV(t *testing.T) {
 // out-of-scope questions to decline.
 func fitStories(test []heldOut, train []knowledge.Entry) []heldOut {
 	out := storiesOf(test, train)
-	var off []string
-	for _, t := range test {
-		if t.want == "" {
-			off = append(off, t.text)
-		}
-	}
+	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return out
 	}
@@ -383,12 +378,7 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos"), to decline.
 func realStories(test []heldOut, train []knowledge.Entry) []heldOut {
-	var off []string
-	for _, t := range test {
-		if t.want == "" {
-			off = append(off, t.text)
-		}
-	}
+	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
 	}
