@@ -86,8 +86,9 @@ func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt f
 
 // crossValidate holds out each fold of the alternates and of outOfScope in turn,
 // rebuilds the index without it, and calls visit with each held-out text, the entry
-// it belongs to ("" for out of scope) and the candidates found for it. With stories,
-// the held-out phrasings are also asked inside stories (storiesOf).
+// it belongs to ("" for out of scope) and the candidates found for it. With stories
+// (not nil), the texts it makes of each fold's held-out ones (storiesOf: phrasings
+// inside stories) are asked too.
 func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories storyMaker, visit func(q heldOut, cands []candidate)) error {
 	if folds < 2 {
 		return fmt.Errorf("index: cross-validation needs at least 2 folds, not %d", folds)
