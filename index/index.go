@@ -610,9 +610,7 @@ func (s *snapshot) sentenceEvidence(text string, anchored bool, cands []candidat
 		return
 	}
 	for _, sent := range ss[:min(len(ss), maxSentences)] {
-		p := s.model.predict(sent)
-		none := p.none()
-		p.done()
+		none := s.model.none(sent)
 		terms := s.analyzeWords(sent).terms
 		for i := range cands {
 			c := &cands[i]
