@@ -81,7 +81,6 @@ func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uin
 		w := text[i:j]
 		if prev != "" {
 			out = append(out, hashPair(2, prev, w))
-			out = joinGram(prev, w, out)
 		}
 		out = word(w, out)
 		prev, i = w, j
@@ -112,25 +111,6 @@ func wordGrams(w string, out []uint32) []uint32 {
 		}
 	}
 	return out
-}
-
-// joinGram appends the feature of two neighbouring words written as one word, so
-// that "hair line" shares a feature with "hairline" and "micro pigmentation" with
-// "micropigmentation" (own entry ranked first under cross-validation 0.816 to 0.824,
-// MODEL.md). The pieces across the boundary ranked a little better still (0.827) but
-// took the 10,000-entry build's heap past its budget.
-func joinGram(a, b string, out []uint32) []uint32 {
-	h := uint32(2166136261) ^ 1 // hashString(1, a+b): a word's feature
-	h *= 16777619
-	for i := 0; i < len(a); i++ {
-		h ^= uint32(a[i])
-		h *= 16777619
-	}
-	for i := 0; i < len(b); i++ {
-		h ^= uint32(b[i])
-		h *= 16777619
-	}
-	return append(out, h)
 }
 
 // gramMemo remembers the features of the words seen in training: a large FAQ's

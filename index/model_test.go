@@ -8,15 +8,13 @@ import (
 )
 
 // ngramsReference is the plain statement of the model's features: words, word pairs
-// (also written as one word) and the pieces of each word.
+// and the pieces of each word.
 func ngramsReference(text string) []uint32 {
 	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	var out []uint32
 	for i, w := range ws {
 		if i > 0 {
-			a := ws[i-1]
-			out = append(out, hashString(2, a+" "+w))
-			out = append(out, hashString(1, a+w))
+			out = append(out, hashString(2, ws[i-1]+" "+w))
 		}
 		out = wordGrams(w, out)
 	}
