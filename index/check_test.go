@@ -20,8 +20,8 @@ func TestCheckShipped(t *testing.T) {
 	if rep.Phrasings < 500 || rep.OutOfScope < 150 {
 		t.Fatalf("held out %d phrasings and %d out-of-scope questions, want every alternate and line", rep.Phrasings, rep.OutOfScope)
 	}
-	// Floors a little under what the shipped FAQ gets (MODEL.md): 0.816 ranked first,
-	// 0.732 answered right, 0.095 answered wrong, 276/296 declined.
+	// Floors a little under what the shipped FAQ gets (MODEL.md): 0.741 ranked first,
+	// 0.645 answered right, 0.103 answered wrong, 171/176 declined.
 	if rep.TopAccuracy() < 0.70 || rep.Accuracy() < 0.60 || rep.WrongRate() > 0.12 || float64(rep.OutOfScopeDeclined) < 0.93*float64(rep.OutOfScope) {
 		t.Errorf("cross-validated: ranked first %.3f (min 0.70), answered right %.3f (min 0.60), wrong %.3f (max 0.12), out of scope declined %d/%d (min 93%%)",
 			rep.TopAccuracy(), rep.Accuracy(), rep.WrongRate(), rep.OutOfScopeDeclined, rep.OutOfScope)

@@ -32,7 +32,7 @@ func TestFitFusion(t *testing.T) {
 		ys        []float64
 	}
 	var qs []query
-	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, fitStories, func(h heldOut, cands []candidate) {
+	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
 		q := query{in: h.want != "", plain: !h.story}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
@@ -327,29 +327,6 @@ func TestRankingsCV(t *testing.T) {
 	}
 	t.Logf("%d held out, ranked first by: model %.3f, bm25+coverage %.3f, fused %.3f", n, float64(byModel)/float64(n), float64(byRank)/float64(n), float64(byFused)/float64(n))
 	t.Logf("before the model: answered right %.3f, wrong %.3f; out of scope declined %d/%d", float64(oldRight)/float64(n), float64(oldWrong)/float64(n), oldOOS, oos)
-}
-
-// fitStories are the stories the fusion is fitted with: storiesOf's asides in one
-// sentence, and the same in sentences of their own, in either order, with pairs of
-// out-of-scope questions to decline.
-func fitStories(test []heldOut, train []knowledge.Entry) []heldOut {
-	out := storiesOf(test, train)
-	off := outOfScopeTexts(test)
-	if len(off) < 2 {
-		return out
-	}
-	for i, t := range test {
-		o := sentence(off[(i+5)%len(off)])
-		switch {
-		case t.want == "":
-			out = append(out, heldOut{text: o + " " + sentence(t.text), story: true, kind: "oos-oos"})
-		case i%2 == 0:
-			out = append(out, heldOut{want: t.want, text: o + " " + sentence(t.text), story: true, kind: "oos-then"})
-		default:
-			out = append(out, heldOut{want: t.want, text: sentence(t.text) + " " + o, story: true, kind: "then-oos"})
-		}
-	}
-	return out
 }
 
 // answerAside is a sentence of the answer of an entry other than want, chosen by

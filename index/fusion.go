@@ -15,10 +15,6 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// Over the text's sentences, each asked alone (a text of one sentence: none
-	// and conf): the model's lowest "none of these", and the entry's highest
-	// coverage confidence.
-	sentNone, sentConf float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -51,14 +47,12 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.632, -0.415, 0.957, 1.05, 0.837, 0, 0, -0.173, -0.308, 1.03, 1.44, 0.957}
+var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
 // scopeVector is the evidence that a text is about the FAQ at all, taken from its
-// best candidate (fused score z). A story's sentences count one by one too: real
-// questions are stories whose asides make the whole look less like the FAQ than
-// its question sentence does (MODEL.md).
+// best candidate (fused score z).
 func scopeVector(best evidence, z float64) []float64 {
 	return []float64{
 		1,
@@ -67,19 +61,17 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.conf,
 		best.unknown,
 		best.cover,
-		math.Log(math.Max(best.sentNone, 1e-4)),
-		best.sentConf,
 	}
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.55, 0.522, -0.0322, 0.888, -0.607, 0.117, -0.411, 0.989}
+var scopeWeights = []float64{-1.38, 0.401, -0.368, 1.66, -0.663, 0.0273}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
-const shareTemp = 1
+const shareTemp = 1.0
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {

@@ -561,7 +561,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			return nil, err
 		}
 	}
-	s.sentenceEvidence(text, anchored, cands)
 	// Which candidate leads by each ranking is itself evidence.
 	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
@@ -593,63 +592,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	return kept, nil
-}
-
-// maxSentences bounds the sentences of a text the model is asked about one by one.
-const maxSentences = 6
-
-// sentenceEvidence sets each candidate's sentence evidence (evidence.sentNone,
-// sentConf): real questions are stories, and the sentence that asks may be any of
-// them, diluted in the whole by the others.
-func (s *snapshot) sentenceEvidence(text string, anchored bool, cands []candidate) {
-	for i := range cands {
-		cands[i].ev.sentNone, cands[i].ev.sentConf = cands[i].ev.none, cands[i].ev.conf
-	}
-	ss := splitSentences(text)
-	if len(ss) < 2 {
-		return
-	}
-	for _, sent := range ss[:min(len(ss), maxSentences)] {
-		none := s.model.none(sent)
-		terms := s.analyzeWords(sent).terms
-		for i := range cands {
-			c := &cands[i]
-			c.ev.sentNone = min(c.ev.sentNone, none)
-			if len(terms) > 0 {
-				c.ev.sentConf = max(c.ev.sentConf, s.features(terms, c.id, 0, 1).confidence(anchored))
-			}
-		}
-	}
-}
-
-// splitSentences returns text's sentences (ended by . ? ! ; or a line break followed
-// by a space or the end) of at least two words.
-func splitSentences(text string) []string {
-	var out []string
-	from := 0
-	for i := 0; i <= len(text); i++ {
-		if i < len(text) && (!strings.ContainsRune(".?!;\n", rune(text[i])) || i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '\n') {
-			continue
-		}
-		if sent := text[from:i]; countWords(sent) >= 2 {
-			out = append(out, sent)
-		}
-		from = i + 1
-	}
-	return out
-}
-
-// countWords counts the runs of letters and digits in s.
-func countWords(s string) int {
-	n, in := 0, false
-	for _, r := range s {
-		w := isWordRune(r)
-		if w && !in {
-			n++
-		}
-		in = w
-	}
-	return n
 }
 
 type hit struct {

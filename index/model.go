@@ -396,28 +396,6 @@ type prediction struct {
 // predict scores prepared text against every class. The prediction holds a scratch
 // from the model's pool until done is called.
 func (m *model) predict(text string) prediction {
-	p := m.score(text)
-	sc := p.sc
-	none := int32(m.classes - 1)
-	for _, c := range sc.touched {
-		if c != none {
-			p.top = append(p.top, c)
-		}
-	}
-	slices.SortFunc(p.top, func(a, b int32) int {
-		switch {
-		case sc.score[a] > sc.score[b]:
-			return -1
-		case sc.score[a] < sc.score[b]:
-			return 1
-		}
-		return int(a - b)
-	})
-	return p
-}
-
-// score fills a prediction's scratch for prepared text, without ranking the classes.
-func (m *model) score(text string) prediction {
 	hs := ngrams(text, nil)
 	feats := make([]int32, 0, len(hs))
 	for _, h := range hs {
@@ -435,14 +413,22 @@ func (m *model) score(text string) prediction {
 		return p
 	}
 	m.forward(feats, float32(1/math.Sqrt(float64(len(feats)))), sc)
+	none := int32(m.classes - 1)
+	for _, c := range sc.touched {
+		if c != none {
+			p.top = append(p.top, c)
+		}
+	}
+	slices.SortFunc(p.top, func(a, b int32) int {
+		switch {
+		case sc.score[a] > sc.score[b]:
+			return -1
+		case sc.score[a] < sc.score[b]:
+			return 1
+		}
+		return int(a - b)
+	})
 	return p
-}
-
-// none returns the model's probability of "none of these" for prepared text.
-func (m *model) none(text string) float64 {
-	p := m.score(text)
-	defer p.done()
-	return p.none()
 }
 
 // prob returns the probability of class c.
