@@ -32,7 +32,11 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(ctx, os.Getenv, *data)
+	conf, err := envConfidence(os.Getenv)
+	if err != nil {
+		return err
+	}
+	fb, err := e.openFAQ(ctx, os.Getenv, *data, conf...)
 	if err != nil {
 		return err
 	}
@@ -95,7 +99,11 @@ func (e *env) chat(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(ctx, os.Getenv, *data)
+	conf, err := envConfidence(os.Getenv)
+	if err != nil {
+		return err
+	}
+	fb, err := e.openFAQ(ctx, os.Getenv, *data, conf...)
 	if err != nil {
 		return err
 	}

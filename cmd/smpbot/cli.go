@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/smpbot/smpbot/bot"
@@ -96,6 +97,21 @@ type faqBot struct {
 // openFAQ loads the FAQ store (the database's when SMPBOT_DATABASE_URL is set, else
 // the data directory dir's, seeding either on first use) or, with neither, the
 // embedded FAQ; changes to the store are indexed as they are made.
+// envConfidence is the answer threshold SMPBOT_ANSWER_CONFIDENCE sets for the commands
+// without a config file (ask, chat, eval), so that they answer as `run` would with the
+// same setting; none when it is unset.
+func envConfidence(getenv func(string) string) ([]bot.Option, error) {
+	v := getenv("SMPBOT_ANSWER_CONFIDENCE")
+	if v == "" {
+		return nil, nil
+	}
+	if err := isFraction(v); err != nil {
+		return nil, fmt.Errorf("SMPBOT_ANSWER_CONFIDENCE: %w", err)
+	}
+	f, _ := strconv.ParseFloat(v, 64)
+	return []bot.Option{bot.WithConfidence(f, bot.DefaultSuggestConfidence)}, nil
+}
+
 func (e *env) openFAQ(ctx context.Context, getenv func(string) string, dir string, opts ...bot.Option) (*faqBot, error) {
 	fb := &faqBot{dir: dir}
 	var entries []knowledge.Entry

@@ -26,7 +26,11 @@ func (e *env) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	fb, err := e.openFAQ(ctx, os.Getenv, *data)
+	conf, err := envConfidence(os.Getenv)
+	if err != nil {
+		return err
+	}
+	fb, err := e.openFAQ(ctx, os.Getenv, *data, conf...)
 	if err != nil {
 		return err
 	}
