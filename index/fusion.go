@@ -47,7 +47,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.635, -0.216, 0.746, 1.21, 0.955, 0, 0, -0.0626, -0.23, 1.33, 1.42, 0.746}
+var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -67,7 +67,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.62, 0.398, -0.321, 1.91, -0.695, 0.054}
+var scopeWeights = []float64{-1.38, 0.401, -0.368, 1.66, -0.663, 0.0273}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
