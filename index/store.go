@@ -33,12 +33,16 @@ type store interface {
 	abort()
 }
 
-// newStore returns the store for a FAQ of n entries.
+// newStore returns the store for a FAQ of n entries. Without a temporary directory to
+// write to (a read-only file system), a large FAQ is held in memory as several
+// segments: slower answers, but answers.
 func newStore(m *mapping.IndexMappingImpl, n int) (store, error) {
-	if n <= batchSize {
-		return newMemStore(m)
+	if n > batchSize {
+		if s, err := newDiskStore(m, n); err == nil {
+			return s, nil
+		}
 	}
-	return newDiskStore(m, n)
+	return newMemStore(m)
 }
 
 // batchSize is the most documents the in-memory index takes in one batch, and so

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -177,3 +178,20 @@ func segments(t *testing.T, s *snapshot) int {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a), math.Abs(b)) }
+
+// Without a temporary directory to write to, a large FAQ is still indexed, in memory.
+func TestLargeFAQWithoutATemporaryDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large FAQ")
+	}
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	entries := generate(t, batchSize+200)
+	x := newIndex(t, entries)
+	if got := segments(t, x.cur.Load()); got < 2 {
+		t.Errorf("%d segments, want the in-memory index's batches", got)
+	}
+	e := entries[len(entries)-1]
+	if m := top(t, x, e.Question); m.ID != e.ID {
+		t.Errorf("Search(%q) = %s, want %s", e.Question, m.ID, e.ID)
+	}
+}
