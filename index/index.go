@@ -595,15 +595,16 @@ type hit struct {
 	score float64
 }
 
-// query runs a's most informative words against the weighted fields; with only set,
-// it scores that one entry. Only words the analyzer kept reach bleve, in match
-// queries: nothing a person typed is ever parsed as query syntax.
+// query runs a's most informative terms against the weighted fields; with only set,
+// it scores those entries. Only terms the analyzer made reach bleve, in match
+// queries that only split them (termsAnalyzer): nothing a person typed is ever
+// parsed as query syntax, and no term is stemmed twice.
 func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string) ([]hit, error) {
 	a = s.informative(a)
 	if len(a.terms) == 0 {
 		return nil, nil
 	}
-	text := strings.Join(a.words, " ")
+	text := strings.Join(a.terms, " ")
 	var fields []query.Query
 	for _, f := range searchFields {
 		if f.name == "answer" && len(s.order) >= largeFAQ {
@@ -614,6 +615,7 @@ func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string)
 		// A match query, not term queries: bleve expands a match query's terms with
 		// the synonyms, and loses them for a plain term query.
 		mq := query.NewMatchQuery(text)
+		mq.Analyzer = termsAnalyzer
 		mq.SetField(f.name)
 		mq.SetBoost(f.boost)
 		fields = append(fields, mq)

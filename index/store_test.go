@@ -195,3 +195,35 @@ func TestLargeFAQWithoutATemporaryDirectory(t *testing.T) {
 		t.Errorf("Search(%q) = %s, want %s", e.Question, m.ID, e.ID)
 	}
 }
+
+// Queries hand bleve analysed terms, which termsAnalyzer must give back unchanged,
+// one token each: a term split or changed would search for something else.
+func TestTermsAnalyzerKeepsTerms(t *testing.T) {
+	s := newIndex(t, generate(t, 300)).cur.Load()
+	m, err := newMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.AnalyzerNamed(termsAnalyzer)
+	if a == nil {
+		t.Fatalf("no analyzer %q", termsAnalyzer)
+	}
+	terms := make([]string, 0, len(s.vocab))
+	for term := range s.vocab {
+		terms = append(terms, term)
+	}
+	for _, text := range []string{"don't he's q-switched 3.5mm 1,000 café £200 micropigmentation's", "worse professionals advised"} {
+		for _, term := range s.analyze(text) {
+			terms = append(terms, term)
+		}
+	}
+	for _, term := range terms {
+		toks := a.Analyze([]byte(term))
+		if len(toks) != 1 || string(toks[0].Term) != term {
+			t.Errorf("termsAnalyzer(%q) = %v, want the term itself", term, toks)
+		}
+	}
+	if len(terms) < 500 {
+		t.Errorf("only %d terms checked", len(terms))
+	}
+}
