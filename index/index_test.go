@@ -241,8 +241,8 @@ func TestRebuildClosesReplacedIndexes(t *testing.T) {
 	}
 }
 
-// Bleve analyses a match query's text itself; handing it stems would stem them twice,
-// and "worse" (stem "wors", stemmed again "wor") would find nothing.
+// A stem stemmed again can change ("worse" gives "wors", which gives "wor"): a query
+// must reach bleve's postings with the terms the index holds, stemmed once.
 func TestQueryCarriesWordsNotStems(t *testing.T) {
 	x := newIndex(t, shipped(t))
 	s := x.cur.Load()
