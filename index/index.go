@@ -386,26 +386,12 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
-// analyzed is a text's distinct terms, each with the word it came from.
-type analyzed struct{ terms, words []string }
+// analyzed is a text's distinct terms, in order.
+type analyzed struct{ terms []string }
 
-// analyzeWords is analyze that also keeps each term's word: bleve analyses a match
-// query's text itself, and stemming a stem again can change it ("worse" gives "wors",
-// which gives "wor"), so queries must carry the words, not the terms.
-func (s *snapshot) analyzeWords(text string) analyzed {
-	toks := s.analyzer.Analyze([]byte(text))
-	a := analyzed{terms: make([]string, 0, len(toks)), words: make([]string, 0, len(toks))}
-	seen := make(map[string]bool, len(toks))
-	for _, t := range toks {
-		term := string(t.Term)
-		if !seen[term] {
-			seen[term] = true
-			a.terms = append(a.terms, term)
-			a.words = append(a.words, text[t.Start:t.End])
-		}
-	}
-	return a
-}
+// analyzeQuery returns the terms text is searched as. Queries carry the terms, not
+// the words: bleve gets them with termsAnalyzer, which only splits them.
+func (s *snapshot) analyzeQuery(text string) analyzed { return analyzed{terms: s.analyze(text)} }
 
 // prepare readies text for the analyzer: accents folded, multi-word names rewritten.
 func prepare(text string) string { return rewrite(foldASCII(text)) }
@@ -495,7 +481,7 @@ type candidate struct {
 // candidates returns the entries bleve or the model finds for text, best first.
 func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candidate, error) {
 	text = rewrite(s.spell.correct(foldASCII(text)))
-	a := s.analyzeWords(text)
+	a := s.analyzeQuery(text)
 	terms := a.terms
 	if len(terms) == 0 {
 		return nil, nil
@@ -655,7 +641,7 @@ const (
 	largeFAQ = 200
 )
 
-// informative returns the terms (and their words) worth searching.
+// informative returns the terms worth searching.
 func (s *snapshot) informative(a analyzed) analyzed {
 	keep := make([]int, 0, len(a.terms))
 	if n := len(s.order); n >= largeFAQ {
@@ -675,9 +661,9 @@ func (s *snapshot) informative(a analyzed) analyzed {
 		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
 		keep = keep[:maxQueryTerms]
 	}
-	out := analyzed{terms: make([]string, len(keep)), words: make([]string, len(keep))}
+	out := analyzed{terms: make([]string, len(keep))}
 	for i, k := range keep {
-		out.terms[i], out.words[i] = a.terms[k], a.words[k]
+		out.terms[i] = a.terms[k]
 	}
 	return out
 }
@@ -697,7 +683,7 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 		phrasings = phrasings[:yardstickPhrasings]
 	}
 	for _, p := range phrasings {
-		hits, err := s.query(ctx, s.analyzeWords(prepare(p)), 1, e.ID)
+		hits, err := s.query(ctx, s.analyzeQuery(prepare(p)), 1, e.ID)
 		if err != nil {
 			return 0, err
 		}

@@ -124,7 +124,7 @@ func TestOneSegmentScoresAsBatches(t *testing.T) {
 	qs := benchQuestions(t)
 	compared := 0
 	for _, q := range qs[:80] {
-		a := one.analyzeWords(prepare(q))
+		a := one.analyzeQuery(prepare(q))
 		want, err := batches.query(ctx, a, 10)
 		if err != nil {
 			t.Fatal(err)
