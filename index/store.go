@@ -27,7 +27,8 @@ type store interface {
 	// add adds an entry's document.
 	add(d *document.Document) error
 	// open finishes the index and returns it, with the directory to remove once it is
-	// closed ("" if none is left). After open or abort the store is spent.
+	// closed ("" if none is left); if it fails, it releases what was written itself.
+	// After open or abort the store is spent.
 	open() (idx bleve.Index, dir string, err error)
 	// abort releases what was written, after an error.
 	abort()
