@@ -276,7 +276,10 @@ func TestQuestionSets(t *testing.T) {
 		// FAQ); measured 0.757, 6/10 declined, 5/5 urgent, MRR 0.907. Three of its
 		// ordinary questions are flagged urgent (a burnt smell, pain "over bone", hives
 		// that have passed): a measure of the urgent rules on unseen wording, so it is
-		// bounded here rather than in TestNoFalseUrgentInQuestionSets. Only measures.
+		// bounded here rather than in TestNoFalseUrgentInQuestionSets. With the urgent
+		// model (URGENT.md, merged after the set was written): 0.743, still three, the
+		// burnt smell no longer, "10 days on, still a bit red and purpley, is that
+		// normal healing?" instead. Only measures.
 		{"testdata/real2.jsonl", 0.70, 0.5, 1, 0.87, 3},
 	}
 	for _, tt := range tests {

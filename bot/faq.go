@@ -83,6 +83,7 @@ func NewFAQ(s Searcher, opts ...Option) *FAQ {
 	for _, o := range opts {
 		o(f)
 	}
+	urgentModel() // trained now (0.3-0.4 s, once per process), not on the first question
 	return f
 }
 

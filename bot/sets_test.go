@@ -84,7 +84,10 @@ func TestNoAlternateRepeatsAnEvaluationQuestion(t *testing.T) {
 // stories, and look-alikes from elsewhere (a leaking tap, a cat's fever, lip filler)
 // that the bot declines. Every complication is flagged and answered with the
 // complications entry; no ordinary question is flagged, and most get an entry that
-// answers them or, off the topic, a decline.
+// answers them or, off the topic, a decline. IsUrgent's model is trained on these
+// messages, so this checks that it fits them and that the handler routes them; how
+// it does on messages it has not seen is TestUrgentCrossValidated's and
+// TestUrgentHeldOut's.
 func TestUrgentPairs(t *testing.T) {
 	cases, err := readSet("testdata/urgent_pairs.jsonl")
 	if err != nil {
@@ -121,19 +124,19 @@ func TestUrgentPairs(t *testing.T) {
 	t.Logf("%d urgent flagged; %d ordinary not flagged, %d of them answered with an accepted entry or declined off the topic", urgent, ordinary, answered)
 }
 
-// TestUrgentHeldOut measures the urgent rules on messages written after the rules
-// were frozen, by the same author, never used to tune them: 25 complications and 41
-// ordinary or off-topic messages. When frozen the rules flagged 15/25 and 8 of 41
-// wrongly (main before this work: 17/25 and 14/41). Three of the misses were
-// complications that main had flagged and three new rules masked ("anyone else get
-// a rash?", "every time I touch it pus comes out", a sentence opening with "can" that
-// asks nothing); those rules were narrowed, so the set now reads 18/25 and 8/41, which
-// the test keeps as a floor: the set is no longer clean for those three. Two earlier
-// held-out sets (14/25 with 4/35 wrong, 18/25 with 8/35 wrong when frozen) were
-// learned from and are part of urgent_pairs.jsonl now. Whoever learns from these
+// TestUrgentHeldOut measures IsUrgent on messages written after its design was
+// frozen, never used to train or tune it: urgent_heldout2.jsonl, 30 complications
+// (someone else's head, non-native English, capitals, long stories, temperatures,
+// allergic reactions) and 40 ordinary questions and look-alikes (what is normal, how
+// long, risks, negation, the past, other procedures, pets, things). Measured once
+// when frozen: 30/30 flagged, 2 of 40 wrongly (lip filler, and itching "calming
+// down"); the hand-written rules alone read it 25/30 and 5/40. The floors are those
+// numbers. The earlier held-out sets were learned from and are part of
+// urgent_pairs.jsonl now (lines 284-349: the rules read that one 18/25 and 8/41,
+// the model 25/25 and 6/41 before it learned from it). Whoever learns from these
 // misses should move them there too and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
-	cases, err := readSet("testdata/urgent_heldout.jsonl")
+	cases, err := readSet("testdata/urgent_heldout2.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,20 +160,23 @@ func TestUrgentHeldOut(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d complications flagged, %d of %d ordinary messages flagged", flagged, urgent, wrong, ordinary)
-	if flagged < 18 || wrong > 8 {
-		t.Errorf("%d of %d complications flagged (want at least 18), %d of %d ordinary flagged (want at most 8)", flagged, urgent, wrong, ordinary)
+	if urgent != 30 || ordinary != 40 {
+		t.Fatalf("%d complications and %d ordinary messages, want 30 and 40: the set is frozen", urgent, ordinary)
+	}
+	if flagged < 30 || wrong > 2 {
+		t.Errorf("%d of %d complications flagged (want 30), %d of %d ordinary flagged (want at most 2)", flagged, urgent, wrong, ordinary)
 	}
 }
 
 // TestNoFalseUrgentInQuestionSets reads every question of the project's sets that is
 // not marked urgent, and every out-of-scope question: none describes a complication
 // happening now, so none may be flagged. (The held-out urgent set, which measures
-// what the rules have not seen, is left to TestUrgentHeldOut, and real2.jsonl, also
+// what IsUrgent has not seen, is left to TestUrgentHeldOut, and real2.jsonl, also
 // written after the rules, to TestQuestionSets, which bounds its false flags.)
 func TestNoFalseUrgentInQuestionSets(t *testing.T) {
 	var qs []string
 	for _, file := range evalSets(t) {
-		if base := filepath.Base(file); base == "urgent_heldout.jsonl" || base == "real2.jsonl" {
+		if base := filepath.Base(file); strings.HasPrefix(base, "urgent_heldout") || base == "real2.jsonl" {
 			continue
 		}
 		cases, err := readSet(file)

@@ -24,15 +24,41 @@ const SignsNotice = "⚠️ If you have any of these signs now, please contact a
 	"With a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
 
 // IsUrgent reports whether text describes symptoms of a complication that need medical
-// care first.
+// care first: signs of infection, an allergic reaction, a burn, or after-effects that
+// are getting worse or spreading, about the person's (or someone else's) treated skin.
+// A question about what is normal, how long something lasts or what the risks are is
+// not urgent: the side-effects answer says when to see a doctor.
 //
-// Two kinds of evidence count. A sign of infection, allergy or a burn gone wrong (pus,
-// fever, hives, swollen lips or eyes, trouble breathing, red streaks) is urgent on its
-// own, however the message is phrased: it errs towards flagging, since a needless
-// reminder to see a doctor costs little and a missed infection a lot. The ordinary
-// after-effects of a laser session (redness, swelling, pain, blisters, a rash) are
-// urgent only with a cue that they are getting worse, spreading or severe, so "is some
-// redness normal?" and "how long does the swelling last?" are not.
+// Two readers decide together: the hand-written rules below (urgentRules) and a
+// logistic regression learned from examples at first use (urgentmodel.go; how they
+// are combined, and the numbers that decided it, are in URGENT.md).
+func IsUrgent(text string) bool {
+	all := sentenceTokens(text)
+	return urgentModel().urgent(all, readRules(all))
+}
+
+// urgentRules reports whether the hand-written rules alone flag text.
+func urgentRules(text string) bool {
+	return readRules(sentenceTokens(text)).any()
+}
+
+// ruleSignals are what the rules found in a message: a severe sign (pus, fever,
+// swollen lips...), an ordinary after-effect getting worse, or a sentence saying the
+// one before has spread.
+type ruleSignals struct {
+	severe, worse, spread bool
+}
+
+func (s ruleSignals) any() bool { return s.severe || s.worse || s.spread }
+
+// readRules reads the sentences of a message with the rules, masking the tokens that
+// do not describe a present sign (see maskContext).
+//
+// A sign of infection, allergy or a burn gone wrong (pus, fever, hives, swollen lips
+// or eyes, trouble breathing, red streaks) counts on its own, however the message is
+// phrased. The ordinary after-effects of a laser session (redness, swelling, pain,
+// blisters, a rash) count only with a cue that they are getting worse, spreading or
+// severe, so "is some redness normal?" and "how long does the swelling last?" do not.
 //
 // Words are read in context: a negated sign ("no fever"), one from the distant past
 // ("an infection years ago"), one that has cleared up ("it oozed the first night but
@@ -45,10 +71,9 @@ const SignsNotice = "⚠️ If you have any of these signs now, please contact a
 // question that reports a sign ("is it normal to have a fever and pus?") does.
 // Misspellings of the sign words are recognised, at one edit.
 //
-// The rules are measured on bot/testdata/urgent_pairs.jsonl, which they were written
-// from, and on urgent_heldout.jsonl, which they were not (see TestUrgentHeldOut).
-func IsUrgent(text string) bool {
-	all := sentenceTokens(text)
+// The rules were written from bot/testdata/urgent_pairs.jsonl.
+func readRules(all [][]token) ruleSignals {
+	var s ruleSignals
 	body := bodyContext(all)
 	treated := treatedHere(all)
 	var prev []token
@@ -57,12 +82,12 @@ func IsUrgent(text string) bool {
 		if !treated {
 			maskLimbs(ts)
 		}
-		if severeSign(ts, body) || worsening(ts) || spreadOn(ts, prev) {
-			return true
-		}
+		s.severe = s.severe || severeSign(ts, body)
+		s.worse = s.worse || worsening(ts)
+		s.spread = s.spread || spreadOn(ts, prev)
 		prev = ts
 	}
-	return false
+	return s
 }
 
 // bodyContext reports whether the message is about a body, a symptom or a treatment
@@ -343,6 +368,13 @@ func maskContext(ts, prev []token) {
 	for i := 1; i < len(ts); i++ {
 		if notSign[ts[i-1].w+" "+ts[i].w] {
 			ts[i-1].masked, ts[i].masked = true, true
+			// "my eyes are puffy and red from hay fever": what the clause describes
+			// has its own, everyday cause.
+			if i >= 2 && causeWords[ts[i-2].w] {
+				for j := i - 3; j >= 0 && ts[j].w != ","; j-- {
+					ts[j].masked = true
+				}
+			}
 		}
 	}
 	maskToldNormal(ts)
@@ -484,6 +516,9 @@ var notSign = wordSet("chest infection", "ear infection", "sinus infection", "th
 	"virus infection", "viral infection", "chest infections", "ear infections", "sinus infections",
 	"hay fever", "cabin fever", "spring fever", "fever pitch", "heat rash", "razor rash", "sweat rash", "nappy rash", "diaper rash",
 	"bee hives", "bees hives")
+
+// causeWords before an illness elsewhere attribute what comes before them to it.
+var causeWords = wordSet("from", "of", "with")
 
 // habitual reports a clause about what happens every time or in general: "my lips
 // swell up after lip filler every time".

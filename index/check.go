@@ -51,7 +51,7 @@ func ratio(a, b int) float64 {
 // held out once, and answered when its best match reaches answerAt.
 func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt float64) (CheckReport, error) {
 	rep := CheckReport{Folds: folds}
-	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, false, func(q heldOut, cands []candidate) {
+	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, nil, func(q heldOut, cands []candidate) {
 		want, text := q.want, q.text
 		var top candidate
 		if len(cands) > 0 {
@@ -86,9 +86,10 @@ func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt f
 
 // crossValidate holds out each fold of the alternates and of outOfScope in turn,
 // rebuilds the index without it, and calls visit with each held-out text, the entry
-// it belongs to ("" for out of scope) and the candidates found for it. With stories,
-// the held-out phrasings are also asked inside stories (storiesOf).
-func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories bool, visit func(q heldOut, cands []candidate)) error {
+// it belongs to ("" for out of scope) and the candidates found for it. With stories
+// (not nil), the texts it makes of each fold's held-out ones (storiesOf: phrasings
+// inside stories) are asked too.
+func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []string, folds int, stories storyMaker, visit func(q heldOut, cands []candidate)) error {
 	if folds < 2 {
 		return fmt.Errorf("index: cross-validation needs at least 2 folds, not %d", folds)
 	}
@@ -117,8 +118,8 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				oos = append(oos, q)
 			}
 		}
-		if stories {
-			test = append(test, storiesOf(test)...)
+		if stories != nil {
+			test = append(test, stories(test, train)...)
 		}
 		s, err := build(train, oos)
 		if err != nil {
@@ -139,30 +140,41 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 
 // heldOut is a text asked in cross-validation: a held-out phrasing of entry want, or
 // a held-out out-of-scope question (want ""); story marks a phrasing asked inside a
-// story (storiesOf).
+// story (storiesOf), kind which story.
 type heldOut struct {
 	want, text string
 	story      bool
+	kind       string
 }
+
+// storyMaker makes more texts to ask from a fold's held-out texts and the entries
+// the fold's index is built from.
+type storyMaker func(test []heldOut, train []knowledge.Entry) []heldOut
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be.
-func storiesOf(test []heldOut) []heldOut {
-	var off []string
-	for _, t := range test {
-		if t.want == "" {
-			off = append(off, t.text)
-		}
-	}
+func storiesOf(test []heldOut, _ []knowledge.Entry) []heldOut {
+	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
 	}
 	var out []heldOut
 	for i, t := range test {
 		if t.want != "" {
-			out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true})
+			out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true, kind: "aside"})
 		}
 	}
 	return out
+}
+
+// outOfScopeTexts returns the texts of the held-out out-of-scope questions in test.
+func outOfScopeTexts(test []heldOut) []string {
+	var off []string
+	for _, t := range test {
+		if t.want == "" {
+			off = append(off, t.text)
+		}
+	}
+	return off
 }

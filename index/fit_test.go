@@ -32,7 +32,7 @@ func TestFitFusion(t *testing.T) {
 		ys        []float64
 	}
 	var qs []query
-	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, true, func(h heldOut, cands []candidate) {
+	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
 		q := query{in: h.want != "", plain: !h.story}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
@@ -293,7 +293,7 @@ func TestRankingsCV(t *testing.T) {
 	}
 	var n, byModel, byRank, byFused int
 	var oldRight, oldWrong, oos, oldOOS int // the ranking and confidence before the model
-	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, false, func(h heldOut, cands []candidate) {
+	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, nil, func(h heldOut, cands []candidate) {
 		want := h.want
 		old := -1
 		for i, c := range cands {
@@ -327,4 +327,116 @@ func TestRankingsCV(t *testing.T) {
 	}
 	t.Logf("%d held out, ranked first by: model %.3f, bm25+coverage %.3f, fused %.3f", n, float64(byModel)/float64(n), float64(byRank)/float64(n), float64(byFused)/float64(n))
 	t.Logf("before the model: answered right %.3f, wrong %.3f; out of scope declined %d/%d", float64(oldRight)/float64(n), float64(oldWrong)/float64(n), oldOOS, oos)
+}
+
+// answerAside is a sentence of the answer of an entry other than want, chosen by
+// i: an aside on the FAQ's subject that does not decide.
+func answerAside(want string, train []knowledge.Entry, i int) string {
+	e := train[i%len(train)]
+	if e.ID == want {
+		e = train[(i+1)%len(train)]
+	}
+	var ss []string
+	for _, s := range strings.FieldsFunc(e.Answer, func(r rune) bool { return r == '.' || r == '\n' || r == '!' }) {
+		if s = strings.TrimSpace(strings.Trim(s, "-*# ")); len(strings.Fields(s)) >= 5 {
+			ss = append(ss, s)
+		}
+	}
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[i%len(ss)]
+}
+
+// realStories makes story-shaped texts of a fold's held-out texts, to measure the
+// decision on texts shaped like real questions (long, with context in separate
+// sentences) rather than to fit on: each held-out phrasing after a held-out
+// out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
+// of another entry's answer ("answer-then"); and two held-out out-of-scope questions
+// in a row ("oos-oos"), to decline.
+func realStories(test []heldOut, train []knowledge.Entry) []heldOut {
+	off := outOfScopeTexts(test)
+	if len(off) < 2 {
+		return nil
+	}
+	var out []heldOut
+	for i, t := range test {
+		if t.want == "" {
+			out = append(out, heldOut{text: sentence(off[(i+1)%len(off)]) + " " + sentence(t.text), story: true, kind: "oos-oos"})
+			continue
+		}
+		out = append(out,
+			heldOut{want: t.want, text: sentence(off[i%len(off)]) + " " + sentence(t.text), story: true, kind: "oos-then"},
+			heldOut{want: t.want, text: sentence(t.text) + " " + sentence(off[(i+3)%len(off)]), story: true, kind: "then-oos"})
+		// A sentence from another entry's answer: an aside on the FAQ's subject that
+		// does not decide.
+		if a := answerAside(t.want, train, i*7+3); a != "" {
+			out = append(out, heldOut{want: t.want, text: a + ". " + sentence(t.text), story: true, kind: "answer-then"})
+		}
+	}
+	return out
+}
+
+// sentence ends s with a question mark unless it ends with punctuation already.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsRune(".?!", rune(s[len(s)-1])) {
+		return s
+	}
+	return s + "?"
+}
+
+// TestStoriesCV reports, for held-out phrasings asked plainly and inside stories
+// (realStories), how often the own entry ranks first and, at the bot's threshold,
+// how often it is answered right or wrong, and how many out-of-scope texts are
+// declined (go test ./index -run StoriesCV -fit -v).
+func TestStoriesCV(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	const answerAt = 0.5
+	type tally struct{ n, first, right, wrong, declined int }
+	by := map[string]*tally{}
+	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, realStories, func(h heldOut, cands []candidate) {
+		kind := h.kind
+		if kind == "" {
+			kind = "plain"
+			if h.want == "" {
+				kind = "plain-oos"
+			}
+		}
+		k := by[kind]
+		if k == nil {
+			k = &tally{}
+			by[kind] = k
+		}
+		k.n++
+		answered := len(cands) > 0 && cands[0].confidence >= answerAt
+		switch {
+		case !answered:
+			k.declined++
+		case cands[0].id == h.want:
+			k.right++
+		default:
+			k.wrong++
+		}
+		if len(cands) > 0 && cands[0].id == h.want {
+			k.first++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "plain-oos", "oos-oos"} {
+		k := by[kind]
+		if k == nil {
+			continue
+		}
+		n := float64(k.n)
+		if strings.HasSuffix(kind, "oos") && kind != "then-oos" {
+			t.Logf("%-12s %4d declined %.3f", kind, k.n, float64(k.declined)/n)
+			continue
+		}
+		t.Logf("%-12s %4d first %.3f right %.3f wrong %.3f", kind, k.n, float64(k.first)/n, float64(k.right)/n, float64(k.wrong)/n)
+	}
 }

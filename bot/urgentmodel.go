@@ -1,0 +1,529 @@
+package bot
+
+import (
+	"bytes"
+	_ "embed"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// The learned half of IsUrgent: a binary logistic regression over hashed word 1- and
+// 2-grams (words the rules read as negated, past or hearsay count apart) and a few
+// dense signals (groups of cue words: a question about what is normal, how long, a
+// risk; someone else; now; a body, a thing, a limb). It is trained in process, once,
+// from the examples in the repository (see urgentExamples), and reads a message as a
+// whole and sentence by sentence. A message is urgent when the model says so, or when
+// the rules do and the model does not strongly disagree. URGENT.md says why, with
+// the numbers.
+
+//go:embed testdata/urgent_pairs.jsonl
+var urgentPairsJSONL []byte
+
+// The dense features come first in the weight vector, the hashed n-grams after.
+const (
+	fRules  = iota // the rules flag the message (only with ruleFeats, which lost: URGENT.md)
+	fSevere        // the rules found a severe sign, worsening, a spread (likewise)
+	fWorse
+	fSpread
+	fSymptom   // names a symptom at all (MentionsSymptom)
+	fSigns     // asks how to recognise a sign
+	fQuestion  // a sentence is asked (ends with a question mark or opens like a question)
+	fNormal    // asks whether something is normal, expected, ok
+	fDuration  // asks how long
+	fRisk      // asks about a risk or a cause
+	fOther     // names someone else: a partner, a friend
+	fNow       // now, today, since, still
+	fNegated   // a negator
+	fTreatment // names the treatment or the treated skin
+	fBody      // names a body, a symptom or the treatment at all (bodyContext)
+	fThing     // names an animal, a thing or a child (things)
+	fLimb      // names a limb, gums or teeth
+	fBias
+	nDense
+)
+
+const (
+	urgentHashBits = 16
+	urgentFeatures = nDense + 1<<urgentHashBits
+)
+
+// urgentModelParams are the design's choices, fixed by cross-validation
+// (TestUrgentDesigns; the alternatives are kept to reproduce the comparison).
+type urgentModelParams struct {
+	epochs    int
+	rate      float64
+	l2        float64
+	threshold float64 // the model flags above this probability
+	ruleFeats bool    // the rules' signals are features
+	bigrams   bool
+	cues      bool // the groups of cue words
+	context   bool // body, thing and limb features
+	units     int  // read the whole message; 1: or its highest sentence; 2: or clause
+	mixed     bool // train on messages joined to other questions too (withAsides)
+	withRules bool // the rules flag too, unless the model reads under veto
+	veto      float64
+	vetoParts bool // the veto reads every sentence and clause (see read)
+}
+
+var shippedUrgentParams = urgentModelParams{
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, bigrams: true, cues: true, context: true,
+	units: 1, mixed: true, withRules: true, veto: 0.1,
+}
+
+// urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
+type urgentLearner struct {
+	p urgentModelParams
+	w []float32
+}
+
+var (
+	urgentOnce   sync.Once
+	urgentShared *urgentLearner
+)
+
+// urgentModel returns the model trained on the repository's examples, training it on
+// first use (0.3-0.4 s; NewFAQ calls it at start).
+func urgentModel() *urgentLearner {
+	urgentOnce.Do(func() {
+		exs, err := urgentExamples()
+		if err != nil {
+			// The examples are embedded and tested; without them the rules decide.
+			urgentShared = &urgentLearner{p: shippedUrgentParams}
+			return
+		}
+		urgentShared = trainUrgent(exs, shippedUrgentParams)
+	})
+	return urgentShared
+}
+
+// urgentExample is a message and whether it describes a complication; group keeps
+// the two messages of a pair in one cross-validation fold.
+type urgentExample struct {
+	text   string
+	urgent bool
+	group  int
+	source string
+	line   int // in urgent_pairs.jsonl, from 1
+}
+
+// urgentExamples gathers the training messages: the urgent pairs (complications and
+// ordinary questions in the same words), the complications entry's phrasings that
+// name a symptom (positive), every other entry's phrasings and the out-of-scope
+// questions (negative).
+func urgentExamples() ([]urgentExample, error) {
+	cases, err := ReadEvalCases(bytes.NewReader(urgentPairsJSONL))
+	if err != nil {
+		return nil, err
+	}
+	var exs []urgentExample
+	group := 0
+	for i, c := range cases {
+		if c.Urgent {
+			group++ // a complication opens a pair; the ordinary messages after it join it
+			if !urgentRules(c.Q) && signsAfterTreatment(c.Q) {
+				// "what are the signs of infection after laser?" describes nothing: the
+				// handler flags it for the question it asks (SignsNotice), not IsUrgent.
+				continue
+			}
+		}
+		exs = append(exs, urgentExample{text: c.Q, urgent: c.Urgent, group: group, source: "pairs", line: i + 1})
+	}
+	entries, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		for _, q := range append([]string{e.Question}, e.Alternates...) {
+			group++
+			if e.ID == UrgentEntryID {
+				// "when to see a doctor after smp removal" asks; it describes nothing.
+				if MentionsSymptom(q) {
+					exs = append(exs, urgentExample{text: q, urgent: true, group: group, source: "faq"})
+				}
+				continue
+			}
+			exs = append(exs, urgentExample{text: q, group: group, source: "faq"})
+		}
+	}
+	for _, q := range knowledge.OutOfScope() {
+		group++
+		exs = append(exs, urgentExample{text: q, group: group, source: "outofscope"})
+	}
+	return exs, nil
+}
+
+// features lists the active features of a message (each of value 1): the dense
+// signals, then hashed word 1- and 2-grams of the sentences that are not small talk.
+// A greeting before a message or thanks after it changes nothing. Masked words (read
+// by the rules as negated, past, someone's hearsay) count as different words.
+func (p urgentModelParams) features(all [][]token, rs ruleSignals, out []int32) []int32 {
+	out = p.dense(all, rs, out)
+	for _, ts := range all {
+		if !chatter(ts) {
+			out = p.grams(ts, out)
+		}
+	}
+	return out
+}
+
+// dense lists the dense features of a message.
+func (p urgentModelParams) dense(all [][]token, rs ruleSignals, out []int32) []int32 {
+	if p.ruleFeats {
+		if rs.any() {
+			out = append(out, fRules)
+		}
+		if rs.severe {
+			out = append(out, fSevere)
+		}
+		if rs.worse {
+			out = append(out, fWorse)
+		}
+		if rs.spread {
+			out = append(out, fSpread)
+		}
+	}
+	var seen [nDense]bool
+	mark := func(f int) {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, int32(f))
+		}
+	}
+	mark(fBias)
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		if p.cues && (asked(ts) || len(ts) > 0 && questionStart[ts[0].w]) {
+			mark(fQuestion)
+		}
+		for i, t := range ts {
+			w := t.w
+			switch {
+			case p.context && things[w]:
+				mark(fThing)
+			case p.context && limbs[w]:
+				mark(fLimb)
+			case !p.cues:
+			case mildWords[w] || swellWords[w] || severeKeys[w]:
+				mark(fSymptom)
+			case normalWords[w]:
+				mark(fNormal)
+			case w == "long" && i > 0 && ts[i-1].w == "how" || w == "last" || w == "lasts":
+				mark(fDuration)
+			case riskWords[w]:
+				mark(fRisk)
+			case otherPeople[w]:
+				mark(fOther)
+			case nowWords[w]:
+				mark(fNow)
+			case negators[w]:
+				mark(fNegated)
+			case treatmentWords[w] || scalpWords[w]:
+				mark(fTreatment)
+			}
+		}
+	}
+	if p.cues && asksSigns(all) {
+		mark(fSigns)
+	}
+	if p.context && bodyContext(all) {
+		mark(fBody)
+	}
+	return out
+}
+
+// grams lists the hashed word 1- and 2-grams of a sentence or a clause.
+func (p urgentModelParams) grams(ts []token, out []int32) []int32 {
+	prev := "<s>"
+	for _, t := range ts {
+		w := t.w
+		if w == "," {
+			prev = ","
+			continue
+		}
+		if t.masked {
+			out = append(out, hashFeature("~", w))
+		} else {
+			out = append(out, hashFeature(w, ""))
+		}
+		if p.bigrams {
+			out = append(out, hashFeature(prev, w))
+		}
+		prev = w
+	}
+	if p.bigrams && prev != "<s>" {
+		out = append(out, hashFeature(prev, "</s>"))
+	}
+	return out
+}
+
+var (
+	questionStart = wordSet("is", "are", "can", "could", "will", "would", "does", "do", "should", "how", "what",
+		"when", "why", "which", "whats", "hows", "am", "was", "did", "anyone", "has", "have")
+	normalWords = wordSet("normal", "normally", "expected", "expect", "usual", "usually", "typical", "typically",
+		"ok", "okay", "fine", "common", "standard", "meant", "supposed")
+	otherPeople = wordSet("boyfriend", "girlfriend", "husband", "wife", "partner", "he", "hes", "his", "him", "she",
+		"shes", "her", "son", "daughter", "brother", "sister", "dad", "father", "mum", "mom", "mother", "friend",
+		"friends", "mate", "bf", "gf", "hubby", "fiance", "fiancee", "they", "theyre", "their")
+	nowWords = wordSet("now", "today", "tonight", "currently", "still", "since", "yesterday", "keeps", "started",
+		"starting", "suddenly", "hours", "morning")
+	chatterWords = wordSet("in", "advance", "please", "pls", "plz")
+)
+
+// chatter reports whether a sentence is only small talk ("Hi there", "Thanks in
+// advance!"), or has no words at all.
+func chatter(ts []token) bool {
+	for _, t := range ts {
+		w := t.w
+		if w == "," || w == "?" {
+			continue
+		}
+		if !greetings[w] && !thanks[w] && !byes[w] && !acknowledgements[w] && !filler[w] && !chatterWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// hashFeature maps a word or a pair of words to its weight's index (FNV-1a).
+func hashFeature(a, b string) int32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint32(a[i])) * 16777619
+	}
+	if b != "" {
+		h = (h ^ ' ') * 16777619
+		for i := 0; i < len(b); i++ {
+			h = (h ^ uint32(b[i])) * 16777619
+		}
+	}
+	return int32(nDense + h&(1<<urgentHashBits-1))
+}
+
+// score is the model's probability that the message whose features are feats
+// describes a complication.
+func (m *urgentLearner) score(feats []int32) float64 {
+	return sigmoid(m.sum(feats))
+}
+
+func (m *urgentLearner) sum(feats []int32) float64 {
+	var z float64
+	for _, f := range feats {
+		z += float64(m.w[f])
+	}
+	return z
+}
+
+// rescale multiplies every weight by scale.
+func (m *urgentLearner) rescale(scale float64) {
+	for f := range m.w {
+		m.w[f] *= float32(scale)
+	}
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// urgent decides for a message read into sentences, with the rules' signals.
+func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
+	if m.w == nil {
+		return rs.any()
+	}
+	prob, part := m.read(all, rs)
+	return m.p.decide(prob, part, rs.any())
+}
+
+// decide flags a message the model reads at prob (its most worrying part at part),
+// which the rules flag or not.
+func (p urgentModelParams) decide(prob, part float64, rules bool) bool {
+	if !p.vetoParts {
+		part = prob
+	}
+	return prob > p.threshold || p.withRules && rules && part >= p.veto
+}
+
+// read gives the model's probability for a message read into sentences: with
+// p.units, the highest of the whole message's and of each sentence's, read with the
+// whole message's dense features, since one sentence describing a complication makes
+// a message urgent whatever else it asks ("how long until I can swim? the blisters
+// are getting bigger"). part is the highest of those and of each clause's (between
+// commas): "my scalp has pus and a fever, also how much does removal cost?" has a
+// worrying part although most words of cost speak against a complication.
+func (m *urgentLearner) read(all [][]token, rs ruleSignals) (prob, part float64) {
+	var buf [256]int32
+	dense := m.p.dense(all, rs, buf[:0])
+	grams := buf[len(dense):len(dense)]
+	base := m.sum(dense)
+	z := base
+	for _, ts := range all {
+		if !chatter(ts) {
+			z += m.sum(m.p.grams(ts, grams))
+		}
+	}
+	zPart := z
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		if m.p.units > 0 {
+			z = max(z, base+m.sum(m.p.grams(ts, grams)))
+		}
+		zPart = max(zPart, z)
+		start := 0
+		for i := 0; i <= len(ts); i++ {
+			if i < len(ts) && ts[i].w != "," {
+				continue
+			}
+			if start > 0 || i < len(ts) {
+				zc := base + m.sum(m.p.grams(ts[start:i], grams))
+				zPart = max(zPart, zc)
+				if m.p.units > 1 {
+					z = max(z, zc)
+				}
+			}
+			start = i + 1
+		}
+	}
+	return sigmoid(z), sigmoid(zPart)
+}
+
+// probability is the model's probability for text (for tests and the CV harness).
+func (m *urgentLearner) probability(text string) float64 {
+	all := sentenceTokens(text)
+	prob, _ := m.read(all, readRules(all))
+	return prob
+}
+
+// flags is IsUrgent with this model (for the CV harness).
+func (m *urgentLearner) flags(text string) bool {
+	all := sentenceTokens(text)
+	return m.urgent(all, readRules(all))
+}
+
+// withAsides adds to the examples each message of the pairs joined to an FAQ or
+// out-of-scope question, keeping its label: "my scalp has pus and a fever, also how
+// much does removal cost?" is urgent, although most questions on cost are not. Without
+// them the model learns that the words of every other topic speak against a
+// complication.
+func withAsides(exs []urgentExample) []urgentExample {
+	var others []string
+	for _, e := range exs {
+		if e.source != "pairs" && !e.urgent {
+			others = append(others, e.text)
+		}
+	}
+	if len(others) == 0 {
+		return exs
+	}
+	out := append([]urgentExample(nil), exs...)
+	joins := []string{". ", ", also ", " and ", "? "}
+	for i, e := range exs {
+		if e.source != "pairs" {
+			continue
+		}
+		aside := others[(i*7919)%len(others)]
+		text := e.text + joins[i%len(joins)] + aside
+		if i%3 == 0 {
+			text = aside + joins[(i+1)%len(joins)] + e.text
+		}
+		out = append(out, urgentExample{text: text, urgent: e.urgent, group: e.group, source: "aside"})
+	}
+	return out
+}
+
+// withParts adds to the examples every sentence (units 1) and clause (units 2) of
+// the ordinary messages, as ordinary too: the model reads the parts of a message on
+// their own (see read), so it learns that "it's a bit pink today but otherwise fine"
+// is no complication however it ends. A complication's parts are not all
+// complications, so they are not added.
+func withParts(exs []urgentExample, units int) []urgentExample {
+	out := append([]urgentExample(nil), exs...)
+	for _, e := range exs {
+		if e.urgent {
+			continue
+		}
+		var parts []string
+		for _, s := range sentences(e.text) {
+			if chatter(tokens(s)) {
+				continue
+			}
+			parts = append(parts, s)
+			if units > 1 {
+				if cs := strings.Split(s, ","); len(cs) > 1 {
+					parts = append(parts, cs...)
+				}
+			}
+		}
+		if len(parts) < 2 {
+			continue
+		}
+		for _, s := range parts {
+			out = append(out, urgentExample{text: s, group: e.group, source: e.source + "-part"})
+		}
+	}
+	return out
+}
+
+// trainUrgent fits the logistic regression by stochastic gradient descent in a fixed
+// order (the same weights every time), each class weighing the same in total.
+func trainUrgent(exs []urgentExample, p urgentModelParams) *urgentLearner {
+	m := &urgentLearner{p: p, w: make([]float32, urgentFeatures)}
+	if p.mixed {
+		exs = withAsides(exs)
+	}
+	if p.units > 0 || p.vetoParts {
+		units := p.units
+		if p.vetoParts {
+			units = 2 // the veto reads clauses
+		}
+		exs = withParts(exs, units)
+	}
+	feats := make([][]int32, len(exs))
+	var pos int
+	for i, e := range exs {
+		all := sentenceTokens(e.text)
+		feats[i] = p.features(all, readRules(all), nil)
+		if e.urgent {
+			pos++
+		}
+	}
+	if pos == 0 || pos == len(exs) {
+		return m
+	}
+	wPos := float64(len(exs)) / (2 * float64(pos))
+	wNeg := float64(len(exs)) / (2 * float64(len(exs)-pos))
+	order := make([]int, len(exs))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	// L2 shrinks every weight at every step: the weights are kept divided by a
+	// common scale, so a step touches only the message's features.
+	scale := 1.0
+	for epoch := 0; epoch < p.epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		rate := p.rate / (1 + float64(epoch)*0.1)
+		for _, i := range order {
+			fs := feats[i]
+			prob := sigmoid(scale * m.sum(fs))
+			y, cw := 0.0, wNeg
+			if exs[i].urgent {
+				y, cw = 1, wPos
+			}
+			g := float32(rate * cw * (y - prob) / scale)
+			for _, f := range fs {
+				m.w[f] += g
+			}
+			if scale *= 1 - rate*p.l2; scale < 1e-3 {
+				m.rescale(scale)
+				scale = 1
+			}
+		}
+	}
+	m.rescale(scale)
+	return m
+}
