@@ -16,6 +16,7 @@ import (
 
 const (
 	analyzerName  = "smp_en"
+	termsAnalyzer = "smp_terms" // queries: terms analysed already, only split
 	synonymSource = "smp_synonyms"
 	synonymColl   = "smp"
 )
@@ -230,6 +231,17 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		"type":          custom.Name,
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []any{en.PossessiveName, lowercase.Name, "smp_stop", en.SnowballStemmerName},
+	}); err != nil {
+		return nil, err
+	}
+	// A query's terms are analysed once, by the search: bleve analysed a match
+	// query's words again for each field, and again to look up its synonyms. The
+	// analyzer's tokenizer gives each term back as it is
+	// (TestTermsAnalyzerKeepsTerms); bleve's whitespace tokenizer would allocate
+	// room for a thousand tokens each time.
+	if err := m.AddCustomAnalyzer(termsAnalyzer, map[string]any{
+		"type":      custom.Name,
+		"tokenizer": unicodetok.Name,
 	}); err != nil {
 		return nil, err
 	}

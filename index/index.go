@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -21,7 +22,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/document"
-	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/smpbot/smpbot/knowledge"
@@ -57,6 +58,7 @@ type Index struct {
 // data always belongs to the index it is used with.
 type snapshot struct {
 	idx      bleve.Index
+	dir      string // the index's files, removed after it is closed ("" if none)
 	analyzer analysis.Analyzer
 	entries  map[string]knowledge.Entry
 	order    []string            // entry ids in load order
@@ -116,7 +118,7 @@ func (x *Index) Rebuild(entries []knowledge.Entry) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed.Load() {
-		s.idx.Close()
+		s.close()
 		return ErrClosed
 	}
 	if old := x.cur.Swap(s); old != nil {
@@ -172,7 +174,14 @@ func (s *snapshot) retire() {
 	}
 }
 
-func (s *snapshot) close() { s.closeOnce.Do(func() { s.idx.Close() }) }
+func (s *snapshot) close() {
+	s.closeOnce.Do(func() {
+		s.idx.Close()
+		if s.dir != "" {
+			os.RemoveAll(s.dir)
+		}
+	})
+}
 
 // Len reports the number of entries indexed.
 func (x *Index) Len() int {
@@ -208,18 +217,20 @@ func (x *Index) Entries() []knowledge.Entry {
 // build indexes entries and trains the model on their phrasings, with outOfScope as
 // the class of questions to decline.
 func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
+	return buildIn(entries, outOfScope, newStore)
+}
+
+// buildIn is build with the store that newStore gives for the FAQ's size.
+func buildIn(entries []knowledge.Entry, outOfScope []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
 	}
-	// An in-memory scorch index: bleve.NewMemOnly would use the older upsidedown
-	// format, which silently ignores BM25 and synonyms.
-	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	st, err := newStore(m, len(entries))
 	if err != nil {
-		return nil, fmt.Errorf("creating index: %w", err)
+		return nil, err
 	}
 	s := &snapshot{
-		idx:      idx,
 		analyzer: m.AnalyzerNamed(analyzerName),
 		entries:  make(map[string]knowledge.Entry, len(entries)),
 		terms:    make(map[string]termSet, len(entries)),
@@ -228,7 +239,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		classOf:  make(map[string]int32, len(entries)),
 	}
 	if s.analyzer == nil {
-		idx.Close()
+		st.abort()
 		return nil, fmt.Errorf("index: analyzer %q missing", analyzerName)
 	}
 	// Each entry's phrasings (question, then alternates), prepared once for bleve and
@@ -242,14 +253,10 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	go func() {
 		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
-	// Batches of batchSize: thousands of single Index calls would leave thousands of
-	// segments, and one batch of everything holds every analysed document in memory
-	// at once.
-	b := idx.NewBatch()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
-		if err := b.IndexSynonym(fmt.Sprintf("syn-%d", i), synonymColl, def); err != nil {
-			idx.Close()
+		if err := st.synonym(fmt.Sprintf("syn-%d", i), def); err != nil {
+			st.abort()
 			return nil, fmt.Errorf("synonyms: %w", err)
 		}
 		s.addSynonyms(g.input, g.words)
@@ -260,7 +267,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	var words []string
 	for i, e := range entries {
 		if _, dup := s.entries[e.ID]; dup {
-			idx.Close()
+			st.abort()
 			return nil, fmt.Errorf("index: %w: %q", knowledge.ErrDuplicateID, e.ID)
 		}
 		s.entries[e.ID] = e
@@ -279,7 +286,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		}
 		d := document.NewDocument(e.ID)
 		if err := m.MapDocument(d, doc); err != nil {
-			idx.Close()
+			st.abort()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
 		}
 		var answerTerms analysis.TokenStream
@@ -288,16 +295,9 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 				answerTerms = ts
 			}
 		})
-		if err := b.IndexAdvanced(d); err != nil {
-			idx.Close()
+		if err := st.add(d); err != nil {
+			st.abort()
 			return nil, fmt.Errorf("indexing %q: %w", e.ID, err)
-		}
-		if b.Size() >= batchSize {
-			if err := idx.Batch(b); err != nil {
-				idx.Close()
-				return nil, fmt.Errorf("indexing: %w", err)
-			}
-			b.Reset()
 		}
 		asked := e.Question + " " + strings.Join(e.Alternates, " ") + " " + strings.Join(tags, " ")
 		ts := termSet{asked: s.termIDs(memo.Analyze([]byte(prepare(asked))))}
@@ -315,8 +315,7 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 		s.terms[e.ID] = ts
 		words = append(words, asked, e.Answer)
 	}
-	if err := idx.Batch(b); err != nil {
-		idx.Close()
+	if s.idx, s.dir, err = st.open(); err != nil {
 		return nil, fmt.Errorf("indexing: %w", err)
 	}
 	for _, g := range synonyms {
@@ -326,9 +325,6 @@ func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
 	s.model = <-trained
 	return s, nil
 }
-
-// batchSize is how many entries go to bleve in one batch.
-const batchSize = 1000
 
 // termIDs numbers the distinct terms of toks, adding new ones to the vocabulary, and
 // returns the numbers sorted.
@@ -390,26 +386,12 @@ func (s *snapshot) analyze(text string) []string {
 	return out
 }
 
-// analyzed is a text's distinct terms, each with the word it came from.
-type analyzed struct{ terms, words []string }
+// analyzed is a text's distinct terms, in order.
+type analyzed struct{ terms []string }
 
-// analyzeWords is analyze that also keeps each term's word: bleve analyses a match
-// query's text itself, and stemming a stem again can change it ("worse" gives "wors",
-// which gives "wor"), so queries must carry the words, not the terms.
-func (s *snapshot) analyzeWords(text string) analyzed {
-	toks := s.analyzer.Analyze([]byte(text))
-	a := analyzed{terms: make([]string, 0, len(toks)), words: make([]string, 0, len(toks))}
-	seen := make(map[string]bool, len(toks))
-	for _, t := range toks {
-		term := string(t.Term)
-		if !seen[term] {
-			seen[term] = true
-			a.terms = append(a.terms, term)
-			a.words = append(a.words, text[t.Start:t.End])
-		}
-	}
-	return a
-}
+// analyzeQuery returns the terms text is searched as. Queries carry the terms, not
+// the words: bleve gets them with termsAnalyzer, which only splits them.
+func (s *snapshot) analyzeQuery(text string) analyzed { return analyzed{terms: s.analyze(text)} }
 
 // prepare readies text for the analyzer: accents folded, multi-word names rewritten.
 func prepare(text string) string { return rewrite(foldASCII(text)) }
@@ -499,7 +481,7 @@ type candidate struct {
 // candidates returns the entries bleve or the model finds for text, best first.
 func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candidate, error) {
 	text = rewrite(s.spell.correct(foldASCII(text)))
-	a := s.analyzeWords(text)
+	a := s.analyzeQuery(text)
 	terms := a.terms
 	if len(terms) == 0 {
 		return nil, nil
@@ -599,15 +581,16 @@ type hit struct {
 	score float64
 }
 
-// query runs a's most informative words against the weighted fields; with only set,
-// it scores that one entry. Only words the analyzer kept reach bleve, in match
-// queries: nothing a person typed is ever parsed as query syntax.
+// query runs a's most informative terms against the weighted fields; with only set,
+// it scores those entries. Only terms the analyzer made reach bleve, in match
+// queries that only split them (termsAnalyzer): nothing a person typed is ever
+// parsed as query syntax, and no term is stemmed twice.
 func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string) ([]hit, error) {
 	a = s.informative(a)
 	if len(a.terms) == 0 {
 		return nil, nil
 	}
-	text := strings.Join(a.words, " ")
+	text := strings.Join(a.terms, " ")
 	var fields []query.Query
 	for _, f := range searchFields {
 		if f.name == "answer" && len(s.order) >= largeFAQ {
@@ -618,6 +601,7 @@ func (s *snapshot) query(ctx context.Context, a analyzed, n int, only ...string)
 		// A match query, not term queries: bleve expands a match query's terms with
 		// the synonyms, and loses them for a plain term query.
 		mq := query.NewMatchQuery(text)
+		mq.Analyzer = termsAnalyzer
 		mq.SetField(f.name)
 		mq.SetBoost(f.boost)
 		fields = append(fields, mq)
@@ -657,7 +641,7 @@ const (
 	largeFAQ = 200
 )
 
-// informative returns the terms (and their words) worth searching.
+// informative returns the terms worth searching.
 func (s *snapshot) informative(a analyzed) analyzed {
 	keep := make([]int, 0, len(a.terms))
 	if n := len(s.order); n >= largeFAQ {
@@ -677,9 +661,9 @@ func (s *snapshot) informative(a analyzed) analyzed {
 		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
 		keep = keep[:maxQueryTerms]
 	}
-	out := analyzed{terms: make([]string, len(keep)), words: make([]string, len(keep))}
+	out := analyzed{terms: make([]string, len(keep))}
 	for i, k := range keep {
-		out.terms[i], out.words[i] = a.terms[k], a.words[k]
+		out.terms[i] = a.terms[k]
 	}
 	return out
 }
@@ -699,7 +683,7 @@ func (s *snapshot) selfScore(ctx context.Context, e knowledge.Entry) (float64, e
 		phrasings = phrasings[:yardstickPhrasings]
 	}
 	for _, p := range phrasings {
-		hits, err := s.query(ctx, s.analyzeWords(prepare(p)), 1, e.ID)
+		hits, err := s.query(ctx, s.analyzeQuery(prepare(p)), 1, e.ID)
 		if err != nil {
 			return 0, err
 		}

@@ -10,7 +10,7 @@ import (
 func TestQueryOnlyKeepsScores(t *testing.T) {
 	x := newIndex(t, shipped(t))
 	s := x.cur.Load()
-	a := s.analyzeWords(prepare("how many laser sessions to remove smp"))
+	a := s.analyzeQuery(prepare("how many laser sessions to remove smp"))
 	all, err := s.query(context.Background(), a, 5)
 	if err != nil || len(all) < 3 {
 		t.Fatalf("query = %v, %v; want several hits", all, err)
