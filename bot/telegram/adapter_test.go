@@ -39,7 +39,14 @@ func TestPrivateQuestion(t *testing.T) {
 
 func TestCommandMenuGoesThroughRequest(t *testing.T) {
 	h := start(t, setup{})
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Commands()) > 0 }) {
+	// Run registers the menu, logging a failure, before it polls: once deleteWebhook,
+	// the first call of polling, is in, the outcome of setMyCommands is in the log.
+	// The fake records the menu before the adapter has decoded the answer, so
+	// waiting for the menu alone could read the log too early.
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Calls("deleteWebhook")) > 0 }) {
+		t.Fatal("the adapter never started polling")
+	}
+	if len(h.fake.Commands()) == 0 {
 		t.Fatal("setMyCommands was never called")
 	}
 	var got []string
