@@ -182,7 +182,7 @@ func TestInlineMode(t *testing.T) {
 	h.fake.Inline(ann, "how many laser sessions will I need")
 	h.fake.Inline(bob, "my scalp has pus and a fever after laser")
 	h.fake.Inline(ann, "")
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 3 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 3 }) {
 		t.Fatalf("got %d inline answers, want 3", len(h.fake.InlineAnswers()))
 	}
 	answers := h.fake.InlineAnswers()
@@ -217,7 +217,7 @@ func TestInlineNothingToOffer(t *testing.T) {
 	})
 	h := start(t, setup{h: nothing})
 	h.fake.Inline(ann, "zzz")
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
 		t.Fatalf("no inline answer; calls %+v", h.fake.Calls("answerInlineQuery"))
 	}
 	if a := h.fake.InlineAnswers()[0]; len(a.Results) != 0 || a.Button != "Ask me in a private chat" || a.StartParameter != "inline" {

@@ -264,7 +264,7 @@ func TestRunKeepsAnsweringWithTheFAQDatabaseAway(t *testing.T) {
 	}
 	n := len(fake.Messages())
 	fake.Send(fake.PrivateChat(mod), mod, "/faq_undo cost", 0)
-	if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+	if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > n }) {
 		t.Fatal("no reply to the moderator")
 	}
 	if got := fake.Messages()[n].Text; got != bot.DescribeError(knowledge.ErrUnavailable) {
@@ -307,7 +307,7 @@ func costAsker(t *testing.T, fake *telegramtest.Server, user int) func() string 
 		t.Helper()
 		n := len(fake.Messages())
 		fake.Send(chat, u, "how much does laser smp removal cost", 0)
-		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > n }) {
+		if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > n }) {
 			t.Fatal("no answer")
 		}
 		return fake.Messages()[n].Text

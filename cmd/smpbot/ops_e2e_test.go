@@ -259,7 +259,7 @@ func TestTelegramFeedbackReachesTheQuestionLog(t *testing.T) {
 		t.Helper()
 		before := len(fake.Messages())
 		fake.Send(c, u, question, 0)
-		if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > before }) {
+		if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > before }) {
 			t.Fatalf("no answer to %q", question)
 		}
 		answer := fake.Messages()[before]
@@ -278,7 +278,7 @@ func TestTelegramFeedbackReachesTheQuestionLog(t *testing.T) {
 		n := len(fake.CallbackAnswers())
 		fake.Press(u, msg, data)
 		fake.Press(u, msg, data) // a double tap is recorded once
-		if !fake.Wait(10*time.Second, func() bool { return len(fake.CallbackAnswers()) >= n+2 }) {
+		if !fake.Wait(60*time.Second, func() bool { return len(fake.CallbackAnswers()) >= n+2 }) {
 			t.Fatalf("feedback press on %q not acknowledged", question)
 		}
 	}
