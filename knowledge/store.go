@@ -269,80 +269,62 @@ func UndoOf(id string, hist []Change) (last Change, base Version, err error) {
 // Import adds or replaces many entries at once. The FAQ as it would be afterwards is
 // validated before anything is written; then every change is recorded and written.
 func (s *Store) Import(ctx context.Context, entries []Entry, who Actor) (added, replaced int, err error) {
+	n, err := s.importEntries(ctx, entries, false, who)
+	return n.Added, n.Replaced, err
+}
+
+// Mirror makes the FAQ exactly entries, as Import does, and also removes every entry
+// not among them, all in one batch of the audit log.
+func (s *Store) Mirror(ctx context.Context, entries []Entry, who Actor) (Imported, error) {
+	return s.importEntries(ctx, entries, true, who)
+}
+
+func (s *Store) importEntries(ctx context.Context, entries []Entry, mirror bool, who Actor) (Imported, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, 0, err
+		return Imported{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unlock, err := s.lock()
 	if err != nil {
-		return 0, 0, err
+		return Imported{}, err
 	}
 	defer unlock()
 	all, err := s.recover()
 	if err != nil {
-		return 0, 0, err
+		return Imported{}, err
 	}
 	if err := s.reloadLocked(); err != nil {
-		return 0, 0, err
+		return Imported{}, err
 	}
-	next := s.list()
-	incoming := map[string]bool{}
-	for _, e := range entries {
-		if incoming[e.ID] {
-			return 0, 0, fmt.Errorf("%w: %q appears twice in the import", ErrDuplicateID, e.ID)
-		}
-		incoming[e.ID] = true
-		if err := s.brokenErr(e.ID); err != nil {
-			return 0, 0, err
-		}
+	changes, n, err := PlanImport(s.list(), entries, mirror, lastSeq(all), who, s.brokenErr)
+	if err != nil {
+		return Imported{}, err
 	}
-	next = slices.DeleteFunc(next, func(e Entry) bool { return incoming[e.ID] })
-	next = append(next, entries...)
-	if err := ValidateEntries(next); err != nil {
-		return 0, 0, err
-	}
-	seq := lastSeq(all)
-	batch := seq + 1
-	var changes []Change
-	for _, e := range entries {
-		e := e
-		var before *Entry
-		if cur, ok := s.entries[e.ID]; ok {
-			if VersionOf(cur) == VersionOf(e) {
-				continue
-			}
-			before = &cur
-			replaced++
-		} else {
-			added++
-		}
-		seq++
-		changes = append(changes, Change{Seq: seq, Time: time.Now().UTC(), Actor: who, Action: "import", Batch: batch, ID: e.ID, Before: before, After: &e})
-	}
+	seq := lastSeq(all) + int64(len(changes))
 	if len(changes) > 0 {
 		if err := s.appendAudit(changes...); err != nil {
-			return 0, 0, err
+			return Imported{}, err
 		}
 		for _, ch := range changes {
 			if s.afterAudit != nil {
 				if err := s.afterAudit(ch); err != nil {
-					return 0, 0, err
+					return Imported{}, err
 				}
 			}
 			if err := s.write(ch); err != nil {
-				return 0, 0, fmt.Errorf("import recorded but file %s%s not written (the next change or start completes it): %w", ch.ID, Ext, err)
+				return Imported{}, fmt.Errorf("import recorded but file %s%s not written (the next change or start completes it): %w", ch.ID, Ext, err)
 			}
 		}
 		if err := s.writeApplied(seq); err != nil {
-			return 0, 0, err
+			return Imported{}, err
 		}
 	}
 	if err := s.reloadLocked(); err != nil {
-		return 0, 0, err
+		return Imported{}, err
 	}
-	s.log.Info("FAQ imported", "added", added, "replaced", replaced, "platform", who.Platform, "user", who.User)
-	return added, replaced, nil
+	s.log.Info("FAQ imported", "added", n.Added, "replaced", n.Replaced, "removed", n.Removed, "platform", who.Platform, "user", who.User)
+	return n, nil
 }
 
 // apply makes one change: check the base version, validate the FAQ as it would be,

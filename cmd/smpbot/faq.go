@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,12 +35,13 @@ func (e *env) faq(ctx context.Context, args []string) error {
 	// Each command gets only its own flags, so that -h lists just those.
 	fs := e.flags("faq " + cmd)
 	data := dataFlag(fs)
-	file, base, format, asJSON := new(string), new(string), new(string), new(bool)
+	file, base, format, asJSON, del := new(string), new(string), new(string), new(bool), new(bool)
 	switch cmd {
 	case "add", "edit":
 		fs.StringVar(file, "file", "", "the entry in the FAQ file format; - for stdin")
 	case "import":
 		fs.StringVar(file, "file", "", "the entries to import, JSON or CSV; - for stdin (or name a directory of entry files)")
+		fs.BoolVar(del, "delete", false, "also remove the entries the import does not hold, so that the FAQ becomes exactly what is imported")
 	}
 	if cmd == "edit" || cmd == "remove" {
 		fs.StringVar(base, "base", "", "version the change is based on (from faq show); refused if the entry changed since")
@@ -190,37 +192,42 @@ func (e *env) faq(ctx context.Context, args []string) error {
 			return writeJSON(e.stdout, store.Entries())
 		}
 	case "import":
+		name := *file
+		var entries []knowledge.Entry
 		if fs.NArg() == 1 {
-			dir := fs.Arg(0)
-			entries, err := importDir(dir)
-			if err != nil {
+			name = fs.Arg(0)
+			if entries, err = importDir(name); err != nil {
 				return fmt.Errorf("nothing imported: %w", err)
 			}
-			added, replaced, err := store.Import(ctx, entries, knowledge.Actor{Platform: who.Platform, User: who.User, Name: "import " + filepath.Base(dir)})
-			if err != nil {
-				return fmt.Errorf("%s: nothing imported: %w", dir, err)
-			}
-			fmt.Fprintf(e.stdout, "imported %s: %d added, %d replaced, %d unchanged\n", dir, added, replaced, len(entries)-added-replaced)
-			return nil
-		}
-		data, err := e.readInput(*file)
-		if err != nil {
-			return err
-		}
-		var entries []knowledge.Entry
-		if formatOf(*format, *file) == "csv" {
-			entries, err = knowledge.ReadCSV(strings.NewReader(string(data)))
 		} else {
-			entries, err = knowledge.ReadJSON(strings.NewReader(string(data)))
+			data, err := e.readInput(*file)
+			if err != nil {
+				return err
+			}
+			if formatOf(*format, *file) == "csv" {
+				entries, err = knowledge.ReadCSV(bytes.NewReader(data))
+			} else {
+				entries, err = knowledge.ReadJSON(bytes.NewReader(data))
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", *file, err)
+			}
+		}
+		actor := knowledge.Actor{Platform: who.Platform, User: who.User, Name: "import " + filepath.Base(name)}
+		var n knowledge.Imported
+		if *del {
+			n, err = store.Mirror(ctx, entries, actor)
+		} else {
+			n.Added, n.Replaced, err = store.Import(ctx, entries, actor)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", *file, err)
+			return fmt.Errorf("%s: nothing imported: %w", name, err)
 		}
-		added, replaced, err := store.Import(ctx, entries, knowledge.Actor{Platform: who.Platform, User: who.User, Name: "import " + filepath.Base(*file)})
-		if err != nil {
-			return fmt.Errorf("%s: nothing imported: %w", *file, err)
+		removed := ""
+		if *del {
+			removed = fmt.Sprintf(", %d removed", n.Removed)
 		}
-		fmt.Fprintf(e.stdout, "imported %s: %d added, %d replaced, %d unchanged\n", *file, added, replaced, len(entries)-added-replaced)
+		fmt.Fprintf(e.stdout, "imported %s: %d added, %d replaced, %d unchanged%s\n", name, n.Added, n.Replaced, len(entries)-n.Added-n.Replaced, removed)
 		return nil
 	}
 	return fmt.Errorf("%w: unknown faq command %q", errUsage, cmd)

@@ -132,6 +132,34 @@ func TestFAQCommandsOnTheDatabase(t *testing.T) {
 		t.Fatalf("export of the new database: %s", errs)
 	}
 	sameFiles(t, dir, third)
+
+	// A file deleted in the checkout: a plain import leaves its entry, --delete
+	// removes it.
+	extra := f.Entry
+	extra.ID, extra.Question, extra.Alternates = "eyebrow-laser", "Can the same laser treat eyebrow tattoos?", nil
+	gone := extra.ID
+	os.WriteFile(filepath.Join(dir, gone+knowledge.Ext), knowledge.Format(extra), 0o644)
+	if code, out, errs := runCLI(t, "", "faq", "import", dir); code != 0 || !strings.Contains(out, "1 added, 0 replaced") {
+		t.Fatalf("import of a new file: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.Remove(filepath.Join(dir, gone+knowledge.Ext)); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "", "faq", "import", dir); code != 0 || !strings.Contains(out, "0 added, 0 replaced") {
+		t.Fatalf("import without --delete: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "", "faq", "show", gone); code != 0 {
+		t.Errorf("an import without --delete removed %s", gone)
+	}
+	if code, out, errs := runCLI(t, "", "faq", "import", "--delete", dir); code != 0 || !strings.Contains(out, "0 added, 0 replaced, "+fmt.Sprint(len(entries))+" unchanged, 1 removed") {
+		t.Fatalf("import --delete: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "", "faq", "show", gone); code == 0 {
+		t.Errorf("after import --delete, %s is still in the FAQ", gone)
+	}
+	if code, out, _ := runCLI(t, "", "faq", "list"); strings.Count(out, "\n") != len(entries) {
+		t.Errorf("after import --delete, faq list shows %d entries, want %d (exit %d)", strings.Count(out, "\n"), len(entries), code)
+	}
 }
 
 // sameFiles checks that two directories hold the same entry files.

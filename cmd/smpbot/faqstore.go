@@ -23,6 +23,8 @@ import (
 type faqStore interface {
 	bot.Editor
 	Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (added, replaced int, err error)
+	// Mirror imports entries and removes every entry not among them.
+	Mirror(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (knowledge.Imported, error)
 	Problems() []error
 	// Watch keeps the FAQ in memory up to date with changes made elsewhere (files
 	// edited, other processes) until ctx is done.

@@ -35,7 +35,7 @@ var commands = []command{
 	{"faq history", "ID [--json] --data DIR", "list the recorded changes to an entry"},
 	{"faq undo", "ID --data DIR", "restore an entry as it was before its last change"},
 	{"faq export", "[--format json|csv] --data DIR [TODIR]", "write every entry as JSON or CSV, or as entry files in TODIR"},
-	{"faq import", "--file F [--format json|csv] | FROMDIR --data DIR", "add or replace entries from JSON, CSV or entry files, all or nothing"},
+	{"faq import", "--file F [--format json|csv] | FROMDIR [--delete] --data DIR", "add or replace entries from JSON, CSV or entry files, all or nothing; --delete also removes the entries not imported"},
 	{"report unanswered", "[--json] [--days N] --data DIR", "questions the bot could not answer"},
 	{"report stats", "[--json] [--days N] --data DIR", "questions, answers and declines by platform"},
 	{"report suggestions", "[--json] [--days N] [--accept ID | --reject ID] --data DIR", "phrasings to add to entries"},

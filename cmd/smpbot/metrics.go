@@ -141,6 +141,14 @@ func adminHandler(m *metrics, ready func() (bool, string)) http.Handler {
 	return mux
 }
 
+// recorder exports the records the Recorder could not store: its queue was full, or
+// the log refused them. Without it a slow log would lose questions silently.
+func (m *metrics) recorder(rec *bot.Recorder) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "smpbot_questionlog_lost_total", Help: "Questions and feedback presses not stored in the question log since start: the recording queue was full or the log refused them.",
+	}, func() float64 { return float64(rec.Lost()) }))
+}
+
 // questionLog exports the state of a question log on a database server: whether it
 // answers, the records queued meanwhile and those dropped.
 func (m *metrics) questionLog(ql questionLog) {

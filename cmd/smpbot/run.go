@@ -152,6 +152,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 			w.reports, h = ql, rec
 			setUserHash(ql.UserHash)
 			m.questionLog(ql)
+			m.recorder(rec)
 		}
 	}
 	rescan := make(chan struct{}, 1)

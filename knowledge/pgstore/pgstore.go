@@ -334,47 +334,34 @@ func (s *Store) apply(ctx context.Context, action, id string, after *knowledge.E
 // Import adds or replaces many entries at once, in one transaction. The FAQ as it would
 // be afterwards is validated before anything is written.
 func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (added, replaced int, err error) {
-	err = s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
-		added, replaced = 0, 0
-		cur, next := snap.byID(), snap.entries
-		incoming := map[string]bool{}
-		for _, e := range entries {
-			if incoming[e.ID] {
-				return nil, fmt.Errorf("%w: %q appears twice in the import", knowledge.ErrDuplicateID, e.ID)
+	n, err := s.importEntries(ctx, entries, false, who)
+	return n.Added, n.Replaced, err
+}
+
+// Mirror makes the FAQ exactly entries, as Import does, and also removes every entry
+// not among them, in the same transaction and audit batch.
+func (s *Store) Mirror(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (knowledge.Imported, error) {
+	return s.importEntries(ctx, entries, true, who)
+}
+
+func (s *Store) importEntries(ctx context.Context, entries []knowledge.Entry, mirror bool, who knowledge.Actor) (knowledge.Imported, error) {
+	var n knowledge.Imported
+	err := s.change(ctx, func(snap snapshot, seq int64) ([]knowledge.Change, error) {
+		broken := func(id string) error {
+			if err := snap.broken[id]; err != nil {
+				return fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
 			}
-			incoming[e.ID] = true
-			if err := snap.broken[e.ID]; err != nil {
-				return nil, fmt.Errorf("%w: %w", knowledge.ErrBroken, err)
-			}
+			return nil
 		}
-		next = slices.DeleteFunc(next, func(e knowledge.Entry) bool { return incoming[e.ID] })
-		next = append(next, entries...)
-		if err := knowledge.ValidateEntries(next); err != nil {
-			return nil, err
-		}
-		batch := seq + 1
-		var changes []knowledge.Change
-		for _, e := range entries {
-			var before *knowledge.Entry
-			if old, ok := cur[e.ID]; ok {
-				if knowledge.VersionOf(old) == knowledge.VersionOf(e) {
-					continue
-				}
-				before = &old
-				replaced++
-			} else {
-				added++
-			}
-			seq++
-			changes = append(changes, knowledge.Change{Seq: seq, Time: time.Now().UTC(), Actor: who, Action: "import", Batch: batch, ID: e.ID, Before: before, After: &e})
-		}
-		return changes, nil
+		changes, planned, err := knowledge.PlanImport(snap.entries, entries, mirror, seq, who, broken)
+		n = planned
+		return changes, err
 	})
 	if err != nil {
-		return 0, 0, err
+		return knowledge.Imported{}, err
 	}
-	s.log.Info("FAQ imported", "added", added, "replaced", replaced, "platform", who.Platform, "user", who.User)
-	return added, replaced, nil
+	s.log.Info("FAQ imported", "added", n.Added, "replaced", n.Replaced, "removed", n.Removed, "platform", who.Platform, "user", who.User)
+	return n, nil
 }
 
 // change runs one change: decide, given the FAQ in the database and the seq of its last

@@ -24,6 +24,7 @@ type Store interface {
 	History(id string) ([]knowledge.Change, error)
 	Undo(ctx context.Context, id string, who knowledge.Actor) (knowledge.Change, error)
 	Import(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (added, replaced int, err error)
+	Mirror(ctx context.Context, entries []knowledge.Entry, who knowledge.Actor) (knowledge.Imported, error)
 	Audit() ([]knowledge.Change, error)
 }
 
@@ -49,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentEditsOneWins", concurrent},
 		{"Import", importing},
 		{"UndoAnAdd", undoAdd},
+		{"Mirror", mirroring},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
@@ -376,6 +378,76 @@ func importing(t *testing.T, open func(*testing.T, func([]knowledge.Entry)) Stor
 		t.Errorf("OnChange called %d times for one import", calls)
 	}
 	mu.Unlock()
+}
+
+// mirroring imports a whole FAQ that leaves one entry out: that entry is removed in
+// the same batch, unless another entry still names it as related.
+func mirroring(t *testing.T, open func(*testing.T, func([]knowledge.Entry)) Store) {
+	ctx := context.Background()
+	s := open(t, nil)
+	all := s.Entries()
+	named := map[string]bool{}
+	for _, e := range all {
+		for _, r := range e.Related {
+			named[r] = true
+		}
+	}
+	var victim, kept []knowledge.Entry
+	for _, e := range all {
+		if victim == nil && !named[e.ID] {
+			victim = append(victim, e)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if victim == nil {
+		t.Fatal("every entry of the embedded FAQ is named as related by another")
+	}
+	// Leaving out an entry that others name as related is refused whole.
+	var withoutCost []knowledge.Entry
+	for _, e := range all {
+		if e.ID != "cost" {
+			withoutCost = append(withoutCost, e)
+		}
+	}
+	if _, err := s.Mirror(ctx, withoutCost, Moderator); !errors.Is(err, knowledge.ErrUnknownRelated) {
+		t.Fatalf("mirroring a FAQ without cost, which others relate to: %v, want ErrUnknownRelated", err)
+	}
+	if _, _, err := s.Get("cost"); err != nil {
+		t.Fatalf("a refused mirror removed cost: %v", err)
+	}
+	edited := kept[0]
+	edited.Answer = "Mirrored answer."
+	kept[0] = edited
+	got, err := s.Mirror(ctx, append(kept, Sample()), Moderator)
+	if want := (knowledge.Imported{Added: 1, Replaced: 1, Removed: 1}); err != nil || got != want {
+		t.Fatalf("mirror = %+v, %v; want %+v", got, err, want)
+	}
+	for _, st := range []Store{s, open(t, nil)} {
+		if _, _, err := st.Get(victim[0].ID); !errors.Is(err, knowledge.ErrNotFound) {
+			t.Errorf("after the mirror, Get(%s) = %v; want ErrNotFound", victim[0].ID, err)
+		}
+		if e, _, err := st.Get(edited.ID); err != nil || e.Answer != edited.Answer {
+			t.Errorf("after the mirror, %s answers %q (%v)", edited.ID, e.Answer, err)
+		}
+		if n := len(st.Entries()); n != len(all) {
+			t.Errorf("after the mirror the FAQ has %d entries, want %d", n, len(all))
+		}
+	}
+	audit, _ := s.Audit()
+	if len(audit) != 3 || audit[0].Batch != audit[2].Batch {
+		t.Fatalf("audit after the mirror: %+v; want 3 records in one batch", audit)
+	}
+	if c, err := s.Undo(ctx, victim[0].ID, Moderator); err != nil || c.After != nil {
+		t.Fatalf("undo of the removal: %+v, %v", c, err)
+	}
+	if _, _, err := s.Get(victim[0].ID); err != nil {
+		t.Errorf("after undoing its removal, Get(%s) = %v", victim[0].ID, err)
+	}
+	// Mirroring what the FAQ already holds changes nothing.
+	if got, err := s.Mirror(ctx, s.Entries(), Moderator); err != nil || got != (knowledge.Imported{}) {
+		t.Errorf("mirroring the FAQ onto itself = %+v, %v; want nothing changed", got, err)
+	}
 }
 
 func undoAdd(t *testing.T, open func(*testing.T, func([]knowledge.Entry)) Store) {
