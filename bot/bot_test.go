@@ -255,21 +255,29 @@ func TestQuestionSets(t *testing.T) {
 		file              string
 		minP1, minDecline float64
 		minUrgent, minMRR float64
+		maxFalseUrgent    int // questions not marked urgent that may be flagged
 	}{
 		// From ../shared. Its two urgent questions are one describing pus and swelling
 		// and one asking "what are signs of infection after laser removal?": a
 		// question about how to recognise a complication is flagged too, with a
 		// notice worded for a question.
-		{"dev.jsonl", 0.97, 1, 1, 0.97},
-		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96},
+		{"dev.jsonl", 0.97, 1, 1, 0.97, 0},
+		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96, 0},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang
 		// synonyms (micropig, nuke); no alternate was written from it.
-		{"testdata/fresh.jsonl", 0.85, 0.9, 1, 0.92},
+		{"testdata/fresh.jsonl", 0.85, 0.9, 1, 0.92, 0},
 		// Modelled on real questions posted on clinic pages, Q&A sites and forums
 		// (each line names its page): long, contextual and vague. Only ever used to
 		// measure.
-		{"testdata/real.jsonl", 0.63, 0.25, 1, 0.73},
+		{"testdata/real.jsonl", 0.63, 0.25, 1, 0.73, 0},
+		// A second set modelled on real questions, on 76 other pages, written and
+		// committed before the bot was run on it once (accept lists from reading the
+		// FAQ); measured 0.757, 6/10 declined, 5/5 urgent, MRR 0.907. Three of its
+		// ordinary questions are flagged urgent (a burnt smell, pain "over bone", hives
+		// that have passed): a measure of the urgent rules on unseen wording, so it is
+		// bounded here rather than in TestNoFalseUrgentInQuestionSets. Only measures.
+		{"testdata/real2.jsonl", 0.70, 0.5, 1, 0.87, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -293,9 +301,9 @@ func TestQuestionSets(t *testing.T) {
 			var b strings.Builder
 			rep.Write(&b)
 			t.Log("\n" + b.String())
-			if rep.PrecisionAt1() < tt.minP1 || rep.DeclineRate() < tt.minDecline || rep.UrgentRecall() < tt.minUrgent || rep.MRR < tt.minMRR {
-				t.Errorf("precision@1 %.3f (min %.2f), decline %.3f (min %.2f), urgent recall %.3f (min %.2f), MRR %.3f (min %.2f)",
-					rep.PrecisionAt1(), tt.minP1, rep.DeclineRate(), tt.minDecline, rep.UrgentRecall(), tt.minUrgent, rep.MRR, tt.minMRR)
+			if rep.PrecisionAt1() < tt.minP1 || rep.DeclineRate() < tt.minDecline || rep.UrgentRecall() < tt.minUrgent || rep.MRR < tt.minMRR || rep.FalseUrgent > tt.maxFalseUrgent {
+				t.Errorf("precision@1 %.3f (min %.2f), decline %.3f (min %.2f), urgent recall %.3f (min %.2f), MRR %.3f (min %.2f), false urgent %d (max %d)",
+					rep.PrecisionAt1(), tt.minP1, rep.DeclineRate(), tt.minDecline, rep.UrgentRecall(), tt.minUrgent, rep.MRR, tt.minMRR, rep.FalseUrgent, tt.maxFalseUrgent)
 			}
 		})
 	}
