@@ -77,9 +77,7 @@ func TestDeferredAnswersInParallel(t *testing.T) {
 	release := f.Hold("PATCH", "/messages/@original")
 	defer release()
 	g.release()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := f.WaitHeld(ctx, n); err != nil {
+	if err := f.WaitHeld(waitCtx(t), n); err != nil {
 		t.Errorf("the %d edits of deferred answers never were in flight together: %v", n, err)
 	}
 	release()

@@ -39,7 +39,14 @@ func TestPrivateQuestion(t *testing.T) {
 
 func TestCommandMenuGoesThroughRequest(t *testing.T) {
 	h := start(t, setup{})
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Commands()) > 0 }) {
+	// Run registers the menu, logging a failure, before it polls: once deleteWebhook,
+	// the first call of polling, is in, the outcome of setMyCommands is in the log.
+	// The fake records the menu before the adapter has decoded the answer, so
+	// waiting for the menu alone could read the log too early.
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Calls("deleteWebhook")) > 0 }) {
+		t.Fatal("the adapter never started polling")
+	}
+	if len(h.fake.Commands()) == 0 {
 		t.Fatal("setMyCommands was never called")
 	}
 	var got []string
@@ -175,7 +182,7 @@ func TestInlineMode(t *testing.T) {
 	h.fake.Inline(ann, "how many laser sessions will I need")
 	h.fake.Inline(bob, "my scalp has pus and a fever after laser")
 	h.fake.Inline(ann, "")
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 3 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 3 }) {
 		t.Fatalf("got %d inline answers, want 3", len(h.fake.InlineAnswers()))
 	}
 	answers := h.fake.InlineAnswers()
@@ -210,7 +217,7 @@ func TestInlineNothingToOffer(t *testing.T) {
 	})
 	h := start(t, setup{h: nothing})
 	h.fake.Inline(ann, "zzz")
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
 		t.Fatalf("no inline answer; calls %+v", h.fake.Calls("answerInlineQuery"))
 	}
 	if a := h.fake.InlineAnswers()[0]; len(a.Results) != 0 || a.Button != "Ask me in a private chat" || a.StartParameter != "inline" {

@@ -150,7 +150,7 @@ func TestOneChatsWaitDelaysNoOther(t *testing.T) {
 	b := h.fake.PrivateChat(bob)
 	h.fake.Fail("sendMessage", telegramtest.Fault{Status: 429, RetryAfter: 3})
 	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Calls("sendMessage")) == 1 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Calls("sendMessage")) == 1 }) {
 		t.Fatal("chat A's answer was never tried")
 	}
 	h.fake.Send(b, bob, "does laser removal hurt?", 0)

@@ -435,7 +435,7 @@ func TestModeratorMenu(t *testing.T) {
 		opts:   []Option{WithModerators("44", "45", "not-a-number")},
 		before: func(f *telegramtest.Server) { f.PrivateChat(mia) }, // moe has never opened a chat
 	})
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.ChatCommands(mia.ID)) > 0 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.ChatCommands(mia.ID)) > 0 }) {
 		t.Fatal("no menu was set in the moderator's chat")
 	}
 	names := func(cs []tgbotapi.BotCommand) []string {

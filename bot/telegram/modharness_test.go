@@ -171,6 +171,12 @@ func startModerated(t *testing.T, s setup) *modHarness {
 	mod := bot.NewModeration(store, mods, modLogs.logger())
 	s.h = rec
 	s.opts = append([]Option{WithModeration(mod), WithReports(mlog)}, s.opts...)
+	// A stopped clock for the fake's query expiry: a button that saves to the store
+	// is acknowledged after the save, whose index rebuild takes a second or two, but
+	// can take more than Telegram's 15 s under the race detector on a loaded machine.
+	// These tests are not about expiry.
+	stopped := time.Now()
+	s.fake = append([]telegramtest.Option{telegramtest.WithClock(func() time.Time { return stopped })}, s.fake...)
 	h := start(t, s)
 	return &modHarness{harness: h, store: store, log: mlog, rec: rec, modLogs: modLogs}
 }

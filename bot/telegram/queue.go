@@ -62,11 +62,12 @@ type dispatcher struct {
 	h   bot.Handler
 	ctx context.Context // the handling context, which outlives shutdown by the grace
 
-	mu     sync.Mutex
-	lanes  map[lane][]event
-	queued int
-	space  chan struct{} // closed and replaced when queued falls
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	lanes   map[lane][]event
+	queued  int
+	notices int           // flood notices being sent
+	space   chan struct{} // closed and replaced when queued or notices fall
+	wg      sync.WaitGroup
 }
 
 func (a *Adapter) newDispatcher(ctx context.Context, h bot.Handler) *dispatcher {
@@ -75,8 +76,9 @@ func (a *Adapter) newDispatcher(ctx context.Context, h bot.Handler) *dispatcher 
 	return d
 }
 
-// busy is the number of updates queued or being handled, and a channel closed when it
-// may have fallen; for tests, which cannot tell handled updates by their confirmation.
+// busy is the number of updates queued or being handled, flood notices included, and
+// a channel closed when it may have fallen; for tests, which cannot tell handled
+// updates by their confirmation.
 func (a *Adapter) busy() (int, <-chan struct{}) {
 	d := a.disp.Load()
 	if d == nil {
@@ -84,7 +86,7 @@ func (a *Adapter) busy() (int, <-chan struct{}) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.queued, d.space
+	return d.queued + d.notices, d.space
 }
 
 // full reports whether the queues hold maxQueued updates, and a channel closed when
@@ -166,9 +168,19 @@ func (d *dispatcher) floodNotice(ev event) {
 	if !d.a.floodNotices.Allow(laneKey(ev.chatID), time.Now()) {
 		return
 	}
+	d.mu.Lock()
+	d.notices++
+	d.mu.Unlock()
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		defer func() {
+			d.mu.Lock()
+			d.notices--
+			close(d.space)
+			d.space = make(chan struct{})
+			d.mu.Unlock()
+		}()
 		text := strings.ReplaceAll(floodText, "%s", d.a.me.user.UserName)
 		if err := d.a.sendText(d.ctx, ev.chatID, text, true); err != nil && d.ctx.Err() == nil {
 			d.a.log.WarnContext(d.ctx, "could not tell a group its flood is cut short", "chat", ev.chatID, "err", err)

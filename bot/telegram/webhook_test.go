@@ -33,7 +33,7 @@ func TestWebhookMode(t *testing.T) {
 		fake: []telegramtest.Option{telegramtest.WithWebhookRoute(public, base)},
 		opts: []Option{WithWebhookListener(ln)},
 	})
-	if !h.fake.Wait(10*time.Second, func() bool { u, _ := h.fake.Webhook(); return u != "" }) {
+	if !h.fake.Wait(60*time.Second, func() bool { u, _ := h.fake.Webhook(); return u != "" }) {
 		t.Fatal("setWebhook was never called")
 	}
 	if u, s := h.fake.Webhook(); u != public+"/tg/hook" || s != secret {
@@ -155,7 +155,7 @@ func TestWebhookKeepsChatOrder(t *testing.T) {
 	}
 	other := h.fake.PrivateChat(bob)
 	h.fake.Send(other, bob, "other", 0)
-	if !h.fake.Wait(10*time.Second, func() bool { return len(h.fake.Messages()) == 1 }) {
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Messages()) == 1 }) {
 		t.Fatalf("the other chat was not answered while the first chat's question was slow: %+v", h.fake.Messages())
 	}
 	close(release)

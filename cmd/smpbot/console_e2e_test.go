@@ -179,7 +179,9 @@ func TestRunServesConsole(t *testing.T) {
 	base := "http://" + waitMatch(t, p.stderr, listening("web console"))
 
 	fake.Send(fake.PrivateChat(mod), mod, "/console", 0)
-	fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 0 })
+	if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > 0 }) {
+		t.Fatal("no reply to /console within 60 s")
+	}
 	reply := fake.Messages()[0].Text
 	i := strings.Index(reply, base+"/signin?t=")
 	if i < 0 {
@@ -204,7 +206,9 @@ func TestRunServesConsole(t *testing.T) {
 	}
 	u := tgUser(3)
 	fake.Send(fake.PrivateChat(u), u, phrase, 0)
-	fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 1 })
+	if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > 1 }) {
+		t.Fatal("no answer to the phrasing within 60 s")
+	}
 	msgs := fake.Messages()
 	if !strings.Contains(msgs[len(msgs)-1].Text, "Can my SMP be corrected instead of removed?") {
 		t.Errorf("Telegram reply after the console edit: %+v, want the correction-instead entry", msgs[len(msgs)-1])

@@ -118,7 +118,7 @@ func TestRunRecordsIntoTheDatabase(t *testing.T) {
 	}
 	u := tgUser(3)
 	fake.Send(fake.PrivateChat(u), u, "how much does laser smp removal cost", 0)
-	if !fake.Wait(15*time.Second, func() bool { return len(fake.Messages()) > 0 }) {
+	if !fake.Wait(60*time.Second, func() bool { return len(fake.Messages()) > 0 }) {
 		t.Fatal("no answer")
 	}
 	p.stop(t)

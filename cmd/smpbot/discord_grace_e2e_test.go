@@ -62,6 +62,11 @@ func TestDiscordShutdownGrace(t *testing.T) {
 				if p.err != nil {
 					t.Errorf("smpbot exited with %v after SIGTERM, want status 0", p.err)
 				}
+				// Released before the fake has read the closed connections, a held
+				// reply would be taken as sent by a client still there.
+				if err := fake.WaitNoneHeld(ctx); err != nil {
+					t.Fatalf("the fake still holds replies of a process that exited: %v", err)
+				}
 				release()
 			case <-time.After(slow):
 				release()

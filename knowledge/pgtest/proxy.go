@@ -16,12 +16,17 @@ import (
 // Proxy stands between a test's code and the PostgreSQL server, so that a test can
 // take the database away (Cut) and bring it back (Restore) without touching the server
 // others share.
+//
+// It listens for the whole test: cut, it takes connections and closes them at once
+// rather than closing its listener, whose port another process could take before
+// Restore listened on it again.
 type Proxy struct {
 	network, target string
 	addr            string
 
 	mu    sync.Mutex
 	ln    net.Listener
+	cut   bool
 	conns map[net.Conn]bool
 }
 
@@ -41,9 +46,12 @@ func NewProxy(t testing.TB, dbURL string) (*Proxy, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.Cut)
+	p.ln, p.addr = ln, ln.Addr().String()
+	go p.serve()
+	t.Cleanup(func() {
+		p.Cut()
+		ln.Close()
+	})
 	u, err := url.Parse(dbURL)
 	if err != nil || u.Scheme == "" {
 		t.Fatalf("pgtest.NewProxy needs a postgres:// URL, got one it cannot parse: %v", err)
@@ -56,19 +64,21 @@ func NewProxy(t testing.TB, dbURL string) (*Proxy, string) {
 	return p, u.String()
 }
 
-func (p *Proxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c)
+func (p *Proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
 		}
-	}()
+		p.mu.Lock()
+		cut := p.cut
+		p.mu.Unlock()
+		if cut {
+			c.Close()
+			continue
+		}
+		go p.pipe(c)
+	}
 }
 
 func (p *Proxy) pipe(c net.Conn) {
@@ -78,7 +88,7 @@ func (p *Proxy) pipe(c net.Conn) {
 		return
 	}
 	p.mu.Lock()
-	if p.ln == nil { // cut meanwhile
+	if p.cut { // cut meanwhile
 		p.mu.Unlock()
 		c.Close()
 		s.Close()
@@ -103,10 +113,7 @@ func (p *Proxy) pipe(c net.Conn) {
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
+	p.cut = true
 	for c := range p.conns {
 		c.Close()
 		delete(p.conns, c)
@@ -116,9 +123,7 @@ func (p *Proxy) Cut() {
 // Restore accepts connections again, on the same address.
 func (p *Proxy) Restore(t testing.TB) {
 	t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		t.Fatalf("proxy: listening again on %s: %v", p.addr, err)
-	}
-	p.serve(ln)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = false
 }

@@ -627,3 +627,39 @@ func TestGlobalRateLimit(t *testing.T) {
 		t.Errorf("a second later = %d %s, want 200", status, body)
 	}
 }
+
+// A held request whose client goes away is no longer held, and is recorded without a
+// status and without a message, even when the hold is released afterwards.
+func TestHeldRequestOfAClientThatLeft(t *testing.T) {
+	s := New("tok")
+	defer s.Close()
+	release := s.Hold("POST", "/channels/")
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		body := `{"content":"hello","allowed_mentions":{"parse":[]}}`
+		req, _ := http.NewRequestWithContext(ctx, "POST", s.URL+"/api/v9/channels/"+s.ChannelID+"/messages", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bot tok")
+		req.Header.Set("Content-Type", "application/json")
+		_, err := http.DefaultClient.Do(req)
+		done <- err
+	}()
+	wait, cancelWait := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelWait()
+	if err := s.WaitHeld(wait, 1); err != nil {
+		t.Fatalf("the request was never held: %v", err)
+	}
+	cancel()
+	<-done
+	if err := s.WaitNoneHeld(wait); err != nil {
+		t.Fatalf("still held after its client left: %v", err)
+	}
+	release()
+	if _, err := s.WaitRequest(wait, func(r Request) bool { return strings.HasSuffix(r.Path, "/messages") }); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Status != 0 || len(s.Sent()) != 0 {
+		t.Errorf("requests %+v and %d sent, want one without a status and nothing sent", reqs, len(s.Sent()))
+	}
+}

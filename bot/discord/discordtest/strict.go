@@ -381,6 +381,14 @@ func (s *Server) WaitHeld(ctx context.Context, n int) error {
 	return s.waitFor(ctx, func() bool { return s.held >= n })
 }
 
+// WaitNoneHeld waits until no request is waiting in a hold: each was released or its
+// client went away. A client that exits is noticed only when the server reads the
+// closed connection, after the process is gone, so a test that releases holds once a
+// bot has exited waits here first, lest a request whose client left be answered.
+func (s *Server) WaitNoneHeld(ctx context.Context) error {
+	return s.waitFor(ctx, func() bool { return s.held == 0 })
+}
+
 // wait delays a request by the latency and any hold matching it.
 func (s *Server) wait(r *http.Request) {
 	s.mu.Lock()

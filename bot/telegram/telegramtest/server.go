@@ -958,6 +958,10 @@ func writeError(w http.ResponseWriter, e *apiError) {
 
 // getUpdates confirms updates below offset, then answers with the next ones, waiting
 // up to timeout seconds for some to arrive. It returns nil, nil when the client left.
+//
+// A waiting poll counts in Polling from when it starts waiting until it returns. It
+// takes the channel it waits on only after its own notify: waiting on the one it
+// closed itself would wake it at once, spinning through the whole timeout.
 func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 	offset, _ := strconv.Atoi(p.Get("offset"))
 	limit, _ := strconv.Atoi(p.Get("limit"))
@@ -965,7 +969,15 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 		limit = 100
 	}
 	timeout, _ := strconv.Atoi(p.Get("timeout"))
-	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
+	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
+	defer deadline.Stop()
+	expired := false
+	polling := false
+	defer func() {
+		if polling {
+			s.setPolling(-1)
+		}
+	}()
 	for {
 		s.mu.Lock()
 		if s.hookURL != "" {
@@ -978,38 +990,33 @@ func (s *Server) getUpdates(r *http.Request, p url.Values) (any, error) {
 		}
 		s.confirmLocked(offset)
 		s.dropDisallowedLocked()
-		var batch []json.RawMessage
+		batch := []json.RawMessage{}
 		for _, u := range s.updates {
 			if len(batch) == limit {
 				break
 			}
 			batch = append(batch, u.raw)
 		}
-		ch := s.changed
-		s.mu.Unlock()
-		wait := time.Until(deadline)
-		if len(batch) > 0 || wait <= 0 {
-			if batch == nil {
-				batch = []json.RawMessage{}
-			}
+		if len(batch) > 0 || timeout <= 0 || expired {
+			s.mu.Unlock()
 			return batch, nil
 		}
-		t := time.NewTimer(wait)
-		s.setPolling(+1)
+		if !polling {
+			polling = true
+			s.polling++
+			s.notify()
+		}
+		ch := s.changed
+		s.mu.Unlock()
 		select {
 		case <-ch:
-		case <-t.C:
+		case <-deadline.C:
+			expired = true // one last look, then answer with what there is
 		case <-r.Context().Done():
-			t.Stop()
-			s.setPolling(-1)
 			return nil, nil
 		case <-s.done:
-			t.Stop()
-			s.setPolling(-1)
 			return nil, nil
 		}
-		t.Stop()
-		s.setPolling(-1)
 	}
 }
 

@@ -482,3 +482,37 @@ func TestForumTopics(t *testing.T) {
 		t.Errorf("message_thread_id in %s, not a forum: %v, want it refused", g.Title, err)
 	}
 }
+
+// TestIdleLongPollIsQuiet: a long poll with nothing to return waits, rather than
+// waking over and over; waiters (Wait) hear of it starting and of nothing after. It
+// once took the change channel its own notify had closed, and spun through its timeout.
+func TestIdleLongPollIsQuiet(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/bot"+token+"/getUpdates?timeout=50", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if !s.Wait(30*time.Second, func() bool { return s.Polling() == 1 }) {
+		t.Fatal("the long poll never started")
+	}
+	wakes, dips := 0, 0
+	s.Wait(time.Second, func() bool {
+		wakes++
+		if s.Polling() != 1 {
+			dips++
+		}
+		return false
+	})
+	cancel()
+	<-done
+	// The first look, and the last one when the time is up: no change in between.
+	if wakes > 2 || dips > 0 {
+		t.Errorf("an idle long poll woke waiters %d times in a second, and Polling left 1 %d times; want neither", wakes-2, dips)
+	}
+}
