@@ -262,15 +262,15 @@ func TestQuestionSets(t *testing.T) {
 		// question about how to recognise a complication is flagged too, with a
 		// notice worded for a question.
 		{"dev.jsonl", 0.97, 1, 1, 0.97, 0},
-		{"testdata/questions.jsonl", 0.92, 0.95, 1, 0.96, 0},
+		{"testdata/questions.jsonl", 0.94, 0.95, 1, 0.97, 0},
 		// Written last, by someone who saw neither the FAQ nor the other sets. It
 		// checked the confidence calibration and its misses prompted a few slang
 		// synonyms (micropig, nuke); no alternate was written from it.
-		{"testdata/fresh.jsonl", 0.85, 0.9, 1, 0.92, 0},
+		{"testdata/fresh.jsonl", 0.93, 0.9, 1, 0.96, 0},
 		// Modelled on real questions posted on clinic pages, Q&A sites and forums
 		// (each line names its page): long, contextual and vague. Only ever used to
 		// measure.
-		{"testdata/real.jsonl", 0.63, 0.25, 1, 0.73, 0},
+		{"testdata/real.jsonl", 0.78, 0.55, 1, 0.9, 0},
 		// A second set modelled on real questions, on 76 other pages, written and
 		// committed before the bot was run on it once (accept lists from reading the
 		// FAQ); measured 0.757, 6/10 declined, 5/5 urgent, MRR 0.907. Three of its
@@ -280,7 +280,7 @@ func TestQuestionSets(t *testing.T) {
 		// model (URGENT.md, merged after the set was written): 0.743, still three, the
 		// burnt smell no longer, "10 days on, still a bit red and purpley, is that
 		// normal healing?" instead. Only measures.
-		{"testdata/real2.jsonl", 0.70, 0.5, 1, 0.87, 3},
+		{"testdata/real2.jsonl", 0.75, 0.7, 1, 0.87, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
