@@ -279,8 +279,9 @@ func TestQuestionSets(t *testing.T) {
 		// bounded here rather than in TestNoFalseUrgentInQuestionSets. With the urgent
 		// model (URGENT.md, merged after the set was written): 0.743, still three, the
 		// burnt smell no longer, "10 days on, still a bit red and purpley, is that
-		// normal healing?" instead. Only measures.
-		{"testdata/real2.jsonl", 0.75, 0.7, 1, 0.87, 3},
+		// normal healing?" instead, which the later rule on questions about what is normal
+		// (URGENT.md) was prompted by and removes: two remain. Only measures.
+		{"testdata/real2.jsonl", 0.75, 0.7, 1, 0.87, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

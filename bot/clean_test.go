@@ -47,6 +47,11 @@ func TestIsUrgent(t *testing.T) {
 		{"my eyes and lips are swelling up after the laser", true, false},
 		{"hives all over since the removal", true, false},
 		{"the rash is spreading over my whole body", true, false},
+		// Asking whether something is normal, with no sign the rules read as severe,
+		// worsening or spreading, gets the side-effects answer and no flag.
+		{"9 days after laser and my head is still kinda purple and red in patches, is that still normal?", false, false},
+		{"my scalp is oozing pus and I have a fever, is that normal?", true, false},
+		{"the redness is spreading down my forehead, is that normal?", true, false},
 		{"I'm struggling to breathe after the session", true, false},
 		{"there's pus coming from the scabs", true, false},
 		{"is some redness normal?", false, false},

@@ -333,8 +333,30 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
+	if !rs.any() && asksIfNormal(all) {
+		// "10 days on it's still a bit red, is that normal healing?" asks what the
+		// side-effects answer tells, with when to see a doctor; the rules, which read
+		// worsening, spreading and the severe signs even in a question, did not flag it.
+		return false
+	}
 	prob, part := m.read(all, rs)
 	return m.p.decide(prob, part, rs.any())
+}
+
+// asksIfNormal reports whether a sentence of the message asks whether something is
+// normal or to be expected.
+func asksIfNormal(all [][]token) bool {
+	for _, ts := range all {
+		if !asked(ts) {
+			continue
+		}
+		for _, t := range ts {
+			if normalWords[t.w] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // decide flags a message the model reads at prob (its most worrying part at part),
