@@ -166,11 +166,20 @@ func hashBytes(kind byte, s []byte) uint32 {
 
 // lastModel remembers the model last trained and what it was trained on: training
 // is deterministic, so a rebuild over the same phrasings (a restart of the watcher,
-// an edit to an answer only, many indexes over one FAQ in tests) reuses it.
+// an edit to an answer only, many indexes over one FAQ in tests) reuses it. Training
+// runs outside the lock, so builds over different phrasings do not wait for each
+// other; a build over phrasings already being trained waits for that training.
 var lastModel struct {
 	sync.Mutex
-	key [sha256.Size]byte
-	m   *model
+	key      [sha256.Size]byte
+	m        *model
+	training map[[sha256.Size]byte]*training
+}
+
+// training is a model being trained; done is closed once m is set.
+type training struct {
+	done chan struct{}
+	m    *model
 }
 
 // trainModelOnce is trainModel, reusing the last model when texts are the same.
@@ -189,13 +198,30 @@ func trainModelOnce(texts [][]string) *model {
 	var key [sha256.Size]byte
 	h.Sum(key[:0])
 	lastModel.Lock()
-	defer lastModel.Unlock()
 	if lastModel.m != nil && lastModel.key == key {
+		defer lastModel.Unlock()
 		return lastModel.m
 	}
-	m := trainModel(texts)
-	lastModel.key, lastModel.m = key, m
-	return m
+	if t, ok := lastModel.training[key]; ok {
+		lastModel.Unlock()
+		<-t.done
+		return t.m
+	}
+	if lastModel.training == nil {
+		lastModel.training = map[[sha256.Size]byte]*training{}
+	}
+	t := &training{done: make(chan struct{})}
+	lastModel.training[key] = t
+	lastModel.Unlock()
+
+	t.m = trainModel(texts)
+
+	lastModel.Lock()
+	delete(lastModel.training, key)
+	lastModel.key, lastModel.m = key, t.m
+	lastModel.Unlock()
+	close(t.done)
+	return t.m
 }
 
 // trainModel learns a model from texts by class (class i has the phrasings texts[i];

@@ -3,6 +3,7 @@ package index
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 )
@@ -42,5 +43,37 @@ func TestNgramsRemembered(t *testing.T) {
 				t.Fatalf("remembered ngrams(%q) = %v, want %v", text, got, want)
 			}
 		}
+	}
+}
+
+// TestTrainModelOnceShares: builds over the same phrasings at once share one
+// training, and builds over other phrasings train alongside without waiting for it.
+func TestTrainModelOnceShares(t *testing.T) {
+	a := [][]string{{"how much does laser removal cost"}, {"does the laser hurt"}, {"what is the weather"}}
+	b := [][]string{{"can smp be removed"}, {"how long does healing take"}, {"best pizza near me"}}
+	got := make([]*model, 6)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			texts := a
+			if i%2 == 1 {
+				texts = b
+			}
+			got[i] = trainModelOnce(texts)
+		}()
+	}
+	wg.Wait()
+	for i := 2; i < len(got); i++ {
+		if got[i] != got[i%2] {
+			t.Errorf("build %d got another model than build %d over the same phrasings", i, i%2)
+		}
+	}
+	if got[0] == got[1] {
+		t.Error("builds over different phrasings got the same model")
+	}
+	if first := trainModelOnce(b); trainModelOnce(b) != first {
+		t.Error("a build over the phrasings last trained retrained")
 	}
 }
