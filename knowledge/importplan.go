@@ -15,9 +15,10 @@ type Imported struct {
 // PlanImport returns the changes, one batch numbered from seq+1, that make the FAQ cur
 // hold entries: each new or changed entry is added or replaced and, with mirror,
 // every entry of cur not among them is removed, so that the FAQ becomes exactly
-// entries. broken refuses an id whose stored form is not a valid entry (nil: none
-// is). The FAQ as it would be afterwards is validated; nothing is planned if it is not.
-// Both stores apply the plan in one step, so an import is all or nothing.
+// entries. broken refuses an imported id whose stored form is not a valid entry (nil:
+// none is); the entries removed are those of cur, which are valid. The FAQ as it
+// would be afterwards is validated; nothing is planned if it is not. Both stores
+// apply the plan in one step, so an import is all or nothing.
 func PlanImport(cur, entries []Entry, mirror bool, seq int64, who Actor, broken func(id string) error) ([]Change, Imported, error) {
 	var n Imported
 	incoming := make(map[string]bool, len(entries))
@@ -64,11 +65,6 @@ func PlanImport(cur, entries []Entry, mirror bool, seq int64, who Actor, broken 
 	if mirror {
 		for _, old := range cur {
 			if !incoming[old.ID] {
-				if broken != nil {
-					if err := broken(old.ID); err != nil {
-						return nil, Imported{}, err
-					}
-				}
 				add(old.ID, &old, nil)
 				n.Removed++
 			}
