@@ -354,7 +354,7 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos"), to decline.
-func realStories(test []heldOut, train []knowledge.Entry) []heldOut {
+func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
@@ -373,8 +373,31 @@ func realStories(test []heldOut, train []knowledge.Entry) []heldOut {
 		if a := answerAside(t.want, train, i*7+3); a != "" {
 			out = append(out, heldOut{want: t.want, text: a + ". " + sentence(t.text), story: true, kind: "answer-then"})
 		}
+		// Held-out narrative sentences (time since, feelings, circumstances,
+		// politeness) around the phrasing, as real questions carry them.
+		if len(narrative) >= 2 {
+			a, b := narrative[(i*5)%len(narrative)], narrative[(i*5+2)%len(narrative)]
+			out = append(out,
+				heldOut{want: t.want, text: sentence2(a) + " " + sentence2(b) + " " + sentence(t.text), story: true, kind: "narrative-then"},
+				heldOut{want: t.want, text: sentence2(a) + " " + sentence(t.text) + " " + sentence2(b), story: true, kind: "narr-around"})
+		}
+	}
+	if len(narrative) >= 2 {
+		for i, q := range off {
+			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
+		}
 	}
 	return out
+}
+
+// sentence2 ends s with a full stop unless it ends with punctuation already: a
+// narrative sentence, not a question.
+func sentence2(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsRune(".?!", rune(s[len(s)-1])) {
+		return s
+	}
+	return s + "."
 }
 
 // sentence ends s with a question mark unless it ends with punctuation already.
@@ -427,7 +450,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "plain-oos", "oos-oos"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos"} {
 		k := by[kind]
 		if k == nil {
 			continue
