@@ -509,6 +509,18 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
+	// The model's view of each sentence of a story: which entry one sentence
+	// speaks for, however much the others say.
+	var sents []prediction
+	if sentEvidence {
+		if ss := splitSentences(text); len(ss) > 1 {
+			for _, st := range ss {
+				p := s.model.predict(st)
+				defer p.done()
+				sents = append(sents, p)
+			}
+		}
+	}
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -524,7 +536,12 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			}
 		}
 		f := s.features(terms, id, score, self)
+		sm := pred.prob(s.classOf[id])
+		for _, p := range sents {
+			sm = max(sm, p.prob(s.classOf[id]))
+		}
 		c := candidate{id: id, score: score, ev: evidence{
+			sent:    sm,
 			model:   pred.prob(s.classOf[id]),
 			none:    none,
 			conf:    f.confidence(anchored),
@@ -549,8 +566,9 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf := -1, -1, 0.0
+	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
 	for i, c := range cands {
+		bestSent = max(bestSent, c.ev.sent)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -566,6 +584,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
+		c.ev.sentRel = c.ev.sent / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })

@@ -130,3 +130,17 @@ func distinctTerms(memo *termMemo, text string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+var sentEvidence = os.Getenv("SMPBOT_SENT") == "1"
+
+// splitSentences splits text at sentence ends (. ? ! and line breaks), keeping the
+// pieces that hold a word.
+func splitSentences(text string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(text, func(r rune) bool { return r == '.' || r == '?' || r == '!' || r == '\n' }) {
+		if strings.ContainsFunc(p, isWordRune) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
