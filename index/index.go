@@ -70,9 +70,6 @@ type snapshot struct {
 	model    *model           // learned from the phrasings at build
 	classOf  map[string]int32 // entry id -> its class in model
 	self     sync.Map         // entry id -> float64: the score the entry's own question gets
-	// narr is how much each analysed term of the narrative pool is narrative rather
-	// than question (narrativeness); terms not in the pool are absent (0).
-	narr map[string]float64
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -114,7 +111,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries, knowledge.OutOfScope(), narrativeLines())
+	s, err := build(entries, knowledge.OutOfScope())
 	if err != nil {
 		return err
 	}
@@ -218,14 +215,13 @@ func (x *Index) Entries() []knowledge.Entry {
 }
 
 // build indexes entries and trains the model on their phrasings, with outOfScope as
-// the class of questions to decline and narrative as the context sentences that
-// tell no class apart (augment).
-func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, narrative, newStore)
+// the class of questions to decline.
+func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
+	return buildIn(entries, outOfScope, newStore)
 }
 
 // buildIn is build with the store that newStore gives for the FAQ's size.
-func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
+func buildIn(entries []knowledge.Entry, outOfScope []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -255,7 +251,7 @@ func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		trained <- trainModelOnce(augment(append(phrasings, prepareAll(outOfScope)), prepareAll(narrative)))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -326,7 +322,6 @@ func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore
 		words = append(words, strings.Join(g.input, " "), strings.Join(g.words, " "))
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
-	s.narr = narrativeness(memo, phrasings, narrative)
 	s.model = <-trained
 	return s, nil
 }
@@ -509,18 +504,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	// The model's view of each sentence of a story: which entry one sentence
-	// speaks for, however much the others say.
-	var sents []prediction
-	if sentEvidence {
-		if ss := splitSentences(text); len(ss) > 1 {
-			for _, st := range ss {
-				p := s.model.predict(st)
-				defer p.done()
-				sents = append(sents, p)
-			}
-		}
-	}
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -536,12 +519,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			}
 		}
 		f := s.features(terms, id, score, self)
-		sm := pred.prob(s.classOf[id])
-		for _, p := range sents {
-			sm = max(sm, p.prob(s.classOf[id]))
-		}
 		c := candidate{id: id, score: score, ev: evidence{
-			sent:    sm,
 			model:   pred.prob(s.classOf[id]),
 			none:    none,
 			conf:    f.confidence(anchored),
@@ -566,9 +544,8 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
-		bestSent = max(bestSent, c.ev.sent)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -584,7 +561,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
-		c.ev.sentRel = c.ev.sent / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
@@ -681,19 +657,6 @@ func (s *snapshot) informative(a analyzed) analyzed {
 			keep = append(keep, i)
 		}
 	}
-	if narrQuery {
-		// The terms that are mostly narrative are not searched while others are
-		// left, and come last among those kept.
-		asked := keep[:0:0]
-		for _, k := range keep {
-			if s.narr[a.terms[k]] < narrDrop {
-				asked = append(asked, k)
-			}
-		}
-		if len(asked) > 0 {
-			keep = asked
-		}
-	}
 	if len(keep) > maxQueryTerms {
 		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
 		keep = keep[:maxQueryTerms]
@@ -755,9 +718,6 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	for _, t := range terms {
 		df := s.docFreq(t)
 		w := math.Log1p(n/float64(df+1)) / unit
-		if narrWeight {
-			w *= math.Pow(1-s.narr[t], narrPow)
-		}
 		f.total += w
 		if df == 0 {
 			f.unknown += w
