@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"os"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -118,19 +119,20 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				oos = append(oos, q)
 			}
 		}
-		// The narrative pool is split into folds too, so that a story maker's context
-		// sentences differ from fold to fold (and from those of a fold a variant
-		// trained with: MODEL.md, fourth round).
-		var heldNarr []string
+		// The narrative pool is split into folds too: the stories' context sentences
+		// are ones the model was not trained with.
+		var narr, heldNarr []string
 		for j, n := range narrativeLines() {
 			if j%folds == k {
 				heldNarr = append(heldNarr, n)
+			} else {
+				narr = append(narr, n)
 			}
 		}
 		if stories != nil {
 			test = append(test, stories(test, train, heldNarr)...)
 		}
-		s, err := build(train, oos)
+		s, err := build(train, oos, narr)
 		if err != nil {
 			return err
 		}
@@ -162,20 +164,39 @@ type storyMaker func(test []heldOut, train []knowledge.Entry, narrative []string
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
-// ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be.
-func storiesOf(test []heldOut, _ []knowledge.Entry, _ []string) []heldOut {
+// ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be, and
+// with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
+// as real questions tell how they came to ask; a held-out out-of-scope question after
+// a narrative sentence is to be declined all the same.
+func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
 	}
 	var out []heldOut
 	for i, t := range test {
-		if t.want != "" {
-			out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true, kind: "aside"})
+		if t.want == "" {
+			continue
+		}
+		out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true, kind: "aside"})
+		if len(narrative) > 0 && storyNarrative {
+			n := narrative[(i*11+4)%len(narrative)]
+			text := n + ". " + t.text + "?"
+			if i%2 == 1 {
+				text = t.text + "? " + n + "."
+			}
+			out = append(out, heldOut{want: t.want, text: text, story: true, kind: "narrative"})
+		}
+	}
+	if len(narrative) > 0 && storyNarrative {
+		for i, q := range off {
+			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
 	}
 	return out
 }
+
+var storyNarrative = os.Getenv("SMPBOT_STORYNARR") == "1"
 
 // outOfScopeTexts returns the texts of the held-out out-of-scope questions in test.
 func outOfScopeTexts(test []heldOut) []string {

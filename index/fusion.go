@@ -15,6 +15,9 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
+	// The model's best probability of the entry in any one sentence of the text (the
+	// text's own if it has one sentence), and its share of the best candidate's.
+	sent, sentRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -33,6 +36,8 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
+		math.Log(math.Max(e.sent, 1e-4)),
+		e.sentRel,
 	}
 }
 
@@ -47,7 +52,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14}
+var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14, 0, 0}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 

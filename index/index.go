@@ -70,6 +70,9 @@ type snapshot struct {
 	model    *model           // learned from the phrasings at build
 	classOf  map[string]int32 // entry id -> its class in model
 	self     sync.Map         // entry id -> float64: the score the entry's own question gets
+	// narr is how much each analysed term of the narrative pool is narrative rather
+	// than question (narrativeness); terms not in the pool are absent (0).
+	narr map[string]float64
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -111,7 +114,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries, knowledge.OutOfScope())
+	s, err := build(entries, knowledge.OutOfScope(), narrativeLines())
 	if err != nil {
 		return err
 	}
@@ -215,13 +218,14 @@ func (x *Index) Entries() []knowledge.Entry {
 }
 
 // build indexes entries and trains the model on their phrasings, with outOfScope as
-// the class of questions to decline.
-func build(entries []knowledge.Entry, outOfScope []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, newStore)
+// the class of questions to decline and narrative as the context sentences that
+// tell no class apart (augment).
+func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
+	return buildIn(entries, outOfScope, narrative, newStore)
 }
 
 // buildIn is build with the store that newStore gives for the FAQ's size.
-func buildIn(entries []knowledge.Entry, outOfScope []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
+func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -251,7 +255,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, newStore func(*mapp
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
+		trained <- trainModelOnce(augment(append(phrasings, prepareAll(outOfScope)), prepareAll(narrative)))
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -322,6 +326,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, newStore func(*mapp
 		words = append(words, strings.Join(g.input, " "), strings.Join(g.words, " "))
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
+	s.narr = narrativeness(memo, phrasings, narrative)
 	s.model = <-trained
 	return s, nil
 }
@@ -504,6 +509,18 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
+	// The model's view of each sentence of a story: which entry one sentence
+	// speaks for, however much the others say.
+	var sents []prediction
+	if sentEvidence {
+		if ss := splitSentences(text); len(ss) > 1 {
+			for _, st := range ss {
+				p := s.model.predict(st)
+				defer p.done()
+				sents = append(sents, p)
+			}
+		}
+	}
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -519,7 +536,12 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			}
 		}
 		f := s.features(terms, id, score, self)
+		sm := pred.prob(s.classOf[id])
+		for _, p := range sents {
+			sm = max(sm, p.prob(s.classOf[id]))
+		}
 		c := candidate{id: id, score: score, ev: evidence{
+			sent:    sm,
 			model:   pred.prob(s.classOf[id]),
 			none:    none,
 			conf:    f.confidence(anchored),
@@ -544,8 +566,9 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf := -1, -1, 0.0
+	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
 	for i, c := range cands {
+		bestSent = max(bestSent, c.ev.sent)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -561,6 +584,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
+		c.ev.sentRel = c.ev.sent / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
@@ -657,6 +681,19 @@ func (s *snapshot) informative(a analyzed) analyzed {
 			keep = append(keep, i)
 		}
 	}
+	if narrQuery {
+		// The terms that are mostly narrative are not searched while others are
+		// left, and come last among those kept.
+		asked := keep[:0:0]
+		for _, k := range keep {
+			if s.narr[a.terms[k]] < narrDrop {
+				asked = append(asked, k)
+			}
+		}
+		if len(asked) > 0 {
+			keep = asked
+		}
+	}
 	if len(keep) > maxQueryTerms {
 		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
 		keep = keep[:maxQueryTerms]
@@ -715,18 +752,29 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	n := float64(len(s.order))
 	unit := math.Log1p(n)
 	var f features
+	var nm, nt float64 // matched and total weight, narrative terms discounted
 	for _, t := range terms {
 		df := s.docFreq(t)
 		w := math.Log1p(n/float64(df+1)) / unit
+		wn := w
+		if narrWeight {
+			wn *= math.Pow(1-s.narr[t], narrPow)
+			if !narrRankOnly {
+				w = wn
+			}
+		}
 		f.total += w
+		nt += wn
 		if df == 0 {
 			f.unknown += w
 		}
-		f.matched += w * s.holds(have, t)
+		h := s.holds(have, t)
+		f.matched += w * h
+		nm += wn * h
 	}
 	f.ratio = score / self
-	if f.total > 0 {
-		f.cover = f.matched / f.total
+	if nt > 0 {
+		f.cover = nm / nt
 	}
 	return f
 }
