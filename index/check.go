@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"os"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -179,7 +178,7 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOu
 			continue
 		}
 		out = append(out, heldOut{want: t.want, text: off[i%len(off)] + ", and " + t.text, story: true, kind: "aside"})
-		if len(narrative) > 0 && storyNarrative {
+		if len(narrative) > 0 {
 			n := narrative[(i*11+4)%len(narrative)]
 			text := n + ". " + t.text + "?"
 			if i%2 == 1 {
@@ -188,15 +187,13 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOu
 			out = append(out, heldOut{want: t.want, text: text, story: true, kind: "narrative"})
 		}
 	}
-	if len(narrative) > 0 && storyNarrative {
+	if len(narrative) > 0 {
 		for i, q := range off {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
 	}
 	return out
 }
-
-var storyNarrative = os.Getenv("SMPBOT_STORYNARR") == "1"
 
 // outOfScopeTexts returns the texts of the held-out out-of-scope questions in test.
 func outOfScopeTexts(test []heldOut) []string {

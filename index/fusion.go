@@ -15,9 +15,6 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// The model's best probability of the entry in any one sentence of the text (the
-	// text's own if it has one sentence), and its share of the best candidate's.
-	sent, sentRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -36,8 +33,6 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		math.Log(math.Max(e.sent, 1e-4)),
-		e.sentRel,
 	}
 }
 
@@ -52,7 +47,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.633, -0.378, 1.14, 1.1, 0.651, 0, 0, -0.172, -0.353, 1.1, 1.4, 1.14, 0, 0}
+var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -72,11 +67,11 @@ func scopeVector(best evidence, z float64) []float64 {
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.38, 0.401, -0.368, 1.66, -0.663, 0.0273}
+var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
-const shareTemp = 1.0
+const shareTemp = 1
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {

@@ -255,7 +255,7 @@ func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		trained <- trainModelOnce(augment(append(phrasings, prepareAll(outOfScope)), prepareAll(narrative)))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -509,18 +509,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	// The model's view of each sentence of a story: which entry one sentence
-	// speaks for, however much the others say.
-	var sents []prediction
-	if sentEvidence {
-		if ss := splitSentences(text); len(ss) > 1 {
-			for _, st := range ss {
-				p := s.model.predict(st)
-				defer p.done()
-				sents = append(sents, p)
-			}
-		}
-	}
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -536,12 +524,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			}
 		}
 		f := s.features(terms, id, score, self)
-		sm := pred.prob(s.classOf[id])
-		for _, p := range sents {
-			sm = max(sm, p.prob(s.classOf[id]))
-		}
 		c := candidate{id: id, score: score, ev: evidence{
-			sent:    sm,
 			model:   pred.prob(s.classOf[id]),
 			none:    none,
 			conf:    f.confidence(anchored),
@@ -566,9 +549,8 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf, bestSent := -1, -1, 0.0, 0.0
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
-		bestSent = max(bestSent, c.ev.sent)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -584,7 +566,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
-		c.ev.sentRel = c.ev.sent / math.Max(bestSent, 1e-9)
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
@@ -681,18 +662,17 @@ func (s *snapshot) informative(a analyzed) analyzed {
 			keep = append(keep, i)
 		}
 	}
-	if narrQuery {
-		// The terms that are mostly narrative are not searched while others are
-		// left, and come last among those kept.
-		asked := keep[:0:0]
-		for _, k := range keep {
-			if s.narr[a.terms[k]] < narrDrop {
-				asked = append(asked, k)
-			}
+	// The terms that are mostly narrative (narrativeness at least narrDrop: "ago",
+	// "wife", "honest") are not searched while others are left: a long story's
+	// rarest terms would otherwise be its asides.
+	asked := keep[:0:0]
+	for _, k := range keep {
+		if s.narr[a.terms[k]] < narrDrop {
+			asked = append(asked, k)
 		}
-		if len(asked) > 0 {
-			keep = asked
-		}
+	}
+	if len(asked) > 0 {
+		keep = asked
 	}
 	if len(keep) > maxQueryTerms {
 		sort.SliceStable(keep, func(i, j int) bool { return s.docFreq(a.terms[keep[i]]) < s.docFreq(a.terms[keep[j]]) })
@@ -752,17 +732,16 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	n := float64(len(s.order))
 	unit := math.Log1p(n)
 	var f features
-	var nm, nt float64 // matched and total weight, narrative terms discounted
+	// The share of the text the entry explains (cover, in the ranking) discounts each
+	// term by its narrativeness, so that a story's asides neither pull it towards the
+	// entries asked in stories nor dilute the entry that answers its question; the
+	// confidence keeps the full weights (MODEL.md, fourth round: discounted there too,
+	// it declined more right answers).
+	var nm, nt float64
 	for _, t := range terms {
 		df := s.docFreq(t)
 		w := math.Log1p(n/float64(df+1)) / unit
-		wn := w
-		if narrWeight {
-			wn *= math.Pow(1-s.narr[t], narrPow)
-			if !narrRankOnly {
-				w = wn
-			}
-		}
+		wn := w * (1 - s.narr[t])
 		f.total += w
 		nt += wn
 		if df == 0 {
