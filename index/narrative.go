@@ -2,7 +2,6 @@ package index
 
 import (
 	_ "embed"
-	"slices"
 	"sync"
 
 	"github.com/smpbot/smpbot/knowledge"
@@ -38,39 +37,47 @@ func narrativeness(memo *termMemo, phrasings [][]string, narrative []string) map
 	if len(narrative) == 0 {
 		return nil
 	}
-	pool := map[string]float64{}
+	// By pool term: the pool sentences and the phrasings holding it, and the last
+	// text counted, so that a text counts once however often it repeats the term.
+	type count struct {
+		pool, faq float64
+		last      int
+	}
+	terms := map[string]*count{}
+	text := 0
 	for _, n := range narrative {
-		for _, t := range distinctTerms(memo, prepare(n)) {
-			pool[t]++
+		text++
+		for _, t := range memo.Analyze([]byte(prepare(n))) {
+			c := terms[string(t.Term)]
+			if c == nil {
+				c = &count{}
+				terms[string(t.Term)] = c
+			}
+			if c.last != text {
+				c.last = text
+				c.pool++
+			}
 		}
 	}
-	faq := make(map[string]float64, len(pool))
+	// The phrasings are only looked up in: a large FAQ's many terms are not stored.
 	var np float64
 	for _, ps := range phrasings {
 		for _, p := range ps {
 			np++
-			for _, t := range distinctTerms(memo, p) {
-				if _, ok := pool[t]; ok {
-					faq[t]++
+			text++
+			for _, t := range memo.Analyze([]byte(p)) {
+				if c := terms[string(t.Term)]; c != nil && c.last != text {
+					c.last = text
+					c.faq++
 				}
 			}
 		}
 	}
-	out := make(map[string]float64, len(pool))
-	for t, c := range pool {
-		rp := c / float64(len(narrative))
-		rf := faq[t] / max(np, 1)
+	out := make(map[string]float64, len(terms))
+	for t, c := range terms {
+		rp := c.pool / float64(len(narrative))
+		rf := c.faq / max(np, 1)
 		out[t] = rp / (rp + rf)
 	}
 	return out
-}
-
-func distinctTerms(memo *termMemo, text string) []string {
-	ts := memo.Analyze([]byte(text))
-	out := make([]string, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, string(t.Term))
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

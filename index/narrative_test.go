@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/smpbot/smpbot/knowledge"
 )
 
 // subjectWords name what one FAQ entry or another is about; a narrative sentence
@@ -65,5 +68,48 @@ func TestNarrativePool(t *testing.T) {
 			}
 		}
 		fh.Close()
+	}
+}
+
+// TestNarrativeTermsDoNotDecide checks the narrativeness a build measures: words of
+// stories weigh little, the FAQ's subject words not at all less, and a story's
+// narrative terms are not searched while its question's are left.
+func TestNarrativeTermsDoNotDecide(t *testing.T) {
+	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	for _, tc := range []struct {
+		word     string
+		min, max float64
+	}{
+		{"ago", narrDrop, 1},
+		{"sorry", narrDrop, 1},
+		{"laser", 0, 0},
+		{"removal", 0, 0},
+		{"regret", 0.2, narrDrop},
+	} {
+		terms := s.analyze(tc.word)
+		if len(terms) != 1 {
+			t.Fatalf("%q analysed as %q", tc.word, terms)
+		}
+		if got := s.narr[terms[0]]; got < tc.min || got > tc.max {
+			t.Errorf("narrativeness of %q = %.2f, want %.2f to %.2f", tc.word, got, tc.min, tc.max)
+		}
+	}
+	story := s.analyzeQuery(prepare("got it done years ago, sorry for rambling, thanks in advance: can laser removal work"))
+	got := s.informative(story).terms
+	for _, w := range []string{"ago", "sorry", "rambling"} {
+		if ts := s.analyze(w); len(ts) != 1 || slices.Contains(got, ts[0]) {
+			t.Errorf("searched %q (%q) for the story: %q", w, ts, got)
+		}
+	}
+	if !slices.Contains(got, s.analyze("laser")[0]) {
+		t.Errorf("laser not searched for the story: %q", got)
+	}
+	// A text of narrative alone still searches its words.
+	if got := s.informative(s.analyzeQuery("sorry, years ago")).terms; len(got) == 0 {
+		t.Error("a narrative-only text searched nothing")
 	}
 }
