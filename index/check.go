@@ -119,7 +119,7 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 			}
 		}
 		// The narrative pool is split into folds too: the stories' context sentences
-		// are ones the model was not trained with.
+		// are not among those the fold's narrativeness is measured on.
 		var narr, heldNarr []string
 		for j, n := range narrativeLines() {
 			if j%folds == k {

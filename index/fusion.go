@@ -71,7 +71,7 @@ var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
-const shareTemp = 1
+const shareTemp = 1.0
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {

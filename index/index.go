@@ -219,7 +219,7 @@ func (x *Index) Entries() []knowledge.Entry {
 
 // build indexes entries and trains the model on their phrasings, with outOfScope as
 // the class of questions to decline and narrative as the context sentences that
-// tell no class apart (augment).
+// the ranking discounts (narrativeness).
 func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
 	return buildIn(entries, outOfScope, narrative, newStore)
 }
