@@ -559,9 +559,15 @@ func past(clause []token) bool {
 // ("it hasn't gone down" is no relief).
 func cleared(clause []token) bool {
 	for i, t := range clause {
-		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
+		next := ""
+		if i+1 < len(clause) {
+			next = clause[i+1].w
+		}
+		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && goneAfter[next] &&
 			// "went down my neck" is a direction, not relief.
-			(i+2 >= len(clause) || !direction[clause[i+2].w])
+			(i+2 >= len(clause) || !direction[clause[i+2].w]) ||
+			// "it oozed the first day and it's dried up now", "they popped and crusted over"
+			t.w == "dried" && next == "up" || t.w == "crusted" && next == "over"
 		if !hit {
 			continue
 		}
@@ -1071,6 +1077,9 @@ var (
 	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over", "across", "through")
 )
 
+// fainter words say an after-effect is fading: "a bit paler every day".
+var fainter = wordSet("less", "lighter", "paler", "fainter", "smaller", "faded", "fades")
+
 var pronoun = wordSet("it", "its", "this", "thats", "that")
 
 // cue reports whether the word at j says that the symptom at i is getting worse,
@@ -1103,7 +1112,13 @@ func cue(ts []token, i, j int) bool {
 	case bodyWide[ts[i].w] && bodyPhrase[w+" "+next]:
 		return w != "all" || j+2 >= len(ts) || !treated[ts[j+2].w]
 	case w == "more":
-		// "more and more", "more each day", "more swollen", "hurts more".
+		// "more and more", "more each day", "more swollen", "hurts more"; not "faded a
+		// bit more every day".
+		for k := j - 1; k >= max(0, j-3); k-- {
+			if betterWords[ts[k].w] || fainter[ts[k].w] {
+				return false
+			}
+		}
 		return next == "and" || next == "each" || next == "every" || next == "by" || mildWords[next] ||
 			j > 0 && (ts[j-1].w == "hurts" || ts[j-1].w == "hurting" || ts[j-1].w == "even")
 	case w == "keeps" || w == "keep":

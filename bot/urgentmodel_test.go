@@ -201,10 +201,11 @@ func TestUrgentDesigns(t *testing.T) {
 		p    func(*urgentModelParams)
 	}
 	for _, d := range []design{
-		{"model: word 1-grams", func(p *urgentModelParams) { p.bigrams, p.cues, p.context = false, false, false }},
-		{"model: word 1-2-grams", func(p *urgentModelParams) { p.cues, p.context = false, false }},
-		{"model: 1-2-grams + cue groups", func(p *urgentModelParams) { p.context = false }},
+		{"model: word 1-grams", func(p *urgentModelParams) { p.bigrams, p.cues, p.context, p.course = false, false, false, false }},
+		{"model: word 1-2-grams", func(p *urgentModelParams) { p.cues, p.context, p.course = false, false, false }},
+		{"model: 1-2-grams + cue groups", func(p *urgentModelParams) { p.context, p.course = false, false }},
 		{"model: 1-2-grams + cue groups + context", func(p *urgentModelParams) {}},
+		{"model: same + course of healing groups", func(p *urgentModelParams) { p.course = true }},
 		{"model: same, 30 epochs", func(p *urgentModelParams) { p.epochs = 30 }},
 		{"model: same, L2 1e-3", func(p *urgentModelParams) { p.l2 = 1e-3 }},
 		{"model: same, threshold 0.3", func(p *urgentModelParams) { p.threshold = 0.3 }},
@@ -253,6 +254,19 @@ func TestUrgentDesigns(t *testing.T) {
 		}
 		t.Logf("model, or rules unless model < %.2f: %v", veto, tally(exs, flags))
 		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
+	}
+
+	// The threshold and the veto together, on the same cross-validated readings.
+	for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8} {
+		for _, veto := range []float64{0.05, 0.1, 0.2, 0.3} {
+			p := shippedUrgentParams
+			p.threshold, p.veto = threshold, veto
+			flags := make([]bool, len(exs))
+			for i := range exs {
+				flags[i] = p.decide(probs[i], parts[i], rules[i])
+			}
+			t.Logf("threshold %.2f, veto %.2f: %v", threshold, veto, tally(exs, flags))
+		}
 	}
 
 	if *heldoutFile == "" {
