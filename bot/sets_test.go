@@ -138,10 +138,11 @@ func TestUrgentPairs(t *testing.T) {
 // a public page it names (pain during the laser, blisters, itching, swelling that is
 // going down, skin colour, other procedures, hives that passed, risks), written and
 // committed before the bot was run on it. Its first, clean figure: 26/26 flagged, 11
-// of 42 wrongly. After the changes of URGENT.md's "A third held-out set": 26/26, 8 of
-// 42 (not fully clean: see there).
+// of 42 wrongly.
 //
-// The floors are the figures measured last. The earlier held-out set was learned
+// With the design of URGENT.md's "A third held-out set" (not clean figures: see
+// there): heldout2 30/30 and 4 of 40, heldout3 26/26 and 5 of 42. The floors are
+// those figures. The earlier held-out set was learned
 // from and is part of urgent_pairs.jsonl now (lines 284-349). Whoever learns from
 // these misses should move them there too and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
@@ -150,8 +151,8 @@ func TestUrgentHeldOut(t *testing.T) {
 		urgent, ordinary     int
 		minFlagged, maxWrong int
 	}{
-		{"testdata/urgent_heldout2.jsonl", 30, 40, 30, 2},
-		{"testdata/urgent_heldout3.jsonl", 26, 42, 26, 8},
+		{"testdata/urgent_heldout2.jsonl", 30, 40, 30, 4},
+		{"testdata/urgent_heldout3.jsonl", 26, 42, 26, 5},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)

@@ -138,7 +138,9 @@ func maskLimbs(ts []token) {
 var (
 	scalpWords = wordSet("scalp", "head", "hairline", "temple", "temples", "crown", "forehead", "treated", "scab", "scabs")
 	limbs      = wordSet("calf", "calves", "knee", "knees", "ankle", "ankles", "foot", "feet", "toe", "toes", "hand",
-		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth")
+		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth",
+		// A piercing's crust is no complication of SMP removal either.
+		"piercing", "piercings")
 )
 
 var (
@@ -372,6 +374,12 @@ func maskContext(ts, prev []token) {
 			// has its own, everyday cause.
 			if i >= 2 && causeWords[ts[i-2].w] {
 				for j := i - 3; j >= 0 && ts[j].w != ","; j-- {
+					ts[j].masked = true
+				}
+			}
+			// "a chest infection and a fever": the fever is the illness's own.
+			if i+1 < len(ts) && (ts[i+1].w == "and" || ts[i+1].w == "with") {
+				for j := i + 1; j < len(ts) && j <= i+3 && ts[j].w != ","; j++ {
 					ts[j].masked = true
 				}
 			}
@@ -819,6 +827,11 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
 		}
+		// "is it dangerous if blisters get infected?" supposes; "is it normal if
+		// there's pus?" and "if it has become infected" report.
+		if risk && (becoming[w] || becomes[w]) && w != "have" && w != "be" && !(k > 0 && finite[ts[k-1].w]) && supposed(ts, k) {
+			return true
+		}
 		// "the signs of infection", but not "I have signs of infection".
 		if signWord[w] && !(k > 0 && reporting[ts[k-1].w] || k > 1 && reporting[ts[k-2].w]) {
 			return true
@@ -826,6 +839,22 @@ func askedAbout(ts []token, i int, risk bool) bool {
 	}
 	return lookLike(ts, i) || risk && definition(ts, i)
 }
+
+// supposed reports an "if" or "whether" among the six words before ts[k], in its
+// clause.
+func supposed(ts []token, k int) bool {
+	for m := k - 1; m >= 0 && m >= k-6; m-- {
+		if ts[m].w == "," {
+			return false
+		}
+		if ts[m].w == "if" || ts[m].w == "whether" {
+			return true
+		}
+	}
+	return false
+}
+
+var becomes = wordSet("gets", "becomes", "develops", "turns", "turn")
 
 // definition reports a sign named in a general statement: "pus is a sign of
 // infection", "a fever means you should see a doctor".

@@ -77,8 +77,8 @@ type urgentModelParams struct {
 }
 
 var shippedUrgentParams = urgentModelParams{
-	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, bigrams: true, cues: true, context: true,
-	units: 1, mixed: true, withRules: true, veto: 0.1,
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
+	units: 1, mixed: true, withRules: true, veto: 0.05,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -419,14 +419,20 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
-	if !rs.any() && asksIfNormal(all) {
-		// "10 days on it's still a bit red, is that normal healing?" asks what the
-		// side-effects answer tells, with when to see a doctor; the rules, which read
-		// worsening, spreading and the severe signs even in a question, did not flag it.
+	if normalAsked(all, rs) {
 		return false
 	}
 	prob, part := m.read(all, rs)
 	return m.p.decide(prob, part, rs.any())
+}
+
+// normalAsked reports whether a message the rules do not flag asks whether
+// something is normal: "10 days on it's still a bit red, is that normal healing?"
+// asks what the side-effects answer tells, with when to see a doctor; the rules,
+// which read worsening, spreading and the severe signs even in a question, did not
+// flag it. Such a message is not urgent whatever the model reads.
+func normalAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksIfNormal(all)
 }
 
 // asksIfNormal reports whether a sentence of the message asks whether something is
