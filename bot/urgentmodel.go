@@ -242,9 +242,7 @@ func (p urgentModelParams) dense(all [][]token, rs ruleSignals, out []int32) []i
 		mark(fBody)
 	}
 	if p.course {
-		for _, f := range courseGroups(all) {
-			mark(f)
-		}
+		courseGroups(all, mark)
 	}
 	return out
 }
@@ -274,19 +272,11 @@ func (p urgentModelParams) grams(ts []token, out []int32) []int32 {
 	return out
 }
 
-// courseGroups lists the groups of cue words that tell the expected course of
+// courseGroups marks the groups of cue words that tell the expected course of
 // healing ("it's going down already", "can I wear a cap?", "before my next session",
 // "I had filler once") from a sign of the whole body ("chills", "my throat feels
-// tight"). A group counts once per message; the model weighs them.
-func courseGroups(all [][]token) []int {
-	var out []int
-	var seen [nDense]bool
-	add := func(f int) {
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
+// tight"); add may be called more than once for a group. The model weighs them.
+func courseGroups(all [][]token, add func(int)) {
 	for _, ts := range all {
 		if chatter(ts) {
 			continue
@@ -317,7 +307,6 @@ func courseGroups(all [][]token) []int {
 			}
 		}
 	}
-	return out
 }
 
 // doubted reports whether the word at i is negated or set against: "not better",
