@@ -80,6 +80,8 @@ type setup struct {
 	before func(*telegramtest.Server)
 	// fake configures the fake server (its flood limits).
 	fake []telegramtest.Option
+	// editor, for startModerated, wraps the FAQ store the moderators change.
+	editor func(bot.Editor) bot.Editor
 }
 
 // start runs the adapter, by default with the real FAQ handler, fast backoff and a
