@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -721,6 +722,38 @@ func TestSuggestionAcknowledgedBeforeSlowSave(t *testing.T) {
 		if call.Status != http.StatusOK {
 			t.Errorf("an acknowledgement was refused (status %d): %v", call.Status, call.Params)
 		}
+	}
+}
+
+// A suggestion for an entry at the alternates' limit is refused with what to do, in
+// a message; the buttons stay for after the pruning.
+func TestSuggestionIntoAFullEntry(t *testing.T) {
+	t.Parallel()
+	h := startModerated(t, setup{})
+	e, v, err := h.store.Get("aftercare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
+		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
+	}
+	if _, err := h.store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
+		t.Fatalf("filling aftercare to the limit: %v", err)
+	}
+	h.log.suggestions = []bot.PhrasingSuggestion{
+		{ID: 1, EntryID: "aftercare", Question: "can i rub coconut oil on my head after the laser", Reason: "chose-suggestion", Count: 3, Status: "open"},
+	}
+	msg, accept := button(t, h.say(t, mia, "/faq_suggestions"), cbModerator+"sa:")
+	msgs, ack := h.press(t, mia, msg, accept)
+	if ack.Text != "Saving…" {
+		t.Errorf("ack = %+v, want the saving toast", ack)
+	}
+	if len(msgs) != 1 || msgs[0].Method != "sendMessage" {
+		t.Fatalf("after accept: %q, want one message saying why not", texts(msgs))
+	}
+	wantIn(t, "full entry", msgs, "aftercare already has 40 alternates", "Prune it first", "smpbot faq edit aftercare", "aftercare.md")
+	if s := h.log.suggestion(1); s.Status != "open" {
+		t.Errorf("the suggestion is %s, want open", s.Status)
 	}
 }
 

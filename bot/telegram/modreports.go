@@ -220,12 +220,8 @@ func (a *Adapter) cbSuggestion(ctx context.Context, ev event, who bot.Identity, 
 			return err
 		}
 		a.log.InfoContext(ctx, "suggestion not resolved", "suggestion", id, "accept", accept, "err", err)
-		what := "rejected"
-		if accept {
-			what = "accepted"
-		}
 		// The buttons stay, so the moderator can try again.
-		return a.text(ctx, ev, fmt.Sprintf("The suggestion was not %s. %s", what, bot.DescribeError(err)))
+		return a.text(ctx, ev, bot.DescribeError(err))
 	}
 	done := "Rejected."
 	if accept {
