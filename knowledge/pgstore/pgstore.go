@@ -166,16 +166,18 @@ func (s *Store) reach(ctx context.Context) error {
 	wait := s.retryMin
 	for attempt := 1; ; attempt++ {
 		pctx, cancel := context.WithTimeout(ctx, s.timeout)
-		err := s.db.Ping(pctx)
+		perr := s.db.Ping(pctx)
 		cancel()
-		if err == nil {
+		if perr == nil {
 			return nil
 		}
-		err = s.dbErr(ctx, err)
+		err := s.dbErr(ctx, perr)
 		if s.retryMax <= 0 || !errors.Is(err, knowledge.ErrUnavailable) {
 			return err
 		}
-		s.log.WarnContext(ctx, "FAQ database not reachable at start; trying again", "attempt", attempt, "retry_in", wait, "err", err)
+		// pgx's own error: ErrUnavailable's text speaks of edits and answers, which
+		// there are none of yet.
+		s.log.WarnContext(ctx, "FAQ database not reachable at start; trying again", "attempt", attempt, "retry_in", wait, "err", perr)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
