@@ -288,6 +288,7 @@ func Problems(err error) []error {
 
 // DescribeError turns a moderation error into a sentence for the moderator.
 func DescribeError(err error) string {
+	var full *AlternatesFullError
 	switch {
 	case err == nil:
 		return ""
@@ -303,6 +304,8 @@ func DescribeError(err error) string {
 		return "Not saved: the FAQ database cannot be reached right now, so edits are refused until it is back. The bot keeps answering from its last copy of the FAQ; try again in a few minutes."
 	case errors.Is(err, knowledge.ErrDuplicateID):
 		return "An entry with that id already exists."
+	case errors.As(err, &full):
+		return "Not saved: " + full.Error() + "."
 	case errors.Is(err, knowledge.ErrBroken):
 		var ke *knowledge.Error
 		where := "its file"

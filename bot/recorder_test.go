@@ -487,3 +487,44 @@ func TestRecorderSkipsPreviews(t *testing.T) {
 		t.Errorf("recorded %+v; want only the question really asked", asked)
 	}
 }
+
+// An entry at the alternates' limit refuses one more, saying which entry, the limit
+// and what to do, instead of validation's bare "too long"; nothing is changed.
+func TestAcceptSuggestionIntoAFullEntry(t *testing.T) {
+	ctx := context.Background()
+	store, err := knowledge.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, v, err := store.Get("aftercare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
+		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
+	}
+	mod := bot.Identity{Platform: "telegram", User: "44", Name: "Mia"}
+	if _, err := store.Put(ctx, e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
+		t.Fatalf("filling aftercare to the limit: %v", err)
+	}
+	full, before, _ := store.Get("aftercare")
+	m := bot.NewModeration(store, bot.Moderators{TelegramUsers: []string{"44"}}, nil)
+	reports := &memReports{open: []bot.PhrasingSuggestion{{ID: 9, EntryID: "aftercare", Question: "can i dye my hair after"}}, resolved: map[int64]bool{}}
+	err = bot.AcceptSuggestion(ctx, m, reports, mod, 9)
+	var fe *bot.AlternatesFullError
+	if !errors.As(err, &fe) || fe.EntryID != "aftercare" || fe.Limit != knowledge.MaxAlternates || !errors.Is(err, knowledge.ErrTooLong) {
+		t.Fatalf("error %v, want an AlternatesFullError for aftercare at %d, a knowledge.ErrTooLong", err, knowledge.MaxAlternates)
+	}
+	got := bot.DescribeError(err)
+	for _, want := range []string{"aftercare already has 40 alternates", "Prune it first", "smpbot faq edit aftercare", "aftercare.md", "accept this suggestion again"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("DescribeError = %q, lacks %q", got, want)
+		}
+	}
+	if _, v, _ := store.Get("aftercare"); v != before || len(full.Alternates) != knowledge.MaxAlternates {
+		t.Errorf("the entry changed")
+	}
+	if _, resolved := reports.resolved[9]; resolved || len(reports.open) != 1 {
+		t.Errorf("the suggestion was resolved; want it open, to accept after pruning")
+	}
+}

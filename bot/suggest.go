@@ -12,6 +12,23 @@ import (
 // already accepted or rejected (two moderators pressing the same button).
 var ErrNoSuggestion = errors.New("no open suggestion with that id")
 
+// AlternatesFullError is returned for a suggestion whose entry already has as many
+// alternates as an entry may have (knowledge.MaxAlternates). It wraps
+// knowledge.ErrTooLong; its text says what to do, on every platform and the CLI.
+type AlternatesFullError struct {
+	EntryID string
+	Limit   int
+}
+
+func (e *AlternatesFullError) Error() string {
+	return fmt.Sprintf("entry %s already has %d alternates, the most an entry may have. Prune it first: "+
+		"remove the alternates it can do without (edit the entry in chat, in the web console or with "+
+		"`smpbot faq edit %s`, or edit its file %s.md), then accept this suggestion again",
+		e.EntryID, e.Limit, e.EntryID, e.EntryID)
+}
+
+func (e *AlternatesFullError) Unwrap() error { return knowledge.ErrTooLong }
+
 // AcceptSuggestion adds the phrasing of the open suggestion id as an alternate of its
 // entry through the moderator edit path (permission-checked, validated, audited; the
 // store's OnChange reindexes), then marks it accepted. A phrasing the entry already
@@ -29,6 +46,10 @@ func AcceptSuggestion(ctx context.Context, mod *Moderation, reports Reports, who
 		return fmt.Errorf("suggestion %d: %w", id, err)
 	}
 	if !hasPhrasing(e, s.Question) {
+		if len(e.Alternates) >= knowledge.MaxAlternates {
+			// Validation would say only "too long": say which entry, and what to do.
+			return fmt.Errorf("suggestion %d: %w", id, &AlternatesFullError{EntryID: s.EntryID, Limit: knowledge.MaxAlternates})
+		}
 		e.Alternates = append(e.Alternates, s.Question)
 		if err := mod.Edit(ctx, who, e, version); err != nil {
 			return fmt.Errorf("suggestion %d: %w", id, err)

@@ -138,7 +138,9 @@ func maskLimbs(ts []token) {
 var (
 	scalpWords = wordSet("scalp", "head", "hairline", "temple", "temples", "crown", "forehead", "treated", "scab", "scabs")
 	limbs      = wordSet("calf", "calves", "knee", "knees", "ankle", "ankles", "foot", "feet", "toe", "toes", "hand",
-		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth")
+		"hands", "finger", "fingers", "wrist", "elbow", "thigh", "shin", "gums", "gum", "tooth", "teeth",
+		// A piercing's crust is no complication of SMP removal either.
+		"piercing", "piercings")
 )
 
 var (
@@ -375,6 +377,12 @@ func maskContext(ts, prev []token) {
 					ts[j].masked = true
 				}
 			}
+			// "a chest infection and a fever": the fever is the illness's own.
+			if i+1 < len(ts) && (ts[i+1].w == "and" || ts[i+1].w == "with") {
+				for j := i + 1; j < len(ts) && j <= i+3 && ts[j].w != ","; j++ {
+					ts[j].masked = true
+				}
+			}
 		}
 	}
 	maskToldNormal(ts)
@@ -559,9 +567,15 @@ func past(clause []token) bool {
 // ("it hasn't gone down" is no relief).
 func cleared(clause []token) bool {
 	for i, t := range clause {
-		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && i+1 < len(clause) && goneAfter[clause[i+1].w] &&
+		next := ""
+		if i+1 < len(clause) {
+			next = clause[i+1].w
+		}
+		hit := clearedUp[t.w] || t.w == "gone" && i+1 == len(clause) || goneUp[t.w] && goneAfter[next] &&
 			// "went down my neck" is a direction, not relief.
-			(i+2 >= len(clause) || !direction[clause[i+2].w])
+			(i+2 >= len(clause) || !direction[clause[i+2].w]) ||
+			// "it oozed the first day and it's dried up now", "they popped and crusted over"
+			t.w == "dried" && next == "up" || t.w == "crusted" && next == "over"
 		if !hit {
 			continue
 		}
@@ -813,6 +827,11 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
 		}
+		// "is it dangerous if blisters get infected?" supposes; "is it normal if
+		// there's pus?" and "if it has become infected" report.
+		if risk && (becoming[w] || becomes[w]) && w != "have" && w != "be" && !(k > 0 && finite[ts[k-1].w]) && supposed(ts, k) {
+			return true
+		}
 		// "the signs of infection", but not "I have signs of infection".
 		if signWord[w] && !(k > 0 && reporting[ts[k-1].w] || k > 1 && reporting[ts[k-2].w]) {
 			return true
@@ -820,6 +839,22 @@ func askedAbout(ts []token, i int, risk bool) bool {
 	}
 	return lookLike(ts, i) || risk && definition(ts, i)
 }
+
+// supposed reports an "if" or "whether" among the six words before ts[k], in its
+// clause.
+func supposed(ts []token, k int) bool {
+	for m := k - 1; m >= 0 && m >= k-6; m-- {
+		if ts[m].w == "," {
+			return false
+		}
+		if ts[m].w == "if" || ts[m].w == "whether" {
+			return true
+		}
+	}
+	return false
+}
+
+var becomes = wordSet("gets", "becomes", "develops", "turns", "turn")
 
 // definition reports a sign named in a general statement: "pus is a sign of
 // infection", "a fever means you should see a doctor".
@@ -1071,6 +1106,9 @@ var (
 	onto = wordSet("onto", "into", "to", "towards", "toward", "down", "up", "over", "across", "through")
 )
 
+// fainter words say an after-effect is fading: "a bit paler every day".
+var fainter = wordSet("less", "lighter", "paler", "fainter", "smaller", "faded", "fades")
+
 var pronoun = wordSet("it", "its", "this", "thats", "that")
 
 // cue reports whether the word at j says that the symptom at i is getting worse,
@@ -1103,7 +1141,13 @@ func cue(ts []token, i, j int) bool {
 	case bodyWide[ts[i].w] && bodyPhrase[w+" "+next]:
 		return w != "all" || j+2 >= len(ts) || !treated[ts[j+2].w]
 	case w == "more":
-		// "more and more", "more each day", "more swollen", "hurts more".
+		// "more and more", "more each day", "more swollen", "hurts more"; not "faded a
+		// bit more every day".
+		for k := j - 1; k >= max(0, j-3); k-- {
+			if betterWords[ts[k].w] || fainter[ts[k].w] {
+				return false
+			}
+		}
 		return next == "and" || next == "each" || next == "every" || next == "by" || mildWords[next] ||
 			j > 0 && (ts[j-1].w == "hurts" || ts[j-1].w == "hurting" || ts[j-1].w == "even")
 	case w == "keeps" || w == "keep":

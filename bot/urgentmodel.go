@@ -42,6 +42,12 @@ const (
 	fBody      // names a body, a symptom or the treatment at all (bodyContext)
 	fThing     // names an animal, a thing or a child (things)
 	fLimb      // names a limb, gums or teeth
+	fBetter    // says an after-effect is settling: going down, calmer, drying (course)
+	fCare      // asks what to do for the skin: a cream, covering, the gym, a cap (course)
+	fAhead     // speaks of a session ahead: the next one, booked (course)
+	fElse      // names another procedure: microblading, filler, a transplant (course)
+	fBody2     // names a sign of the whole body: fever, chills, throat, lips (course)
+	fAtOnce    // places a reaction at once: straight after, the first night (course)
 	fBias
 	nDense
 )
@@ -62,6 +68,7 @@ type urgentModelParams struct {
 	bigrams   bool
 	cues      bool // the groups of cue words
 	context   bool // body, thing and limb features
+	course    bool // the groups telling expected healing from a spreading or systemic sign
 	units     int  // read the whole message; 1: or its highest sentence; 2: or clause
 	mixed     bool // train on messages joined to other questions too (withAsides)
 	withRules bool // the rules flag too, unless the model reads under veto
@@ -70,8 +77,8 @@ type urgentModelParams struct {
 }
 
 var shippedUrgentParams = urgentModelParams{
-	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.5, bigrams: true, cues: true, context: true,
-	units: 1, mixed: true, withRules: true, veto: 0.1,
+	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
+	units: 1, mixed: true, withRules: true, veto: 0.05,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -234,6 +241,9 @@ func (p urgentModelParams) dense(all [][]token, rs ruleSignals, out []int32) []i
 	if p.context && bodyContext(all) {
 		mark(fBody)
 	}
+	if p.course {
+		courseGroups(all, mark)
+	}
 	return out
 }
 
@@ -262,6 +272,70 @@ func (p urgentModelParams) grams(ts []token, out []int32) []int32 {
 	return out
 }
 
+// courseGroups marks the groups of cue words that tell the expected course of
+// healing ("it's going down already", "can I wear a cap?", "before my next session",
+// "I had filler once") from a sign of the whole body ("chills", "my throat feels
+// tight"); add may be called more than once for a group. The model weighs them.
+func courseGroups(all [][]token, add func(int)) {
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		question := asked(ts) || len(ts) > 0 && questionStart[ts[0].w]
+		if len(ts) > 0 && (ts[0].w == "will" || ts[0].w == "gonna") {
+			add(fAhead)
+		}
+		for i, t := range ts {
+			w, next := t.w, ""
+			if i+1 < len(ts) {
+				next = ts[i+1].w
+			}
+			switch {
+			case betterWords[w] && !doubted(ts, i), downVerbs[w] && next == "down" && !doubted(ts, i):
+				add(fBetter)
+			case question && careWords[w]:
+				add(fCare)
+			case aheadWords[w]:
+				add(fAhead)
+			case otherProcedures[w]:
+				add(fElse)
+			case wholeBodySigns[w]:
+				add(fBody2)
+			case w == "immediately" || (w == "straight" || w == "right") && next == "after" ||
+				w == "first" && (next == "night" || next == "day" || next == "evening") || w == "during":
+				add(fAtOnce)
+			}
+		}
+	}
+}
+
+// doubted reports whether the word at i is negated or set against: "not better",
+// "worse instead of better", "worse than".
+func doubted(ts []token, i int) bool {
+	for j := max(0, i-2); j < i; j++ {
+		if negators[ts[j].w] || ts[j].w == "instead" || ts[j].w == "of" {
+			return true
+		}
+	}
+	return i+1 < len(ts) && ts[i+1].w == "than"
+}
+
+var (
+	betterWords = wordSet("calmer", "calmed", "calming", "settling", "easing", "eased", "fading", "faded", "flattening",
+		"flattened", "improving", "improved", "drying", "dried", "shrinking", "subsiding", "better")
+	downVerbs = wordSet("going", "gone", "went", "come", "coming", "calmed", "settled", "died", "dying")
+	careWords = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", "moisturiser", "moisturizer",
+		"vaseline", "ice", "icing", "cover", "covered", "dressing", "bandage", "shower", "wash", "gym", "swim",
+		"pool", "sauna", "sea", "sun", "cap", "hat", "shave", "dye", "pop", "sleep", "sleeping", "work")
+	aheadWords      = wordSet("next", "booked", "upcoming", "beforehand")
+	otherProcedures = wordSet("microblading", "microbladed", "brows", "filler", "fillers", "botox", "transplant",
+		"photofacial", "microneedling", "waxing", "blush", "makeup", "piercing", "wart", "ipl", "peel", "dentist")
+	wholeBodySigns = wordSet("fever", "feverish", "temperature", "temp", "chills", "shivery", "shivering",
+		"shaking", "sweats", "sweating", "dizzy", "faint", "fainted", "breathe", "breathing", "wheezy", "wheezing",
+		"swallow", "swallowing", "throat", "tongue", "lips", "eyelids", "hives", "welts", "flu", "vomiting",
+		"nauseous", "racing", "lymph", "glands", "nodes")
+)
+
 var (
 	questionStart = wordSet("is", "are", "can", "could", "will", "would", "does", "do", "should", "how", "what",
 		"when", "why", "which", "whats", "hows", "am", "was", "did", "anyone", "has", "have")
@@ -269,7 +343,8 @@ var (
 		"ok", "okay", "fine", "common", "standard", "meant", "supposed")
 	otherPeople = wordSet("boyfriend", "girlfriend", "husband", "wife", "partner", "he", "hes", "his", "him", "she",
 		"shes", "her", "son", "daughter", "brother", "sister", "dad", "father", "mum", "mom", "mother", "friend",
-		"friends", "mate", "bf", "gf", "hubby", "fiance", "fiancee", "they", "theyre", "their")
+		"friends", "mate", "bf", "gf", "hubby", "fiance", "fiancee", "they", "theyre", "their", "gran", "granny", "grandma",
+		"grandmother", "nan", "nana", "grandad", "grandpa", "grandfather", "uncle", "aunt", "auntie", "cousin")
 	nowWords = wordSet("now", "today", "tonight", "currently", "still", "since", "yesterday", "keeps", "started",
 		"starting", "suddenly", "hours", "morning")
 	chatterWords = wordSet("in", "advance", "please", "pls", "plz")
@@ -333,14 +408,20 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
-	if !rs.any() && asksIfNormal(all) {
-		// "10 days on it's still a bit red, is that normal healing?" asks what the
-		// side-effects answer tells, with when to see a doctor; the rules, which read
-		// worsening, spreading and the severe signs even in a question, did not flag it.
+	if normalAsked(all, rs) {
 		return false
 	}
 	prob, part := m.read(all, rs)
 	return m.p.decide(prob, part, rs.any())
+}
+
+// normalAsked reports whether a message the rules do not flag asks whether
+// something is normal: "10 days on it's still a bit red, is that normal healing?"
+// asks what the side-effects answer tells, with when to see a doctor; the rules,
+// which read worsening, spreading and the severe signs even in a question, did not
+// flag it. Such a message is not urgent whatever the model reads.
+func normalAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksIfNormal(all)
 }
 
 // asksIfNormal reports whether a sentence of the message asks whether something is

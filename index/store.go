@@ -102,17 +102,20 @@ func (s *memStore) abort() { s.idx.Close() }
 type diskStore struct {
 	m   *mapping.IndexMappingImpl
 	dir string
-	b   *scorch.Builder
+	// release lets go of dir (newBuildDir): once it is open or removed, it is no
+	// longer a build in progress.
+	release func()
+	b       *scorch.Builder
 }
 
 func newDiskStore(m *mapping.IndexMappingImpl, n int) (*diskStore, error) {
-	dir, err := os.MkdirTemp("", "smpbot-index-")
+	dir, release, err := newBuildDir()
 	if err != nil {
 		return nil, fmt.Errorf("creating index: %w", err)
 	}
-	s := &diskStore{m: m, dir: dir}
+	s := &diskStore{m: m, dir: dir, release: release}
 	if err := s.start(n); err != nil {
-		os.RemoveAll(dir)
+		s.abort()
 		return nil, fmt.Errorf("creating index: %w", err)
 	}
 	return s, nil
@@ -173,10 +176,15 @@ func (s *diskStore) open() (bleve.Index, string, error) {
 	// The open index maps its files, which outlive their names where the system
 	// allows it (unix): then nothing is left on disk even if the process is killed.
 	// Elsewhere the directory goes when the index is closed.
-	if err := os.RemoveAll(s.dir); err == nil {
+	err = os.RemoveAll(s.dir)
+	s.release()
+	if err == nil {
 		return idx, "", nil
 	}
 	return idx, s.dir, nil
 }
 
-func (s *diskStore) abort() { os.RemoveAll(s.dir) }
+func (s *diskStore) abort() {
+	os.RemoveAll(s.dir)
+	s.release()
+}

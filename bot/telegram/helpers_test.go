@@ -80,12 +80,14 @@ type setup struct {
 	before func(*telegramtest.Server)
 	// fake configures the fake server (its flood limits).
 	fake []telegramtest.Option
+	// editor, for startModerated, wraps the FAQ store the moderators change.
+	editor func(bot.Editor) bot.Editor
 }
 
 // start runs the adapter, by default with the real FAQ handler, fast backoff and a
 // short long-poll timeout, against a new fake server. Cleanup stops it, checks Run
 // returned nil and that the token never reached the log.
-func start(t *testing.T, s setup) *harness {
+func start(t testing.TB, s setup) *harness {
 	t.Helper()
 	fake := telegramtest.NewServer(testToken, s.fake...)
 	t.Cleanup(fake.Close)
@@ -140,7 +142,7 @@ func start(t *testing.T, s setup) *harness {
 }
 
 // messages waits until the bot has sent at least n messages and returns them all.
-func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
+func (h *harness) messages(t testing.TB, n int) []telegramtest.Sent {
 	t.Helper()
 	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Messages()) >= n }) {
 		t.Fatalf("got %d messages, want at least %d: %+v", len(h.fake.Messages()), n, h.fake.Messages())
@@ -150,7 +152,7 @@ func (h *harness) messages(t *testing.T, n int) []telegramtest.Sent {
 
 // settle waits until every pushed update is confirmed and handled: the adapter confirms
 // updates once they are queued, so it then waits for the queues to empty.
-func (h *harness) settle(t *testing.T) {
+func (h *harness) settle(t testing.TB) {
 	t.Helper()
 	if !h.fake.Wait(60*time.Second, func() bool { return h.fake.Pending() == 0 }) {
 		t.Fatalf("%d updates still unconfirmed", h.fake.Pending())

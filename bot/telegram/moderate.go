@@ -27,7 +27,8 @@ const (
 	staleConfirm   = "This preview is no longer current. Nothing was saved."
 	addIntro       = "New FAQ entry. I'll ask for each part in turn; send /cancel to stop. " +
 		"You can also paste the whole entry in the file format (starting with ---) at any point."
-	pasteHint = "Send a corrected entry, or /cancel."
+	pasteHint      = "Send a corrected entry, or /cancel."
+	alreadyDecided = "This suggestion was already decided."
 )
 
 func usage(cmd, args string) string {

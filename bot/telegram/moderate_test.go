@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -629,7 +631,7 @@ func TestSuggestionsAcceptAndReject(t *testing.T) {
 	}
 
 	msgs, ack := h.press(t, mia, msg1, accept)
-	if ack.Text != "Added to aftercare" || ack.ShowAlert {
+	if ack.Text != "Saving…" || ack.ShowAlert {
 		t.Errorf("accept ack = %+v", ack)
 	}
 	if len(msgs) != 1 || msgs[0].Method != "editMessageText" || msgs[0].MessageID != msg1.MessageID || len(msgs[0].Keyboard) != 0 ||
@@ -651,7 +653,7 @@ func TestSuggestionsAcceptAndReject(t *testing.T) {
 
 	before := h.entry(t, "aftercare")
 	msgs, ack = h.press(t, mia, msg2, reject)
-	if ack.Text != "Rejected" || len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Rejected.") {
+	if ack.Text != "Rejecting…" || len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Rejected.") {
 		t.Errorf("reject: ack %+v, messages %q", ack, texts(msgs))
 	}
 	if s := h.log.suggestion(2); s.Status != "rejected" {
@@ -660,13 +662,99 @@ func TestSuggestionsAcceptAndReject(t *testing.T) {
 	if knowledge.VersionOf(h.entry(t, "aftercare")) != knowledge.VersionOf(before) {
 		t.Errorf("rejecting changed the entry")
 	}
-	if msgs, ack := h.press(t, mia, msg1, accept); len(msgs) != 0 || ack.Text != "This suggestion was already decided." {
+	if msgs, ack := h.press(t, mia, msg1, accept); len(msgs) != 1 || msgs[0].Text != alreadyDecided || ack.Text != "Saving…" {
 		t.Errorf("accepting again: %q, ack %+v", texts(msgs), ack)
 	}
 	if _, ack := h.press(t, bob, msg1, "m:sa:2"); ack.Text != bot.DescribeError(bot.ErrForbidden) {
 		t.Errorf("a non-moderator's accept: ack %+v", ack)
 	}
 	wantIn(t, "none left", h.say(t, mia, "/faq_suggestions"), "There are no open suggestions.")
+}
+
+// Accepting a suggestion saves the entry and retrains the index, which under load can
+// outlast the 15 s in which Telegram accepts an acknowledgement: the press is
+// acknowledged before the save starts, and the outcome shown when it ends.
+func TestSuggestionAcknowledgedBeforeSlowSave(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Now()}
+	ed := &blockingEditor{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	h := startModerated(t, setup{
+		editor: func(s bot.Editor) bot.Editor { ed.Editor = s; return ed },
+		fake:   []telegramtest.Option{telegramtest.WithClock(clk.Now)},
+	})
+	const phrasing = "can i rub coconut oil on my head after the laser"
+	h.log.suggestions = []bot.PhrasingSuggestion{
+		{ID: 1, EntryID: "aftercare", Question: phrasing, Reason: "chose-suggestion", Count: 3, Status: "open"},
+	}
+	got := h.say(t, mia, "/faq_suggestions")
+	msg, accept := button(t, got, cbModerator+"sa:")
+	c := h.fake.PrivateChat(mia)
+	n := len(h.fake.Messages())
+	q := h.fake.Press(mia, tgbotapi.Message{MessageID: msg.MessageID, From: ptr(h.fake.Bot()), Chat: &c, Text: msg.Text}, accept)
+	select {
+	case <-ed.entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the save never started")
+	}
+	// The save is held: the press must be acknowledged already.
+	if acks := h.fake.CallbackAnswers(); len(acks) != 1 || acks[0].QueryID != q || acks[0].Text != "Saving…" || acks[0].ShowAlert {
+		t.Errorf("acknowledgements while the save is held: %+v, want one toast \"Saving…\" for query %s", acks, q)
+	}
+	if msgs := h.fake.Messages()[n:]; len(msgs) != 0 {
+		t.Errorf("the outcome was shown before the save ended: %q", texts(msgs))
+	}
+	// The save outlasts the query: an acknowledgement now would be refused.
+	clk.advance(telegramtest.QueryTTL + time.Second)
+	close(ed.release)
+	h.settle(t)
+	msgs := h.fake.Messages()[n:]
+	if len(msgs) != 1 || msgs[0].Method != "editMessageText" || msgs[0].MessageID != msg.MessageID || len(msgs[0].Keyboard) != 0 ||
+		!strings.Contains(msgs[0].Text, "Accepted: it is now a wording of aftercare.") {
+		t.Errorf("after the save: %q, want the suggestion edited to say it was accepted, without buttons", texts(msgs))
+	}
+	if !slices.Contains(h.entry(t, "aftercare").Alternates, phrasing) {
+		t.Errorf("aftercare's alternates lack the accepted phrasing")
+	}
+	if s := h.log.suggestion(1); s.Status != "accepted" {
+		t.Errorf("the suggestion is %s, want accepted", s.Status)
+	}
+	for _, call := range h.fake.Calls("answerCallbackQuery") {
+		if call.Status != http.StatusOK {
+			t.Errorf("an acknowledgement was refused (status %d): %v", call.Status, call.Params)
+		}
+	}
+}
+
+// A suggestion for an entry at the alternates' limit is refused with what to do, in
+// a message; the buttons stay for after the pruning.
+func TestSuggestionIntoAFullEntry(t *testing.T) {
+	t.Parallel()
+	h := startModerated(t, setup{})
+	e, v, err := h.store.Get("aftercare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
+		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
+	}
+	if _, err := h.store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
+		t.Fatalf("filling aftercare to the limit: %v", err)
+	}
+	h.log.suggestions = []bot.PhrasingSuggestion{
+		{ID: 1, EntryID: "aftercare", Question: "can i rub coconut oil on my head after the laser", Reason: "chose-suggestion", Count: 3, Status: "open"},
+	}
+	msg, accept := button(t, h.say(t, mia, "/faq_suggestions"), cbModerator+"sa:")
+	msgs, ack := h.press(t, mia, msg, accept)
+	if ack.Text != "Saving…" {
+		t.Errorf("ack = %+v, want the saving toast", ack)
+	}
+	if len(msgs) != 1 || msgs[0].Method != "sendMessage" {
+		t.Fatalf("after accept: %q, want one message saying why not", texts(msgs))
+	}
+	wantIn(t, "full entry", msgs, "aftercare already has 40 alternates", "Prune it first", "smpbot faq edit aftercare", "aftercare.md")
+	if s := h.log.suggestion(1); s.Status != "open" {
+		t.Errorf("the suggestion is %s, want open", s.Status)
+	}
 }
 
 func TestReports(t *testing.T) {

@@ -168,13 +168,17 @@ func startModerated(t *testing.T, s setup) *modHarness {
 	})
 	modLogs := &logBuffer{}
 	mods := bot.Moderators{TelegramUsers: []string{fmt.Sprint(mia.ID), fmt.Sprint(moe.ID)}}
-	mod := bot.NewModeration(store, mods, modLogs.logger())
+	var ed bot.Editor = store
+	if s.editor != nil {
+		ed = s.editor(store)
+	}
+	mod := bot.NewModeration(ed, mods, modLogs.logger())
 	s.h = rec
 	s.opts = append([]Option{WithModeration(mod), WithReports(mlog)}, s.opts...)
-	// A stopped clock for the fake's query expiry: a button that saves to the store
-	// is acknowledged after the save, whose index rebuild takes a second or two, but
-	// can take more than Telegram's 15 s under the race detector on a loaded machine.
-	// These tests are not about expiry.
+	// A stopped clock for the fake's query expiry: these tests are about what a press
+	// does, not how soon it is acknowledged (TestSuggestionAcknowledgedBeforeSlowSave
+	// is), and under the race detector on a loaded machine the index rebuilds of a
+	// test's earlier steps can hold up the handling of a press.
 	stopped := time.Now()
 	s.fake = append([]telegramtest.Option{telegramtest.WithClock(func() time.Time { return stopped })}, s.fake...)
 	h := start(t, s)
@@ -282,6 +286,24 @@ func (h *modHarness) entry(t *testing.T, id string) knowledge.Entry {
 func (h *modHarness) missing(id string) bool {
 	_, _, err := h.store.Get(id)
 	return errors.Is(err, knowledge.ErrNotFound)
+}
+
+// blockingEditor is the real store whose Put waits until the test closes release:
+// a save as slow as the test needs, without sleeping. Each Put first sends on entered.
+type blockingEditor struct {
+	bot.Editor
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingEditor) Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error) {
+	b.entered <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return b.Editor.Put(ctx, e, base, who)
 }
 
 // pasted formats an entry as a moderator would paste it.

@@ -188,18 +188,28 @@ func (a *Adapter) reportFailed(ctx context.Context, ev event, what string, err e
 	return a.text(ctx, ev, "Sorry, I couldn't read the question log just now. Please try again later.")
 }
 
-// cbSuggestion accepts or rejects a suggested wording, then shows the decision in
-// place of the buttons.
+// cbSuggestion accepts or rejects a suggested wording. The press is acknowledged
+// first: accepting saves the entry and retrains the index, which under load can take
+// longer than Telegram keeps a press answerable (about 15 s, then the acknowledgement
+// is refused and the moderator's client spins). The outcome follows in place of the
+// buttons, or in a message when it is a refusal or the edit fails.
 func (a *Adapter) cbSuggestion(ctx context.Context, ev event, who bot.Identity, accept bool, arg string) error {
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || a.reports == nil {
 		return a.ack(ctx, ev, staleButton, false)
 	}
+	toast := "Rejecting…"
+	if accept {
+		toast = "Saving…"
+	}
+	if err := a.ack(ctx, ev, toast, false); err != nil {
+		return err
+	}
 	s, found, err := a.openSuggestion(ctx, id)
 	switch {
 	case err != nil:
 	case !found:
-		return a.ack(ctx, ev, "This suggestion was already decided.", false)
+		return a.text(ctx, ev, alreadyDecided)
 	case accept:
 		err = bot.AcceptSuggestion(ctx, a.mod, a.reports, who, id)
 	default:
@@ -210,25 +220,25 @@ func (a *Adapter) cbSuggestion(ctx context.Context, ev event, who bot.Identity, 
 			return err
 		}
 		a.log.InfoContext(ctx, "suggestion not resolved", "suggestion", id, "accept", accept, "err", err)
-		return a.ack(ctx, ev, clip(bot.DescribeError(err), 190), true)
+		// The buttons stay, so the moderator can try again.
+		return a.text(ctx, ev, bot.DescribeError(err))
 	}
 	done := "Rejected."
-	ackText := "Rejected"
 	if accept {
 		done = fmt.Sprintf("Accepted: it is now a wording of %s.", s.EntryID)
-		ackText = "Added to " + s.EntryID
-	}
-	if err := a.ack(ctx, ev, clip(ackText, 190), false); err != nil {
-		return err
 	}
 	if ev.callback.Message == nil || ev.chatID == 0 {
 		return nil
 	}
 	edit := tgbotapi.NewEditMessageText(ev.chatID, ev.callback.Message.MessageID, suggestionText(s, done))
 	edit.ParseMode = tgbotapi.ModeHTML
-	// The message may be too old to edit; the decision is made either way.
-	if _, err := a.send(ctx, edit.ChatID, "editMessageText", edit, false); err != nil && ctx.Err() == nil {
+	if _, err := a.send(ctx, edit.ChatID, "editMessageText", edit, false); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		// The message may be too old to edit; the decision is made, so say it anew.
 		a.log.InfoContext(ctx, "could not mark a suggestion decided", "err", err)
+		return a.text(ctx, ev, fmt.Sprintf("“%s”: %s", s.Question, done))
 	}
 	return nil
 }

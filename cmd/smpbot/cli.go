@@ -23,6 +23,10 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	// waitForDatabase makes openStore wait for a FAQ database that cannot be reached
+	// (smpbot run: a replica may start before its database) rather than fail at once
+	// (the other commands: someone is waiting for their answer).
+	waitForDatabase bool
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

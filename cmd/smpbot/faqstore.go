@@ -56,6 +56,10 @@ func (e *env) openStore(ctx context.Context, getenv func(string) string, data st
 		if o.noSeed {
 			opts = append(opts, pgstore.WithoutSeed())
 		}
+		if e.waitForDatabase {
+			// As the question log retries its writes: 250 ms, doubling to 5 s.
+			opts = append(opts, pgstore.WaitForDatabase(250*time.Millisecond, 5*time.Second))
+		}
 		s, err := pgstore.Open(ctx, dbURL, opts...)
 		if err != nil {
 			return nil, err // not a typed nil in the interface

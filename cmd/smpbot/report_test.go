@@ -301,3 +301,54 @@ func TestReportStatsCountsUrgent(t *testing.T) {
 		t.Errorf("report stats does not show the urgent message:\n%s", out)
 	}
 }
+
+// Accepting a suggestion for an entry at the alternates' limit fails saying which
+// entry, the limit and what to do; the entry and the suggestion are left as they were.
+func TestAcceptSuggestionIntoAFullEntry(t *testing.T) {
+	data := t.TempDir()
+	b := newBotOn(t, data)
+	const q = "can I dye my hair after"
+	first := b.ask(bot.Question{Text: q, Platform: "telegram", User: "111", Chat: "1"})
+	b.ask(bot.Question{EntryID: "aftercare", FromAnswer: first.ID, Platform: "telegram", User: "111", Chat: "1"})
+	b.close()
+	store, err := knowledge.OpenStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, v, err := store.Get("aftercare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
+		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
+	}
+	if _, err := store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
+		t.Fatalf("filling aftercare to the limit: %v", err)
+	}
+	before, err := os.ReadFile(filepath.Join(data, knowledge.FAQDir, "aftercare"+knowledge.Ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "report", "suggestions", "--json", "--data", data)
+	sg := decode[suggestionsJSON](t, out)
+	if code != 0 || len(sg.Suggestions) != 1 || sg.Suggestions[0].EntryID != "aftercare" {
+		t.Fatalf("report suggestions --json: exit %d %+v\n%s", code, sg, errs)
+	}
+	id := fmt.Sprint(sg.Suggestions[0].ID)
+	code, out, errs = runCLI(t, "", "report", "suggestions", "--accept", id, "--data", data)
+	if code != 1 || out != "" {
+		t.Errorf("accept into a full entry: exit %d, stdout %q; want 1 and nothing", code, out)
+	}
+	for _, want := range []string{"aftercare already has 40 alternates", "Prune it first", "smpbot faq edit aftercare", "aftercare.md", "accept this suggestion again"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the error lacks %q:\n%s", want, errs)
+		}
+	}
+	after, err := os.ReadFile(filepath.Join(data, knowledge.FAQDir, "aftercare"+knowledge.Ext))
+	if err != nil || string(after) != string(before) {
+		t.Errorf("aftercare's file changed (%v)", err)
+	}
+	if code, out, _ := runCLI(t, "", "report", "suggestions", "--data", data); code != 0 || !strings.Contains(out, id+"  \""+q+"\"") {
+		t.Errorf("the suggestion is no longer open:\n%s", out)
+	}
+}

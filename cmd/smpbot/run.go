@@ -111,10 +111,16 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	e.waitForDatabase = true
 	fb, err := e.openFAQ(ctx, cfg.Get, cfg.Get("SMPBOT_DATA"),
 		bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence),
 		bot.WithObserver(m), bot.WithObserver(answerLog(log)))
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped (SIGTERM) while waiting for the FAQ database: a clean stop.
+			log.Info("stopped before the FAQ could be loaded", "err", err)
+			return nil
+		}
 		return err
 	}
 	m.entries.Set(float64(fb.idx.Len()))

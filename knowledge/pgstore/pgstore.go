@@ -79,6 +79,9 @@ type Store struct {
 	onChange func([]knowledge.Entry)
 	seed     bool
 	timeout  time.Duration
+	// retryMin and retryMax, when retryMax > 0, are the first and the longest wait
+	// between Open's attempts to reach a database that does not answer.
+	retryMin, retryMax time.Duration
 
 	mu       sync.Mutex
 	entries  map[string]knowledge.Entry
@@ -111,6 +114,16 @@ func WithoutSeed() Option { return func(s *Store) { s.seed = false } }
 // counted as unreachable (default 5 s).
 func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
 
+// WaitForDatabase makes Open keep trying to reach a database that cannot be reached
+// (knowledge.ErrUnavailable: refused, dropped or silent connections) instead of
+// failing: it waits first, then doubles the wait up to most, logging each failed
+// attempt as a warning, until the database answers or ctx is done. For a long-running
+// process started before its database; other errors (an unknown database, a refused
+// password, a URL not understood) still fail at once.
+func WaitForDatabase(first, most time.Duration) Option {
+	return func(s *Store) { s.retryMin, s.retryMax = first, max(first, most) }
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value string),
 // brings the schema up to date, seeds a store that never held a FAQ, and loads it.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
@@ -135,18 +148,45 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	s.db = db
-	pctx, cancel := context.WithTimeout(ctx, s.timeout)
-	err = db.Ping(pctx)
-	cancel()
-	if err != nil {
+	if err := s.reach(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("FAQ store: %w", s.dbErr(ctx, err))
+		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	if err := s.start(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	return s, nil
+}
+
+// reach pings the database until it answers, as long as WaitForDatabase allows. The
+// errors logged are pgx's, which name the host, user and database but never the
+// password; the URL itself is never logged.
+func (s *Store) reach(ctx context.Context) error {
+	wait := s.retryMin
+	for attempt := 1; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, s.timeout)
+		perr := s.db.Ping(pctx)
+		cancel()
+		if perr == nil {
+			return nil
+		}
+		err := s.dbErr(ctx, perr)
+		if s.retryMax <= 0 || !errors.Is(err, knowledge.ErrUnavailable) {
+			return err
+		}
+		// pgx's own error: ErrUnavailable's text speaks of edits and answers, which
+		// there are none of yet.
+		s.log.WarnContext(ctx, "FAQ database not reachable at start; trying again", "attempt", attempt, "retry_in", wait, "err", perr)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, s.retryMax)
+	}
 }
 
 func (s *Store) start(ctx context.Context) error {
