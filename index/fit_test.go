@@ -354,7 +354,8 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos"), to decline.
-func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
+func realStories(test []heldOut, train []knowledge.Entry, held heldPools) []heldOut {
+	narrative := held.narrative
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
@@ -382,6 +383,7 @@ func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []
 				heldOut{want: t.want, text: sentence2(a) + " " + sentence(t.text) + " " + sentence2(b), story: true, kind: "narr-around"})
 		}
 	}
+	out = append(out, swapStories(test, held.subjects, 2)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
@@ -450,7 +452,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos"} {
 		k := by[kind]
 		if k == nil {
 			continue
