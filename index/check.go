@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"os"
-	"strconv"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -130,20 +128,10 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				narr = append(narr, n)
 			}
 		}
-		// So is the pool of other subjects: the held-out swaps are about subjects the
-		// fold's model has not declined.
-		var subj, heldSubj []string
-		for j, n := range swapLines() {
-			if j%folds == k {
-				heldSubj = append(heldSubj, n)
-			} else {
-				subj = append(subj, n)
-			}
-		}
 		if stories != nil {
-			test = append(test, stories(test, train, heldPools{narrative: heldNarr, subjects: heldSubj})...)
+			test = append(test, stories(test, train, heldNarr)...)
 		}
-		s, err := build(train, oos, narr, subj)
+		s, err := build(train, oos, narr)
 		if err != nil {
 			return err
 		}
@@ -170,13 +158,8 @@ type heldOut struct {
 }
 
 // storyMaker makes more texts to ask from a fold's held-out texts, the entries the
-// fold's index is built from and the fold's held-out pools.
-type storyMaker func(test []heldOut, train []knowledge.Entry, held heldPools) []heldOut
-
-// heldPools are a fold's held-out narrative sentences and swap subjects.
-type heldPools struct {
-	narrative, subjects []string
-}
+// fold's index is built from and the fold's held-out narrative sentences.
+type storyMaker func(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
@@ -184,8 +167,7 @@ type heldPools struct {
 // with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
 // as real questions tell how they came to ask; a held-out out-of-scope question after
 // a narrative sentence is to be declined all the same.
-func storiesOf(test []heldOut, _ []knowledge.Entry, held heldPools) []heldOut {
-	narrative := held.narrative
+func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
@@ -210,9 +192,6 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, held heldPools) []heldOut {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
 	}
-	if n, err := strconv.Atoi(os.Getenv("SMPBOT_SWAPFIT")); err == nil && n > 0 {
-		out = append(out, swapStories(test, held.subjects, n)...)
-	}
 	return out
 }
 
@@ -225,23 +204,4 @@ func outOfScopeTexts(test []heldOut) []string {
 		}
 	}
 	return off
-}
-
-// swapStories makes of the held-out phrasings in test naming a subject of the FAQ
-// ("swap-oos") the same phrasings about a held-out subject of the swap pool, to be
-// declined: one in every phrasings, each with its subject words replaced.
-func swapStories(test []heldOut, subjects []string, every int) []heldOut {
-	if len(subjects) < 2 {
-		return nil
-	}
-	var out []heldOut
-	for i, t := range test {
-		p := prepare(t.text)
-		if t.want == "" || i%every != 0 || !namesSubject(p) {
-			continue
-		}
-		text := swapSubject(p, subjects[(i*3)%len(subjects)], subjects[(i*3+1)%len(subjects)])
-		out = append(out, heldOut{text: text, story: true, kind: "swap-oos"})
-	}
-	return out
 }

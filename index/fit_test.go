@@ -353,9 +353,9 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // sentences) rather than to fit on: each held-out phrasing after a held-out
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
-// in a row ("oos-oos"), to decline.
-func realStories(test []heldOut, train []knowledge.Entry, held heldPools) []heldOut {
-	narrative := held.narrative
+// in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
+// the FAQ's ("swap-oos", swapStories), to decline.
+func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
@@ -383,7 +383,7 @@ func realStories(test []heldOut, train []knowledge.Entry, held heldPools) []held
 				heldOut{want: t.want, text: sentence2(a) + " " + sentence(t.text) + " " + sentence2(b), story: true, kind: "narr-around"})
 		}
 	}
-	out = append(out, swapStories(test, held.subjects, 2)...)
+	out = append(out, swapStories(test, swapLines(), 2)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})

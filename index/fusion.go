@@ -1,9 +1,6 @@
 package index
 
-import (
-	"math"
-	"os"
-)
+import "math"
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -18,7 +15,6 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	subject                    bool // the text names a subject of the FAQ (swapSubjects)
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -58,7 +54,7 @@ func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 // scopeVector is the evidence that a text is about the FAQ at all, taken from its
 // best candidate (fused score z).
 func scopeVector(best evidence, z float64) []float64 {
-	v := []float64{
+	return []float64{
 		1,
 		z,
 		math.Log(math.Max(best.none, 1e-4)),
@@ -66,18 +62,7 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.unknown,
 		best.cover,
 	}
-	switch useSubject {
-	case "1":
-		v = append(v, b2f(best.subject))
-	case "2":
-		v = append(v, b2f(!best.subject)*best.unknown)
-	case "3":
-		v = append(v, b2f(!best.subject))
-	}
-	return v
 }
-
-var useSubject = os.Getenv("SMPBOT_SUBJ")
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
@@ -98,7 +83,7 @@ var fitted = calibration{scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64
-	for i := range min(len(w), len(x)) {
+	for i := range x {
 		z += w[i] * x[i]
 	}
 	return z

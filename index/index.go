@@ -114,7 +114,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries, knowledge.OutOfScope(), narrativeLines(), swapLines())
+	s, err := build(entries, knowledge.OutOfScope(), narrativeLines())
 	if err != nil {
 		return err
 	}
@@ -218,15 +218,14 @@ func (x *Index) Entries() []knowledge.Entry {
 }
 
 // build indexes entries and trains the model on their phrasings, with outOfScope as
-// the class of questions to decline, narrative as the context sentences that the
-// ranking discounts (narrativeness) and subjects as the pool of other subjects that
-// some phrasings are declined about (subjectSwaps).
-func build(entries []knowledge.Entry, outOfScope, narrative, subjects []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, narrative, subjects, newStore)
+// the class of questions to decline and narrative as the context sentences that
+// the ranking discounts (narrativeness).
+func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
+	return buildIn(entries, outOfScope, narrative, newStore)
 }
 
 // buildIn is build with the store that newStore gives for the FAQ's size.
-func buildIn(entries []knowledge.Entry, outOfScope, narrative, subjects []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
+func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -256,8 +255,7 @@ func buildIn(entries []knowledge.Entry, outOfScope, narrative, subjects []string
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		none := append(prepareAll(outOfScope), subjectSwaps(phrasings, subjects)...)
-		trained <- trainModelOnce(append(phrasings, none))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -511,7 +509,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	subject := namesSubject(text)
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -530,11 +527,10 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		c := candidate{id: id, score: score, ev: evidence{
 			model:   pred.prob(s.classOf[id]),
 			none:    none,
-			conf:    f.confidence(anchored && (subject || f.unknown == 0 || useSubject != "4")),
+			conf:    f.confidence(anchored),
 			rank:    f.rank(),
 			cover:   f.cover,
 			unknown: f.unknown / math.Max(f.total, 1e-9),
-			subject: subject,
 		}}
 		cands = append(cands, c)
 		return nil

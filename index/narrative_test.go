@@ -75,7 +75,7 @@ func TestNarrativePool(t *testing.T) {
 // stories weigh little, the FAQ's subject words not at all less, and a story's
 // narrative terms are not searched while its question's are left.
 func TestNarrativeTermsDoNotDecide(t *testing.T) {
-	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines(), swapLines())
+	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines())
 	if err != nil {
 		t.Fatal(err)
 	}

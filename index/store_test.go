@@ -104,12 +104,12 @@ func TestOneSegmentScoresAsBatches(t *testing.T) {
 	}
 	entries := generate(t, batchSize+500) // two batches; below the shortlist, so every entry is scored
 	inMemory := func(m *mapping.IndexMappingImpl, _ int) (store, error) { return newMemStore(m) }
-	batches, err := buildIn(entries, knowledge.OutOfScope(), narrativeLines(), swapLines(), inMemory)
+	batches, err := buildIn(entries, knowledge.OutOfScope(), narrativeLines(), inMemory)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer batches.close()
-	one, err := build(entries, knowledge.OutOfScope(), narrativeLines(), swapLines())
+	one, err := build(entries, knowledge.OutOfScope(), narrativeLines())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,124 @@
 package index
 
 import (
+	_ "embed"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/smpbot/smpbot/knowledge"
 )
+
+// swapText is a pool of everyday subjects that are not the FAQ's (jeans, fridge,
+// lawn, lips, ear piercing): TestStoriesCV asks held-out phrasings about them
+// (swapStories), to be declined.
+//
+//go:embed swap.txt
+var swapText string
+
+var swapLines = sync.OnceValue(func() []string {
+	ls, err := knowledge.ParseOutOfScope(swapText)
+	if err != nil {
+		panic(err)
+	}
+	return ls
+})
+
+// faqSubjects are the words (as prepare leaves them: "scalp micropigmentation" is
+// "smp" by then) that name what the FAQ is about: the treatment and where it is.
+// Other words the FAQ shares with everyday questions ("fade", "bleach", "spots",
+// "swollen") do not make a question about it.
+var faqSubjects = map[string]bool{
+	"smp": true, "micropigmentation": true, "pigmentation": true, "pigment": true,
+	"scalp": true, "head": true, "hairline": true, "tattoo": true, "tattoos": true,
+	"tattooed": true, "ink": true, "dots": true, "dot": true, "skin": true,
+}
+
+// namesSubject reports whether text (prepared: rewritten and lower case) holds a word
+// of faqSubjects.
+func namesSubject(text string) bool {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) }) {
+		if faqSubjects[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// swapStories makes of one in every held-out phrasing in test naming a subject of the
+// FAQ ("swap-oos") the same phrasing about an everyday subject of the pool, to be
+// declined: "how to fade my smp at home" becomes "how to fade my jeans at home".
+func swapStories(test []heldOut, subjects []string, every int) []heldOut {
+	if len(subjects) < 2 {
+		return nil
+	}
+	var out []heldOut
+	for i, t := range test {
+		p := prepare(t.text)
+		if t.want == "" || i%every != 0 || !namesSubject(p) {
+			continue
+		}
+		text := swapSubject(p, subjects[(i*3)%len(subjects)], subjects[(i*3+1)%len(subjects)])
+		out = append(out, heldOut{text: text, story: true, kind: "swap-oos"})
+	}
+	return out
+}
+
+// swapSubject replaces the first run of subject words (faqSubjects) in text by first
+// and the later runs by later.
+func swapSubject(text, first, later string) string {
+	var b, pending strings.Builder // pending: separators after a word, dropped inside a run
+	runs, inRun, start := 0, false, -1
+	flush := func(end int) {
+		w := text[start:end]
+		switch {
+		case faqSubjects[w] && inRun:
+			// Part of the run already replaced.
+		case faqSubjects[w]:
+			inRun = true
+			if runs == 0 {
+				b.WriteString(first)
+			} else {
+				b.WriteString(later)
+			}
+			runs++
+		default:
+			inRun = false
+			b.WriteString(w)
+		}
+	}
+	for i, r := range text {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+				if !(inRun && faqSubjects[wordAt(text, i)]) {
+					b.WriteString(pending.String())
+				}
+				pending.Reset()
+			}
+			continue
+		}
+		if start >= 0 {
+			flush(i)
+			start = -1
+		}
+		pending.WriteRune(r)
+	}
+	if start >= 0 {
+		flush(len(text))
+	}
+	b.WriteString(pending.String())
+	return b.String()
+}
+
+// wordAt returns the word of text starting at i.
+func wordAt(text string, i int) string {
+	j := i
+	for j < len(text) && text[j] < 0x80 && isWordRune(rune(text[j])) {
+		j++
+	}
+	return text[i:j]
+}
 
 func TestSwapSubject(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -20,8 +135,8 @@ func TestSwapSubject(t *testing.T) {
 	}
 }
 
-// TestSwapPool checks that the pool's subjects name none of the FAQ's and that the
-// swaps of the shipped FAQ are bounded and about other subjects.
+// TestSwapPool checks that no subject of the pool names one of the FAQ's, and that
+// the swapped phrasings of the shipped FAQ no longer do.
 func TestSwapPool(t *testing.T) {
 	pool := swapLines()
 	if len(pool) < 40 {
@@ -32,26 +147,37 @@ func TestSwapPool(t *testing.T) {
 			t.Errorf("swap subject %q names a subject of the FAQ", p)
 		}
 	}
-	entries := shipped(t)
-	var phrasings [][]string
-	for _, e := range entries {
-		phrasings = append(phrasings, prepareAll(append([]string{e.Question}, e.Alternates...)))
-	}
-	swaps := subjectSwaps(phrasings, pool)
-	if len(swaps) == 0 || len(swaps) > maxSwaps {
-		t.Fatalf("%d swaps of %d entries, want 1 to %d", len(swaps), len(entries), maxSwaps)
-	}
-	for _, s := range swaps {
-		if namesSubject(s) {
-			t.Errorf("swap %q still names a subject of the FAQ", s)
+	var test []heldOut
+	for _, e := range shipped(t) {
+		for _, a := range e.Alternates {
+			test = append(test, heldOut{want: e.ID, text: a})
 		}
 	}
-	// A large FAQ spreads its swaps over its entries within the bound.
-	many := make([][]string, 10000)
-	for i := range many {
-		many[i] = []string{"my smp is " + strings.Repeat("x", i%7), "scalp question"}
+	swaps := swapStories(test, pool, 1)
+	if len(swaps) < len(test)/4 {
+		t.Fatalf("%d swaps of %d phrasings, want at least a quarter", len(swaps), len(test))
 	}
-	if got := len(subjectSwaps(many, pool)); got > maxSwaps || got < maxSwaps/2 {
-		t.Errorf("10,000 entries: %d swaps, want %d to %d", got, maxSwaps/2, maxSwaps)
+	for _, s := range swaps {
+		if namesSubject(s.text) {
+			t.Errorf("swap %q still names a subject of the FAQ", s.text)
+		}
+	}
+}
+
+// TestNamesSubject checks which texts name a subject of the FAQ.
+func TestNamesSubject(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"can scalp micropigmentation be removed", true},
+		{"how to fade my head tattoo", true},
+		{"how to fade jeans with bleach", false},
+		{"how much does laser removal cost", false},
+	}
+	for _, tt := range tests {
+		if got := namesSubject(prepare(tt.text)); got != tt.want {
+			t.Errorf("namesSubject(%q) = %v, want %v", tt.text, got, tt.want)
+		}
 	}
 }
