@@ -36,6 +36,23 @@ func browser(t *testing.T) context.Context {
 		}
 		t.Skip("no Chromium on PATH (apt-get install chromium); browser tests skipped")
 	}
+	// A launch that crashes before the DevTools connection (seen once in CI, with
+	// crashpad's "no stack mapping" and nothing else) is the machine's, not the
+	// console's: try a fresh browser, with a fresh profile, up to three times.
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		var ctx context.Context
+		if ctx, err = startChromium(t, path); err == nil {
+			return ctx
+		}
+		t.Logf("starting Chromium, attempt %d: %v", attempt, err)
+	}
+	t.Fatalf("starting Chromium: %v", err)
+	return nil
+}
+
+// startChromium launches a headless Chromium at path; its context ends with the test.
+func startChromium(t *testing.T, path string) (context.Context, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // running as root in a container
@@ -49,11 +66,13 @@ func browser(t *testing.T) context.Context {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	cancel := func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
+		cancel()
+		return nil, err
 	}
-	return ctx
+	t.Cleanup(cancel)
+	return ctx, nil
 }
 
 // do runs browser steps, failing the test on the first error.
