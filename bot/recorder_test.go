@@ -12,6 +12,7 @@ import (
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/storetest"
 )
 
 // memLog is a question log in memory that can be made to wait or to fail, to test
@@ -496,17 +497,8 @@ func TestAcceptSuggestionIntoAFullEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, v, err := store.Get("aftercare")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
-		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
-	}
+	storetest.FillAlternates(t, store, "aftercare")
 	mod := bot.Identity{Platform: "telegram", User: "44", Name: "Mia"}
-	if _, err := store.Put(ctx, e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
-		t.Fatalf("filling aftercare to the limit: %v", err)
-	}
 	full, before, _ := store.Get("aftercare")
 	m := bot.NewModeration(store, bot.Moderators{TelegramUsers: []string{"44"}}, nil)
 	reports := &memReports{open: []bot.PhrasingSuggestion{{ID: 9, EntryID: "aftercare", Question: "can i dye my hair after"}}, resolved: map[int64]bool{}}

@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/storetest"
 )
 
 func TestModeratorAddsEntryStepByStep(t *testing.T) {
@@ -730,16 +730,7 @@ func TestSuggestionAcknowledgedBeforeSlowSave(t *testing.T) {
 func TestSuggestionIntoAFullEntry(t *testing.T) {
 	t.Parallel()
 	h := startModerated(t, setup{})
-	e, v, err := h.store.Get("aftercare")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
-		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
-	}
-	if _, err := h.store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
-		t.Fatalf("filling aftercare to the limit: %v", err)
-	}
+	storetest.FillAlternates(t, h.store, "aftercare")
 	h.log.suggestions = []bot.PhrasingSuggestion{
 		{ID: 1, EntryID: "aftercare", Question: "can i rub coconut oil on my head after the laser", Reason: "chose-suggestion", Count: 3, Status: "open"},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/index"
 	"github.com/smpbot/smpbot/knowledge"
+	"github.com/smpbot/smpbot/knowledge/storetest"
 )
 
 // botOn is the bot answering from the data directory data and recording in its question
@@ -315,16 +316,7 @@ func TestAcceptSuggestionIntoAFullEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, v, err := store.Get("aftercare")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
-		e.Alternates = append(e.Alternates, fmt.Sprintf("aftercare wording number %d", i))
-	}
-	if _, err := store.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
-		t.Fatalf("filling aftercare to the limit: %v", err)
-	}
+	storetest.FillAlternates(t, store, "aftercare")
 	before, err := os.ReadFile(filepath.Join(data, knowledge.FAQDir, "aftercare"+knowledge.Ext))
 	if err != nil {
 		t.Fatal(err)

@@ -466,3 +466,23 @@ func undoAdd(t *testing.T, open func(*testing.T, func([]knowledge.Entry)) Store)
 		t.Errorf("history after undoing an add: %+v", h)
 	}
 }
+
+// FillAlternates gives entry id as many alternates as an entry may have
+// (knowledge.MaxAlternates), numbered wordings added by the CLI, for tests of what
+// happens at the limit.
+func FillAlternates(t testing.TB, s interface {
+	Get(id string) (knowledge.Entry, knowledge.Version, error)
+	Put(ctx context.Context, e knowledge.Entry, base knowledge.Version, who knowledge.Actor) (knowledge.Version, error)
+}, id string) {
+	t.Helper()
+	e, v, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(e.Alternates); i < knowledge.MaxAlternates; i++ {
+		e.Alternates = append(e.Alternates, fmt.Sprintf("%s wording number %d", id, i))
+	}
+	if _, err := s.Put(context.Background(), e, v, knowledge.Actor{Platform: "cli", User: "test"}); err != nil {
+		t.Fatalf("filling %s to the limit: %v", id, err)
+	}
+}
