@@ -99,7 +99,11 @@ func TestIsUrgent(t *testing.T) {
 		{"is it normal for swelling to get worse on day two?", false, false},
 		{"will the redness spread?", false, false},
 		{"I'm allergic to lidocaine, can they numb me?", false, false},
-		{"the ink has spread and the area is a bit red", false, true},
+		{"the ink has spread and the area is a bit red", false, false},
+		// A question typed without its question mark is still a question.
+		{"had my first removal session and my hairline has puffed up and gone pink, is this expected", false, false},
+		{"my lips have swollen up since the laser, is this normal", true, false},
+		{"the scabs are oozing pus and it smells, is that normal", true, false},
 		{"is it a big deal if my scalp is still red?", false, false},
 		{"the injection of lidocaine stung a bit", false, false},
 		{"the worst part is the itching, is that normal?", false, false},

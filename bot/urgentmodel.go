@@ -425,19 +425,33 @@ func normalAsked(all [][]token, rs ruleSignals) bool {
 }
 
 // asksIfNormal reports whether a sentence of the message asks whether something is
-// normal or to be expected.
+// normal or to be expected. A question is often typed without its question mark
+// ("my hairline has puffed up and gone pink, is this expected"): a clause opening
+// like a question (at the sentence's start or after a comma) asks too, for the
+// words after its opener.
 func asksIfNormal(all [][]token) bool {
 	for _, ts := range all {
-		if !asked(ts) {
-			continue
-		}
-		for _, t := range ts {
-			if normalWords[t.w] {
+		q := asked(ts)
+		for i, t := range ts {
+			if (i == 0 || ts[i-1].w == ",") && questionStart[t.w] && !chatterOpener(ts, i) {
+				q = true
+			}
+			if q && normalWords[t.w] {
 				return true
+			}
+			if t.w == "," && !asked(ts) {
+				q = false
 			}
 		}
 	}
 	return false
+}
+
+// chatterOpener reports whether the question word at i opens no question: "do"
+// and "have" start commands and statements as often ("have had it for years").
+func chatterOpener(ts []token, i int) bool {
+	w := ts[i].w
+	return (w == "have" || w == "has" || w == "do" || w == "did" || w == "was") && (i+1 >= len(ts) || ts[i+1].w != "you" && ts[i+1].w != "it" && ts[i+1].w != "this" && ts[i+1].w != "that" && ts[i+1].w != "anyone" && ts[i+1].w != "they")
 }
 
 // decide flags a message the model reads at prob (its most worrying part at part),

@@ -321,3 +321,76 @@ func BenchmarkTrainUrgent(b *testing.B) {
 		trainUrgent(exs, shippedUrgentParams)
 	}
 }
+
+// TestUrgentDesignsOnSets trains the shipped features once on every example and
+// reads each question set of the repository under a grid of thresholds and vetoes:
+// complications flagged and ordinary messages flagged per set, as the handler flags
+// (a signs question counts as flagged). It chooses among the designs CV ranks alike
+// by the rule of URGENT.md (every complication of every set flagged); the sets it
+// reads are not clean afterwards, so urgent_heldout4.jsonl, the clean measure, is
+// not among them.
+//
+//	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
+func TestUrgentDesignsOnSets(t *testing.T) {
+	if !*urgentCV {
+		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
+	}
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := trainUrgent(exs, shippedUrgentParams)
+	type reading struct {
+		prob, part    float64
+		rules, normal bool
+		signs, urgent bool
+	}
+	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
+		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "../../shared/eval/dev.jsonl"}
+	sets := make([][]reading, len(files))
+	for i, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Logf("%s: %v", file, err)
+			continue
+		}
+		cases, err := ReadEvalCases(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			all := sentenceTokens(c.Q)
+			rs := readRules(all)
+			r := reading{rules: rs.any(), normal: normalAsked(all, rs), signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
+			r.prob, r.part = m.read(all, rs)
+			sets[i] = append(sets[i], r)
+		}
+	}
+	for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+		for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
+			p := shippedUrgentParams
+			p.threshold, p.veto = threshold, veto
+			var line []string
+			missed, wrong := 0, 0
+			for i, rs := range sets {
+				var pos, hit, neg, fl int
+				for _, r := range rs {
+					flagged := r.signs || !r.normal && p.decide(r.prob, r.part, r.rules)
+					if r.urgent {
+						pos++
+						hit += b2i(flagged)
+					} else {
+						neg++
+						fl += b2i(flagged)
+					}
+				}
+				missed += pos - hit
+				wrong += fl
+				name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
+				line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
+			}
+			t.Logf("threshold %.2f veto %.2f: missed %d, false %d | %s", threshold, veto, missed, wrong, strings.Join(line, "; "))
+		}
+	}
+}
