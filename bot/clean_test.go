@@ -100,6 +100,12 @@ func TestIsUrgent(t *testing.T) {
 		{"will the redness spread?", false, false},
 		{"I'm allergic to lidocaine, can they numb me?", false, false},
 		{"the ink has spread and the area is a bit red", false, false},
+		// A comparison with another thing is no worsening; with an earlier time it is.
+		{"Is laser removal more painful than the SMP itself?", false, false},
+		{"my scalp is more painful than yesterday and it's throbbing", true, false},
+		// A question about care, with no sign the rules read, is not urgent; with one it is.
+		{"day 3 after the laser, a bit pink and tender and the scabs are dry. when can I wash my hair and go back to the gym?", false, false},
+		{"there's pus coming out of the scabs and I've got a fever, can I still wash my hair?", true, false},
 		// A question typed without its question mark is still a question.
 		{"had my first removal session and my hairline has puffed up and gone pink, is this expected", false, false},
 		{"my lips have swollen up since the laser, is this normal", true, false},

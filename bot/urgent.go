@@ -1122,12 +1122,11 @@ func cue(ts []token, i, j int) bool {
 	case (worseWords[w] || w == "more") && next == "than":
 		// "worse than yesterday" is getting worse; "is laser worse than saline for
 		// pain?" and "does it hurt more than the tattoo?" compare.
-		for k := j + 2; k < len(ts) && k <= j+4; k++ {
-			if sinceWords[ts[k].w] {
-				return true
-			}
-		}
-		return false
+		return thanBefore(ts, j+2)
+	case w == "more" && mildWords[next] && j+2 < len(ts) && ts[j+2].w == "than":
+		// Likewise "more painful than yesterday", not "more painful than the SMP
+		// itself".
+		return thanBefore(ts, j+3)
 	case worseWords[w] || degreeWords[w]:
 		return true
 	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
@@ -1154,6 +1153,18 @@ func cue(ts []token, i, j int) bool {
 		return next == "getting" || next == "growing" || next == "spreading"
 	case moving[w] || w == "towards" || w == "toward":
 		return ontoElsewhere(ts, j)
+	}
+	return false
+}
+
+// thanBefore reports whether the comparison whose object starts at k is with an
+// earlier time ("than yesterday", "than it was this morning"), not with another
+// thing.
+func thanBefore(ts []token, k int) bool {
+	for i := k; i < len(ts) && i <= k+2; i++ {
+		if sinceWords[ts[i].w] {
+			return true
+		}
 	}
 	return false
 }

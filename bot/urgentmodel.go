@@ -74,11 +74,12 @@ type urgentModelParams struct {
 	withRules bool // the rules flag too, unless the model reads under veto
 	veto      float64
 	vetoParts bool // the veto reads every sentence and clause (see read)
+	careVeto  bool // a question about care the rules do not flag is not urgent (careAsked)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
-	units: 1, mixed: true, withRules: true, veto: 0.05,
+	units: 1, mixed: true, withRules: true, veto: 0.05, careVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -408,7 +409,7 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
-	if normalAsked(all, rs) {
+	if m.p.vetoed(all, rs) {
 		return false
 	}
 	prob, part := m.read(all, rs)
@@ -430,13 +431,43 @@ func normalAsked(all [][]token, rs ruleSignals) bool {
 // like a question (at the sentence's start or after a comma) asks too, for the
 // words after its opener.
 func asksIfNormal(all [][]token) bool {
+	return asksAbout(all, normalWords)
+}
+
+// careAsked reports whether a message the rules do not flag asks what to do for
+// the skin (a cream, a dressing, washing, the gym): with careVeto, such a message
+// is not urgent whatever the model reads.
+func careAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksAbout(all, careAsks)
+}
+
+// careAsks are the care words that ask what to do for the skin in a question:
+// not "cover" ("which topics do you cover?") or "work" ("will it work?").
+var careAsks = func() map[string]bool {
+	m := make(map[string]bool, len(careWords))
+	for w := range careWords {
+		if w != "cover" && w != "covered" && w != "work" {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// vetoed reports whether a message is not urgent whatever the model reads.
+func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
+	return normalAsked(all, rs) || p.careVeto && careAsked(all, rs)
+}
+
+// asksAbout reports whether a sentence of the message asks a question holding one
+// of words.
+func asksAbout(all [][]token, words map[string]bool) bool {
 	for _, ts := range all {
 		q := asked(ts)
 		for i, t := range ts {
 			if (i == 0 || ts[i-1].w == ",") && questionStart[t.w] && !chatterOpener(ts, i) {
 				q = true
 			}
-			if q && normalWords[t.w] {
+			if q && words[t.w] {
 				return true
 			}
 			if t.w == "," && !asked(ts) {

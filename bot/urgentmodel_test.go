@@ -32,7 +32,7 @@ func cvFlags(exs []urgentExample, p urgentModelParams, k int) (probs, parts []fl
 				all := sentenceTokens(e.text)
 				rs := readRules(all)
 				probs[i], parts[i] = m.read(all, rs)
-				flags[i] = !normalAsked(all, rs) && p.decide(probs[i], parts[i], rs.any())
+				flags[i] = !p.vetoed(all, rs) && p.decide(probs[i], parts[i], rs.any())
 			}
 		}
 	}
@@ -190,10 +190,11 @@ func TestUrgentDesigns(t *testing.T) {
 	}
 	rules := make([]bool, len(exs))
 	normal := make([]bool, len(exs)) // vetoed as a question about what is normal
+	care := make([]bool, len(exs))   // a question about care, vetoed with careVeto
 	for i, e := range exs {
 		all := sentenceTokens(e.text)
 		rs := readRules(all)
-		rules[i], normal[i] = rs.any(), normalAsked(all, rs)
+		rules[i], normal[i], care[i] = rs.any(), normalAsked(all, rs), careAsked(all, rs)
 	}
 	t.Logf("%-44s %v", "rules alone (written from most pairs)", tally(exs, rules))
 	t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
@@ -261,16 +262,19 @@ func TestUrgentDesigns(t *testing.T) {
 		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
 	}
 
-	// The threshold and the veto together, on the same cross-validated readings.
-	for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
-		for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
-			p := shippedUrgentParams
-			p.threshold, p.veto = threshold, veto
-			flags := make([]bool, len(exs))
-			for i := range exs {
-				flags[i] = !normal[i] && p.decide(probs[i], parts[i], rules[i])
+	// The threshold and the veto together, on the same cross-validated readings,
+	// with and without the veto of a question about care.
+	for _, careVeto := range []bool{false, true} {
+		for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
+			for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
+				p := shippedUrgentParams
+				p.threshold, p.veto = threshold, veto
+				flags := make([]bool, len(exs))
+				for i := range exs {
+					flags[i] = !normal[i] && !(careVeto && care[i]) && p.decide(probs[i], parts[i], rules[i])
+				}
+				t.Logf("threshold %.2f, veto %.2f, care veto %v: %v", threshold, veto, careVeto, tally(exs, flags))
 			}
-			t.Logf("threshold %.2f, veto %.2f: %v", threshold, veto, tally(exs, flags))
 		}
 	}
 
@@ -341,9 +345,9 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 	}
 	m := trainUrgent(exs, shippedUrgentParams)
 	type reading struct {
-		prob, part    float64
-		rules, normal bool
-		signs, urgent bool
+		prob, part          float64
+		rules, normal, care bool
+		signs, urgent       bool
 	}
 	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
 		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "../../shared/eval/dev.jsonl"}
@@ -362,21 +366,28 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		for _, c := range cases {
 			all := sentenceTokens(c.Q)
 			rs := readRules(all)
-			r := reading{rules: rs.any(), normal: normalAsked(all, rs), signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
+			r := reading{rules: rs.any(), normal: normalAsked(all, rs), care: careAsked(all, rs), signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
 			r.prob, r.part = m.read(all, rs)
 			sets[i] = append(sets[i], r)
 		}
 	}
-	for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
-		for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
+	for _, d := range []struct {
+		threshold, veto float64
+		careVeto        bool
+	}{
+		{0.5, 0.05, false}, {0.6, 0.02, false}, {0.6, 0.05, false}, {0.6, 0.1, false}, {0.7, 0.05, false}, {0.8, 0.05, false}, {0.9, 0.05, false},
+		{0.5, 0.05, true}, {0.6, 0.02, true}, {0.6, 0.05, true}, {0.6, 0.1, true}, {0.7, 0.05, true}, {0.8, 0.05, true}, {0.9, 0.05, true},
+	} {
+		{
+			threshold, veto := d.threshold, d.veto
 			p := shippedUrgentParams
-			p.threshold, p.veto = threshold, veto
+			p.threshold, p.veto, p.careVeto = threshold, veto, d.careVeto
 			var line []string
 			missed, wrong := 0, 0
 			for i, rs := range sets {
 				var pos, hit, neg, fl int
 				for _, r := range rs {
-					flagged := r.signs || !r.normal && p.decide(r.prob, r.part, r.rules)
+					flagged := r.signs || !r.normal && !(p.careVeto && r.care) && p.decide(r.prob, r.part, r.rules)
 					if r.urgent {
 						pos++
 						hit += b2i(flagged)
@@ -390,7 +401,7 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 				name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
 				line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
 			}
-			t.Logf("threshold %.2f veto %.2f: missed %d, false %d | %s", threshold, veto, missed, wrong, strings.Join(line, "; "))
+			t.Logf("threshold %.2f veto %.2f care veto %v: missed %d, false %d | %s", threshold, veto, d.careVeto, missed, wrong, strings.Join(line, "; "))
 		}
 	}
 }
