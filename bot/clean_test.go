@@ -100,12 +100,19 @@ func TestIsUrgent(t *testing.T) {
 		{"will the redness spread?", false, false},
 		{"I'm allergic to lidocaine, can they numb me?", false, false},
 		{"the ink has spread and the area is a bit red", false, false},
+		// "pain's" is read without its apostrophe.
+		{"the pain's getting worse each night since the laser", true, false},
 		// A comparison with another thing is no worsening; with an earlier time it is.
 		{"Is laser removal more painful than the SMP itself?", false, false},
 		{"my scalp is more painful than yesterday and it's throbbing", true, false},
 		// A question about care, with no sign the rules read, is not urgent; with one it is.
 		{"day 3 after the laser, a bit pink and tender and the scabs are dry. when can I wash my hair and go back to the gym?", false, false},
 		{"there's pus coming out of the scabs and I've got a fever, can I still wash my hair?", true, false},
+		// A question about a risk, or a message saying the after-effect is settling, with
+		// no sign the rules read, is not urgent; a reversal after the settling decides.
+		{"I've read horror stories about infections after laser and I'm nervous. is it actually safe on the scalp?", false, false},
+		{"the redness has mostly faded and new skin is coming through where it was scabby, a bit itchy", false, false},
+		{"the swelling was going down but this morning the redness is creeping down my forehead and it's hot", true, false},
 		// A question typed without its question mark is still a question.
 		{"had my first removal session and my hairline has puffed up and gone pink, is this expected", false, false},
 		{"my lips have swollen up since the laser, is this normal", true, false},

@@ -1020,7 +1020,7 @@ var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleed
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
-	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
+	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "pains", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
 		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "angry", "balloon", "ballooned",

@@ -60,26 +60,28 @@ const (
 // urgentModelParams are the design's choices, fixed by cross-validation
 // (TestUrgentDesigns; the alternatives are kept to reproduce the comparison).
 type urgentModelParams struct {
-	epochs    int
-	rate      float64
-	l2        float64
-	threshold float64 // the model flags above this probability
-	ruleFeats bool    // the rules' signals are features
-	bigrams   bool
-	cues      bool // the groups of cue words
-	context   bool // body, thing and limb features
-	course    bool // the groups telling expected healing from a spreading or systemic sign
-	units     int  // read the whole message; 1: or its highest sentence; 2: or clause
-	mixed     bool // train on messages joined to other questions too (withAsides)
-	withRules bool // the rules flag too, unless the model reads under veto
-	veto      float64
-	vetoParts bool // the veto reads every sentence and clause (see read)
-	careVeto  bool // a question about care the rules do not flag is not urgent (careAsked)
+	epochs     int
+	rate       float64
+	l2         float64
+	threshold  float64 // the model flags above this probability
+	ruleFeats  bool    // the rules' signals are features
+	bigrams    bool
+	cues       bool // the groups of cue words
+	context    bool // body, thing and limb features
+	course     bool // the groups telling expected healing from a spreading or systemic sign
+	units      int  // read the whole message; 1: or its highest sentence; 2: or clause
+	mixed      bool // train on messages joined to other questions too (withAsides)
+	withRules  bool // the rules flag too, unless the model reads under veto
+	veto       float64
+	vetoParts  bool // the veto reads every sentence and clause (see read)
+	careVeto   bool // a question about care the rules do not flag is not urgent (careAsked)
+	riskVeto   bool // likewise a question about a risk (riskAsked)
+	betterVeto bool // likewise a message saying an after-effect is settling (settling)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
-	units: 1, mixed: true, withRules: true, veto: 0.05, careVeto: true,
+	units: 1, mixed: true, withRules: true, veto: 0.05, careVeto: true, riskVeto: true, betterVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -453,9 +455,48 @@ var careAsks = func() map[string]bool {
 	return m
 }()
 
+// riskAsked reports whether a message the rules do not flag asks about a risk or
+// whether something is safe ("is it dangerous if blisters get infected?", "what
+// temperature counts as a fever?"): with riskVeto, such a message is not urgent.
+func riskAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksAbout(all, riskAsks)
+}
+
+var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks", "risky", "chance", "chances",
+	"likely", "possible", "cause", "causes", "prone", "prevent", "avoid", "counts")
+
+// settling reports whether a message the rules do not flag says an after-effect is
+// settling ("it's calmed down since", "already going down"): with betterVeto, such
+// a message is not urgent.
+func settling(all [][]token, rs ruleSignals) bool {
+	if rs.any() {
+		return false
+	}
+	settled := false
+	for _, ts := range all {
+		for i, t := range ts {
+			next := ""
+			if i+1 < len(ts) {
+				next = ts[i+1].w
+			}
+			switch {
+			case betterWords[t.w] && !doubted(ts, i) || downVerbs[t.w] && next == "down" && !doubted(ts, i):
+				settled = true
+			case settled && reversal[t.w]:
+				// "it was calming down but this morning ...": what follows decides.
+				return false
+			}
+		}
+	}
+	return settled
+}
+
+var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
+
 // vetoed reports whether a message is not urgent whatever the model reads.
 func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
-	return normalAsked(all, rs) || p.careVeto && careAsked(all, rs)
+	return normalAsked(all, rs) || p.careVeto && careAsked(all, rs) || p.riskVeto && riskAsked(all, rs) ||
+		p.betterVeto && settling(all, rs)
 }
 
 // asksAbout reports whether a sentence of the message asks a question holding one

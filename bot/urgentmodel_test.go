@@ -190,11 +190,10 @@ func TestUrgentDesigns(t *testing.T) {
 	}
 	rules := make([]bool, len(exs))
 	normal := make([]bool, len(exs)) // vetoed as a question about what is normal
-	care := make([]bool, len(exs))   // a question about care, vetoed with careVeto
 	for i, e := range exs {
 		all := sentenceTokens(e.text)
 		rs := readRules(all)
-		rules[i], normal[i], care[i] = rs.any(), normalAsked(all, rs), careAsked(all, rs)
+		rules[i], normal[i] = rs.any(), normalAsked(all, rs)
 	}
 	t.Logf("%-44s %v", "rules alone (written from most pairs)", tally(exs, rules))
 	t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
@@ -263,17 +262,27 @@ func TestUrgentDesigns(t *testing.T) {
 	}
 
 	// The threshold and the veto together, on the same cross-validated readings,
-	// with and without the veto of a question about care.
-	for _, careVeto := range []bool{false, true} {
-		for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
-			for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
+	// with the vetoes of a question about care or a risk, or a message saying the
+	// after-effect is settling.
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
+	for i, e := range exs {
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+	}
+	for _, v := range []struct{ care, risk, better bool }{
+		{false, false, false}, {true, false, false}, {true, true, false}, {true, false, true}, {true, true, true},
+	} {
+		for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} {
+			for _, veto := range []float64{0.02, 0.05, 0.1} {
 				p := shippedUrgentParams
 				p.threshold, p.veto = threshold, veto
+				p.careVeto, p.riskVeto, p.betterVeto = v.care, v.risk, v.better
 				flags := make([]bool, len(exs))
 				for i := range exs {
-					flags[i] = !normal[i] && !(careVeto && care[i]) && p.decide(probs[i], parts[i], rules[i])
+					flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rules[i])
 				}
-				t.Logf("threshold %.2f, veto %.2f, care veto %v: %v", threshold, veto, careVeto, tally(exs, flags))
+				t.Logf("threshold %.2f, veto %.2f, vetoes care %v risk %v settling %v: %v", threshold, veto, v.care, v.risk, v.better, tally(exs, flags))
 			}
 		}
 	}
@@ -345,9 +354,10 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 	}
 	m := trainUrgent(exs, shippedUrgentParams)
 	type reading struct {
-		prob, part          float64
-		rules, normal, care bool
-		signs, urgent       bool
+		prob, part    float64
+		all           [][]token
+		rs            ruleSignals
+		signs, urgent bool
 	}
 	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
 		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "../../shared/eval/dev.jsonl"}
@@ -366,28 +376,32 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		for _, c := range cases {
 			all := sentenceTokens(c.Q)
 			rs := readRules(all)
-			r := reading{rules: rs.any(), normal: normalAsked(all, rs), care: careAsked(all, rs), signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
+			r := reading{all: all, rs: rs, signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
 			r.prob, r.part = m.read(all, rs)
 			sets[i] = append(sets[i], r)
 		}
 	}
 	for _, d := range []struct {
-		threshold, veto float64
-		careVeto        bool
+		threshold, veto    float64
+		care, risk, better bool
 	}{
-		{0.5, 0.05, false}, {0.6, 0.02, false}, {0.6, 0.05, false}, {0.6, 0.1, false}, {0.7, 0.05, false}, {0.8, 0.05, false}, {0.9, 0.05, false},
-		{0.5, 0.05, true}, {0.6, 0.02, true}, {0.6, 0.05, true}, {0.6, 0.1, true}, {0.7, 0.05, true}, {0.8, 0.05, true}, {0.9, 0.05, true},
+		{0.5, 0.05, false, false, false}, {0.6, 0.05, false, false, false}, {0.7, 0.05, false, false, false},
+		{0.5, 0.05, true, false, false}, {0.6, 0.05, true, false, false}, {0.7, 0.05, true, false, false},
+		{0.5, 0.05, true, true, false}, {0.6, 0.05, true, true, false}, {0.7, 0.05, true, true, false},
+		{0.5, 0.05, true, false, true}, {0.6, 0.05, true, false, true}, {0.7, 0.05, true, false, true},
+		{0.5, 0.05, true, true, true}, {0.6, 0.05, true, true, true}, {0.7, 0.05, true, true, true},
 	} {
 		{
 			threshold, veto := d.threshold, d.veto
 			p := shippedUrgentParams
-			p.threshold, p.veto, p.careVeto = threshold, veto, d.careVeto
+			p.threshold, p.veto = threshold, veto
+			p.careVeto, p.riskVeto, p.betterVeto = d.care, d.risk, d.better
 			var line []string
 			missed, wrong := 0, 0
 			for i, rs := range sets {
 				var pos, hit, neg, fl int
 				for _, r := range rs {
-					flagged := r.signs || !r.normal && !(p.careVeto && r.care) && p.decide(r.prob, r.part, r.rules)
+					flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs.any())
 					if r.urgent {
 						pos++
 						hit += b2i(flagged)
@@ -401,7 +415,7 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 				name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
 				line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
 			}
-			t.Logf("threshold %.2f veto %.2f care veto %v: missed %d, false %d | %s", threshold, veto, d.careVeto, missed, wrong, strings.Join(line, "; "))
+			t.Logf("threshold %.2f veto %.2f vetoes care %v risk %v settling %v: missed %d, false %d | %s", threshold, veto, d.care, d.risk, d.better, missed, wrong, strings.Join(line, "; "))
 		}
 	}
 }
