@@ -73,15 +73,16 @@ type urgentModelParams struct {
 	mixed      bool // train on messages joined to other questions too (withAsides)
 	withRules  bool // the rules flag too, unless the model reads under veto
 	veto       float64
-	vetoParts  bool // the veto reads every sentence and clause (see read)
-	careVeto   bool // a question about care the rules do not flag is not urgent (careAsked)
-	riskVeto   bool // likewise a question about a risk (riskAsked)
-	betterVeto bool // likewise a message saying an after-effect is settling (settling)
+	severeVeto float64 // the veto of a message with a severe sign (at most veto)
+	vetoParts  bool    // the veto reads every sentence and clause (see read)
+	careVeto   bool    // a question about care the rules do not flag is not urgent (careAsked)
+	riskVeto   bool    // likewise a question about a risk (riskAsked)
+	betterVeto bool    // likewise a message saying an after-effect is settling (settling)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
-	units: 1, mixed: true, withRules: true, veto: 0.05, careVeto: true, riskVeto: true, betterVeto: true,
+	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, careVeto: true, riskVeto: true, betterVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -415,7 +416,7 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 		return false
 	}
 	prob, part := m.read(all, rs)
-	return m.p.decide(prob, part, rs.any())
+	return m.p.decide(prob, part, rs)
 }
 
 // normalAsked reports whether a message the rules do not flag asks whether
@@ -527,12 +528,17 @@ func chatterOpener(ts []token, i int) bool {
 }
 
 // decide flags a message the model reads at prob (its most worrying part at part),
-// which the rules flag or not.
-func (p urgentModelParams) decide(prob, part float64, rules bool) bool {
+// with what the rules found in it. A severe sign the rules read (pus, a fever,
+// swollen eyes) is vetoed only under severeVeto.
+func (p urgentModelParams) decide(prob, part float64, rs ruleSignals) bool {
 	if !p.vetoParts {
 		part = prob
 	}
-	return prob > p.threshold || p.withRules && rules && part >= p.veto
+	veto := p.veto
+	if rs.severe {
+		veto = min(veto, p.severeVeto)
+	}
+	return prob > p.threshold || p.withRules && rs.any() && part >= veto
 }
 
 // read gives the model's probability for a message read into sentences: with

@@ -32,7 +32,7 @@ func cvFlags(exs []urgentExample, p urgentModelParams, k int) (probs, parts []fl
 				all := sentenceTokens(e.text)
 				rs := readRules(all)
 				probs[i], parts[i] = m.read(all, rs)
-				flags[i] = !p.vetoed(all, rs) && p.decide(probs[i], parts[i], rs.any())
+				flags[i] = !p.vetoed(all, rs) && p.decide(probs[i], parts[i], rs)
 			}
 		}
 	}
@@ -190,10 +190,12 @@ func TestUrgentDesigns(t *testing.T) {
 	}
 	rules := make([]bool, len(exs))
 	normal := make([]bool, len(exs)) // vetoed as a question about what is normal
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
 	for i, e := range exs {
-		all := sentenceTokens(e.text)
-		rs := readRules(all)
-		rules[i], normal[i] = rs.any(), normalAsked(all, rs)
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+		rules[i], normal[i] = rss[i].any(), normalAsked(toks[i], rss[i])
 	}
 	t.Logf("%-44s %v", "rules alone (written from most pairs)", tally(exs, rules))
 	t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
@@ -252,10 +254,10 @@ func TestUrgentDesigns(t *testing.T) {
 	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
 	for _, veto := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
 		p := shippedUrgentParams
-		p.veto = veto
+		p.veto, p.severeVeto = veto, veto
 		flags := make([]bool, len(exs))
 		for i := range exs {
-			flags[i] = !normal[i] && p.decide(probs[i], parts[i], rules[i])
+			flags[i] = !normal[i] && p.decide(probs[i], parts[i], rss[i])
 		}
 		t.Logf("model, or rules unless model < %.2f: %v", veto, tally(exs, flags))
 		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
@@ -264,12 +266,6 @@ func TestUrgentDesigns(t *testing.T) {
 	// The threshold and the veto together, on the same cross-validated readings,
 	// with the vetoes of a question about care or a risk, or a message saying the
 	// after-effect is settling.
-	toks := make([][][]token, len(exs))
-	rss := make([]ruleSignals, len(exs))
-	for i, e := range exs {
-		toks[i] = sentenceTokens(e.text)
-		rss[i] = readRules(toks[i])
-	}
 	for _, v := range []struct{ care, risk, better bool }{
 		{false, false, false}, {true, false, false}, {true, true, false}, {true, false, true}, {true, true, true},
 	} {
@@ -280,11 +276,23 @@ func TestUrgentDesigns(t *testing.T) {
 				p.careVeto, p.riskVeto, p.betterVeto = v.care, v.risk, v.better
 				flags := make([]bool, len(exs))
 				for i := range exs {
-					flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rules[i])
+					flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
 				}
 				t.Logf("threshold %.2f, veto %.2f, vetoes care %v risk %v settling %v: %v", threshold, veto, v.care, v.risk, v.better, tally(exs, flags))
 			}
 		}
+	}
+
+	// A severe sign the rules read, vetoed by the model under a lower bar, or never.
+	for _, severe := range []float64{0, 0.005, 0.01, 0.02, 0.05} {
+		p := shippedUrgentParams
+		p.severeVeto = severe
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+		}
+		t.Logf("shipped, severe signs vetoed under %.3f: %v", severe, tally(exs, flags))
+		t.Logf("%-44s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
 	}
 
 	if *heldoutFile == "" {
@@ -401,7 +409,7 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 			for i, rs := range sets {
 				var pos, hit, neg, fl int
 				for _, r := range rs {
-					flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs.any())
+					flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs)
 					if r.urgent {
 						pos++
 						hit += b2i(flagged)
