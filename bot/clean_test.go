@@ -100,6 +100,9 @@ func TestIsUrgent(t *testing.T) {
 		{"will the redness spread?", false, false},
 		{"I'm allergic to lidocaine, can they numb me?", false, false},
 		{"the ink has spread and the area is a bit red", false, false},
+		// A sign asked about as a possibility is a question about risk.
+		{"are hives common after laser removal?", false, false},
+		{"is it common to have pus a week after?", true, false},
 		// "pain's" is read without its apostrophe.
 		{"the pain's getting worse each night since the laser", true, false},
 		// A comparison with another thing is no worsening; with an earlier time it is.

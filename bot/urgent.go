@@ -837,8 +837,25 @@ func askedAbout(ts []token, i int, risk bool) bool {
 			return true
 		}
 	}
-	return lookLike(ts, i) || risk && definition(ts, i)
+	return lookLike(ts, i) || risk && (definition(ts, i) || possibleAfter(ts, i))
 }
+
+// possibleAfter reports a sign asked about as a possibility, the word of chance
+// after it: "is a fever possible after removal?", "are hives common after laser?".
+// "is it common to have pus?" has the sign after it, and reports it.
+func possibleAfter(ts []token, i int) bool {
+	if !asked(ts) || len(ts) == 0 || ts[0].w != "is" && ts[0].w != "are" {
+		return false
+	}
+	for k := i + 1; k < len(ts) && k <= i+3; k++ {
+		if chanceWords[ts[k].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var chanceWords = wordSet("possible", "likely", "unlikely", "rare", "common", "myth", "risk")
 
 // supposed reports an "if" or "whether" among the six words before ts[k], in its
 // clause.
