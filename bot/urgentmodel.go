@@ -446,15 +446,9 @@ func careAsked(all [][]token, rs ruleSignals) bool {
 
 // careAsks are the care words that ask what to do for the skin in a question:
 // not "cover" ("which topics do you cover?") or "work" ("will it work?").
-var careAsks = func() map[string]bool {
-	m := make(map[string]bool, len(careWords))
-	for w := range careWords {
-		if w != "cover" && w != "covered" && w != "work" {
-			m[w] = true
-		}
-	}
-	return m
-}()
+var careAsks = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", "moisturiser", "moisturizer",
+	"vaseline", "ice", "icing", "dressing", "bandage", "shower", "wash", "gym", "swim", "pool", "sauna", "sea", "sun",
+	"cap", "hat", "shave", "dye", "pop", "sleep", "sleeping")
 
 // riskAsked reports whether a message the rules do not flag asks about a risk or
 // whether something is safe ("is it dangerous if blisters get infected?", "what
