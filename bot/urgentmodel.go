@@ -517,9 +517,13 @@ func asksAbout(all [][]token, words map[string]bool) bool {
 // chatterOpener reports whether the question word at i opens no question: "do"
 // and "have" start commands and statements as often ("have had it for years").
 func chatterOpener(ts []token, i int) bool {
-	w := ts[i].w
-	return (w == "have" || w == "has" || w == "do" || w == "did" || w == "was") && (i+1 >= len(ts) || ts[i+1].w != "you" && ts[i+1].w != "it" && ts[i+1].w != "this" && ts[i+1].w != "that" && ts[i+1].w != "anyone" && ts[i+1].w != "they")
+	return statementOpeners[ts[i].w] && (i+1 >= len(ts) || !askedSubjects[ts[i+1].w])
 }
+
+var (
+	statementOpeners = wordSet("have", "has", "do", "did", "was")
+	askedSubjects    = wordSet("you", "it", "this", "that", "anyone", "they")
+)
 
 // decide flags a message the model reads at prob (its most worrying part at part),
 // with what the rules found in it. A severe sign the rules read (pus, a fever,
