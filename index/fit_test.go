@@ -384,6 +384,7 @@ func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []
 		}
 	}
 	out = append(out, swapStories(test, swapLines(), 2)...)
+	out = append(out, genericStories(test)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
@@ -452,7 +453,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue

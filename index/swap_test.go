@@ -181,3 +181,22 @@ func TestNamesSubject(t *testing.T) {
 		}
 	}
 }
+
+// genericStories are the held-out phrasings that name the FAQ's subject asked the way
+// people often do without naming it: the first run of subject words replaced by a
+// generic one ("tattoo", "micropigmentation", "pigment", "ink", "it", in turn), later
+// runs by "it" ("generic": the own entry is still the answer).
+func genericStories(test []heldOut) []heldOut {
+	generic := []string{"tattoo", "micropigmentation", "pigment", "ink", "it"}
+	var out []heldOut
+	n := 0
+	for _, t := range test {
+		p := prepare(t.text)
+		if t.want == "" || !namesSubject(p) {
+			continue
+		}
+		out = append(out, heldOut{want: t.want, text: swapSubject(p, generic[n%len(generic)], "it"), story: true, kind: "generic-" + generic[n%len(generic)]})
+		n++
+	}
+	return out
+}
