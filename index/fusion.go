@@ -1,6 +1,14 @@
 package index
 
-import "math"
+import (
+	"math"
+	"os"
+	"strconv"
+)
+
+// marginCut (experiment, SMPBOT_MARGIN): a best candidate whose fused score leads the
+// second's by less than this is not answered.
+var marginCut, _ = strconv.ParseFloat(os.Getenv("SMPBOT_MARGIN"), 64)
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -113,5 +121,8 @@ func (k calibration) apply(cands []candidate) {
 		// declines 171 of 176 out-of-scope questions instead of 164 for about the same
 		// share answered right (MODEL.md).
 		cands[i].confidence = math.Sqrt(c * cands[i].ev.conf)
+	}
+	if marginCut > 0 && len(cands) > 1 && cands[0].fused-cands[1].fused < marginCut {
+		cands[0].confidence = min(cands[0].confidence, 0.499)
 	}
 }

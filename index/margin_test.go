@@ -1,0 +1,228 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"testing"
+
+	"github.com/smpbot/smpbot/knowledge"
+)
+
+// cvRecord is one held-out text's outcome under cross-validation.
+type cvRecord struct {
+	h     heldOut
+	ids   []string
+	fused []float64
+	conf  []float64
+	evs   []evidence
+}
+
+func collectCV(t *testing.T, stories storyMaker) []cvRecord {
+	var recs []cvRecord
+	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, stories, func(h heldOut, cands []candidate) {
+		r := cvRecord{h: h}
+		for _, c := range cands {
+			r.ids = append(r.ids, c.id)
+			r.fused = append(r.fused, c.fused)
+			r.conf = append(r.conf, c.confidence)
+			r.evs = append(r.evs, c.ev)
+		}
+		recs = append(recs, r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// pairKey orders a pair of entry ids.
+func pairKey(a, b string) [2]string {
+	if a > b {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+// TestMarginCV: how wrong answers at the bot's threshold relate to the top two's
+// closeness and to how often the pair is confused under cross-validation (go test
+// ./index -run MarginCV -fit -v).
+func TestMarginCV(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	// Confusions per fold: plain held-out phrasings ranked first for another entry.
+	conf := make([]map[[2]string]float64, cvFolds)
+	count := make([]map[string]float64, cvFolds)
+	for k := range conf {
+		conf[k], count[k] = map[[2]string]float64{}, map[string]float64{}
+	}
+	for _, r := range recs {
+		if r.h.story || r.h.want == "" || len(r.ids) == 0 {
+			continue
+		}
+		count[r.h.fold][r.h.want]++
+		if r.ids[0] != r.h.want {
+			conf[r.h.fold][pairKey(r.ids[0], r.h.want)]++
+		}
+	}
+	// cvc is the share of the pair's phrasings, in the other folds, taken for the other.
+	cvc := func(fold int, a, b string) float64 {
+		var c, n float64
+		for k := range conf {
+			if k == fold {
+				continue
+			}
+			c += conf[k][pairKey(a, b)]
+			n += count[k][a] + count[k][b]
+		}
+		return c / math.Max(n, 1)
+	}
+	type bucket struct{ right, wrong int }
+	byKind := map[string]*bucket{}
+	grid := map[string]*bucket{}
+	for _, r := range recs {
+		if r.h.want == "" || len(r.ids) < 2 || r.conf[0] < 0.5 {
+			continue
+		}
+		kind := r.h.kind
+		if kind == "" {
+			kind = "plain"
+		}
+		right := r.ids[0] == r.h.want
+		c := cvc(r.h.fold, r.ids[0], r.ids[1])
+		d := r.fused[0] - r.fused[1]
+		cb := "c<.02"
+		switch {
+		case c >= 0.1:
+			cb = "c>=.10"
+		case c >= 0.05:
+			cb = "c>=.05"
+		case c >= 0.02:
+			cb = "c>=.02"
+		}
+		db := "d>=2"
+		switch {
+		case d < 0.5:
+			db = "d<0.5"
+		case d < 1:
+			db = "d<1"
+		case d < 2:
+			db = "d<2"
+		}
+		for _, key := range []string{kind, "all"} {
+			for _, g := range []string{key + " " + cb + " " + db, key + " " + cb, key + " " + db, key} {
+				b := grid[g]
+				if b == nil {
+					b = &bucket{}
+					grid[g] = b
+				}
+				if right {
+					b.right++
+				} else {
+					b.wrong++
+				}
+			}
+		}
+		_ = byKind
+	}
+	var keys []string
+	for k := range grid {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b := grid[k]
+		t.Logf("%-40s right %5d wrong %4d  wrong share %.3f", k, b.right, b.wrong, float64(b.wrong)/math.Max(1, float64(b.right+b.wrong)))
+	}
+	_ = fmt.Sprint
+}
+
+// gateCurve prints, for a gate score on the answered texts (higher keeps the
+// answer), the right and wrong answers removed at each cut.
+func gateCurve(t *testing.T, name string, recs []cvRecord, keep func(cvRecord) bool, score func(cvRecord) float64, cuts []float64) {
+	for _, cut := range cuts {
+		var right, wrong, lostR, lostW, oosAns int
+		for _, r := range recs {
+			if !keep(r) || len(r.ids) == 0 || r.conf[0] < 0.5 {
+				continue
+			}
+			pass := score(r) >= cut
+			if r.h.want == "" {
+				if pass {
+					oosAns++
+				}
+				continue
+			}
+			ok := r.ids[0] == r.h.want
+			switch {
+			case pass && ok:
+				right++
+			case pass:
+				wrong++
+			case ok:
+				lostR++
+			default:
+				lostW++
+			}
+		}
+		t.Logf("%-10s cut %6.3f right %5d wrong %4d | removed right %4d wrong %4d | oos answered %d", name, cut, right, wrong, lostR, lostW, oosAns)
+	}
+}
+
+func TestMarginGate(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	margin := func(r cvRecord) float64 {
+		if len(r.fused) < 2 {
+			return 99
+		}
+		return r.fused[0] - r.fused[1]
+	}
+	top := func(r cvRecord) float64 { return r.conf[0] }
+	for _, sel := range []struct {
+		name string
+		keep func(cvRecord) bool
+	}{
+		{"plain", func(r cvRecord) bool { return !r.h.story }},
+		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
+		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
+	} {
+		gateCurve(t, sel.name+" τ", recs, sel.keep, top, []float64{0.5, 0.55, 0.6, 0.65, 0.7})
+		gateCurve(t, sel.name+" d", recs, sel.keep, margin, []float64{0, 0.25, 0.5, 0.75, 1, 1.5})
+	}
+}
+
+// share0 is the top candidate's softmax share of the fused scores.
+func share0(r cvRecord) float64 {
+	var sum float64
+	for _, f := range r.fused {
+		sum += math.Exp(f - r.fused[0])
+	}
+	return 1 / sum
+}
+
+func TestMarginPower(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	for _, sel := range []struct {
+		name string
+		keep func(cvRecord) bool
+	}{
+		{"plain", func(r cvRecord) bool { return !r.h.story }},
+		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
+		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
+	} {
+		for _, a := range []float64{1, 1.5, 2, 3, 4} {
+			gateCurve(t, fmt.Sprintf("%s a=%g", sel.name, a), recs, sel.keep, func(r cvRecord) float64 {
+				return r.conf[0] * math.Pow(share0(r), (a-1)/2)
+			}, []float64{0.5})
+		}
+	}
+}
