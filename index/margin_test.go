@@ -2,9 +2,13 @@ package index
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/smpbot/smpbot/knowledge"
@@ -224,5 +228,115 @@ func TestMarginPower(t *testing.T) {
 				return r.conf[0] * math.Pow(share0(r), (a-1)/2)
 			}, []float64{0.5})
 		}
+	}
+}
+
+// TestMarginSets describes (measures, fits nothing) the sets' answered questions:
+// right and wrong by the top two's fused margin and by whether the model and BM25
+// agree on the best (go test ./index -run MarginSets -fit -v).
+func TestMarginSets(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	x, err := New(shipped(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	s, err := x.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.release()
+	type row struct{ right, wrong int }
+	tab := map[string]*row{}
+	for _, f := range []string{"../../shared/eval/dev.jsonl", "../bot/testdata/questions.jsonl", "../bot/testdata/fresh.jsonl", "../bot/testdata/real.jsonl", "../bot/testdata/real2.jsonl", "../bot/testdata/real3.jsonl", "../bot/testdata/urgent_heldout2.jsonl"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Skip(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			var q struct {
+				Q      string   `json:"q"`
+				Accept []string `json:"accept"`
+			}
+			if json.Unmarshal([]byte(line), &q) != nil || len(q.Accept) == 0 {
+				continue
+			}
+			cands, err := s.candidates(context.Background(), q.Q, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cands) == 0 || cands[0].confidence < 0.5 {
+				continue
+			}
+			right := slices.Contains(q.Accept, cands[0].id)
+			d := 99.0
+			if len(cands) > 1 {
+				d = cands[0].fused - cands[1].fused
+			}
+			second := len(cands) > 1 && slices.Contains(q.Accept, cands[1].id)
+			keys := []string{"all", fmt.Sprintf("agree=%v", cands[0].ev.modelTop && cands[0].ev.rankTop), fmt.Sprintf("accepted second=%v", second)}
+			switch {
+			case d < 0.5:
+				keys = append(keys, "d<0.5")
+			case d < 1:
+				keys = append(keys, "d 0.5-1")
+			case d < 2:
+				keys = append(keys, "d 1-2")
+			default:
+				keys = append(keys, "d>=2")
+			}
+			switch {
+			case cands[0].confidence < 0.6:
+				keys = append(keys, "conf<0.6")
+			case cands[0].confidence < 0.7:
+				keys = append(keys, "conf 0.6-0.7")
+			default:
+				keys = append(keys, "conf>=0.7")
+			}
+			for _, k := range keys {
+				r := tab[k]
+				if r == nil {
+					r = &row{}
+					tab[k] = r
+				}
+				if right {
+					r.right++
+				} else {
+					r.wrong++
+				}
+			}
+		}
+	}
+	var keys []string
+	for k := range tab {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("%-22s right %4d wrong %3d", k, tab[k].right, tab[k].wrong)
+	}
+}
+
+func TestMarginAgree(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	for _, sel := range []struct {
+		name string
+		keep func(cvRecord) bool
+	}{
+		{"plain", func(r cvRecord) bool { return !r.h.story }},
+		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
+		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
+	} {
+		gateCurve(t, sel.name+" agree", recs, sel.keep, func(r cvRecord) float64 {
+			if r.evs[0].modelTop && r.evs[0].rankTop {
+				return 1
+			}
+			return r.conf[0]
+		}, []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.8})
 	}
 }
