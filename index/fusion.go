@@ -1,21 +1,6 @@
 package index
 
-import (
-	"math"
-	"os"
-	"strconv"
-)
-
-// marginCut (experiment, SMPBOT_MARGIN): a best candidate whose fused score leads the
-// second's by less than this is not answered.
-var marginCut, _ = strconv.ParseFloat(os.Getenv("SMPBOT_MARGIN"), 64)
-
-// agreeCut (experiment, SMPBOT_AGREE): a best candidate that the model and BM25 do
-// not both rank first needs this confidence to be answered.
-var agreeCut, _ = strconv.ParseFloat(os.Getenv("SMPBOT_AGREE"), 64)
-
-// answerTau (experiment, SMPBOT_TAU) is the confidence answered at, mapped to 0.5.
-var answerTau, _ = strconv.ParseFloat(os.Getenv("SMPBOT_TAU"), 64)
+import "math"
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -30,12 +15,7 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// Experiment (SMPBOT_PRIOR): what the entry is, whatever the text: the log of how
-	// many terms its phrasings hold, and of how many phrasings it has.
-	breadth, phrasings float64
 }
-
-var priorOn = os.Getenv("SMPBOT_PRIOR") != ""
 
 // vector is the evidence as the fusion's inputs.
 func (e evidence) vector() []float64 {
@@ -53,8 +33,6 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		e.breadth,
-		e.phrasings,
 	}
 }
 
@@ -69,7 +47,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264, 0, 0}
+var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -135,18 +113,5 @@ func (k calibration) apply(cands []candidate) {
 		// declines 171 of 176 out-of-scope questions instead of 164 for about the same
 		// share answered right (MODEL.md).
 		cands[i].confidence = math.Sqrt(c * cands[i].ev.conf)
-	}
-	if answerTau > 0 {
-		// Experiment (SMPBOT_TAU): answer at answerTau instead of 0.5, by a power
-		// that puts answerTau at the bot's 0.5.
-		for i := range cands {
-			cands[i].confidence = math.Pow(cands[i].confidence, math.Log(0.5)/math.Log(answerTau))
-		}
-	}
-	if agreeCut > 0 && !(cands[0].ev.modelTop && cands[0].ev.rankTop) && cands[0].confidence < agreeCut {
-		cands[0].confidence = min(cands[0].confidence, 0.499)
-	}
-	if marginCut > 0 && len(cands) > 1 && cands[0].fused-cands[1].fused < marginCut {
-		cands[0].confidence = min(cands[0].confidence, 0.499)
 	}
 }

@@ -532,11 +532,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 			cover:   f.cover,
 			unknown: f.unknown / math.Max(f.total, 1e-9),
 		}}
-		if priorOn {
-			e := s.entries[id]
-			c.ev.breadth = math.Log1p(float64(len(s.terms[id].asked)))
-			c.ev.phrasings = math.Log1p(float64(len(e.Alternates)))
-		}
 		cands = append(cands, c)
 		return nil
 	}

@@ -14,7 +14,8 @@ import (
 	"github.com/smpbot/smpbot/knowledge"
 )
 
-// cvRecord is one held-out text's outcome under cross-validation.
+// cvRecord is one held-out text's outcome under cross-validation: its candidates
+// best first, with their fused scores, confidences and evidence.
 type cvRecord struct {
 	h     heldOut
 	ids   []string
@@ -23,6 +24,8 @@ type cvRecord struct {
 	evs   []evidence
 }
 
+// collectCV cross-validates the shipped FAQ (with stories, if not nil) and returns
+// every held-out text's candidates.
 func collectCV(t *testing.T, stories storyMaker) []cvRecord {
 	var recs []cvRecord
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, stories, func(h heldOut, cands []candidate) {
@@ -85,7 +88,6 @@ func TestMarginCV(t *testing.T) {
 		return c / math.Max(n, 1)
 	}
 	type bucket struct{ right, wrong int }
-	byKind := map[string]*bucket{}
 	grid := map[string]*bucket{}
 	for _, r := range recs {
 		if r.h.want == "" || len(r.ids) < 2 || r.conf[0] < 0.5 {
@@ -130,7 +132,6 @@ func TestMarginCV(t *testing.T) {
 				}
 			}
 		}
-		_ = byKind
 	}
 	var keys []string
 	for k := range grid {
@@ -141,7 +142,6 @@ func TestMarginCV(t *testing.T) {
 		b := grid[k]
 		t.Logf("%-40s right %5d wrong %4d  wrong share %.3f", k, b.right, b.wrong, float64(b.wrong)/math.Max(1, float64(b.right+b.wrong)))
 	}
-	_ = fmt.Sprint
 }
 
 // gateCurve prints, for a gate score on the answered texts (higher keeps the
@@ -176,6 +176,9 @@ func gateCurve(t *testing.T, name string, recs []cvRecord, keep func(cvRecord) b
 	}
 }
 
+// TestMarginGate compares, on the answered held-out texts, declining when the top
+// two's fused scores are close with raising the threshold (go test ./index -run
+// MarginGate -fit -v).
 func TestMarginGate(t *testing.T) {
 	if !*fit {
 		t.Skip("only with -fit")
@@ -210,6 +213,8 @@ func share0(r cvRecord) float64 {
 	return 1 / sum
 }
 
+// TestMarginPower weighs the best candidate's share more in the confidence
+// (share^a instead of share) and reports what it removes at 0.5.
 func TestMarginPower(t *testing.T) {
 	if !*fit {
 		t.Skip("only with -fit")
@@ -319,6 +324,8 @@ func TestMarginSets(t *testing.T) {
 	}
 }
 
+// TestMarginAgree asks more confidence of a best candidate that the model and BM25
+// do not both rank first.
 func TestMarginAgree(t *testing.T) {
 	if !*fit {
 		t.Skip("only with -fit")

@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -339,29 +337,13 @@ func trainModel(texts [][]string) *model {
 	if work > 0 {
 		epochs = max(minEpochs, min(maxEpochs, trainBudget/(2*work)))
 	}
-	if bags <= 1 {
-		m.train(exs, epochs, 0)
-		return m
-	}
-	// Experiment (SMPBOT_BAG): the average of the weights of bags models trained in
-	// different orders; the postings are the same whatever the order.
-	sum := make([]float32, len(m.weight))
-	for b := 0; b < bags; b++ {
-		clear(m.weight)
-		m.train(exs, epochs, uint64(b))
-		for k, w := range m.weight {
-			sum[k] += w / float32(bags)
-		}
-	}
-	copy(m.weight, sum)
+	m.train(exs, epochs)
 	return m
 }
 
-var bags, _ = strconv.Atoi(os.Getenv("SMPBOT_BAG"))
-
 // train runs stochastic gradient descent on the softmax loss.
-func (m *model) train(exs []example, epochs int, seed uint64) {
-	rng := rand.New(rand.NewPCG(7+seed, 11))
+func (m *model) train(exs []example, epochs int) {
+	rng := rand.New(rand.NewPCG(7, 11))
 	sc := newScratch(m.classes)
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(exs), func(i, j int) { exs[i], exs[j] = exs[j], exs[i] })
