@@ -347,3 +347,40 @@ func TestMarginAgree(t *testing.T) {
 		}, []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.8})
 	}
 }
+
+// TestMarginRescue reports the declined held-out texts whose best candidate the
+// model and BM25 agree on and leads by a wide fused margin: right and wrong by
+// confidence.
+func TestMarginRescue(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	for _, story := range []bool{false, true} {
+		for _, lo := range []float64{0.45, 0.4, 0.35} {
+			for _, dmin := range []float64{1, 2, 3} {
+				var right, wrong, oos int
+				for _, r := range recs {
+					if r.h.story != story || r.h.kind == "answer-then" || len(r.ids) == 0 || r.conf[0] >= 0.5 || r.conf[0] < lo {
+						continue
+					}
+					if !(r.evs[0].modelTop && r.evs[0].rankTop) {
+						continue
+					}
+					if len(r.fused) > 1 && r.fused[0]-r.fused[1] < dmin {
+						continue
+					}
+					switch {
+					case r.h.want == "":
+						oos++
+					case r.ids[0] == r.h.want:
+						right++
+					default:
+						wrong++
+					}
+				}
+				t.Logf("story %v conf %.2f-0.5 agree, margin >= %g: right %d wrong %d out of scope %d", story, lo, dmin, right, wrong, oos)
+			}
+		}
+	}
+}
