@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -29,13 +28,12 @@ func TestFitFusion(t *testing.T) {
 	}
 	type query struct {
 		in, plain bool
-		fold      int
 		evs       []evidence
 		ys        []float64
 	}
 	var qs []query
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
-		q := query{in: h.want != "", plain: !h.story, fold: h.fold}
+		q := query{in: h.want != "", plain: !h.story}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
 			q.ys = append(q.ys, b2f(c.id == h.want))
@@ -49,33 +47,17 @@ func TestFitFusion(t *testing.T) {
 	// one the highest probability (conditional likelihood), over every text whose
 	// entry is among its candidates.
 	var lists [][][]float64
-	var rights, folds []int
+	var rights []int
 	for _, q := range qs {
 		if i := slices.Index(q.ys, 1); i >= 0 && len(q.evs) > 1 {
 			var xs [][]float64
 			for _, ev := range q.evs {
 				xs = append(xs, ev.vector())
 			}
-			lists, rights, folds = append(lists, xs), append(rights, i), append(folds, q.fold)
+			lists, rights = append(lists, xs), append(rights, i)
 		}
 	}
 	w := fitListwise(lists, rights, 0.001, 3000)
-	if os.Getenv("SMPBOT_FOLDAVG") != "" {
-		// Experiment: the average of the weights fitted without each fold's texts.
-		clear(w)
-		for k := 0; k < cvFolds; k++ {
-			var ls [][][]float64
-			var rs []int
-			for i := range lists {
-				if folds[i] != k {
-					ls, rs = append(ls, lists[i]), append(rs, rights[i])
-				}
-			}
-			for f, v := range fitListwise(ls, rs, 0.001, 3000) {
-				w[f] += v / cvFolds
-			}
-		}
-	}
 	// The scope model sees each text's best candidate under the fitted ranking.
 	var xs [][]float64
 	var ys []float64

@@ -1,9 +1,6 @@
 package index
 
-import (
-	"math"
-	"os"
-)
+import "math"
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -18,13 +15,7 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// Experiment (SMPBOT_UNIQ): the share of the text's (narrativeness-discounted)
-	// term weight the entry holds and no other candidate does, and that share less
-	// the best other candidate's.
-	uniq, uniqRel float64
 }
-
-var uniqOn = os.Getenv("SMPBOT_UNIQ") != ""
 
 // vector is the evidence as the fusion's inputs.
 func (e evidence) vector() []float64 {
@@ -42,8 +33,6 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		e.uniq,
-		e.uniqRel,
 	}
 }
 
@@ -58,7 +47,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264, 0, 0}
+var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 

@@ -559,9 +559,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 		}
 		bestConf = max(bestConf, c.ev.conf)
 	}
-	if uniqOn {
-		s.distinct(terms, cands)
-	}
 	for i := range cands {
 		c := &cands[i]
 		c.ev.rankTop = i == bestRank
@@ -759,53 +756,6 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 		f.cover = nm / nt
 	}
 	return f
-}
-
-// distinct sets each candidate's uniq and uniqRel: the share of the text's term
-// weight (narrativeness discounted, as the cover) the candidate holds and no other
-// candidate holds as strongly.
-func (s *snapshot) distinct(terms []string, cands []candidate) {
-	n := float64(len(s.order))
-	unit := math.Log1p(n)
-	hs := make([][]float64, len(cands))
-	ws := make([]float64, len(terms))
-	var nt float64
-	for j, t := range terms {
-		ws[j] = math.Log1p(n/float64(s.docFreq(t)+1)) / unit * (1 - s.narr[t])
-		nt += ws[j]
-	}
-	for i, c := range cands {
-		have := s.terms[c.id]
-		hs[i] = make([]float64, len(terms))
-		for j, t := range terms {
-			hs[i][j] = s.holds(have, t)
-		}
-	}
-	if nt <= 0 {
-		return
-	}
-	for i := range cands {
-		var u float64
-		for j := range terms {
-			var other float64
-			for k := range cands {
-				if k != i {
-					other = max(other, hs[k][j])
-				}
-			}
-			u += ws[j] * max(0, hs[i][j]-other)
-		}
-		cands[i].ev.uniq = u / nt
-	}
-	for i := range cands {
-		var best float64
-		for k := range cands {
-			if k != i {
-				best = max(best, cands[k].ev.uniq)
-			}
-		}
-		cands[i].ev.uniqRel = cands[i].ev.uniq - best
-	}
 }
 
 // holds reports how strongly an entry holds t or a synonym t finds.
