@@ -384,3 +384,75 @@ func TestMarginRescue(t *testing.T) {
 		}
 	}
 }
+
+// TestMarginAttract reports wrong answers by how often, in the other folds, the
+// answering entry was ranked first for another entry's plain phrasing (its CV
+// precision as the best candidate).
+func TestMarginAttract(t *testing.T) {
+	if !*fit {
+		t.Skip("only with -fit")
+	}
+	recs := collectCV(t, realStories)
+	top := make([]map[string]float64, cvFolds)
+	bad := make([]map[string]float64, cvFolds)
+	for k := range top {
+		top[k], bad[k] = map[string]float64{}, map[string]float64{}
+	}
+	for _, r := range recs {
+		if r.h.story || r.h.want == "" || len(r.ids) == 0 {
+			continue
+		}
+		top[r.h.fold][r.ids[0]]++
+		if r.ids[0] != r.h.want {
+			bad[r.h.fold][r.ids[0]]++
+		}
+	}
+	attract := func(fold int, id string) float64 {
+		var b, n float64
+		for k := range top {
+			if k != fold {
+				b += bad[k][id]
+				n += top[k][id]
+			}
+		}
+		return b / math.Max(n, 1)
+	}
+	type bucket struct{ right, wrong int }
+	grid := map[string]*bucket{}
+	for _, r := range recs {
+		if r.h.want == "" || len(r.ids) == 0 || r.conf[0] < 0.5 || r.h.kind == "answer-then" {
+			continue
+		}
+		a := attract(r.h.fold, r.ids[0])
+		ab := "a<.05"
+		switch {
+		case a >= 0.2:
+			ab = "a>=.20"
+		case a >= 0.1:
+			ab = "a>=.10"
+		case a >= 0.05:
+			ab = "a>=.05"
+		}
+		for _, g := range []string{fmt.Sprintf("story=%v %s", r.h.story, ab)} {
+			b := grid[g]
+			if b == nil {
+				b = &bucket{}
+				grid[g] = b
+			}
+			if r.ids[0] == r.h.want {
+				b.right++
+			} else {
+				b.wrong++
+			}
+		}
+	}
+	var keys []string
+	for k := range grid {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b := grid[k]
+		t.Logf("%-22s right %5d wrong %4d  wrong share %.3f", k, b.right, b.wrong, float64(b.wrong)/math.Max(1, float64(b.right+b.wrong)))
+	}
+}
