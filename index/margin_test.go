@@ -87,8 +87,7 @@ func TestMarginCV(t *testing.T) {
 		}
 		return c / math.Max(n, 1)
 	}
-	type bucket struct{ right, wrong int }
-	grid := map[string]*bucket{}
+	grid := tally{}
 	for _, r := range recs {
 		if r.h.want == "" || len(r.ids) < 2 || r.conf[0] < 0.5 {
 			continue
@@ -120,27 +119,39 @@ func TestMarginCV(t *testing.T) {
 		}
 		for _, key := range []string{kind, "all"} {
 			for _, g := range []string{key + " " + cb + " " + db, key + " " + cb, key + " " + db, key} {
-				b := grid[g]
-				if b == nil {
-					b = &bucket{}
-					grid[g] = b
-				}
-				if right {
-					b.right++
-				} else {
-					b.wrong++
-				}
+				grid.add(g, right)
 			}
 		}
 	}
-	var keys []string
-	for k := range grid {
+	grid.log(t)
+}
+
+// tally counts right and wrong answers by key.
+type tally map[string]*[2]int
+
+func (tl tally) add(key string, right bool) {
+	b := tl[key]
+	if b == nil {
+		b = new([2]int)
+		tl[key] = b
+	}
+	if right {
+		b[0]++
+	} else {
+		b[1]++
+	}
+}
+
+// log prints the counts, keys sorted, with the share wrong.
+func (tl tally) log(t *testing.T) {
+	keys := make([]string, 0, len(tl))
+	for k := range tl {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		b := grid[k]
-		t.Logf("%-40s right %5d wrong %4d  wrong share %.3f", k, b.right, b.wrong, float64(b.wrong)/math.Max(1, float64(b.right+b.wrong)))
+		b := tl[k]
+		t.Logf("%-40s right %5d wrong %4d  wrong share %.3f", k, b[0], b[1], float64(b[1])/math.Max(1, float64(b[0]+b[1])))
 	}
 }
 
@@ -191,17 +202,21 @@ func TestMarginGate(t *testing.T) {
 		return r.fused[0] - r.fused[1]
 	}
 	top := func(r cvRecord) float64 { return r.conf[0] }
-	for _, sel := range []struct {
-		name string
-		keep func(cvRecord) bool
-	}{
-		{"plain", func(r cvRecord) bool { return !r.h.story }},
-		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
-		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
-	} {
+	for _, sel := range cvSelections {
 		gateCurve(t, sel.name+" τ", recs, sel.keep, top, []float64{0.5, 0.55, 0.6, 0.65, 0.7})
 		gateCurve(t, sel.name+" d", recs, sel.keep, margin, []float64{0, 0.25, 0.5, 0.75, 1, 1.5})
 	}
+}
+
+// cvSelections are the held-out texts the gates are reported for: plain phrasings,
+// stories but those with another entry's answer as an aside, and those.
+var cvSelections = []struct {
+	name string
+	keep func(cvRecord) bool
+}{
+	{"plain", func(r cvRecord) bool { return !r.h.story }},
+	{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
+	{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
 }
 
 // share0 is the top candidate's softmax share of the fused scores.
@@ -220,14 +235,7 @@ func TestMarginPower(t *testing.T) {
 		t.Skip("only with -fit")
 	}
 	recs := collectCV(t, realStories)
-	for _, sel := range []struct {
-		name string
-		keep func(cvRecord) bool
-	}{
-		{"plain", func(r cvRecord) bool { return !r.h.story }},
-		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
-		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
-	} {
+	for _, sel := range cvSelections {
 		for _, a := range []float64{1, 1.5, 2, 3, 4} {
 			gateCurve(t, fmt.Sprintf("%s a=%g", sel.name, a), recs, sel.keep, func(r cvRecord) float64 {
 				return r.conf[0] * math.Pow(share0(r), (a-1)/2)
@@ -253,8 +261,7 @@ func TestMarginSets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.release()
-	type row struct{ right, wrong int }
-	tab := map[string]*row{}
+	tab := tally{}
 	for _, f := range []string{"../../shared/eval/dev.jsonl", "../bot/testdata/questions.jsonl", "../bot/testdata/fresh.jsonl", "../bot/testdata/real.jsonl", "../bot/testdata/real2.jsonl", "../bot/testdata/real3.jsonl", "../bot/testdata/urgent_heldout2.jsonl"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -301,27 +308,11 @@ func TestMarginSets(t *testing.T) {
 				keys = append(keys, "conf>=0.7")
 			}
 			for _, k := range keys {
-				r := tab[k]
-				if r == nil {
-					r = &row{}
-					tab[k] = r
-				}
-				if right {
-					r.right++
-				} else {
-					r.wrong++
-				}
+				tab.add(k, right)
 			}
 		}
 	}
-	var keys []string
-	for k := range tab {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		t.Logf("%-22s right %4d wrong %3d", k, tab[k].right, tab[k].wrong)
-	}
+	tab.log(t)
 }
 
 // TestMarginAgree asks more confidence of a best candidate that the model and BM25
@@ -331,14 +322,7 @@ func TestMarginAgree(t *testing.T) {
 		t.Skip("only with -fit")
 	}
 	recs := collectCV(t, realStories)
-	for _, sel := range []struct {
-		name string
-		keep func(cvRecord) bool
-	}{
-		{"plain", func(r cvRecord) bool { return !r.h.story }},
-		{"stories", func(r cvRecord) bool { return r.h.story && r.h.kind != "answer-then" }},
-		{"answer-then", func(r cvRecord) bool { return r.h.kind == "answer-then" }},
-	} {
+	for _, sel := range cvSelections {
 		gateCurve(t, sel.name+" agree", recs, sel.keep, func(r cvRecord) float64 {
 			if r.evs[0].modelTop && r.evs[0].rankTop {
 				return 1
@@ -417,8 +401,7 @@ func TestMarginAttract(t *testing.T) {
 		}
 		return b / math.Max(n, 1)
 	}
-	type bucket struct{ right, wrong int }
-	grid := map[string]*bucket{}
+	grid := tally{}
 	for _, r := range recs {
 		if r.h.want == "" || len(r.ids) == 0 || r.conf[0] < 0.5 || r.h.kind == "answer-then" {
 			continue
@@ -433,26 +416,7 @@ func TestMarginAttract(t *testing.T) {
 		case a >= 0.05:
 			ab = "a>=.05"
 		}
-		for _, g := range []string{fmt.Sprintf("story=%v %s", r.h.story, ab)} {
-			b := grid[g]
-			if b == nil {
-				b = &bucket{}
-				grid[g] = b
-			}
-			if r.ids[0] == r.h.want {
-				b.right++
-			} else {
-				b.wrong++
-			}
-		}
+		grid.add(fmt.Sprintf("story=%v %s", r.h.story, ab), r.ids[0] == r.h.want)
 	}
-	var keys []string
-	for k := range grid {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b := grid[k]
-		t.Logf("%-22s right %5d wrong %4d  wrong share %.3f", k, b.right, b.wrong, float64(b.wrong)/math.Max(1, float64(b.right+b.wrong)))
-	}
+	grid.log(t)
 }
