@@ -370,7 +370,7 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		signs, urgent bool
 	}
 	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
-		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "../../shared/eval/dev.jsonl"}
+		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "testdata/generic.jsonl", "../../shared/eval/dev.jsonl"}
 	sets := make([][]reading, len(files))
 	for i, file := range files {
 		f, err := os.Open(file)
