@@ -55,6 +55,13 @@ func TestIsUrgent(t *testing.T) {
 		{"I'm struggling to breathe after the session", true, false},
 		{"there's pus coming from the scabs", true, false},
 		{"is some redness normal?", false, false},
+		// Sores and crusts are read like the other after-effects: spreading sores and
+		// yellow crusts are signs, whoever's head it is; crusting over after a first
+		// night's weeping is relief, even after ", then".
+		{"since the laser I've had sores along my temples and they keep spreading", true, false},
+		{"my partner's scalp has yellow crusty patches where the removal was done", true, true},
+		{"a little clear fluid leaked the first evening, then it crusted over and has been fine", false, false},
+		{"I get cold sores now and then, is laser removal still ok for me?", false, false},
 		{"how long does the swelling last?", false, false},
 		{"can laser cause an allergic reaction?", false, false},
 		{"is it normal to feel a bit sore the next day?", false, false},

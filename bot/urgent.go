@@ -415,7 +415,11 @@ func maskContext(ts, prev []token) {
 				maskAll(prevClause)
 			}
 		}
-		prevClause = clause
+		if len(clause) > 0 {
+			// ", then it crusted over": the empty clause between two ends is no
+			// clause for the relief to refer back to.
+			prevClause = clause
+		}
 		start = i + 1
 	}
 }
@@ -609,7 +613,7 @@ var severeSigns = []phrase{
 	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
 		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
 		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|goo|gunk|head|heads|discharge"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
 	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
 	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
 	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
@@ -1040,7 +1044,7 @@ var (
 	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "pains", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
-		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "angry", "balloon", "ballooned",
+		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "sores", "angry", "balloon", "ballooned",
 		"ballooning")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
 		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
