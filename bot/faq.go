@@ -25,6 +25,18 @@ type Searcher interface {
 
 var _ Searcher = (*index.Index)(nil)
 
+// ExcludingSearcher is a Searcher that can also search as if some entries were not
+// there, each other entry's confidence judged among the rest. The handler uses it when
+// a rule of its own rules the best match out; without it, the next match answers with
+// the confidence it had as the runner-up.
+type ExcludingSearcher interface {
+	Searcher
+	// SearchExcluding is Search without the entries whose ids are in exclude.
+	SearchExcluding(ctx context.Context, text string, n int, exclude ...string) ([]index.Match, error)
+}
+
+var _ ExcludingSearcher = (*index.Index)(nil)
+
 // Thresholds on index confidence. An answer needs AnswerConfidence; a weaker match is
 // only offered as a suggestion, and only above SuggestConfidence.
 const (
@@ -205,7 +217,23 @@ func (f *FAQ) replyTo(ctx context.Context, q Question) (Reply, error) {
 		// question about ordinary after-effects, or about the risk of a complication,
 		// is better answered by the next entry (the side effects, aftercare), which
 		// says when to see a doctor; the complications entry stays among the follow-ups.
-		matches[0], matches[1] = matches[1], matches[0]
+		// That entry took most of the confidence the candidates share, so the others
+		// are judged again among themselves where the index can (a risk question
+		// such as "can you get an infection after removal" was declined at 0.1 with
+		// the side effects entry next).
+		urgent := matches[0]
+		if ex, ok := f.search.(ExcludingSearcher); ok {
+			rest, err := ex.SearchExcluding(ctx, text, maxSuggestions+1, UrgentEntryID)
+			if err != nil {
+				return Reply{}, fmt.Errorf("searching the FAQ: %w", err)
+			}
+			if len(rest) > 0 {
+				matches = append([]index.Match{rest[0], urgent}, rest[1:]...)
+			}
+		}
+		if matches[0].ID == UrgentEntryID {
+			matches[0], matches[1] = matches[1], matches[0]
+		}
 	}
 	if len(matches) > 0 && matches[0].Confidence >= f.answerAt {
 		e, ok := f.search.Entry(matches[0].ID)

@@ -152,6 +152,13 @@ func rewrite(text string) string {
 // pulling in every specific one.
 var synonyms = []struct{ input, words []string }{
 	{nil, []string{"smp", "micropigmentation", "micropigment", "micro", "micropig", "micropigs"}},
+	// "The ink" or "the pigment" is what many people call the treatment itself ("how
+	// many sessions to get the ink out"): it also finds the entries that say SMP, one
+	// way, so that the few entries about ink or pigment as such do not take every
+	// question that says it (MODEL.md, sixth round: the FAQ's phrasings asked with
+	// "ink" for "smp" answered right 0.719 -> 0.756, with "pigment" 0.774 -> 0.803
+	// and wrong 0.109 -> 0.080, the plain phrasings no worse).
+	{[]string{"ink", "pigment", "pigments"}, []string{"smp"}},
 	{[]string{"qswitch", "picosecond", "nanosecond", "ndyag", "pico", "yag", "lazer", "lasor", "zap", "zapping", "zapped", "nuke", "blast"}, []string{"laser"}},
 	{nil, []string{"session", "treatment", "sitting", "round"}},
 	{nil, []string{"remove", "removal", "erase", "undo", "delete"}},

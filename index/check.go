@@ -136,6 +136,7 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 			return err
 		}
 		for _, t := range test {
+			t.fold = k
 			cands, err := s.candidates(ctx, t.text, 4)
 			if err != nil {
 				s.close()
@@ -155,6 +156,7 @@ type heldOut struct {
 	want, text string
 	story      bool
 	kind       string
+	fold       int // the fold it was held out in
 }
 
 // storyMaker makes more texts to ask from a fold's held-out texts, the entries the

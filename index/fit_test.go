@@ -354,7 +354,8 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
-// the FAQ's ("swap-oos", swapStories), to decline.
+// the FAQ's ("swap-oos", swapStories), to decline; and held-out phrasings asked with
+// a generic subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
 func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
@@ -384,6 +385,7 @@ func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []
 		}
 	}
 	out = append(out, swapStories(test, swapLines(), 2)...)
+	out = append(out, genericStories(test)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
@@ -452,7 +454,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue

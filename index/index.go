@@ -442,6 +442,15 @@ const MaxQueryLen = 1000
 
 // Search returns up to n entries matching text, best first.
 func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error) {
+	return x.SearchExcluding(ctx, text, n)
+}
+
+// SearchExcluding is Search as if the entries with the ids in exclude were not
+// candidates: the others' confidences are calibrated among themselves. The bot uses it
+// when it has ruled an entry out by a rule of its own (the complications entry for a
+// message that describes no complication), so that the next entry is judged on its
+// own evidence rather than as the runner-up to one that was never going to answer.
+func (x *Index) SearchExcluding(ctx context.Context, text string, n int, exclude ...string) ([]Match, error) {
 	s, err := x.acquire()
 	if err != nil {
 		return nil, err
@@ -459,7 +468,7 @@ func (x *Index) Search(ctx context.Context, text string, n int) ([]Match, error)
 	if n <= 0 {
 		return nil, nil
 	}
-	cands, err := s.candidates(ctx, text, n)
+	cands, err := s.candidates(ctx, text, n, exclude...)
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +493,7 @@ type candidate struct {
 }
 
 // candidates returns the entries bleve or the model finds for text, best first.
-func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candidate, error) {
+func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude ...string) ([]candidate, error) {
 	text = rewrite(s.spell.correct(foldASCII(text)))
 	a := s.analyzeQuery(text)
 	terms := a.terms
@@ -512,7 +521,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int) ([]candid
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
-		if seen[id] {
+		if seen[id] || slices.Contains(exclude, id) {
 			return nil
 		}
 		seen[id] = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -271,5 +272,37 @@ func TestSearchForNoMatches(t *testing.T) {
 		if ms, err := x.Search(context.Background(), "laser sessions", n); err != nil || len(ms) != 0 {
 			t.Errorf("Search(n=%d) = %v, %v; want nothing", n, ms, err)
 		}
+	}
+}
+
+// SearchExcluding finds what Search finds without the entries left out, and the
+// others' confidences are judged among themselves: the runner-up to an entry left
+// out is at least as confident as it was.
+func TestSearchExcluding(t *testing.T) {
+	x := newIndex(t, shipped(t))
+	ctx := context.Background()
+	const q = "how many laser sessions to get my smp off"
+	all, err := x.Search(ctx, q, 4)
+	if err != nil || len(all) < 2 {
+		t.Fatalf("Search(%q) = %v, %v; want two matches at least", q, all, err)
+	}
+	rest, err := x.SearchExcluding(ctx, q, 4, all[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rest {
+		if m.ID == all[0].ID {
+			t.Fatalf("SearchExcluding(%s) returned it: %v", all[0].ID, rest)
+		}
+	}
+	if len(rest) == 0 || rest[0].ID != all[1].ID {
+		t.Fatalf("SearchExcluding(%s) = %v, want %s first", all[0].ID, rest, all[1].ID)
+	}
+	if rest[0].Confidence < all[1].Confidence {
+		t.Errorf("%s: confidence %.3f without %s, %.3f with it; want at least as much", rest[0].ID, rest[0].Confidence, all[0].ID, all[1].Confidence)
+	}
+	same, err := x.SearchExcluding(ctx, q, 4)
+	if err != nil || !slices.Equal(same, all) {
+		t.Errorf("SearchExcluding with nothing left out = %v, %v; want Search's %v", same, err, all)
 	}
 }

@@ -181,3 +181,34 @@ func TestNamesSubject(t *testing.T) {
 		}
 	}
 }
+
+// genericStories are the held-out phrasings that name SMP (after rewrite: "scalp
+// micropigmentation", "scalp tattoo", "hairline ink" and the like are "smp") asked the
+// way people often do without naming it: the first "smp" replaced by a generic subject
+// ("tattoo", "micropigmentation", "pigment", "ink", "it", in turn), later ones by "it"
+// (kinds "generic-tattoo" and so on: the own entry is still the answer).
+func genericStories(test []heldOut) []heldOut {
+	generic := []string{"tattoo", "micropigmentation", "pigment", "ink", "it"}
+	var out []heldOut
+	n := 0
+	for _, t := range test {
+		p := strings.Fields(prepare(t.text))
+		first := true
+		for i, w := range p {
+			if strings.Trim(w, ",.?!;:") != "smp" {
+				continue
+			}
+			by := "it"
+			if first {
+				by, first = generic[n%len(generic)], false
+			}
+			p[i] = strings.Replace(w, "smp", by, 1)
+		}
+		if t.want == "" || first {
+			continue
+		}
+		out = append(out, heldOut{want: t.want, text: strings.Join(p, " "), story: true, kind: "generic-" + generic[n%len(generic)]})
+		n++
+	}
+	return out
+}
