@@ -28,12 +28,13 @@ func TestFitFusion(t *testing.T) {
 	}
 	type query struct {
 		in, plain bool
+		getting   bool // a getting story (gettingStories): fits the scope, not the ranking
 		evs       []evidence
 		ys        []float64
 	}
 	var qs []query
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
-		q := query{in: h.want != "", plain: !h.story}
+		q := query{in: h.want != "", plain: !h.story, getting: strings.HasPrefix(h.kind, "getting")}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
 			q.ys = append(q.ys, b2f(c.id == h.want))
@@ -49,6 +50,9 @@ func TestFitFusion(t *testing.T) {
 	var lists [][][]float64
 	var rights []int
 	for _, q := range qs {
+		if q.getting {
+			continue // gettingness is the same for every candidate of a text
+		}
 		if i := slices.Index(q.ys, 1); i >= 0 && len(q.evs) > 1 {
 			var xs [][]float64
 			for _, ev := range q.evs {
@@ -356,7 +360,8 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
 // the FAQ's ("swap-oos", swapStories), to decline; and held-out phrasings asked with
 // a generic subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
-func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
+func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut {
+	narrative := held.narrative
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
@@ -385,6 +390,13 @@ func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []
 		}
 	}
 	out = append(out, swapStories(test, swapLines(), 2)...)
+	out = append(out, gettingStories(test, held.getting)...)
+	// A getting sentence after a narrative one, to decline too.
+	if len(narrative) > 0 {
+		for i, g := range held.getting {
+			out = append(out, heldOut{text: sentence2(narrative[(i*3+2)%len(narrative)]) + " " + sentence(g), story: true, kind: "getting-narr-oos"})
+		}
+	}
 	out = append(out, genericStories(test)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
@@ -454,7 +466,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue
