@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"os"
-	"slices"
-	"strings"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -131,20 +128,10 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				narr = append(narr, n)
 			}
 		}
-		// So is the getting pool: its held-out sentences are asked (stories), the
-		// others measure the fold's gettingness.
-		var get, heldGet []string
-		for j, g := range gettingLines() {
-			if j%folds == k {
-				heldGet = append(heldGet, g)
-			} else {
-				get = append(get, g)
-			}
-		}
 		if stories != nil {
-			test = append(test, stories(test, train, pools{narrative: heldNarr, getting: heldGet})...)
+			test = append(test, stories(test, train, heldNarr)...)
 		}
-		s, err := buildIn(train, oos, pools{narrative: narr, getting: get}, newStore)
+		s, err := build(train, oos, narr)
 		if err != nil {
 			return err
 		}
@@ -173,20 +160,16 @@ type heldOut struct {
 }
 
 // storyMaker makes more texts to ask from a fold's held-out texts, the entries the
-// fold's index is built from and the fold's held-out sentences of the pools.
-type storyMaker func(test []heldOut, train []knowledge.Entry, held pools) []heldOut
+// fold's index is built from and the fold's held-out narrative sentences.
+type storyMaker func(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be, and
 // with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
 // as real questions tell how they came to ask; a held-out out-of-scope question after
-// a narrative sentence is to be declined all the same. Held-out sentences about
-// getting a treatment are to be declined alone ("getting-oos"), and a held-out
-// phrasing after one is to be answered ("getting-then": "I got it done last year,
-// and now I want it gone").
-func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
-	narrative := held.narrative
+// a narrative sentence is to be declined all the same.
+func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
@@ -210,36 +193,6 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
 		for i, q := range off {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
-	}
-	// The getting stories join the fit only on request (eighth round's switch:
-	// SMPBOT_GETFIT=all, or oos for the declines alone); the shipped fit is main's.
-	if g := os.Getenv("SMPBOT_GETFIT"); g != "all" && g != "oos" {
-		return out
-	}
-	gs := gettingStories(test, held.getting)
-	if os.Getenv("SMPBOT_GETFIT") == "oos" {
-		gs = slices.DeleteFunc(gs, func(h heldOut) bool { return h.want != "" })
-	}
-	return append(out, gs...)
-}
-
-// gettingStories makes the getting kinds of stories: each held-out getting
-// sentence alone, to decline, and every other held-out phrasing after one, to
-// answer.
-func gettingStories(test []heldOut, getting []string) []heldOut {
-	if len(getting) == 0 {
-		return nil
-	}
-	var out []heldOut
-	for _, g := range getting {
-		out = append(out, heldOut{text: g, story: true, kind: "getting-oos"})
-	}
-	for i, t := range test {
-		if t.want == "" || i%2 == 1 {
-			continue
-		}
-		g := strings.TrimRight(getting[(i*13+5)%len(getting)], ".?! ")
-		out = append(out, heldOut{want: t.want, text: g + ". " + t.text + "?", story: true, kind: "getting-then"})
 	}
 	return out
 }

@@ -28,13 +28,12 @@ func TestFitFusion(t *testing.T) {
 	}
 	type query struct {
 		in, plain bool
-		getting   bool // a getting story (gettingStories): fits the scope, not the ranking
 		evs       []evidence
 		ys        []float64
 	}
 	var qs []query
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
-		q := query{in: h.want != "", plain: !h.story, getting: strings.HasPrefix(h.kind, "getting")}
+		q := query{in: h.want != "", plain: !h.story}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
 			q.ys = append(q.ys, b2f(c.id == h.want))
@@ -50,9 +49,6 @@ func TestFitFusion(t *testing.T) {
 	var lists [][][]float64
 	var rights []int
 	for _, q := range qs {
-		if q.getting {
-			continue // gettingness is the same for every candidate of a text
-		}
 		if i := slices.Index(q.ys, 1); i >= 0 && len(q.evs) > 1 {
 			var xs [][]float64
 			for _, ev := range q.evs {
@@ -360,8 +356,7 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
 // the FAQ's ("swap-oos", swapStories), to decline; and held-out phrasings asked with
 // a generic subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
-func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut {
-	narrative := held.narrative
+func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
 		return nil
@@ -390,10 +385,11 @@ func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut 
 		}
 	}
 	out = append(out, swapStories(test, swapLines(), 2)...)
-	out = append(out, gettingStories(test, held.getting)...)
+	getting := gettingLines()
+	out = append(out, gettingStories(test, getting)...)
 	// A getting sentence after a narrative one, to decline too.
 	if len(narrative) > 0 {
-		for i, g := range held.getting {
+		for i, g := range getting {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+2)%len(narrative)]) + " " + sentence(g), story: true, kind: "getting-narr-oos"})
 		}
 	}

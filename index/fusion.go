@@ -10,7 +10,6 @@ type evidence struct {
 	rank     float64 // the BM25-and-coverage ranking key (features.rank)
 	cover    float64 // share of the text's term weight the entry holds
 	unknown  float64 // share of the text's term weight no entry holds
-	getting  float64 // how much the text is about getting a treatment (gettingShare)
 	rankTop  bool    // the best candidate by rank
 	modelTop bool    // the best candidate by the model
 	// Relative to the best candidate: model probability and rank as shares of the
@@ -62,17 +61,13 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.conf,
 		best.unknown,
 		best.cover,
-		best.getting,
 	}
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-//
-// The last weight, on how much the text is about getting a treatment, is 0: the
-// eighth round's switches (MODEL.md) fit it with SMPBOT_GETFIT=all.
-var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499, 0}
+var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

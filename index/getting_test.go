@@ -2,14 +2,57 @@ package index
 
 import (
 	"bufio"
+	_ "embed"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
+
+// gettingText is a pool of sentences about getting a treatment rather than living
+// with one: considering a first SMP, booking, comparing practitioners, the first
+// sittings and a new treatment's healing, hair transplants and hair loss treatment.
+// The FAQ is about removing, correcting and living with SMP, so such messages sound
+// like its entries while none answers them. TestStoriesCV asks them (getting
+// kinds); the eighth round (MODEL.md) measured them as a feature of the decision
+// and dropped it.
+//
+//go:embed getting.txt
+var gettingText string
+
+// gettingLines returns the pool, parsed once (one a line, # comments).
+var gettingLines = sync.OnceValue(func() []string {
+	ls, err := knowledge.ParseOutOfScope(gettingText)
+	if err != nil {
+		panic(err)
+	}
+	return ls
+})
+
+// gettingStories makes the getting kinds of stories: each getting sentence alone
+// ("getting-oos"), to decline, and every other held-out phrasing after one
+// ("getting-then": "I'm booked in for next month. can smp be removed?"), to answer.
+func gettingStories(test []heldOut, getting []string) []heldOut {
+	if len(getting) == 0 {
+		return nil
+	}
+	var out []heldOut
+	for _, g := range getting {
+		out = append(out, heldOut{text: g, story: true, kind: "getting-oos"})
+	}
+	for i, t := range test {
+		if t.want == "" || i%2 == 1 {
+			continue
+		}
+		g := strings.TrimRight(getting[(i*13+5)%len(getting)], ".?! ")
+		out = append(out, heldOut{want: t.want, text: g + ". " + t.text + "?", story: true, kind: "getting-then"})
+	}
+	return out
+}
 
 // removalWords name what the FAQ is about (removing, correcting, fading, regret); a
 // sentence about getting a treatment holding one would teach that the FAQ's own
@@ -88,38 +131,5 @@ func TestGettingPool(t *testing.T) {
 			}
 		}
 		fh.Close()
-	}
-}
-
-// TestGettingness checks the gettingness a build measures: the words of getting a
-// treatment weigh as such, the FAQ's subject words not at all, and a message about
-// booking a first treatment is more getting-ish than one about removing it.
-func TestGettingness(t *testing.T) {
-	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	for _, tc := range []struct {
-		word     string
-		min, max float64
-	}{
-		{"consultation", 0.7, 1},
-		{"grafts", 0.7, 1},
-		{"laser", 0, 0},
-		{"removal", 0, 0},
-	} {
-		terms := s.analyze(tc.word)
-		if len(terms) != 1 {
-			t.Fatalf("%q analysed as %q", tc.word, terms)
-		}
-		if got := s.get[terms[0]]; got < tc.min || got > tc.max {
-			t.Errorf("gettingness of %q = %.2f, want %.2f to %.2f", tc.word, got, tc.min, tc.max)
-		}
-	}
-	getting := s.gettingShare(s.analyze(prepare("I'm booking a consultation for my first session, what should I ask")))
-	removing := s.gettingShare(s.analyze(prepare("can laser removal take out smp that went too dark")))
-	if getting <= removing+0.2 {
-		t.Errorf("getting share: booking a first session %.2f, removal %.2f", getting, removing)
 	}
 }

@@ -73,10 +73,6 @@ type snapshot struct {
 	// narr is how much each analysed term of the narrative pool is narrative rather
 	// than question (narrativeness); terms not in the pool are absent (0).
 	narr map[string]float64
-	// get is how much each analysed term of the getting pool belongs to getting a
-	// treatment rather than to the FAQ (gettingness, measured as narrativeness).
-	get    map[string]float64
-	getCls *gettingClassifier
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -225,17 +221,11 @@ func (x *Index) Entries() []knowledge.Entry {
 // the class of questions to decline and narrative as the context sentences that
 // the ranking discounts (narrativeness).
 func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, pools{narrative: narrative, getting: gettingLines()}, newStore)
+	return buildIn(entries, outOfScope, narrative, newStore)
 }
 
-// pools are the sentence pools a build measures its terms against: narrative
-// context (narrativeness) and getting a treatment (gettingness).
-type pools struct{ narrative, getting []string }
-
-// buildIn is build with the pools given and the store that newStore gives for the
-// FAQ's size.
-func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
-	narrative := ps.narrative
+// buildIn is build with the store that newStore gives for the FAQ's size.
+func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -337,14 +327,6 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	s.narr = narrativeness(memo, phrasings, narrative)
-	s.get = gettingness(memo, phrasings, narrative, ps.getting)
-	if getCls {
-		pos := ps.getting
-		if os.Getenv("SMPBOT_GETOOS") == "1" {
-			pos = append(slices.Clip(pos), outOfScope...)
-		}
-		s.getCls = trainGetting(memo, phrasings, narrative, pos)
-	}
 	s.model = <-trained
 	return s, nil
 }
@@ -536,7 +518,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	getting := s.gettingShare(terms)
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -559,7 +540,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 			rank:    f.rank(),
 			cover:   f.cover,
 			unknown: f.unknown / math.Max(f.total, 1e-9),
-			getting: getting,
 		}}
 		cands = append(cands, c)
 		return nil
@@ -771,9 +751,6 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 		df := s.docFreq(t)
 		w := math.Log1p(n/float64(df+1)) / unit
 		wn := w * (1 - s.narr[t])
-		if getRank {
-			wn *= 1 - s.get[t]
-		}
 		f.total += w
 		nt += wn
 		if df == 0 {
@@ -789,8 +766,6 @@ func (s *snapshot) features(terms []string, id string, score, self float64) feat
 	}
 	return f
 }
-
-var getRank = os.Getenv("SMPBOT_GETRANK") == "1"
 
 // holds reports how strongly an entry holds t or a synonym t finds.
 func (s *snapshot) holds(have termSet, t string) float64 {
