@@ -55,6 +55,13 @@ func TestIsUrgent(t *testing.T) {
 		{"I'm struggling to breathe after the session", true, false},
 		{"there's pus coming from the scabs", true, false},
 		{"is some redness normal?", false, false},
+		// Sores and crusts are read like the other after-effects: spreading sores and
+		// yellow crusts are signs, whoever's head it is; crusting over after a first
+		// night's weeping is relief, even after ", then".
+		{"since the laser I've had sores along my temples and they keep spreading", true, false},
+		{"my partner's scalp has yellow crusty patches where the removal was done", true, true},
+		{"a little clear fluid leaked the first evening, then it crusted over and has been fine", false, false},
+		{"I get cold sores now and then, is laser removal still ok for me?", false, false},
 		{"how long does the swelling last?", false, false},
 		{"can laser cause an allergic reaction?", false, false},
 		{"is it normal to feel a bit sore the next day?", false, false},
@@ -99,7 +106,27 @@ func TestIsUrgent(t *testing.T) {
 		{"is it normal for swelling to get worse on day two?", false, false},
 		{"will the redness spread?", false, false},
 		{"I'm allergic to lidocaine, can they numb me?", false, false},
-		{"the ink has spread and the area is a bit red", false, true},
+		{"the ink has spread and the area is a bit red", false, false},
+		// A sign asked about as a possibility is a question about risk.
+		{"are hives common after laser removal?", false, false},
+		{"is it common to have pus a week after?", true, false},
+		// "pain's" is read without its apostrophe.
+		{"the pain's getting worse each night since the laser", true, false},
+		// A comparison with another thing is no worsening; with an earlier time it is.
+		{"Is laser removal more painful than the SMP itself?", false, false},
+		{"my scalp is more painful than yesterday and it's throbbing", true, false},
+		// A question about care, with no sign the rules read, is not urgent; with one it is.
+		{"day 3 after the laser, a bit pink and tender and the scabs are dry. when can I wash my hair and go back to the gym?", false, false},
+		{"there's pus coming out of the scabs and I've got a fever, can I still wash my hair?", true, false},
+		// A question about a risk, or a message saying the after-effect is settling, with
+		// no sign the rules read, is not urgent; a reversal after the settling decides.
+		{"I've read horror stories about infections after laser and I'm nervous. is it actually safe on the scalp?", false, false},
+		{"the redness has mostly faded and new skin is coming through where it was scabby, a bit itchy", false, false},
+		{"the swelling was going down but this morning the redness is creeping down my forehead and it's hot", true, false},
+		// A question typed without its question mark is still a question.
+		{"had my first removal session and my hairline has puffed up and gone pink, is this expected", false, false},
+		{"my lips have swollen up since the laser, is this normal", true, false},
+		{"the scabs are oozing pus and it smells, is that normal", true, false},
 		{"is it a big deal if my scalp is still red?", false, false},
 		{"the injection of lidocaine stung a bit", false, false},
 		{"the worst part is the itching, is that normal?", false, false},

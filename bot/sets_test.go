@@ -141,18 +141,28 @@ func TestUrgentPairs(t *testing.T) {
 // of 42 wrongly.
 //
 // With the design of URGENT.md's "A third held-out set" (not clean figures: see
-// there): heldout2 30/30 and 4 of 40, heldout3 26/26 and 5 of 42. The floors are
-// those figures. The earlier held-out set was learned
-// from and is part of urgent_pairs.jsonl now (lines 284-349). Whoever learns from
-// these misses should move them there too and write a new held-out set.
+// there): heldout2 30/30 and 4 of 40, heldout3 26/26 and 5 of 42. With the fourth
+// round's (URGENT.md "A fourth held-out set"; not clean either): 30/30 and 2 of 40,
+// 26/26 and 2 of 42.
+//
+// urgent_heldout4.jsonl: 20 complications and 40 ordinary messages (expected healing
+// after laser, saline, SMP and cosmetic-tattoo removal; risk questions), each
+// modelled on a public page no other set used, written and committed before the bot
+// was run on it. Its first, clean figure (main's design): 19/20 flagged, 6 of 40
+// wrongly; measured once after the fourth round: the same, 19/20 and 6 of 40.
+//
+// The floors are the latest figures. The earlier held-out set was learned from and
+// is part of urgent_pairs.jsonl now (lines 284-349). Whoever learns from these misses
+// should move them there too and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
 	for _, set := range []struct {
 		file                 string
 		urgent, ordinary     int
 		minFlagged, maxWrong int
 	}{
-		{"testdata/urgent_heldout2.jsonl", 30, 40, 30, 4},
-		{"testdata/urgent_heldout3.jsonl", 26, 42, 26, 5},
+		{"testdata/urgent_heldout2.jsonl", 30, 40, 30, 2},
+		{"testdata/urgent_heldout3.jsonl", 26, 42, 26, 2},
+		{"testdata/urgent_heldout4.jsonl", 20, 40, 20, 6},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)

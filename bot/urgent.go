@@ -415,7 +415,11 @@ func maskContext(ts, prev []token) {
 				maskAll(prevClause)
 			}
 		}
-		prevClause = clause
+		if len(clause) > 0 {
+			// ", then it crusted over": the empty clause between two ends is no
+			// clause for the relief to refer back to.
+			prevClause = clause
+		}
 		start = i + 1
 	}
 }
@@ -609,7 +613,7 @@ var severeSigns = []phrase{
 	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
 		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
 		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|goo|gunk|head|heads|discharge"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
 	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
 	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
 	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
@@ -837,8 +841,25 @@ func askedAbout(ts []token, i int, risk bool) bool {
 			return true
 		}
 	}
-	return lookLike(ts, i) || risk && definition(ts, i)
+	return lookLike(ts, i) || risk && (definition(ts, i) || possibleAfter(ts, i))
 }
+
+// possibleAfter reports a sign asked about as a possibility, the word of chance
+// after it: "is a fever possible after removal?", "are hives common after laser?".
+// "is it common to have pus?" has the sign after it, and reports it.
+func possibleAfter(ts []token, i int) bool {
+	if !asked(ts) || len(ts) == 0 || ts[0].w != "is" && ts[0].w != "are" {
+		return false
+	}
+	for k := i + 1; k < len(ts) && k <= i+3; k++ {
+		if chanceWords[ts[k].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var chanceWords = wordSet("possible", "likely", "unlikely", "rare", "common", "myth", "risk")
 
 // supposed reports an "if" or "whether" among the six words before ts[k], in its
 // clause.
@@ -1020,10 +1041,10 @@ var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleed
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
-	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "painful",
+	mildWords = wordSet("red", "redness", "redder", "swelling", "swollen", "swelled", "puffy", "pain", "pains", "painful",
 		"hurts", "hurt", "hurting", "sore", "soreness", "ache", "aches", "aching", "throbbing", "blister",
 		"blisters", "rash", "rashes", "bleeding", "bleeds", "itching", "itchy", "itch", "tender", "bruising",
-		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "angry", "balloon", "ballooned",
+		"burning", "sting", "stings", "stinging", "inflamed", "welts", "lump", "lumps", "sores", "angry", "balloon", "ballooned",
 		"ballooning")
 	worseWords = wordSet("worse", "worsening", "worsened", "spreading", "spread", "spreads", "bigger",
 		"larger", "growing", "grows", "grown", "increasing", "increased", "redder", "hotter", "creeping", "creeps", "crept",
@@ -1122,12 +1143,11 @@ func cue(ts []token, i, j int) bool {
 	case (worseWords[w] || w == "more") && next == "than":
 		// "worse than yesterday" is getting worse; "is laser worse than saline for
 		// pain?" and "does it hurt more than the tattoo?" compare.
-		for k := j + 2; k < len(ts) && k <= j+4; k++ {
-			if sinceWords[ts[k].w] {
-				return true
-			}
-		}
-		return false
+		return thanBefore(ts, j+2)
+	case w == "more" && mildWords[next] && j+2 < len(ts) && ts[j+2].w == "than":
+		// Likewise "more painful than yesterday", not "more painful than the SMP
+		// itself".
+		return thanBefore(ts, j+3)
 	case worseWords[w] || degreeWords[w]:
 		return true
 	case sizeWords[w] && j == i-1 && (ts[i].w == "blister" || ts[i].w == "blisters"):
@@ -1154,6 +1174,18 @@ func cue(ts []token, i, j int) bool {
 		return next == "getting" || next == "growing" || next == "spreading"
 	case moving[w] || w == "towards" || w == "toward":
 		return ontoElsewhere(ts, j)
+	}
+	return false
+}
+
+// thanBefore reports whether the comparison whose object starts at k is with an
+// earlier time ("than yesterday", "than it was this morning"), not with another
+// thing.
+func thanBefore(ts []token, k int) bool {
+	for i := k; i < len(ts) && i <= k+2; i++ {
+		if sinceWords[ts[i].w] {
+			return true
+		}
 	}
 	return false
 }

@@ -60,25 +60,29 @@ const (
 // urgentModelParams are the design's choices, fixed by cross-validation
 // (TestUrgentDesigns; the alternatives are kept to reproduce the comparison).
 type urgentModelParams struct {
-	epochs    int
-	rate      float64
-	l2        float64
-	threshold float64 // the model flags above this probability
-	ruleFeats bool    // the rules' signals are features
-	bigrams   bool
-	cues      bool // the groups of cue words
-	context   bool // body, thing and limb features
-	course    bool // the groups telling expected healing from a spreading or systemic sign
-	units     int  // read the whole message; 1: or its highest sentence; 2: or clause
-	mixed     bool // train on messages joined to other questions too (withAsides)
-	withRules bool // the rules flag too, unless the model reads under veto
-	veto      float64
-	vetoParts bool // the veto reads every sentence and clause (see read)
+	epochs     int
+	rate       float64
+	l2         float64
+	threshold  float64 // the model flags above this probability
+	ruleFeats  bool    // the rules' signals are features
+	bigrams    bool
+	cues       bool // the groups of cue words
+	context    bool // body, thing and limb features
+	course     bool // the groups telling expected healing from a spreading or systemic sign
+	units      int  // read the whole message; 1: or its highest sentence; 2: or clause
+	mixed      bool // train on messages joined to other questions too (withAsides)
+	withRules  bool // the rules flag too, unless the model reads under veto
+	veto       float64
+	severeVeto float64 // the veto of a message with a severe sign (at most veto)
+	vetoParts  bool    // the veto reads every sentence and clause (see read)
+	careVeto   bool    // a question about care the rules do not flag is not urgent (careAsked)
+	riskVeto   bool    // likewise a question about a risk (riskAsked)
+	betterVeto bool    // likewise a message saying an after-effect is settling (settling)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
-	units: 1, mixed: true, withRules: true, veto: 0.05,
+	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, careVeto: true, riskVeto: true, betterVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -408,11 +412,11 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	if m.w == nil {
 		return rs.any()
 	}
-	if normalAsked(all, rs) {
+	if m.p.vetoed(all, rs) {
 		return false
 	}
 	prob, part := m.read(all, rs)
-	return m.p.decide(prob, part, rs.any())
+	return m.p.decide(prob, part, rs)
 }
 
 // normalAsked reports whether a message the rules do not flag asks whether
@@ -425,28 +429,114 @@ func normalAsked(all [][]token, rs ruleSignals) bool {
 }
 
 // asksIfNormal reports whether a sentence of the message asks whether something is
-// normal or to be expected.
+// normal or to be expected. A question is often typed without its question mark
+// ("my hairline has puffed up and gone pink, is this expected"): a clause opening
+// like a question (at the sentence's start or after a comma) asks too, for the
+// words after its opener.
 func asksIfNormal(all [][]token) bool {
+	return asksAbout(all, normalWords)
+}
+
+// careAsked reports whether a message the rules do not flag asks what to do for
+// the skin (a cream, a dressing, washing, the gym): with careVeto, such a message
+// is not urgent whatever the model reads.
+func careAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksAbout(all, careAsks)
+}
+
+// careAsks are the care words that ask what to do for the skin in a question:
+// not "cover" ("which topics do you cover?") or "work" ("will it work?").
+var careAsks = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", "moisturiser", "moisturizer",
+	"vaseline", "ice", "icing", "dressing", "bandage", "shower", "wash", "gym", "swim", "pool", "sauna", "sea", "sun",
+	"cap", "hat", "shave", "dye", "pop", "sleep", "sleeping")
+
+// riskAsked reports whether a message the rules do not flag asks about a risk or
+// whether something is safe ("is it dangerous if blisters get infected?", "what
+// temperature counts as a fever?"): with riskVeto, such a message is not urgent.
+func riskAsked(all [][]token, rs ruleSignals) bool {
+	return !rs.any() && asksAbout(all, riskAsks)
+}
+
+var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks", "risky", "chance", "chances",
+	"likely", "possible", "cause", "causes", "prone", "prevent", "avoid", "counts")
+
+// settling reports whether a message the rules do not flag says an after-effect is
+// settling ("it's calmed down since", "already going down"): with betterVeto, such
+// a message is not urgent.
+func settling(all [][]token, rs ruleSignals) bool {
+	if rs.any() {
+		return false
+	}
+	settled := false
 	for _, ts := range all {
-		if !asked(ts) {
-			continue
+		for i, t := range ts {
+			next := ""
+			if i+1 < len(ts) {
+				next = ts[i+1].w
+			}
+			switch {
+			case betterWords[t.w] && !doubted(ts, i) || downVerbs[t.w] && next == "down" && !doubted(ts, i):
+				settled = true
+			case settled && reversal[t.w]:
+				// "it was calming down but this morning ...": what follows decides.
+				return false
+			}
 		}
-		for _, t := range ts {
-			if normalWords[t.w] {
+	}
+	return settled
+}
+
+var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
+
+// vetoed reports whether a message is not urgent whatever the model reads.
+func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
+	return normalAsked(all, rs) || p.careVeto && careAsked(all, rs) || p.riskVeto && riskAsked(all, rs) ||
+		p.betterVeto && settling(all, rs)
+}
+
+// asksAbout reports whether a sentence of the message asks a question holding one
+// of words.
+func asksAbout(all [][]token, words map[string]bool) bool {
+	for _, ts := range all {
+		q := asked(ts)
+		for i, t := range ts {
+			if (i == 0 || ts[i-1].w == ",") && questionStart[t.w] && !chatterOpener(ts, i) {
+				q = true
+			}
+			if q && words[t.w] {
 				return true
+			}
+			if t.w == "," && !asked(ts) {
+				q = false
 			}
 		}
 	}
 	return false
 }
 
+// chatterOpener reports whether the question word at i opens no question: "do"
+// and "have" start commands and statements as often ("have had it for years").
+func chatterOpener(ts []token, i int) bool {
+	return statementOpeners[ts[i].w] && (i+1 >= len(ts) || !askedSubjects[ts[i+1].w])
+}
+
+var (
+	statementOpeners = wordSet("have", "has", "do", "did", "was")
+	askedSubjects    = wordSet("you", "it", "this", "that", "anyone", "they")
+)
+
 // decide flags a message the model reads at prob (its most worrying part at part),
-// which the rules flag or not.
-func (p urgentModelParams) decide(prob, part float64, rules bool) bool {
+// with what the rules found in it. A severe sign the rules read (pus, a fever,
+// swollen eyes) is vetoed only under severeVeto.
+func (p urgentModelParams) decide(prob, part float64, rs ruleSignals) bool {
 	if !p.vetoParts {
 		part = prob
 	}
-	return prob > p.threshold || p.withRules && rules && part >= p.veto
+	veto := p.veto
+	if rs.severe {
+		veto = min(veto, p.severeVeto)
+	}
+	return prob > p.threshold || p.withRules && rs.any() && part >= veto
 }
 
 // read gives the model's probability for a message read into sentences: with

@@ -32,7 +32,7 @@ func cvFlags(exs []urgentExample, p urgentModelParams, k int) (probs, parts []fl
 				all := sentenceTokens(e.text)
 				rs := readRules(all)
 				probs[i], parts[i] = m.read(all, rs)
-				flags[i] = !normalAsked(all, rs) && p.decide(probs[i], parts[i], rs.any())
+				flags[i] = !p.vetoed(all, rs) && p.decide(probs[i], parts[i], rs)
 			}
 		}
 	}
@@ -137,7 +137,9 @@ func rulesUnseen(exs []urgentExample, flags []bool) ([]urgentExample, []bool) {
 // out-of-scope questions flagged 15/1544; after main's FAQ edits of the same day
 // (1,681 phrasings and questions), 183/191, 10/221, 16/1681. With the third held-out
 // set's changes (URGENT.md; 136 more pairs, the course-of-healing groups, threshold
-// 0.6, veto 0.05): 218/225, 15/329, 7/1879. The FAQ is training data that
+// 0.6, veto 0.05): 218/225, 15/329, 7/1879. With the fourth round's (50 more pairs,
+// the vetoes of questions about care and risk and of settling messages): 233/239,
+// 6/365, 4/1879. The FAQ is training data that
 // moderators edit, so the floors leave room.
 func TestUrgentCrossValidated(t *testing.T) {
 	if testing.Short() {
@@ -190,10 +192,12 @@ func TestUrgentDesigns(t *testing.T) {
 	}
 	rules := make([]bool, len(exs))
 	normal := make([]bool, len(exs)) // vetoed as a question about what is normal
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
 	for i, e := range exs {
-		all := sentenceTokens(e.text)
-		rs := readRules(all)
-		rules[i], normal[i] = rs.any(), normalAsked(all, rs)
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+		rules[i], normal[i] = rss[i].any(), normalAsked(toks[i], rss[i])
 	}
 	t.Logf("%-44s %v", "rules alone (written from most pairs)", tally(exs, rules))
 	t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, rules)))
@@ -252,26 +256,45 @@ func TestUrgentDesigns(t *testing.T) {
 	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
 	for _, veto := range []float64{0, 0.02, 0.05, 0.1, 0.2, 0.3} {
 		p := shippedUrgentParams
-		p.veto = veto
+		p.veto, p.severeVeto = veto, veto
 		flags := make([]bool, len(exs))
 		for i := range exs {
-			flags[i] = !normal[i] && p.decide(probs[i], parts[i], rules[i])
+			flags[i] = !normal[i] && p.decide(probs[i], parts[i], rss[i])
 		}
 		t.Logf("model, or rules unless model < %.2f: %v", veto, tally(exs, flags))
 		t.Logf("%-44s unseen by the rules: %v", "", tally(rulesUnseen(exs, flags)))
 	}
 
-	// The threshold and the veto together, on the same cross-validated readings.
-	for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95} {
-		for _, veto := range []float64{0.02, 0.05, 0.1, 0.2} {
-			p := shippedUrgentParams
-			p.threshold, p.veto = threshold, veto
-			flags := make([]bool, len(exs))
-			for i := range exs {
-				flags[i] = !normal[i] && p.decide(probs[i], parts[i], rules[i])
+	// The threshold and the veto together, on the same cross-validated readings,
+	// with the vetoes of a question about care or a risk, or a message saying the
+	// after-effect is settling.
+	for _, v := range []struct{ care, risk, better bool }{
+		{false, false, false}, {true, false, false}, {true, true, false}, {true, false, true}, {true, true, true},
+	} {
+		for _, threshold := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} {
+			for _, veto := range []float64{0.02, 0.05, 0.1} {
+				p := shippedUrgentParams
+				p.threshold, p.veto = threshold, veto
+				p.careVeto, p.riskVeto, p.betterVeto = v.care, v.risk, v.better
+				flags := make([]bool, len(exs))
+				for i := range exs {
+					flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+				}
+				t.Logf("threshold %.2f, veto %.2f, vetoes care %v risk %v settling %v: %v", threshold, veto, v.care, v.risk, v.better, tally(exs, flags))
 			}
-			t.Logf("threshold %.2f, veto %.2f: %v", threshold, veto, tally(exs, flags))
 		}
+	}
+
+	// A severe sign the rules read, vetoed by the model under a lower bar, or never.
+	for _, severe := range []float64{0, 0.005, 0.01, 0.02, 0.05} {
+		p := shippedUrgentParams
+		p.severeVeto = severe
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+		}
+		t.Logf("shipped, severe signs vetoed under %.3f: %v", severe, tally(exs, flags))
+		t.Logf("%-44s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
 	}
 
 	if *heldoutFile == "" {
@@ -319,5 +342,90 @@ func BenchmarkTrainUrgent(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		trainUrgent(exs, shippedUrgentParams)
+	}
+}
+
+// TestUrgentDesignsOnSets trains the shipped features once on every example and
+// reads each question set of the repository under a grid of thresholds and vetoes:
+// complications flagged and ordinary messages flagged per set, as the handler flags
+// (a signs question counts as flagged). It chooses among the designs CV ranks alike
+// by the rule of URGENT.md (every complication of every set flagged); the sets it
+// reads are not clean afterwards, so urgent_heldout4.jsonl, the clean measure, is
+// not among them.
+//
+//	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
+func TestUrgentDesignsOnSets(t *testing.T) {
+	if !*urgentCV {
+		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
+	}
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := trainUrgent(exs, shippedUrgentParams)
+	type reading struct {
+		prob, part    float64
+		all           [][]token
+		rs            ruleSignals
+		signs, urgent bool
+	}
+	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
+		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "testdata/generic.jsonl", "../../shared/eval/dev.jsonl"}
+	sets := make([][]reading, len(files))
+	for i, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Logf("%s: %v", file, err)
+			continue
+		}
+		cases, err := ReadEvalCases(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			all := sentenceTokens(c.Q)
+			rs := readRules(all)
+			r := reading{all: all, rs: rs, signs: signsAfterTreatment(c.Q), urgent: c.Urgent}
+			r.prob, r.part = m.read(all, rs)
+			sets[i] = append(sets[i], r)
+		}
+	}
+	for _, d := range []struct {
+		threshold, veto    float64
+		care, risk, better bool
+	}{
+		{0.5, 0.05, false, false, false}, {0.6, 0.05, false, false, false}, {0.7, 0.05, false, false, false},
+		{0.5, 0.05, true, false, false}, {0.6, 0.05, true, false, false}, {0.7, 0.05, true, false, false},
+		{0.5, 0.05, true, true, false}, {0.6, 0.05, true, true, false}, {0.7, 0.05, true, true, false},
+		{0.5, 0.05, true, false, true}, {0.6, 0.05, true, false, true}, {0.7, 0.05, true, false, true},
+		{0.5, 0.05, true, true, true}, {0.6, 0.05, true, true, true}, {0.7, 0.05, true, true, true},
+	} {
+		{
+			threshold, veto := d.threshold, d.veto
+			p := shippedUrgentParams
+			p.threshold, p.veto = threshold, veto
+			p.careVeto, p.riskVeto, p.betterVeto = d.care, d.risk, d.better
+			var line []string
+			missed, wrong := 0, 0
+			for i, rs := range sets {
+				var pos, hit, neg, fl int
+				for _, r := range rs {
+					flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs)
+					if r.urgent {
+						pos++
+						hit += b2i(flagged)
+					} else {
+						neg++
+						fl += b2i(flagged)
+					}
+				}
+				missed += pos - hit
+				wrong += fl
+				name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
+				line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
+			}
+			t.Logf("threshold %.2f veto %.2f vetoes care %v risk %v settling %v: missed %d, false %d | %s", threshold, veto, d.care, d.risk, d.better, missed, wrong, strings.Join(line, "; "))
+		}
 	}
 }
