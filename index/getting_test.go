@@ -1,11 +1,7 @@
 package index
 
 import (
-	"bufio"
 	_ "embed"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -83,13 +79,6 @@ func TestGettingPool(t *testing.T) {
 			}
 		}
 	}
-	files, _ := filepath.Glob("../bot/testdata/*.jsonl")
-	if shared, _ := filepath.Glob("../../shared/eval/*.jsonl"); len(shared) > 0 {
-		files = append(files, shared...)
-	}
-	if len(files) == 0 {
-		t.Fatal("no question sets in ../bot/testdata")
-	}
 	words := func(s string) map[string]bool {
 		m := map[string]bool{}
 		for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) && r != '\'' }) {
@@ -99,37 +88,23 @@ func TestGettingPool(t *testing.T) {
 		}
 		return m
 	}
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var q struct{ Q string }
-			if json.Unmarshal(sc.Bytes(), &q) != nil {
+	for _, q := range setQuestions(t, "../bot/testdata/*.jsonl", "../../shared/eval/*.jsonl") {
+		low, qw := strings.ToLower(q.text), words(q.text)
+		for _, l := range pool {
+			if len(strings.Fields(l)) >= 5 && strings.Contains(low, strings.ToLower(l)) {
+				t.Errorf("%q is taken from the question %q (%s)", l, q.text, q.file)
 				continue
 			}
-			low := strings.ToLower(q.Q)
-			qw := words(q.Q)
-			for _, l := range pool {
-				if len(strings.Fields(l)) >= 5 && strings.Contains(low, strings.ToLower(l)) {
-					t.Errorf("%q is taken from the question %q (%s)", l, q.Q, filepath.Base(f))
-					continue
-				}
-				lw := words(l)
-				var in int
-				for w := range lw {
-					if qw[w] {
-						in++
-					}
-				}
-				if len(lw) >= 4 && float64(in) >= 0.8*float64(len(lw)) {
-					t.Errorf("%q is close to the question %q (%s)", l, q.Q, filepath.Base(f))
+			lw := words(l)
+			var in int
+			for w := range lw {
+				if qw[w] {
+					in++
 				}
 			}
+			if len(lw) >= 4 && float64(in) >= 0.8*float64(len(lw)) {
+				t.Errorf("%q is close to the question %q (%s)", l, q.text, q.file)
+			}
 		}
-		fh.Close()
 	}
 }
