@@ -354,8 +354,11 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
-// the FAQ's ("swap-oos", swapStories), to decline; and held-out phrasings asked with
-// a generic subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
+// the FAQ's ("swap-oos", swapStories), to decline; sentences about getting a
+// treatment alone or after a narrative sentence ("getting-oos", "getting-narr-oos",
+// gettingStories), to decline, and held-out phrasings after one ("getting-then"), to
+// answer; and held-out phrasings asked with a generic subject instead of SMP
+// ("generic-tattoo", ..., genericStories), to answer.
 func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
