@@ -467,26 +467,34 @@ var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks",
 // settling ("it's calmed down since", "already going down"): with betterVeto, such
 // a message is not urgent.
 func settling(all [][]token, rs ruleSignals) bool {
+	return unreversed(all, rs, func(ts []token, i int) bool {
+		w, next := ts[i].w, ""
+		if i+1 < len(ts) {
+			next = ts[i+1].w
+		}
+		return betterWords[w] && !doubted(ts, i) || downVerbs[w] && next == "down" && !doubted(ts, i)
+	})
+}
+
+// unreversed reports whether the rules do not flag a message and a word of it
+// matches, with no reversal after the first match: "it was calming down but this
+// morning ...": what follows decides.
+func unreversed(all [][]token, rs ruleSignals, match func(ts []token, i int) bool) bool {
 	if rs.any() {
 		return false
 	}
-	settled := false
+	found := false
 	for _, ts := range all {
 		for i, t := range ts {
-			next := ""
-			if i+1 < len(ts) {
-				next = ts[i+1].w
-			}
 			switch {
-			case betterWords[t.w] && !doubted(ts, i) || downVerbs[t.w] && next == "down" && !doubted(ts, i):
-				settled = true
-			case settled && reversal[t.w]:
-				// "it was calming down but this morning ...": what follows decides.
+			case match(ts, i):
+				found = true
+			case found && reversal[t.w]:
 				return false
 			}
 		}
 	}
-	return settled
+	return found
 }
 
 var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
@@ -547,27 +555,11 @@ var (
 // "doesn't really hurt"): with steadyVeto, such a message is not urgent, unless a
 // reversal follows, as for settling.
 func steady(all [][]token, rs ruleSignals) bool {
-	if rs.any() {
-		return false
-	}
-	found := false
-	for _, ts := range all {
-		for i, t := range ts {
-			next := ""
-			if i+1 < len(ts) {
-				next = ts[i+1].w
-			}
-			switch {
-			case lessWords[t.w] && next == "than",
-				t.w == "painless",
-				(worseWords[t.w] || painWords[t.w]) && negatedBefore(ts, i):
-				found = true
-			case found && reversal[t.w]:
-				return false
-			}
-		}
-	}
-	return found
+	return unreversed(all, rs, func(ts []token, i int) bool {
+		w := ts[i].w
+		return lessWords[w] && i+1 < len(ts) && ts[i+1].w == "than" || w == "painless" ||
+			(worseWords[w] || painWords[w]) && negatedBefore(ts, i)
+	})
 }
 
 // negatedBefore reports whether one of the three words before i is a negator:
