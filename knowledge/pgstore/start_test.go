@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/smpbot/smpbot/knowledge"
 	"github.com/smpbot/smpbot/knowledge/pgstore"
 	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
@@ -187,5 +190,168 @@ func TestOpenDoesNotWaitForWhatWillNotChange(t *testing.T) {
 	}
 	if lines, _ := logs.records(); len(lines) != 0 {
 		t.Errorf("logged %q, want no retry", lines)
+	}
+}
+
+// A database lost after it first answered (a PostgreSQL restarting during a deploy)
+// at any later step of the start-up: Open starts again from the beginning, logging
+// each failed attempt with the step it failed at, and opens the store once the
+// database is back, seeded once. It used to retry only the first connection.
+func TestOpenStartsAgainWhenTheDatabaseIsLostDuringStart(t *testing.T) {
+	want, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"migrating the schema", "seeding the FAQ", "loading the FAQ"} {
+		t.Run(step, func(t *testing.T) {
+			proxy, proxied := pgtest.NewProxy(t, pgtest.Schema(t))
+			const password = "pw-must-not-appear-3b9e"
+			dbURL := withPassword(t, proxied, password)
+			logs := newLogRecorder()
+			var once sync.Once
+			cutAt := pgstore.OnStart(func(s string) {
+				if s == step {
+					once.Do(proxy.Cut) // the database goes away just before the step
+				}
+			})
+			type result struct {
+				s   *pgstore.Store
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				s, err := pgstore.Open(context.Background(), dbURL, pgstore.WithLogger(slog.New(logs)),
+					pgstore.WaitForDatabase(5*time.Millisecond, 40*time.Millisecond), cutAt)
+				done <- result{s, err}
+			}()
+			// Two failed attempts: the step itself, then one from the start.
+			for n := 0; n < 2; {
+				select {
+				case <-logs.logged:
+					_, attrs := logs.records()
+					n = 0
+					for _, a := range attrs {
+						if _, ok := a["attempt"]; ok {
+							n++
+						}
+					}
+				case r := <-done:
+					t.Fatalf("Open returned with the database lost while %s: %v", step, r.err)
+				case <-time.After(60 * time.Second):
+					t.Fatal("no failed attempt logged within 60 s")
+				}
+			}
+			proxy.Restore(t)
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatal("Open did not return within 60 s of the database coming back")
+			}
+			if r.err != nil {
+				t.Fatalf("Open once the database was back: %v", r.err)
+			}
+			defer r.s.Close()
+			if got := len(r.s.Entries()); got != len(want) {
+				t.Errorf("the store opened with %d entries, want the %d of the embedded FAQ", got, len(want))
+			}
+			lines, attrs := logs.records()
+			var attempts []map[string]slog.Value
+			var attemptLines []string
+			for i, a := range attrs {
+				if _, ok := a["attempt"]; ok {
+					attempts, attemptLines = append(attempts, a), append(attemptLines, lines[i])
+				}
+			}
+			if got := attempts[0]["during"].String(); got != step {
+				t.Errorf("the first failed attempt failed while %q, want %q: %q", got, step, attemptLines)
+			}
+			for i, a := range attempts {
+				if got := a["attempt"].Int64(); got != int64(i+1) {
+					t.Errorf("line %d is of attempt %d, want %d (one line per attempt): %v", i, got, i+1, a)
+				}
+			}
+			t.Logf("the failed attempt at the step: %s", attemptLines[0])
+			for _, l := range lines {
+				if strings.Contains(l, password) || strings.Contains(l, dbURL) {
+					t.Errorf("a log line shows the password or the URL: %s", l)
+				}
+			}
+		})
+	}
+}
+
+// Without WaitForDatabase (the CLI commands), a database lost during start fails Open
+// at once, as one that cannot be reached.
+func TestOpenWithoutWaitingFailsWhenTheDatabaseIsLost(t *testing.T) {
+	proxy, proxied := pgtest.NewProxy(t, pgtest.Schema(t))
+	cutAt := pgstore.OnStart(func(s string) {
+		if s == "migrating the schema" {
+			proxy.Cut()
+		}
+	})
+	_, err := pgstore.Open(context.Background(), proxied, cutAt)
+	if !errors.Is(err, knowledge.ErrUnavailable) {
+		t.Errorf("Open with the database lost while migrating: %v, want ErrUnavailable", err)
+	}
+}
+
+// Errors that waiting cannot mend fail at once, with WaitForDatabase too, and say
+// what is wrong: a permission denied, a schema that is not the store's, a schema
+// newer than this smpbot.
+func TestOpenFailsAtOnceOnTheDatabasesAnswer(t *testing.T) {
+	exec := func(t *testing.T, dbURL, sql string) {
+		t.Helper()
+		conn, err := pgx.Connect(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, dbURL string) string // returns the URL to open
+		want  string
+	}{
+		{"permission denied", func(t *testing.T, dbURL string) string {
+			// A built-in role that may read but not create: no role made on the
+			// shared server.
+			u, err := url.Parse(dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("role", "pg_read_all_data")
+			u.RawQuery = q.Encode()
+			return u.String()
+		}, "permission denied"},
+		{"a table of the store's name that is not the store's", func(t *testing.T, dbURL string) string {
+			exec(t, dbURL, `CREATE TABLE faq_entries (x int)`)
+			return dbURL
+		}, `"faq_entries" already exists`},
+		{"a schema newer than this smpbot", func(t *testing.T, dbURL string) string {
+			exec(t, dbURL, `CREATE TABLE faq_schema_version (version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL);
+				INSERT INTO faq_schema_version VALUES (99, 'from the future', now())`)
+			return dbURL
+		}, "newer than this smpbot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbURL := tc.setup(t, pgtest.Schema(t))
+			logs := newLogRecorder()
+			// A retry would wait an hour: the context ends the test sooner.
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			_, err := pgstore.Open(ctx, dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(time.Hour, time.Hour))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, knowledge.ErrUnavailable) || ctx.Err() != nil {
+				t.Errorf("Open: %v, want it refused at once with %q", err, tc.want)
+			}
+			t.Logf("Open: %v", err)
+			if lines, _ := logs.records(); len(lines) != 0 {
+				t.Errorf("logged %q, want no retry", lines)
+			}
+		})
 	}
 }
