@@ -58,6 +58,81 @@ func (l *logRecorder) records() ([]string, []map[string]slog.Value) {
 	return append([]string(nil), l.lines...), append([]map[string]slog.Value(nil), l.attrs...)
 }
 
+// attempts returns the records of failed attempts at start (those with an attempt
+// number), as text and as attributes.
+func (l *logRecorder) attempts() ([]string, []map[string]slog.Value) {
+	lines, attrs := l.records()
+	var outLines []string
+	var outAttrs []map[string]slog.Value
+	for i, a := range attrs {
+		if _, ok := a["attempt"]; ok {
+			outLines, outAttrs = append(outLines, lines[i]), append(outAttrs, a)
+		}
+	}
+	return outLines, outAttrs
+}
+
+type openResult struct {
+	s   *pgstore.Store
+	err error
+}
+
+// openInBackground runs Open on a goroutine of its own and returns what it returns.
+func openInBackground(dbURL string, opts ...pgstore.Option) <-chan openResult {
+	done := make(chan openResult, 1)
+	go func() {
+		s, err := pgstore.Open(context.Background(), dbURL, opts...)
+		done <- openResult{s, err}
+	}()
+	return done
+}
+
+// awaitFailedAttempts waits until n failed attempts are logged, failing the test if
+// Open returns first.
+func awaitFailedAttempts(t *testing.T, logs *logRecorder, n int, done <-chan openResult) {
+	t.Helper()
+	for {
+		if lines, _ := logs.attempts(); len(lines) >= n {
+			return
+		}
+		select {
+		case <-logs.logged:
+		case r := <-done:
+			t.Fatalf("Open returned while the database was away: %v", r.err)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%d failed attempts not logged within 60 s", n)
+		}
+	}
+}
+
+// awaitOpened waits for Open to return, the database being back, and returns the
+// store, closed when the test ends.
+func awaitOpened(t *testing.T, done <-chan openResult) *pgstore.Store {
+	t.Helper()
+	var r openResult
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Open did not return within 60 s of the database coming back")
+	}
+	if r.err != nil {
+		t.Fatalf("Open once the database was back: %v", r.err)
+	}
+	t.Cleanup(func() { r.s.Close() })
+	return r.s
+}
+
+// noSecretLogged fails the test if any line logged shows the password or the URL.
+func noSecretLogged(t *testing.T, logs *logRecorder, password, dbURL string) {
+	t.Helper()
+	lines, _ := logs.records()
+	for _, l := range lines {
+		if strings.Contains(l, password) || strings.Contains(l, dbURL) {
+			t.Errorf("a log line shows the password or the URL: %s", l)
+		}
+	}
+}
+
 // withPassword returns dbURL with a password in it, which no log may show.
 func withPassword(t *testing.T, dbURL, password string) string {
 	t.Helper()
@@ -85,45 +160,14 @@ func TestOpenWaitsForTheDatabase(t *testing.T) {
 	dbURL := withPassword(t, proxied, password)
 	logs := newLogRecorder()
 	const first, most = 5 * time.Millisecond, 40 * time.Millisecond
-	type result struct {
-		s   *pgstore.Store
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := pgstore.Open(context.Background(), dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(first, most))
-		done <- result{s, err}
-	}()
-	for range 6 {
-		select {
-		case <-logs.logged:
-		case r := <-done:
-			t.Fatalf("Open returned while the database was away: %v", r.err)
-		case <-time.After(60 * time.Second):
-			t.Fatal("no failed attempt logged within 60 s")
-		}
-	}
+	done := openInBackground(dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(first, most))
+	awaitFailedAttempts(t, logs, 6, done)
 	proxy.Restore(t)
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("Open did not return within 60 s of the database coming back")
-	}
-	if r.err != nil {
-		t.Fatalf("Open once the database was back: %v", r.err)
-	}
-	defer r.s.Close()
-	if len(r.s.Entries()) == 0 {
+	s := awaitOpened(t, done)
+	if len(s.Entries()) == 0 {
 		t.Errorf("the store opened with no entries, want the seeded FAQ")
 	}
-	lines, attrs := logs.records()
-	var attempts []map[string]slog.Value
-	for _, a := range attrs {
-		if _, ok := a["attempt"]; ok {
-			attempts = append(attempts, a)
-		}
-	}
+	lines, attempts := logs.attempts()
 	if len(attempts) < 6 {
 		t.Fatalf("%d attempts logged, want one per failed attempt, at least 6: %q", len(attempts), lines)
 	}
@@ -139,11 +183,7 @@ func TestOpenWaitsForTheDatabase(t *testing.T) {
 		}
 	}
 	t.Logf("a failed attempt: %s", lines[0])
-	for _, l := range lines {
-		if strings.Contains(l, password) || strings.Contains(l, dbURL) {
-			t.Errorf("a log line shows the password or the URL: %s", l)
-		}
-	}
+	noSecretLogged(t, logs, password, dbURL)
 }
 
 // The wait ends with its context, promptly, whatever the backoff stands at.
@@ -214,55 +254,16 @@ func TestOpenStartsAgainWhenTheDatabaseIsLostDuringStart(t *testing.T) {
 					once.Do(proxy.Cut) // the database goes away just before the step
 				}
 			})
-			type result struct {
-				s   *pgstore.Store
-				err error
-			}
-			done := make(chan result, 1)
-			go func() {
-				s, err := pgstore.Open(context.Background(), dbURL, pgstore.WithLogger(slog.New(logs)),
-					pgstore.WaitForDatabase(5*time.Millisecond, 40*time.Millisecond), cutAt)
-				done <- result{s, err}
-			}()
-			// Two failed attempts: the step itself, then one from the start.
-			for n := 0; n < 2; {
-				select {
-				case <-logs.logged:
-					_, attrs := logs.records()
-					n = 0
-					for _, a := range attrs {
-						if _, ok := a["attempt"]; ok {
-							n++
-						}
-					}
-				case r := <-done:
-					t.Fatalf("Open returned with the database lost while %s: %v", step, r.err)
-				case <-time.After(60 * time.Second):
-					t.Fatal("no failed attempt logged within 60 s")
-				}
-			}
+			done := openInBackground(dbURL, pgstore.WithLogger(slog.New(logs)),
+				pgstore.WaitForDatabase(5*time.Millisecond, 40*time.Millisecond), cutAt)
+			// Two failed attempts: at the step itself, then one from the start.
+			awaitFailedAttempts(t, logs, 2, done)
 			proxy.Restore(t)
-			var r result
-			select {
-			case r = <-done:
-			case <-time.After(60 * time.Second):
-				t.Fatal("Open did not return within 60 s of the database coming back")
-			}
-			if r.err != nil {
-				t.Fatalf("Open once the database was back: %v", r.err)
-			}
-			defer r.s.Close()
-			if got := len(r.s.Entries()); got != len(want) {
+			s := awaitOpened(t, done)
+			if got := len(s.Entries()); got != len(want) {
 				t.Errorf("the store opened with %d entries, want the %d of the embedded FAQ", got, len(want))
 			}
-			lines, attrs := logs.records()
-			var attempts []map[string]slog.Value
-			var attemptLines []string
-			for i, a := range attrs {
-				if _, ok := a["attempt"]; ok {
-					attempts, attemptLines = append(attempts, a), append(attemptLines, lines[i])
-				}
-			}
+			attemptLines, attempts := logs.attempts()
 			if got := attempts[0]["during"].String(); got != step {
 				t.Errorf("the first failed attempt failed while %q, want %q: %q", got, step, attemptLines)
 			}
@@ -272,11 +273,7 @@ func TestOpenStartsAgainWhenTheDatabaseIsLostDuringStart(t *testing.T) {
 				}
 			}
 			t.Logf("the failed attempt at the step: %s", attemptLines[0])
-			for _, l := range lines {
-				if strings.Contains(l, password) || strings.Contains(l, dbURL) {
-					t.Errorf("a log line shows the password or the URL: %s", l)
-				}
-			}
+			noSecretLogged(t, logs, password, dbURL)
 		})
 	}
 }
