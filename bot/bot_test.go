@@ -292,11 +292,11 @@ func TestQuestionSets(t *testing.T) {
 		// Questions about tattoo removal, micropigmentation, cosmetic tattoo, ink and
 		// "it" that never say SMP or scalp, on 57 pages no other set cites, written and
 		// committed before the bot was run on it, at main 80b9c7f: 0.885 (1 of 52
-		// answered wrong), 7/7 declined. Then its five questions about brows and face
-		// permanent makeup were marked off-topic, as knowledge/outofscope.txt, dev and
-		// real3 have them: 0.894, 8/12 declined (the four answered are those), MRR
-		// 0.968, 1/1 urgent, one question asking how to tell an infection flagged with
-		// the signs notice. Only measures.
+		// answered wrong), 7/7 declined. Its five questions about removing brow and
+		// face permanent makeup were marked off-topic for a while and are answerable
+		// again with their first accept lists: removing or lightening any cosmetic
+		// tattoo gets the SMP answers (README, Scope). 1/1 urgent, one question asking
+		// how to tell an infection flagged with the signs notice. Only measures.
 		{"testdata/generic.jsonl", 0.85, 0.6, 1, 0.93, 1},
 	}
 	for _, tt := range tests {
