@@ -156,7 +156,8 @@ func TestUrgentPairs(t *testing.T) {
 // of them (removing brow, eyeliner and lip tattoos) came into scope and moved to
 // urgent_pairs.jsonl, the retrained model lost one of heldout2's complications ("a
 // blister the size of a coin ... and now another one next to it"), its CV the same
-// (234/239, 9 of 377 ordinary; 233/239, 6 of 365 before): floor 30 -> 29.
+// (234/239, 9 of 377 ordinary; 233/239, 6 of 365 before): floor 30 -> 29; heldout4's
+// ordinary messages flagged 6 -> 4 of 40, its floor with them.
 //
 // The floors are the latest figures. The earlier held-out set was learned from and
 // is part of urgent_pairs.jsonl now (lines 284-349). Whoever learns from these misses
@@ -169,7 +170,7 @@ func TestUrgentHeldOut(t *testing.T) {
 	}{
 		{"testdata/urgent_heldout2.jsonl", 30, 40, 29, 2},
 		{"testdata/urgent_heldout3.jsonl", 26, 42, 26, 2},
-		{"testdata/urgent_heldout4.jsonl", 20, 40, 20, 6},
+		{"testdata/urgent_heldout4.jsonl", 20, 40, 20, 4},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)
