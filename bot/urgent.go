@@ -955,6 +955,23 @@ func highTemperature(ts []token, i int) bool {
 	return false
 }
 
+// normalTemperature matches a temperature under 38 °C (100 °F): "my temperature was
+// 36.8 this morning", no fever.
+func normalTemperature(ts []token, i int) bool {
+	if ts[i].w != "temperature" && ts[i].w != "temp" && ts[i].w != "thermometer" {
+		return false
+	}
+	for j := i + 1; j < len(ts) && j <= i+4; j++ {
+		if n, err := strconv.Atoi(ts[j].w); err == nil {
+			return n >= 34 && n < 38 || n >= 93 && n < 100
+		}
+		if !tempFiller[ts[j].w] {
+			return false
+		}
+	}
+	return false
+}
+
 var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its",
 	"says", "reads", "shows", "showed", "said")
 

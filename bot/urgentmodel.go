@@ -78,6 +78,9 @@ type urgentModelParams struct {
 	careVeto   bool    // a question about care the rules do not flag is not urgent (careAsked)
 	riskVeto   bool    // likewise a question about a risk (riskAsked)
 	betterVeto bool    // likewise a message saying an after-effect is settling (settling)
+	courseVeto bool    // likewise a question about how long it lasts or whether it will show (courseAsked)
+	getVeto    bool    // likewise a question whether one can get something ("can you get X?", getAsked)
+	steadyVeto bool    // likewise a message saying it is no worse, less than before or painless (steady)
 }
 
 var shippedUrgentParams = urgentModelParams{
@@ -464,34 +467,142 @@ var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks",
 // settling ("it's calmed down since", "already going down"): with betterVeto, such
 // a message is not urgent.
 func settling(all [][]token, rs ruleSignals) bool {
+	return unreversed(all, rs, func(ts []token, i int) bool {
+		w, next := ts[i].w, ""
+		if i+1 < len(ts) {
+			next = ts[i+1].w
+		}
+		return betterWords[w] && !doubted(ts, i) || downVerbs[w] && next == "down" && !doubted(ts, i)
+	})
+}
+
+// unreversed reports whether the rules do not flag a message and a word of it
+// matches, with no reversal after the first match: "it was calming down but this
+// morning ...": what follows decides.
+func unreversed(all [][]token, rs ruleSignals, match func(ts []token, i int) bool) bool {
 	if rs.any() {
 		return false
 	}
-	settled := false
+	found := false
 	for _, ts := range all {
 		for i, t := range ts {
-			next := ""
-			if i+1 < len(ts) {
-				next = ts[i+1].w
-			}
 			switch {
-			case betterWords[t.w] && !doubted(ts, i) || downVerbs[t.w] && next == "down" && !doubted(ts, i):
-				settled = true
-			case settled && reversal[t.w]:
-				// "it was calming down but this morning ...": what follows decides.
+			case match(ts, i):
+				found = true
+			case found && reversal[t.w]:
 				return false
 			}
 		}
 	}
-	return settled
+	return found
 }
 
 var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
 
+// courseAsked reports whether a message the rules do not flag asks about the course
+// of an after-effect: how long it lasts, whether it will still show, fade or heal
+// ("will my scalp still be red by monday?", "how long do the blisters hang
+// around?"). The side-effects and healing answers tell that, with when to see a
+// doctor: with courseVeto, such a message is not urgent.
+func courseAsked(all [][]token, rs ruleSignals) bool {
+	if rs.any() {
+		return false
+	}
+	for _, ts := range all {
+		for i := 1; i < len(ts); i++ {
+			// "how long", in a question or not ("how long till it goes").
+			if ts[i].w == "long" && ts[i-1].w == "how" {
+				return true
+			}
+		}
+	}
+	return asksAbout(all, courseAsks)
+}
+
+// courseAsks are the words of a question about the course: "show", "fade", "last"
+// (not "still": "is that still healing?" asks about a pain that grew).
+var courseAsks = wordSet("show", "visible", "noticeable", "notice", "fade", "fades", "last", "lasts",
+	"linger", "flatten", "permanent", "forever", "stay", "stays", "back", "eventually", "even", "clear")
+
+// getAsked reports whether a message the rules do not flag asks whether one can get
+// something, a general question about a risk ("can you get an infection after
+// tattoo removal?", "could I end up with a scar?"): with getVeto, such a message is
+// not urgent.
+func getAsked(all [][]token, rs ruleSignals) bool {
+	if rs.any() {
+		return false
+	}
+	for _, ts := range all {
+		if !asked(ts) {
+			continue
+		}
+		for i := 0; i+1 < len(ts); i++ {
+			if genericSubjects[ts[i].w] && getVerbs[ts[i+1].w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	genericSubjects = wordSet("you", "u", "i", "people", "someone", "anyone", "one", "to")
+	getVerbs        = wordSet("get", "develop", "catch", "end")
+)
+
+// steady reports whether a message the rules do not flag says the after-effect is
+// no worse, less than before or painless ("not spreading", "less than yesterday",
+// "doesn't really hurt"): with steadyVeto, such a message is not urgent, unless a
+// reversal follows, as for settling.
+func steady(all [][]token, rs ruleSignals) bool {
+	return unreversed(all, rs, func(ts []token, i int) bool {
+		w := ts[i].w
+		return lessWords[w] && i+1 < len(ts) && ts[i+1].w == "than" || w == "painless" ||
+			(worseWords[w] || painWords[w]) && negatedBefore(ts, i)
+	})
+}
+
+// negatedBefore reports whether one of the three words before i is a negator:
+// "not spreading", "doesn't really hurt", "no worse".
+func negatedBefore(ts []token, i int) bool {
+	for j := max(0, i-3); j < i; j++ {
+		if ts[j].w == "," {
+			return false
+		}
+		if negators[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	lessWords = wordSet("less", "smaller", "fewer", "lighter", "paler", "flatter", "milder")
+	painWords = wordSet("hurt", "hurts", "hurting", "pain", "painful", "sore", "throbbing")
+)
+
+// noFever reports whether a message the rules do not flag gives a temperature
+// under 38 °C ("my temperature was 36.8 this morning, all good"): a reading of no
+// fever, whatever the model makes of the word "temperature".
+func noFever(all [][]token, rs ruleSignals) bool {
+	if rs.any() {
+		return false
+	}
+	for _, ts := range all {
+		for i := range ts {
+			if normalTemperature(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // vetoed reports whether a message is not urgent whatever the model reads.
 func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
-	return normalAsked(all, rs) || p.careVeto && careAsked(all, rs) || p.riskVeto && riskAsked(all, rs) ||
-		p.betterVeto && settling(all, rs)
+	return normalAsked(all, rs) || noFever(all, rs) || p.careVeto && careAsked(all, rs) || p.riskVeto && riskAsked(all, rs) ||
+		p.betterVeto && settling(all, rs) || p.courseVeto && courseAsked(all, rs) ||
+		p.getVeto && getAsked(all, rs) || p.steadyVeto && steady(all, rs)
 }
 
 // asksAbout reports whether a sentence of the message asks a question holding one

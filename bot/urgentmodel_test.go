@@ -139,7 +139,9 @@ func rulesUnseen(exs []urgentExample, flags []bool) ([]urgentExample, []bool) {
 // set's changes (URGENT.md; 136 more pairs, the course-of-healing groups, threshold
 // 0.6, veto 0.05): 218/225, 15/329, 7/1879. With the fourth round's (50 more pairs,
 // the vetoes of questions about care and risk and of settling messages): 233/239,
-// 6/365, 4/1879. The FAQ is training data that
+// 6/365, 4/1879. With the fifth round's (heldout2, heldout3 and heldout4 moved into
+// the pairs, 198 lines; a normal temperature vetoes): 311/315, 13/487, 4/1879. The
+// FAQ is training data that
 // moderators edit, so the floors leave room.
 func TestUrgentCrossValidated(t *testing.T) {
 	if testing.Short() {
@@ -285,6 +287,28 @@ func TestUrgentDesigns(t *testing.T) {
 		}
 	}
 
+	// The fifth round's vetoes (a question about the course, "can you get X?", a
+	// message saying it is steady), each alone and together, at the shipped threshold
+	// and veto and at the neighbouring ones.
+	for _, v := range []struct{ course, get, steady bool }{
+		{false, false, false}, {true, false, false}, {false, true, false}, {false, false, true},
+		{true, true, false}, {true, false, true}, {false, true, true}, {true, true, true},
+	} {
+		for _, tv := range [][2]float64{{0.6, 0.05}, {0.5, 0.05}, {0.7, 0.05}, {0.6, 0.1}} {
+			p := shippedUrgentParams
+			p.threshold, p.veto = tv[0], tv[1]
+			p.courseVeto, p.getVeto, p.steadyVeto = v.course, v.get, v.steady
+			flags := make([]bool, len(exs))
+			for i := range exs {
+				flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+			}
+			t.Logf("threshold %.2f, veto %.2f, vetoes course %v get %v steady %v: %v", tv[0], tv[1], v.course, v.get, v.steady, tally(exs, flags))
+			if tv == [2]float64{0.6, 0.05} {
+				t.Logf("%-44s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
+			}
+		}
+	}
+
 	// A severe sign the rules read, vetoed by the model under a lower bar, or never.
 	for _, severe := range []float64{0, 0.005, 0.01, 0.02, 0.05} {
 		p := shippedUrgentParams
@@ -350,7 +374,7 @@ func BenchmarkTrainUrgent(b *testing.B) {
 // complications flagged and ordinary messages flagged per set, as the handler flags
 // (a signs question counts as flagged). It chooses among the designs CV ranks alike
 // by the rule of URGENT.md (every complication of every set flagged); the sets it
-// reads are not clean afterwards, so urgent_heldout4.jsonl, the clean measure, is
+// reads are not clean afterwards, so urgent_heldout5.jsonl, the clean measure, is
 // not among them.
 //
 //	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
@@ -369,7 +393,7 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		rs            ruleSignals
 		signs, urgent bool
 	}
-	files := []string{"testdata/urgent_pairs.jsonl", "testdata/urgent_heldout2.jsonl", "testdata/urgent_heldout3.jsonl",
+	files := []string{"testdata/urgent_pairs.jsonl",
 		"testdata/questions.jsonl", "testdata/fresh.jsonl", "testdata/real.jsonl", "testdata/real2.jsonl", "testdata/real3.jsonl", "testdata/generic.jsonl", "../../shared/eval/dev.jsonl"}
 	sets := make([][]reading, len(files))
 	for i, file := range files {
@@ -401,31 +425,38 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		{0.5, 0.05, true, false, true}, {0.6, 0.05, true, false, true}, {0.7, 0.05, true, false, true},
 		{0.5, 0.05, true, true, true}, {0.6, 0.05, true, true, true}, {0.7, 0.05, true, true, true},
 	} {
-		{
-			threshold, veto := d.threshold, d.veto
-			p := shippedUrgentParams
-			p.threshold, p.veto = threshold, veto
-			p.careVeto, p.riskVeto, p.betterVeto = d.care, d.risk, d.better
-			var line []string
-			missed, wrong := 0, 0
-			for i, rs := range sets {
-				var pos, hit, neg, fl int
-				for _, r := range rs {
-					flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs)
-					if r.urgent {
-						pos++
-						hit += b2i(flagged)
-					} else {
-						neg++
-						fl += b2i(flagged)
-					}
-				}
-				missed += pos - hit
-				wrong += fl
-				name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
-				line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
+		for _, fifth := range [][3]bool{{false, false, false}, {true, false, false}, {false, true, false}, {false, false, true}, {true, true, true}} {
+			if fifth != [3]bool{} && (d.threshold != 0.6 || !d.care || !d.risk || !d.better) {
+				continue
 			}
-			t.Logf("threshold %.2f veto %.2f vetoes care %v risk %v settling %v: missed %d, false %d | %s", threshold, veto, d.care, d.risk, d.better, missed, wrong, strings.Join(line, "; "))
+			{
+				threshold, veto := d.threshold, d.veto
+				p := shippedUrgentParams
+				p.threshold, p.veto = threshold, veto
+				p.careVeto, p.riskVeto, p.betterVeto = d.care, d.risk, d.better
+				p.courseVeto, p.getVeto, p.steadyVeto = fifth[0], fifth[1], fifth[2]
+				var line []string
+				missed, wrong := 0, 0
+				for i, rs := range sets {
+					var pos, hit, neg, fl int
+					for _, r := range rs {
+						flagged := r.signs || !p.vetoed(r.all, r.rs) && p.decide(r.prob, r.part, r.rs)
+						if r.urgent {
+							pos++
+							hit += b2i(flagged)
+						} else {
+							neg++
+							fl += b2i(flagged)
+						}
+					}
+					missed += pos - hit
+					wrong += fl
+					name := strings.TrimSuffix(strings.TrimPrefix(files[i][strings.LastIndex(files[i], "/")+1:], "urgent_"), ".jsonl")
+					line = append(line, fmt.Sprintf("%s %d/%d %d/%d", name, hit, pos, fl, neg))
+				}
+				t.Logf("threshold %.2f veto %.2f vetoes care %v risk %v settling %v, course %v get %v steady %v: missed %d, false %d | %s",
+					threshold, veto, d.care, d.risk, d.better, fifth[0], fifth[1], fifth[2], missed, wrong, strings.Join(line, "; "))
+			}
 		}
 	}
 }

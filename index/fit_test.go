@@ -354,8 +354,11 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // out-of-scope question ("oos-then"), before one ("then-oos"), and after a sentence
 // of another entry's answer ("answer-then"); and two held-out out-of-scope questions
 // in a row ("oos-oos") and held-out phrasings about an everyday subject instead of
-// the FAQ's ("swap-oos", swapStories), to decline; and held-out phrasings asked with
-// a generic subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
+// the FAQ's ("swap-oos", swapStories), to decline; sentences about getting a
+// treatment alone or after a narrative sentence ("getting-oos", "getting-narr-oos",
+// gettingStories), to decline, and held-out phrasings after one ("getting-then"), to
+// answer; and held-out phrasings asked with a generic subject instead of SMP
+// ("generic-tattoo", ..., genericStories), to answer.
 func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut {
 	off := outOfScopeTexts(test)
 	if len(off) < 2 {
@@ -385,6 +388,14 @@ func realStories(test []heldOut, train []knowledge.Entry, narrative []string) []
 		}
 	}
 	out = append(out, swapStories(test, swapLines(), 2)...)
+	getting := gettingLines()
+	out = append(out, gettingStories(test, getting)...)
+	// A getting sentence after a narrative one, to decline too.
+	if len(narrative) > 0 {
+		for i, g := range getting {
+			out = append(out, heldOut{text: sentence2(narrative[(i*3+2)%len(narrative)]) + " " + sentence(g), story: true, kind: "getting-narr-oos"})
+		}
+	}
 	out = append(out, genericStories(test)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
@@ -454,7 +465,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue

@@ -25,10 +25,14 @@ type cvRecord struct {
 }
 
 // collectCV cross-validates the shipped FAQ (with stories, if not nil) and returns
-// every held-out text's candidates.
+// every held-out text's candidates. The getting kinds (eighth round) are left out,
+// so that the seventh round's figures stay those of its stories.
 func collectCV(t *testing.T, stories storyMaker) []cvRecord {
 	var recs []cvRecord
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, stories, func(h heldOut, cands []candidate) {
+		if strings.HasPrefix(h.kind, "getting") {
+			return
+		}
 		r := cvRecord{h: h}
 		for _, c := range cands {
 			r.ids = append(r.ids, c.id)

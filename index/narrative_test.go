@@ -44,10 +44,32 @@ func TestNarrativePool(t *testing.T) {
 			}
 		}
 	}
-	files, _ := filepath.Glob("../bot/testdata/*.jsonl")
-	if len(files) == 0 {
-		t.Fatal("no question sets in ../bot/testdata")
+	for _, q := range setQuestions(t, "../bot/testdata/*.jsonl") {
+		low := strings.ToLower(q.text)
+		for _, l := range pool {
+			if len(strings.Fields(l)) >= 5 && strings.Contains(low, strings.ToLower(l)) {
+				t.Errorf("%q is taken from the question %q (%s)", l, q.text, q.file)
+			}
+		}
 	}
+}
+
+// setQuestion is a question of a question set, and the set's file name.
+type setQuestion struct{ text, file string }
+
+// setQuestions returns the questions of the question sets the patterns find; it
+// fails the test if they find none.
+func setQuestions(t *testing.T, patterns ...string) []setQuestion {
+	t.Helper()
+	var files []string
+	for _, p := range patterns {
+		fs, _ := filepath.Glob(p)
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no question sets in %q", patterns)
+	}
+	var out []setQuestion
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -57,18 +79,13 @@ func TestNarrativePool(t *testing.T) {
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			var q struct{ Q string }
-			if json.Unmarshal(sc.Bytes(), &q) != nil {
-				continue
-			}
-			low := strings.ToLower(q.Q)
-			for _, l := range pool {
-				if len(strings.Fields(l)) >= 5 && strings.Contains(low, strings.ToLower(l)) {
-					t.Errorf("%q is taken from the question %q (%s)", l, q.Q, filepath.Base(f))
-				}
+			if json.Unmarshal(sc.Bytes(), &q) == nil {
+				out = append(out, setQuestion{q.Q, filepath.Base(f)})
 			}
 		}
 		fh.Close()
 	}
+	return out
 }
 
 // TestNarrativeTermsDoNotDecide checks the narrativeness a build measures: words of
