@@ -302,6 +302,14 @@ func TestQuestionSets(t *testing.T) {
 		// tattoo gets the SMP answers (README, Scope). 1/1 urgent, one question asking
 		// how to tell an infection flagged with the signs notice. Only measures.
 		{"testdata/generic.jsonl", 0.85, 0.6, 1, 0.93, 1},
+		// A fourth, on 80 further pages (none of real's, real2's or real3's), about a
+		// third of them on tattoo, PMU and microblading removal without naming SMP,
+		// written and committed before the bot was run on it once (f7eedd0), at main
+		// 80b9c7f: 0.786 (5 of 70 answered wrong), 4/10 declined, 4/4 urgent, one of
+		// the 76 others flagged (pain over the scalp's bone), MRR 0.929. Its off-topic
+		// misses are questions about getting SMP or a transplant answered with the
+		// removal entry they sound like. Only measures.
+		{"testdata/real4.jsonl", 0.75, 0.3, 1, 0.9, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

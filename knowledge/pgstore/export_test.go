@@ -7,3 +7,7 @@ func SetOnWatch(s *Store, f func(string)) { s.onWatch = f }
 // IdleCheck is how often Watch reads the FAQ's state without a notification: an edit
 // heard sooner than that was heard by NOTIFY.
 const IdleCheck = idleCheck
+
+// OnStart makes f hear each step of Open's start-up as it begins ("connecting",
+// "migrating the schema", "seeding the FAQ", "loading the FAQ"), on Open's goroutine.
+func OnStart(f func(step string)) Option { return func(s *Store) { s.onStart = f } }

@@ -17,7 +17,8 @@
 //
 // The tables live in the search_path's first schema; migrations run at start under an
 // advisory lock (knowledge/pgschema), and an empty store is seeded from the embedded FAQ
-// once, however many processes start together.
+// once, however many processes start together. With WaitForDatabase, a database lost
+// at any point of that start-up makes it start again.
 package pgstore
 
 import (
@@ -27,7 +28,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -90,6 +93,9 @@ type Store struct {
 	bodies   map[string]knowledge.Entry // the entries by their rows' text; replaced, never changed
 	problems []error
 
+	// onStart, when set (by tests), hears each step of the start-up sequence as it
+	// begins (stepConnect...).
+	onStart func(step string)
 	// onWatch, when set (by tests), hears Watch's connection come and go: "listening"
 	// once it is listening and caught up, "lost" when it is lost.
 	onWatch func(string)
@@ -117,9 +123,12 @@ func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d
 // WaitForDatabase makes Open keep trying to reach a database that cannot be reached
 // (knowledge.ErrUnavailable: refused, dropped or silent connections) instead of
 // failing: it waits first, then doubles the wait up to most, logging each failed
-// attempt as a warning, until the database answers or ctx is done. For a long-running
-// process started before its database; other errors (an unknown database, a refused
-// password, a URL not understood) still fail at once.
+// attempt as a warning, until the database answers or ctx is done. A database lost
+// after it first answered, while the schema is migrated, the store seeded or the FAQ
+// loaded, counts the same: the whole start-up is tried again. For a long-running
+// process started before its database, or with it; other errors (an unknown database,
+// a refused password, a URL not understood, a schema it cannot use, a permission
+// denied) still fail at once.
 func WaitForDatabase(first, most time.Duration) Option {
 	return func(s *Store) { s.retryMin, s.retryMax = first, max(first, most) }
 }
@@ -148,36 +157,37 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	s.db = db
-	if err := s.reach(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("FAQ store: %w", err)
-	}
-	if err := s.start(ctx); err != nil {
+	if err := s.startUp(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("FAQ store: %w", err)
 	}
 	return s, nil
 }
 
-// reach pings the database until it answers, as long as WaitForDatabase allows. The
-// errors logged are pgx's, which name the host, user and database but never the
-// password; the URL itself is never logged.
-func (s *Store) reach(ctx context.Context) error {
+// startUp runs the start-up sequence (reach the database, migrate the schema, seed,
+// load the FAQ) until it completes, as long as WaitForDatabase allows. A database lost
+// anywhere on the way (a PostgreSQL restarting during a deploy answers the first ping
+// and is gone at the migration) starts the whole sequence again, each step of which is
+// safe to repeat; any other error ends it at once. The errors logged are pgx's, which
+// name the host, user and database but never the password; the URL itself is never
+// logged.
+func (s *Store) startUp(ctx context.Context) error {
 	wait := s.retryMin
 	for attempt := 1; ; attempt++ {
-		pctx, cancel := context.WithTimeout(ctx, s.timeout)
-		perr := s.db.Ping(pctx)
-		cancel()
-		if perr == nil {
+		step, err := s.start(ctx)
+		switch {
+		case err == nil:
 			return nil
-		}
-		err := s.dbErr(ctx, perr)
-		if s.retryMax <= 0 || !errors.Is(err, knowledge.ErrUnavailable) {
-			return err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !connectionLost(err):
+			return fmt.Errorf("%s: %w", step, err)
+		case s.retryMax <= 0:
+			return fmt.Errorf("%w (%s: %v)", knowledge.ErrUnavailable, step, err)
 		}
 		// pgx's own error: ErrUnavailable's text speaks of edits and answers, which
 		// there are none of yet.
-		s.log.WarnContext(ctx, "FAQ database not reachable at start; trying again", "attempt", attempt, "retry_in", wait, "err", perr)
+		s.log.WarnContext(ctx, "FAQ database not reachable at start; trying again", "attempt", attempt, "during", step, "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -189,27 +199,71 @@ func (s *Store) reach(ctx context.Context) error {
 	}
 }
 
-func (s *Store) start(ctx context.Context) error {
-	if err := pgschema.Migrate(ctx, s.db, schema, len(schema.Migrations), s.log, time.Now); err != nil {
-		return err
+// connectionLost says whether err, from a start-up step, is the database going away
+// or not answering (worth trying again) rather than an answer that will not change
+// (a bad schema, a permission refused, an unknown database, a wrong password).
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Connection exceptions, and the server shutting down or still starting.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
 	}
-	var sch string
-	if err := s.db.QueryRow(ctx, `SELECT current_schema()`).Scan(&sch); err != nil {
-		return err
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// The steps of the start-up sequence, as logged and in errors.
+const (
+	stepConnect = "connecting"
+	stepMigrate = "migrating the schema"
+	stepSeed    = "seeding the FAQ"
+	stepLoad    = "loading the FAQ"
+)
+
+// start makes one attempt at the start-up sequence and returns the step it failed
+// at. Each step may wait for the database for the store's timeout, so that a database
+// gone silent (no reset, no answer) counts as lost rather than hanging the start.
+func (s *Store) start(ctx context.Context) (step string, err error) {
+	run := func(name string, f func(ctx context.Context) error) error {
+		step = name
+		if s.onStart != nil {
+			s.onStart(name)
+		}
+		sctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		return f(sctx)
 	}
-	s.schema, s.channel = sch, channelFor(sch)
-	if s.seed {
-		if err := s.seedOnce(ctx); err != nil {
+	if err := run(stepConnect, s.db.Ping); err != nil {
+		return step, err
+	}
+	if err := run(stepMigrate, func(ctx context.Context) error {
+		if err := pgschema.Migrate(ctx, s.db, schema, len(schema.Migrations), s.log, time.Now); err != nil {
 			return err
 		}
+		var sch string
+		if err := s.db.QueryRow(ctx, `SELECT current_schema()`).Scan(&sch); err != nil {
+			return err
+		}
+		s.schema, s.channel = sch, channelFor(sch)
+		return nil
+	}); err != nil {
+		return step, err
 	}
-	if err := s.refresh(ctx, s.db); err != nil {
-		return err
+	if s.seed {
+		if err := run(stepSeed, s.seedOnce); err != nil {
+			return step, err
+		}
+	}
+	if err := run(stepLoad, func(ctx context.Context) error { return s.refresh(ctx, s.db) }); err != nil {
+		return step, err
 	}
 	if s.seed && len(s.Entries()) == 0 {
-		return errors.New("the FAQ database holds no entries (all were removed): import some with smpbot faq import")
+		return step, errors.New("the FAQ database holds no entries (all were removed): import some with smpbot faq import")
 	}
-	return nil
+	return "", nil
 }
 
 // channelFor names the NOTIFY channel of the store in schema: channels are per

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/smpbot/smpbot/knowledge"
 	"github.com/smpbot/smpbot/knowledge/pgstore"
 	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
@@ -55,6 +58,81 @@ func (l *logRecorder) records() ([]string, []map[string]slog.Value) {
 	return append([]string(nil), l.lines...), append([]map[string]slog.Value(nil), l.attrs...)
 }
 
+// attempts returns the records of failed attempts at start (those with an attempt
+// number), as text and as attributes.
+func (l *logRecorder) attempts() ([]string, []map[string]slog.Value) {
+	lines, attrs := l.records()
+	var outLines []string
+	var outAttrs []map[string]slog.Value
+	for i, a := range attrs {
+		if _, ok := a["attempt"]; ok {
+			outLines, outAttrs = append(outLines, lines[i]), append(outAttrs, a)
+		}
+	}
+	return outLines, outAttrs
+}
+
+type openResult struct {
+	s   *pgstore.Store
+	err error
+}
+
+// openInBackground runs Open on a goroutine of its own and returns what it returns.
+func openInBackground(dbURL string, opts ...pgstore.Option) <-chan openResult {
+	done := make(chan openResult, 1)
+	go func() {
+		s, err := pgstore.Open(context.Background(), dbURL, opts...)
+		done <- openResult{s, err}
+	}()
+	return done
+}
+
+// awaitFailedAttempts waits until n failed attempts are logged, failing the test if
+// Open returns first.
+func awaitFailedAttempts(t *testing.T, logs *logRecorder, n int, done <-chan openResult) {
+	t.Helper()
+	for {
+		if lines, _ := logs.attempts(); len(lines) >= n {
+			return
+		}
+		select {
+		case <-logs.logged:
+		case r := <-done:
+			t.Fatalf("Open returned while the database was away: %v", r.err)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%d failed attempts not logged within 60 s", n)
+		}
+	}
+}
+
+// awaitOpened waits for Open to return, the database being back, and returns the
+// store, closed when the test ends.
+func awaitOpened(t *testing.T, done <-chan openResult) *pgstore.Store {
+	t.Helper()
+	var r openResult
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Open did not return within 60 s of the database coming back")
+	}
+	if r.err != nil {
+		t.Fatalf("Open once the database was back: %v", r.err)
+	}
+	t.Cleanup(func() { r.s.Close() })
+	return r.s
+}
+
+// noSecretLogged fails the test if any line logged shows the password or the URL.
+func noSecretLogged(t *testing.T, logs *logRecorder, password, dbURL string) {
+	t.Helper()
+	lines, _ := logs.records()
+	for _, l := range lines {
+		if strings.Contains(l, password) || strings.Contains(l, dbURL) {
+			t.Errorf("a log line shows the password or the URL: %s", l)
+		}
+	}
+}
+
 // withPassword returns dbURL with a password in it, which no log may show.
 func withPassword(t *testing.T, dbURL, password string) string {
 	t.Helper()
@@ -82,45 +160,14 @@ func TestOpenWaitsForTheDatabase(t *testing.T) {
 	dbURL := withPassword(t, proxied, password)
 	logs := newLogRecorder()
 	const first, most = 5 * time.Millisecond, 40 * time.Millisecond
-	type result struct {
-		s   *pgstore.Store
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := pgstore.Open(context.Background(), dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(first, most))
-		done <- result{s, err}
-	}()
-	for range 6 {
-		select {
-		case <-logs.logged:
-		case r := <-done:
-			t.Fatalf("Open returned while the database was away: %v", r.err)
-		case <-time.After(60 * time.Second):
-			t.Fatal("no failed attempt logged within 60 s")
-		}
-	}
+	done := openInBackground(dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(first, most))
+	awaitFailedAttempts(t, logs, 6, done)
 	proxy.Restore(t)
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("Open did not return within 60 s of the database coming back")
-	}
-	if r.err != nil {
-		t.Fatalf("Open once the database was back: %v", r.err)
-	}
-	defer r.s.Close()
-	if len(r.s.Entries()) == 0 {
+	s := awaitOpened(t, done)
+	if len(s.Entries()) == 0 {
 		t.Errorf("the store opened with no entries, want the seeded FAQ")
 	}
-	lines, attrs := logs.records()
-	var attempts []map[string]slog.Value
-	for _, a := range attrs {
-		if _, ok := a["attempt"]; ok {
-			attempts = append(attempts, a)
-		}
-	}
+	lines, attempts := logs.attempts()
 	if len(attempts) < 6 {
 		t.Fatalf("%d attempts logged, want one per failed attempt, at least 6: %q", len(attempts), lines)
 	}
@@ -136,11 +183,7 @@ func TestOpenWaitsForTheDatabase(t *testing.T) {
 		}
 	}
 	t.Logf("a failed attempt: %s", lines[0])
-	for _, l := range lines {
-		if strings.Contains(l, password) || strings.Contains(l, dbURL) {
-			t.Errorf("a log line shows the password or the URL: %s", l)
-		}
-	}
+	noSecretLogged(t, logs, password, dbURL)
 }
 
 // The wait ends with its context, promptly, whatever the backoff stands at.
@@ -187,5 +230,125 @@ func TestOpenDoesNotWaitForWhatWillNotChange(t *testing.T) {
 	}
 	if lines, _ := logs.records(); len(lines) != 0 {
 		t.Errorf("logged %q, want no retry", lines)
+	}
+}
+
+// A database lost after it first answered (a PostgreSQL restarting during a deploy)
+// at any later step of the start-up: Open starts again from the beginning, logging
+// each failed attempt with the step it failed at, and opens the store once the
+// database is back, seeded once. It used to retry only the first connection.
+func TestOpenStartsAgainWhenTheDatabaseIsLostDuringStart(t *testing.T) {
+	want, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"migrating the schema", "seeding the FAQ", "loading the FAQ"} {
+		t.Run(step, func(t *testing.T) {
+			proxy, proxied := pgtest.NewProxy(t, pgtest.Schema(t))
+			const password = "pw-must-not-appear-3b9e"
+			dbURL := withPassword(t, proxied, password)
+			logs := newLogRecorder()
+			var once sync.Once
+			cutAt := pgstore.OnStart(func(s string) {
+				if s == step {
+					once.Do(proxy.Cut) // the database goes away just before the step
+				}
+			})
+			done := openInBackground(dbURL, pgstore.WithLogger(slog.New(logs)),
+				pgstore.WaitForDatabase(5*time.Millisecond, 40*time.Millisecond), cutAt)
+			// Two failed attempts: at the step itself, then one from the start.
+			awaitFailedAttempts(t, logs, 2, done)
+			proxy.Restore(t)
+			s := awaitOpened(t, done)
+			if got := len(s.Entries()); got != len(want) {
+				t.Errorf("the store opened with %d entries, want the %d of the embedded FAQ", got, len(want))
+			}
+			attemptLines, attempts := logs.attempts()
+			if got := attempts[0]["during"].String(); got != step {
+				t.Errorf("the first failed attempt failed while %q, want %q: %q", got, step, attemptLines)
+			}
+			for i, a := range attempts {
+				if got := a["attempt"].Int64(); got != int64(i+1) {
+					t.Errorf("line %d is of attempt %d, want %d (one line per attempt): %v", i, got, i+1, a)
+				}
+			}
+			t.Logf("the failed attempt at the step: %s", attemptLines[0])
+			noSecretLogged(t, logs, password, dbURL)
+		})
+	}
+}
+
+// Without WaitForDatabase (the CLI commands), a database lost during start fails Open
+// at once, as one that cannot be reached.
+func TestOpenWithoutWaitingFailsWhenTheDatabaseIsLost(t *testing.T) {
+	proxy, proxied := pgtest.NewProxy(t, pgtest.Schema(t))
+	cutAt := pgstore.OnStart(func(s string) {
+		if s == "migrating the schema" {
+			proxy.Cut()
+		}
+	})
+	_, err := pgstore.Open(context.Background(), proxied, cutAt)
+	if !errors.Is(err, knowledge.ErrUnavailable) {
+		t.Errorf("Open with the database lost while migrating: %v, want ErrUnavailable", err)
+	}
+}
+
+// Errors that waiting cannot mend fail at once, with WaitForDatabase too, and say
+// what is wrong: a permission denied, a schema that is not the store's, a schema
+// newer than this smpbot.
+func TestOpenFailsAtOnceOnTheDatabasesAnswer(t *testing.T) {
+	exec := func(t *testing.T, dbURL, sql string) {
+		t.Helper()
+		conn, err := pgx.Connect(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, dbURL string) string // returns the URL to open
+		want  string
+	}{
+		{"permission denied", func(t *testing.T, dbURL string) string {
+			// A built-in role that may read but not create: no role made on the
+			// shared server.
+			u, err := url.Parse(dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("role", "pg_read_all_data")
+			u.RawQuery = q.Encode()
+			return u.String()
+		}, "permission denied"},
+		{"a table of the store's name that is not the store's", func(t *testing.T, dbURL string) string {
+			exec(t, dbURL, `CREATE TABLE faq_entries (x int)`)
+			return dbURL
+		}, `"faq_entries" already exists`},
+		{"a schema newer than this smpbot", func(t *testing.T, dbURL string) string {
+			exec(t, dbURL, `CREATE TABLE faq_schema_version (version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL);
+				INSERT INTO faq_schema_version VALUES (99, 'from the future', now())`)
+			return dbURL
+		}, "newer than this smpbot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbURL := tc.setup(t, pgtest.Schema(t))
+			logs := newLogRecorder()
+			// A retry would wait an hour: the context ends the test sooner.
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			_, err := pgstore.Open(ctx, dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(time.Hour, time.Hour))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, knowledge.ErrUnavailable) || ctx.Err() != nil {
+				t.Errorf("Open: %v, want it refused at once with %q", err, tc.want)
+			}
+			t.Logf("Open: %v", err)
+			if lines, _ := logs.records(); len(lines) != 0 {
+				t.Errorf("logged %q, want no retry", lines)
+			}
+		})
 	}
 }
