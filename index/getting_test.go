@@ -63,16 +63,9 @@ var removalWords = []string{
 // question (nor a near copy of one: most of its words in one question).
 func TestGettingPool(t *testing.T) {
 	pool := gettingLines()
-	if len(pool) < 150 {
-		t.Fatalf("%d getting sentences, want at least 150", len(pool))
-	}
-	seen := map[string]bool{}
+	checkPool(t, "getting", pool, 150)
 	for _, l := range pool {
 		low := strings.ToLower(l)
-		if seen[low] {
-			t.Errorf("%q twice", l)
-		}
-		seen[low] = true
 		for _, w := range removalWords {
 			if strings.Contains(low, w) {
 				t.Errorf("%q is about removal or regret (%q)", l, w)

@@ -26,16 +26,9 @@ var subjectWords = []string{
 // question.
 func TestNarrativePool(t *testing.T) {
 	pool := narrativeLines()
-	if len(pool) < 200 {
-		t.Fatalf("%d narrative sentences, want at least 200", len(pool))
-	}
-	seen := map[string]bool{}
+	checkPool(t, "narrative", pool, 200)
 	for _, l := range pool {
 		low := strings.ToLower(l)
-		if seen[low] {
-			t.Errorf("%q twice", l)
-		}
-		seen[low] = true
 		for _, w := range strings.FieldsFunc(low, func(r rune) bool { return !isWordRune(r) && r != '\'' }) {
 			for _, s := range subjectWords {
 				if strings.HasPrefix(w, s) {
@@ -51,6 +44,23 @@ func TestNarrativePool(t *testing.T) {
 				t.Errorf("%q is taken from the question %q (%s)", l, q.text, q.file)
 			}
 		}
+	}
+}
+
+// checkPool fails the test if a pool of sentences has fewer than min of them, and
+// reports each sentence it holds twice.
+func checkPool(t *testing.T, name string, pool []string, min int) {
+	t.Helper()
+	if len(pool) < min {
+		t.Fatalf("%d %s sentences, want at least %d", len(pool), name, min)
+	}
+	seen := map[string]bool{}
+	for _, l := range pool {
+		low := strings.ToLower(l)
+		if seen[low] {
+			t.Errorf("%q twice", l)
+		}
+		seen[low] = true
 	}
 }
 
