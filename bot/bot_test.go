@@ -270,10 +270,8 @@ func TestQuestionSets(t *testing.T) {
 		{"testdata/fresh.jsonl", 0.93, 0.9, 1, 0.96, 0},
 		// Modelled on real questions posted on clinic pages, Q&A sites and forums
 		// (each line names its page): long, contextual and vague. Only ever used to
-		// measure. Floor 0.78 -> 0.74 when removing brow and lip-liner tattoos came
-		// into scope (0.806 -> 0.750: those two questions are declined, and the model
-		// retrained without 12 out-of-scope lines lost two others; README, Scope).
-		{"testdata/real.jsonl", 0.74, 0.55, 1, 0.9, 0},
+		// measure.
+		{"testdata/real.jsonl", 0.78, 0.55, 1, 0.9, 0},
 		// A second set modelled on real questions, on 76 other pages, written and
 		// committed before the bot was run on it once (accept lists from reading the
 		// FAQ); measured 0.757, 6/10 declined, 5/5 urgent, MRR 0.907. Three of its
@@ -283,10 +281,8 @@ func TestQuestionSets(t *testing.T) {
 		// model (URGENT.md, merged after the set was written): 0.743, still three, the
 		// burnt smell no longer, "10 days on, still a bit red and purpley, is that
 		// normal healing?" instead, which the later rule on questions about what is normal
-		// (URGENT.md) was prompted by and removes: two remain. Only measures. Its
-		// question on hated microblading is answerable since removing or fixing any
-		// cosmetic tattoo is in scope: 6/9 declined instead of 7/10, the floor 0.7 -> 0.66.
-		{"testdata/real2.jsonl", 0.75, 0.66, 1, 0.87, 2},
+		// (URGENT.md) was prompted by and removes: two remain. Only measures.
+		{"testdata/real2.jsonl", 0.75, 0.7, 1, 0.87, 2},
 		// A third, on 80 further pages (none of real's or real2's), written and
 		// committed before the bot was run on it once, at main 379ffff: 0.886 (5 of 70
 		// answered wrong), 5/10 declined, 5/5 urgent, none of the 75 others flagged,
@@ -296,11 +292,11 @@ func TestQuestionSets(t *testing.T) {
 		// Questions about tattoo removal, micropigmentation, cosmetic tattoo, ink and
 		// "it" that never say SMP or scalp, on 57 pages no other set cites, written and
 		// committed before the bot was run on it, at main 80b9c7f: 0.885 (1 of 52
-		// answered wrong), 7/7 declined. Its five questions about removing brow and
-		// face permanent makeup were marked off-topic for a while and are answerable
-		// again with their first accept lists: removing or lightening any cosmetic
-		// tattoo gets the SMP answers (README, Scope). 1/1 urgent, one question asking
-		// how to tell an infection flagged with the signs notice. Only measures.
+		// answered wrong), 7/7 declined. Then its five questions about brows and face
+		// permanent makeup were marked off-topic, as knowledge/outofscope.txt, dev and
+		// real3 have them: 0.894, 8/12 declined (the four answered are those), MRR
+		// 0.968, 1/1 urgent, one question asking how to tell an infection flagged with
+		// the signs notice. Only measures.
 		{"testdata/generic.jsonl", 0.85, 0.6, 1, 0.93, 1},
 		// A fourth, on 80 further pages (none of real's, real2's or real3's), about a
 		// third of them on tattoo, PMU and microblading removal without naming SMP,
