@@ -422,17 +422,10 @@ func (m *urgentLearner) urgent(all [][]token, rs ruleSignals) bool {
 	return m.p.decide(prob, part, rs)
 }
 
-// normalAsked reports whether a message the rules do not flag asks whether
-// something is normal: "10 days on it's still a bit red, is that normal healing?"
-// asks what the side-effects answer tells, with when to see a doctor; the rules,
-// which read worsening, spreading and the severe signs even in a question, did not
-// flag it. Such a message is not urgent whatever the model reads.
-func normalAsked(all [][]token, rs ruleSignals) bool {
-	return !rs.any() && asksIfNormal(all)
-}
-
 // asksIfNormal reports whether a sentence of the message asks whether something is
-// normal or to be expected. A question is often typed without its question mark
+// normal or to be expected: "10 days on it's still a bit red, is that normal
+// healing?" asks what the side-effects answer tells, with when to see a doctor. A
+// question is often typed without its question mark
 // ("my hairline has puffed up and gone pink, is this expected"): a clause opening
 // like a question (at the sentence's start or after a comma) asks too, for the
 // words after its opener.
@@ -440,11 +433,10 @@ func asksIfNormal(all [][]token) bool {
 	return asksAbout(all, normalWords)
 }
 
-// careAsked reports whether a message the rules do not flag asks what to do for
-// the skin (a cream, a dressing, washing, the gym): with careVeto, such a message
-// is not urgent whatever the model reads.
-func careAsked(all [][]token, rs ruleSignals) bool {
-	return !rs.any() && asksAbout(all, careAsks)
+// careAsked reports whether a message asks what to do for the skin (a cream, a
+// dressing, washing, the gym): the careVeto.
+func careAsked(all [][]token) bool {
+	return asksAbout(all, careAsks)
 }
 
 // careAsks are the care words that ask what to do for the skin in a question:
@@ -453,21 +445,20 @@ var careAsks = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", 
 	"vaseline", "ice", "icing", "dressing", "bandage", "shower", "wash", "gym", "swim", "pool", "sauna", "sea", "sun",
 	"cap", "hat", "shave", "dye", "pop", "sleep", "sleeping")
 
-// riskAsked reports whether a message the rules do not flag asks about a risk or
-// whether something is safe ("is it dangerous if blisters get infected?", "what
-// temperature counts as a fever?"): with riskVeto, such a message is not urgent.
-func riskAsked(all [][]token, rs ruleSignals) bool {
-	return !rs.any() && asksAbout(all, riskAsks)
+// riskAsked reports whether a message asks about a risk or whether something is
+// safe ("is it dangerous if blisters get infected?", "what temperature counts as a
+// fever?"): the riskVeto.
+func riskAsked(all [][]token) bool {
+	return asksAbout(all, riskAsks)
 }
 
 var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks", "risky", "chance", "chances",
 	"likely", "possible", "cause", "causes", "prone", "prevent", "avoid", "counts")
 
-// settling reports whether a message the rules do not flag says an after-effect is
-// settling ("it's calmed down since", "already going down"): with betterVeto, such
-// a message is not urgent.
-func settling(all [][]token, rs ruleSignals) bool {
-	return unreversed(all, rs, func(ts []token, i int) bool {
+// settling reports whether a message says an after-effect is settling ("it's calmed
+// down since", "already going down"): the betterVeto.
+func settling(all [][]token) bool {
+	return unreversed(all, func(ts []token, i int) bool {
 		w, next := ts[i].w, ""
 		if i+1 < len(ts) {
 			next = ts[i+1].w
@@ -476,13 +467,9 @@ func settling(all [][]token, rs ruleSignals) bool {
 	})
 }
 
-// unreversed reports whether the rules do not flag a message and a word of it
-// matches, with no reversal after the first match: "it was calming down but this
-// morning ...": what follows decides.
-func unreversed(all [][]token, rs ruleSignals, match func(ts []token, i int) bool) bool {
-	if rs.any() {
-		return false
-	}
+// unreversed reports whether a word of the message matches, with no reversal after
+// the first match: "it was calming down but this morning ...": what follows decides.
+func unreversed(all [][]token, match func(ts []token, i int) bool) bool {
 	found := false
 	for _, ts := range all {
 		for i, t := range ts {
@@ -499,15 +486,11 @@ func unreversed(all [][]token, rs ruleSignals, match func(ts []token, i int) boo
 
 var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
 
-// courseAsked reports whether a message the rules do not flag asks about the course
-// of an after-effect: how long it lasts, whether it will still show, fade or heal
-// ("will my scalp still be red by monday?", "how long do the blisters hang
-// around?"). The side-effects and healing answers tell that, with when to see a
-// doctor: with courseVeto, such a message is not urgent.
-func courseAsked(all [][]token, rs ruleSignals) bool {
-	if rs.any() {
-		return false
-	}
+// courseAsked reports whether a message asks about the course of an after-effect:
+// how long it lasts, whether it will still show, fade or heal ("will my scalp still
+// be red by monday?", "how long do the blisters hang around?"). The side-effects and
+// healing answers tell that, with when to see a doctor: the courseVeto.
+func courseAsked(all [][]token) bool {
 	for _, ts := range all {
 		for i := 1; i < len(ts); i++ {
 			// "how long", in a question or not ("how long till it goes").
@@ -524,14 +507,10 @@ func courseAsked(all [][]token, rs ruleSignals) bool {
 var courseAsks = wordSet("show", "visible", "noticeable", "notice", "fade", "fades", "last", "lasts",
 	"linger", "flatten", "permanent", "forever", "stay", "stays", "back", "eventually", "even", "clear")
 
-// getAsked reports whether a message the rules do not flag asks whether one can get
-// something, a general question about a risk ("can you get an infection after
-// tattoo removal?", "could I end up with a scar?"): with getVeto, such a message is
-// not urgent.
-func getAsked(all [][]token, rs ruleSignals) bool {
-	if rs.any() {
-		return false
-	}
+// getAsked reports whether a message asks whether one can get something, a general
+// question about a risk ("can you get an infection after tattoo removal?", "could I
+// end up with a scar?"): the getVeto.
+func getAsked(all [][]token) bool {
 	for _, ts := range all {
 		if !asked(ts) {
 			continue
@@ -550,12 +529,11 @@ var (
 	getVerbs        = wordSet("get", "develop", "catch", "end")
 )
 
-// steady reports whether a message the rules do not flag says the after-effect is
-// no worse, less than before or painless ("not spreading", "less than yesterday",
-// "doesn't really hurt"): with steadyVeto, such a message is not urgent, unless a
-// reversal follows, as for settling.
-func steady(all [][]token, rs ruleSignals) bool {
-	return unreversed(all, rs, func(ts []token, i int) bool {
+// steady reports whether a message says the after-effect is no worse, less than
+// before or painless ("not spreading", "less than yesterday", "doesn't really
+// hurt"), with no reversal after, as for settling: the steadyVeto.
+func steady(all [][]token) bool {
+	return unreversed(all, func(ts []token, i int) bool {
 		w := ts[i].w
 		return lessWords[w] && i+1 < len(ts) && ts[i+1].w == "than" || w == "painless" ||
 			(worseWords[w] || painWords[w]) && negatedBefore(ts, i)
@@ -581,13 +559,10 @@ var (
 	painWords = wordSet("hurt", "hurts", "hurting", "pain", "painful", "sore", "throbbing")
 )
 
-// noFever reports whether a message the rules do not flag gives a temperature
-// under 38 °C ("my temperature was 36.8 this morning, all good"): a reading of no
-// fever, whatever the model makes of the word "temperature".
-func noFever(all [][]token, rs ruleSignals) bool {
-	if rs.any() {
-		return false
-	}
+// noFever reports whether a message gives a temperature under 38 °C ("my
+// temperature was 36.8 this morning, all good"): a reading of no fever, whatever the
+// model makes of the word "temperature".
+func noFever(all [][]token) bool {
 	for _, ts := range all {
 		for i := range ts {
 			if normalTemperature(ts, i) {
@@ -598,11 +573,19 @@ func noFever(all [][]token, rs ruleSignals) bool {
 	return false
 }
 
-// vetoed reports whether a message is not urgent whatever the model reads.
+// vetoed reports whether a message is not urgent whatever the model reads: one the
+// rules do not flag (they read worsening, spreading and the severe signs even in a
+// question) that asks what is normal, gives a normal temperature, or, with the
+// design's switches, asks about care, a risk or the course, or says it is settling
+// or steady. Such a message gets the side-effects answer, which says when to see a
+// doctor.
 func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
-	return normalAsked(all, rs) || noFever(all, rs) || p.careVeto && careAsked(all, rs) || p.riskVeto && riskAsked(all, rs) ||
-		p.betterVeto && settling(all, rs) || p.courseVeto && courseAsked(all, rs) ||
-		p.getVeto && getAsked(all, rs) || p.steadyVeto && steady(all, rs)
+	if rs.any() {
+		return false
+	}
+	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
+		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
+		p.getVeto && getAsked(all) || p.steadyVeto && steady(all)
 }
 
 // asksAbout reports whether a sentence of the message asks a question holding one
