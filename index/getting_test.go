@@ -3,10 +3,7 @@ package index
 import (
 	_ "embed"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/smpbot/smpbot/knowledge"
 )
 
 // gettingText is a pool of sentences about getting a treatment rather than living
@@ -20,14 +17,8 @@ import (
 //go:embed getting.txt
 var gettingText string
 
-// gettingLines returns the pool, parsed once (one a line, # comments).
-var gettingLines = sync.OnceValue(func() []string {
-	ls, err := knowledge.ParseOutOfScope(gettingText)
-	if err != nil {
-		panic(err)
-	}
-	return ls
-})
+// gettingLines returns the pool, parsed once.
+var gettingLines = poolLines(gettingText)
 
 // gettingStories makes the getting kinds of stories: each getting sentence alone
 // ("getting-oos"), to decline, and every other held-out phrasing after one

@@ -16,15 +16,20 @@ import (
 //go:embed narrative.txt
 var narrativeText string
 
-// narrativeLines returns the pool of narrative context sentences, parsed once (one a
-// line, # comments, as the out-of-scope file).
-var narrativeLines = sync.OnceValue(func() []string {
-	ls, err := knowledge.ParseOutOfScope(narrativeText)
-	if err != nil {
-		panic(err) // the file is fixed at compile time and tested
-	}
-	return ls
-})
+// narrativeLines returns the pool of narrative context sentences, parsed once.
+var narrativeLines = poolLines(narrativeText)
+
+// poolLines returns a function that parses a pool of sentences fixed at compile time
+// (one a line, # comments, as the out-of-scope file) once, on first use.
+func poolLines(text string) func() []string {
+	return sync.OnceValue(func() []string {
+		ls, err := knowledge.ParseOutOfScope(text)
+		if err != nil {
+			panic(err) // the file is fixed at compile time and tested
+		}
+		return ls
+	})
+}
 
 // narrDrop is the narrativeness from which a term is not searched while terms
 // below it are left (informative).

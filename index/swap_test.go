@@ -3,10 +3,7 @@ package index
 import (
 	_ "embed"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/smpbot/smpbot/knowledge"
 )
 
 // swapText is a pool of everyday subjects that are not the FAQ's (jeans, fridge,
@@ -16,13 +13,7 @@ import (
 //go:embed swap.txt
 var swapText string
 
-var swapLines = sync.OnceValue(func() []string {
-	ls, err := knowledge.ParseOutOfScope(swapText)
-	if err != nil {
-		panic(err)
-	}
-	return ls
-})
+var swapLines = poolLines(swapText)
 
 // faqSubjects are the words (as prepare leaves them: "scalp micropigmentation" is
 // "smp" by then) that name what the FAQ is about: the treatment and where it is.
