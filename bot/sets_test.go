@@ -131,14 +131,11 @@ func TestUrgentPairs(t *testing.T) {
 }
 
 // unfittedPairs are the ordinary messages of urgent_pairs.jsonl that the shipped
-// design flags although it is trained on them (URGENT.md, "A fifth held-out set").
-// Both came from held-out sets moved into the pairs; the rules read a severe sign
-// in each (swollen lips; weeping), which the model vetoes only under 0.05, and it
-// reads them higher, from the many pairs where those signs are complications.
-var unfittedPairs = map[string]bool{
-	"I got lip filler and my lips are swollen, is that normal": true,
-	"day 3 after my session and the treated patch is weeping a little clear fluid. no smell, no real pain, the redness is less than yesterday. the clinic said to dab it clean. just checking that's fine": true,
-}
+// design flags although it is trained on them. None since the sixth round
+// (URGENT.md): the fifth round's two ("I got lip filler and my lips are swollen, is
+// that normal"; clear weeping "less than yesterday") are read by the rules as
+// another procedure's swelling and a wound's clear fluid, and vetoed as steady.
+var unfittedPairs = map[string]bool{}
 
 // TestUrgentHeldOut measures IsUrgent on messages written after its design was
 // frozen, never used to train it.

@@ -47,6 +47,10 @@ func urgentRules(text string) bool {
 // one before has spread.
 type ruleSignals struct {
 	severe, worse, spread bool
+	// strong: one of the severe signs is one no ordinary healing shows (pus, a
+	// coloured discharge, a bad smell, a high temperature, trouble breathing, eyes
+	// swollen shut, red streaks), where swollen lips, weeping or hives can be.
+	strong bool
 }
 
 func (s ruleSignals) any() bool { return s.severe || s.worse || s.spread }
@@ -76,13 +80,17 @@ func readRules(all [][]token) ruleSignals {
 	var s ruleSignals
 	body := bodyContext(all)
 	treated := treatedHere(all)
+	// "I got lip filler and my lips are swollen": swelling where another procedure
+	// was done, in a message that does not name the treatment, is that procedure's.
+	elsewhere := !treated && namesOtherProcedure(all)
 	var prev []token
 	for _, ts := range all {
 		maskContext(ts, prev)
 		if !treated {
 			maskLimbs(ts)
 		}
-		s.severe = s.severe || severeSign(ts, body)
+		s.severe = s.severe || severeSign(ts, body) || !elsewhere && faceSwelling(ts)
+		s.strong = s.strong || strongSign(ts, body)
 		s.worse = s.worse || worsening(ts)
 		s.spread = s.spread || spreadOn(ts, prev)
 		prev = ts
@@ -118,21 +126,36 @@ func treatedHere(all [][]token) bool {
 
 // maskLimbs masks the clauses about a limb, the gums or teeth, in a message that
 // names neither the treatment nor the scalp: "after my run my calf is swollen and
-// hot" is no complication of SMP removal.
+// hot" is no complication of SMP removal. As with an animal, the limb stays the
+// subject until a clause speaks of the writer: "my ear piercing is hot and has some
+// yellow crust around it".
 func maskLimbs(ts []token) {
 	start := 0
+	limb := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
 			continue
 		}
-		for _, t := range ts[start:i] {
-			if limbs[t.w] {
-				maskAll(ts[start:i])
-				break
-			}
+		clause := ts[start:i]
+		named := false
+		for _, t := range clause {
+			named = named || limbs[t.w]
+		}
+		limb = named || limb && !speaksOfWriter(clause)
+		if limb {
+			maskAll(clause)
 		}
 		start = i + 1
 	}
+}
+
+func speaksOfWriter(clause []token) bool {
+	for _, t := range clause {
+		if firstPerson[t.w] {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -626,6 +649,7 @@ var severeSigns = []phrase{
 	phraseOf("keeps|keep|kept", "bleeding|oozing|weeping|leaking"),
 	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
 	phraseOf("foul", "smell|smells"),
+	phraseOf("bad|awful|horrible|rotten", "smell|smells|odour|odor|stink|stench"),
 	phraseOf("high", "temperature"),
 	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
@@ -720,11 +744,108 @@ var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spot
 // about as a risk.
 func severeSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) {
+		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) && !clearFluid(ts, i) && !nearMiss(ts, i) {
 			return true
 		}
 	}
-	return faceSwelling(ts)
+	return false
+}
+
+// nearMiss reports a sign that did not happen: "I nearly passed out", "almost
+// fainted".
+func nearMiss(ts []token, i int) bool {
+	return i > 0 && (ts[i-1].w == "nearly" || ts[i-1].w == "almost")
+}
+
+// namesOtherProcedure reports whether the message names a cosmetic procedure other
+// than the removal: filler, botox, microblading, lip blush, eyeliner.
+func namesOtherProcedure(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if otherProcedureWords[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var otherProcedureWords = wordSet("filler", "fillers", "botox", "microblading", "microbladed", "blush", "eyeliner",
+	"injections", "injectables")
+
+// strongSign reports a sign no ordinary healing shows (strongSigns, a high
+// temperature) in the sentence, read as severeSign reads.
+func strongSign(ts []token, body bool) bool {
+	for i, t := range ts {
+		if t.masked || ambiguous[t.w] && !body || aboutRisk(ts, i) || clearFluid(ts, i) || nearMiss(ts, i) {
+			continue
+		}
+		if highTemperature(ts, i) {
+			return true
+		}
+		for _, ph := range strongSigns {
+			if ph.matchAt(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clearFluid reports whether the fluid at ts[i] is said to be clear: "weeping a
+// little clear fluid", "a clear, slightly yellowish fluid" is the plasma of a healing
+// wound, which the side-effects answer describes, not pus. A turn ("but", "now")
+// between the two words speaks of a change, which stays a sign.
+func clearFluid(ts []token, i int) bool {
+	if !fluidWords[ts[i].w] {
+		return false
+	}
+	for j := max(0, i-4); j < min(len(ts), i+5); j++ {
+		if !clearWords[ts[j].w] {
+			continue
+		}
+		for k := min(i, j) + 1; k < max(i, j); k++ {
+			if fluidTurn[ts[k].w] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+var (
+	fluidWords = wordSet("oozing", "oozes", "ooze", "oozed", "weeping", "weeps", "leaking", "leaks", "discharge",
+		"seeping", "seeps", "yellow", "yellowish", "fluid", "liquid")
+	clearWords = wordSet("clear", "clearish", "plasma", "serum", "watery")
+	fluidTurn  = wordSet("but", "now", "however", "then", "though", "although", "yet", "until", "turned", "turning")
+)
+
+// strongSigns are the severe signs that ordinary healing does not show: an
+// infection's pus, coloured discharge and smell, a fever, an airway closing, eyes
+// swollen shut, red streaks. Swollen lips, weeping, hives and an "infection" named
+// are severe signs too, but ordinary healing or another cause shows them often
+// enough that the model may veto them.
+var strongSigns = []phrase{
+	phraseOf("pus|pustule|pustules|abscess|cellulitis|sepsis|impetigo|anaphylaxis|anaphylactic|fever|feverish"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
+	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
+	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
+	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
+	phraseOf("bad|awful|horrible|rotten|foul|funny|weird", "smell|smells|odour|odor|stink|stench"),
+	phraseOf("high", "temperature"),
+	phraseOf("temperature", "of", "#"),
+	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
+	phraseOf("streak|streaks", "of", "red"),
+	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
+	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
+	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
+	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
+	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
+	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
+	phraseOf("short|shortness", "of", "breathe"),
+	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
+	phraseOf("tight", "throat"),
 }
 
 // signAt reports whether a sign starts at ts[i], whatever the words around it.
@@ -831,6 +952,10 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
 		}
+		// "can the laser give you hives?" asks about a risk; "it gave me hives" reports.
+		if risk && (w == "give" || w == "gives") && asked(ts) && modalWithin(ts, k, 3) {
+			return true
+		}
 		// "is it dangerous if blisters get infected?" supposes; "is it normal if
 		// there's pus?" and "if it has become infected" report.
 		if risk && (becoming[w] || becomes[w]) && w != "have" && w != "be" && !(k > 0 && finite[ts[k-1].w]) && supposed(ts, k) {
@@ -842,6 +967,16 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		}
 	}
 	return lookLike(ts, i) || risk && (definition(ts, i) || possibleAfter(ts, i))
+}
+
+// modalWithin reports a modal verb ("can", "will") among the n words before ts[k].
+func modalWithin(ts []token, k, n int) bool {
+	for j := max(0, k-n); j < k; j++ {
+		if modal[ts[j].w] {
+			return true
+		}
+	}
+	return false
 }
 
 // possibleAfter reports a sign asked about as a possibility, the word of chance
