@@ -73,6 +73,13 @@ func TestIsUrgent(t *testing.T) {
 		{"my ear piercing is hot and has some yellow crust around it", false, false},
 		{"can the laser give you hives if you have sensitive skin?", false, false},
 		{"the laser gave me hives all over my chest and they're spreading", true, false},
+		// Relief refers back to the clause that names the sign; "they keep spreading"
+		// refers back however far; feeling faint now is a sign (the model may veto
+		// the fear of it).
+		{"bumps came up after the session, like hives, the nurse put cream on and by the evening they'd gone", false, false},
+		{"blisters came up all over the patch after the session, now they keep spreading", true, false},
+		{"I feel faint and my scalp is burning after the session", true, false},
+		{"I'm scared I'm gonna pass out during my first laser session, any tips?", false, false},
 		{"a little clear fluid leaked the first evening, then it crusted over and has been fine", false, false},
 		{"I get cold sores now and then, is laser removal still ok for me?", false, false},
 		{"how long does the swelling last?", false, false},

@@ -419,6 +419,7 @@ func maskContext(ts, prev []token) {
 	}
 	start := 0
 	prevClause := lastClause(prev)
+	var before [][]token // this sentence's clauses so far
 	animal := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
@@ -434,14 +435,24 @@ func maskContext(ts, prev []token) {
 		if cleared(clause) {
 			maskAll(clause)
 			if !namesSign(clause) {
-				// "... but it stopped": the relief is about what came before.
-				maskAll(prevClause)
+				// "... but it stopped": the relief is about what came before, back to
+				// the clause that names the sign ("bumps came up, like hives, the
+				// nurse put cream on and by the evening they'd gone").
+				relieved := false
+				for k := len(before) - 1; k >= 0 && !relieved; k-- {
+					maskAll(before[k])
+					relieved = namesSign(before[k])
+				}
+				if len(before) == 0 {
+					maskAll(prevClause)
+				}
 			}
 		}
 		if len(clause) > 0 {
 			// ", then it crusted over": the empty clause between two ends is no
 			// clause for the relief to refer back to.
 			prevClause = clause
+			before = append(before, clause)
 		}
 		start = i + 1
 	}
@@ -668,6 +679,8 @@ var severeSigns = []phrase{
 	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
 	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
+	phraseOf("gonna|about", "to|", "pass|faint", "out|"),
+	phraseOf("feel|feeling", "faint|lightheaded"),
 	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
 	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
 	phraseOf("bleeding", "a|that", "lot|wont"),
@@ -1238,12 +1251,19 @@ func worsening(ts []token) bool {
 			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
 				continue
 			}
-			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) {
+			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) ||
+				!near && j > i && keepsGrowing(ts, j) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// keepsGrowing reports "they keep spreading", "it keeps growing" at j: the sign
+// named earlier in the sentence is getting worse, however far back it was named.
+func keepsGrowing(ts []token, j int) bool {
+	return (ts[j].w == "keep" || ts[j].w == "keeps") && j+1 < len(ts) && (ts[j+1].w == "spreading" || ts[j+1].w == "growing")
 }
 
 // spreadOn matches a sentence that says that what the one before described is getting
