@@ -397,8 +397,8 @@ func BenchmarkTrainUrgent(b *testing.B) {
 // complications flagged and ordinary messages flagged per set, as the handler flags
 // (a signs question counts as flagged). It chooses among the designs CV ranks alike
 // by the rule of URGENT.md (every complication of every set flagged); the sets it
-// reads are not clean afterwards, so urgent_heldout5.jsonl, the clean measure, is
-// not among them.
+// reads are not clean afterwards, so the held-out sets (urgent_heldout5.jsonl,
+// urgent_heldout6.jsonl) are not among them.
 //
 //	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
 func TestUrgentDesignsOnSets(t *testing.T) {
