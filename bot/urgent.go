@@ -643,41 +643,21 @@ func phraseOf(slots ...string) phrase {
 // their risk ("can laser cause an infection?"): infection, fever, allergic reactions,
 // breathing trouble, bleeding that will not stop. Words are matched one by one rather
 // than with a regular expression: a long message is read in microseconds.
-var severeSigns = []phrase{
-	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
-		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
-		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
+var severeSigns = append([]phrase{
+	phraseOf("oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|chills|shivering|shivery" +
+		"|wheezy|wheeze|infection|infections|infected|infecting|hives|welts|streaking|wheezing|fainted|fainting"),
 	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
-	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
-	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
 	phraseOf("burning", "up"),
 	phraseOf("im", "shaking|shivering|shivery"),
 	phraseOf("sweating|sweats|sweaty", "and", "freezing|shivering|cold|chills|shaking"),
 	phraseOf("feel|feeling|feels|going", "hot", "and|then", "cold"),
-	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
-	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
 	phraseOf("keeps|keep|kept", "bleeding|oozing|weeping|leaking"),
-	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
-	phraseOf("foul", "smell|smells"),
-	phraseOf("bad|awful|horrible|rotten", "smell|smells|odour|odor|stink|stench"),
-	phraseOf("high", "temperature"),
-	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
-	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
-	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
-	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
 	phraseOf("red|swollen|swelling|sore|hard|tender|puffy|inflamed", "and|", "hot"),
 	phraseOf("hot", "and|", "red|swollen"),
-	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
-	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
-	phraseOf("short|shortness", "of", "breathe"),
 	phraseOf("trouble|difficulty|struggling|cannot", "catching|catch", "my|", "breathe"),
 	phraseOf("hard", "to", "catch", "my|", "breathe"),
-	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
-	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
-	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
 	phraseOf("gonna|about", "to|", "pass|faint", "out|"),
 	phraseOf("feel|feeling", "faint|lightheaded"),
@@ -686,7 +666,7 @@ var severeSigns = []phrase{
 	phraseOf("bleeding", "a|that", "lot|wont"),
 	phraseOf("open", "wound"),
 	phraseOf("raw", "skin|flesh"),
-}
+}, strongSigns...)
 
 // matchAt reports whether ph matches the unmasked words of ts from i on.
 func (ph phrase) matchAt(ts []token, i int) bool {
@@ -845,7 +825,7 @@ var strongSigns = []phrase{
 	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
 	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
 	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
-	phraseOf("bad|awful|horrible|rotten|foul|funny|weird", "smell|smells|odour|odor|stink|stench"),
+	phraseOf("bad|awful|horrible|rotten|foul", "smell|smells|odour|odor|stink|stench"),
 	phraseOf("high", "temperature"),
 	phraseOf("temperature", "of", "#"),
 	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
@@ -1202,7 +1182,7 @@ var phrasesFrom = func() map[string][]phrase {
 
 // severeKeys are the words that name a sign on their own, for telling whether a
 // message names a symptom at all.
-var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
+var severeKeys = wordSet(append(append(severeSigns[0][0], strongSigns[0][0]...), "reaction", "streaks", "bleeding", "breathe", "breathing")...)
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
