@@ -419,7 +419,8 @@ func maskContext(ts, prev []token) {
 	}
 	start := 0
 	prevClause := lastClause(prev)
-	var before [][]token // this sentence's clauses so far
+	var clauses [16][]token
+	before := clauses[:0] // this sentence's clauses so far (on the stack for most)
 	animal := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
@@ -770,16 +771,21 @@ var otherProcedureWords = wordSet("filler", "fillers", "botox", "microblading", 
 // temperature) in the sentence, read as severeSign reads.
 func strongSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if t.masked || ambiguous[t.w] && !body || aboutRisk(ts, i) || clearFluid(ts, i) || nearMiss(ts, i) {
+		if t.masked || ambiguous[t.w] && !body || !highTemperature(ts, i) && !strongAt(ts, i) {
 			continue
 		}
-		if highTemperature(ts, i) {
+		if !aboutRisk(ts, i) && !clearFluid(ts, i) && !nearMiss(ts, i) {
 			return true
 		}
-		for _, ph := range strongSigns {
-			if ph.matchAt(ts, i) {
-				return true
-			}
+	}
+	return false
+}
+
+// strongAt reports whether one of strongSigns starts at ts[i].
+func strongAt(ts []token, i int) bool {
+	for _, ph := range strongFrom[ts[i].w] {
+		if ph[1:].matchAt(ts, i+1) {
+			return true
 		}
 	}
 	return false
@@ -1169,16 +1175,19 @@ var (
 		"removal", "saline", "smp", "technician", "tech", "machine", "clinic")
 )
 
-// phrasesFrom indexes severeSigns by their first words (never optional).
-var phrasesFrom = func() map[string][]phrase {
+// phrasesFrom and strongFrom index severeSigns and strongSigns by their first words
+// (never optional).
+var phrasesFrom, strongFrom = firstWords(severeSigns), firstWords(strongSigns)
+
+func firstWords(phs []phrase) map[string][]phrase {
 	m := map[string][]phrase{}
-	for _, ph := range severeSigns {
+	for _, ph := range phs {
 		for _, w := range ph[0] {
 			m[w] = append(m[w], ph)
 		}
 	}
 	return m
-}()
+}
 
 // severeKeys are the words that name a sign on their own, for telling whether a
 // message names a symptom at all.
