@@ -83,8 +83,8 @@ type Reply struct {
 	// ScopeNote, under an answer to a question that speaks of a tattoo,
 	// micropigmentation, permanent makeup or ink without naming SMP or the scalp, says
 	// how the FAQ, written for scalp micropigmentation, carries over (ScopeNote); empty
-	// otherwise. Renderings show it after the answer, first of what to keep in mind
-	// (see Caveats).
+	// otherwise. Renderings show it after the answer, with what to keep in mind
+	// (Caveats gives the order).
 	ScopeNote string
 	// Disclaimer is the one-line not-medical-advice note carried by every answer.
 	Disclaimer string

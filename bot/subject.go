@@ -86,14 +86,18 @@ func negatedWord(ts []token, i int) bool {
 }
 
 // Caveats returns what an answer asks the reader to keep in mind, in the order shown:
-// the scope note, then the entry's caveats.
+// the scope note, then the entry's caveats; under an urgent answer the entry's
+// caveats (about getting checked) first, and the note after them.
 func Caveats(r Reply) []string {
 	var out []string
-	if r.ScopeNote != "" {
-		out = append(out, r.ScopeNote)
-	}
 	if r.Entry != nil {
 		out = append(out, r.Entry.Caveats...)
 	}
-	return out
+	if r.ScopeNote == "" {
+		return out
+	}
+	if r.Urgent {
+		return append(out, r.ScopeNote)
+	}
+	return append([]string{r.ScopeNote}, out...)
 }
