@@ -375,9 +375,9 @@ func FollowUps(r Reply) []Suggestion {
 }
 
 // PlainText writes the reply as plain text: the urgent notice first, then the answer
-// with what to keep in mind (Caveats), sources and the disclaimer, or the no-match message, then the
-// entries offered with it, numbered from 1 when numbered is set so that a person can
-// choose one by typing its number.
+// with what to keep in mind (Caveats), sources and the disclaimer, or the no-match
+// message, then the entries offered with it, numbered from 1 when numbered is set so
+// that a person can choose one by typing its number.
 func PlainText(r Reply, numbered bool) string {
 	var b strings.Builder
 	n := 0
