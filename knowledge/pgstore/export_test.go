@@ -4,9 +4,9 @@ package pgstore
 // runs on Watch's goroutine, so a test may hold Watch there.
 func SetOnWatch(s *Store, f func(string)) { s.onWatch = f }
 
-// IdleCheck is how often Watch reads the FAQ's state without a notification: an edit
-// heard sooner than that was heard by NOTIFY.
-const IdleCheck = idleCheck
+// IdleCheck is how often Watch reads the FAQ's state without a notification, by
+// default: an edit heard sooner than that was heard by NOTIFY.
+const IdleCheck = DefaultResync
 
 // OnStart makes f hear each step of Open's start-up as it begins ("connecting",
 // "migrating the schema", "seeding the FAQ", "loading the FAQ"), on Open's goroutine.
