@@ -1,0 +1,197 @@
+package pgstore_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/smpbot/smpbot/knowledge/pgstore"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
+	"github.com/smpbot/smpbot/knowledge/storetest"
+)
+
+// execSQL runs sql on a connection of its own: what psql, a restore or another tool
+// does, with no NOTIFY.
+func execSQL(t *testing.T, dbURL, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// answerOf returns the answer s serves for id.
+func answerOf(t *testing.T, s *pgstore.Store, id string) string {
+	t.Helper()
+	e, _, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Answer
+}
+
+// The database restored from an older backup, behind the replicas' back (no
+// notification, and the last change's number gone back): a running replica serves
+// the restored FAQ within its resync period, says so in its log, and edits go on from
+// the restored state. It used to keep answering from the newer FAQ it had loaded, as
+// its catch-up only ever looked for a higher change number.
+func TestResyncAfterRestoreFromAnOlderBackup(t *testing.T) {
+	const period = 300 * time.Millisecond
+	dbURL := pgtest.Schema(t)
+	a := open(t, dbURL)
+	hook, answers := changed("cost")
+	logs := newLogRecorder()
+	b := open(t, dbURL, hook, pgstore.ResyncEvery(period), pgstore.WithLogger(slog.New(logs)))
+	waitEvent(t, watch(t, b), "listening", 10*time.Second)
+
+	edit(t, a, "cost", "Answer in the backup.")
+	edit(t, a, "aftercare", "Aftercare in the backup.")
+	waitAnswer(t, answers, "Answer in the backup.", 10*time.Second)
+	// The backup: the store's three tables as they are now.
+	execSQL(t, dbURL, `CREATE SCHEMA `+backupSchema(t, dbURL)+`;
+		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_entries AS SELECT * FROM faq_entries;
+		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_changes AS SELECT * FROM faq_changes;
+		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_state AS SELECT * FROM faq_state`)
+	t.Cleanup(func() { execSQL(t, dbURL, `DROP SCHEMA `+backupSchema(t, dbURL)+` CASCADE`) })
+
+	for _, answer := range []string{"Answer after the backup.", "Answer after the backup, edited again."} {
+		edit(t, a, "cost", answer)
+		waitAnswer(t, answers, answer, 10*time.Second)
+	}
+	edit(t, a, "aftercare", "Aftercare after the backup.")
+
+	// The restore, in one transaction, as pg_restore --clean --single-transaction
+	// would: the tables' rows put back as they were, no NOTIFY.
+	bk := backupSchema(t, dbURL)
+	restored := time.Now()
+	execSQL(t, dbURL, `BEGIN;
+		DELETE FROM faq_entries; INSERT INTO faq_entries SELECT * FROM `+bk+`.faq_entries;
+		DELETE FROM faq_changes; INSERT INTO faq_changes SELECT * FROM `+bk+`.faq_changes;
+		UPDATE faq_state SET seq = (SELECT seq FROM `+bk+`.faq_state);
+		COMMIT`)
+	waitAnswer(t, answers, "Answer in the backup.", 30*time.Second+100*period)
+	t.Logf("the restored FAQ served %v after the restore (resync period %v)", time.Since(restored).Round(time.Millisecond), period)
+	if got := answerOf(t, b, "aftercare"); got != "Aftercare in the backup." {
+		t.Errorf("aftercare after the restore: %q, want the backup's", got)
+	}
+	awaitLogged(t, logs, "went back to an older change")
+
+	// Edits go on from the restored FAQ, through either store.
+	e, base, _ := b.Get("cost")
+	e.Answer = "Edited after the restore."
+	if _, err := b.Put(context.Background(), e, base, storetest.Moderator); err != nil {
+		t.Fatalf("edit after the restore: %v", err)
+	}
+	if got := answerOf(t, b, "cost"); got != e.Answer {
+		t.Errorf("after its own edit B serves %q, want %q", got, e.Answer)
+	}
+}
+
+// backupSchema names the schema of the test's backup tables.
+func backupSchema(t *testing.T, dbURL string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	return schemaOf(t, conn) + "_backup"
+}
+
+// An entry's row edited by hand (psql), with neither a recorded change nor a
+// notification: a running replica serves it within its resync period. It used to
+// serve its old copy until the next recorded change.
+func TestResyncAfterAnEditByHand(t *testing.T) {
+	const period = 300 * time.Millisecond
+	dbURL := pgtest.Schema(t)
+	a := open(t, dbURL)
+	edit(t, a, "cost", "Answer before the edit by hand.")
+	hook, answers := changed("cost")
+	logs := newLogRecorder()
+	b := open(t, dbURL, hook, pgstore.ResyncEvery(period), pgstore.WithLogger(slog.New(logs)))
+	waitEvent(t, watch(t, b), "listening", 10*time.Second)
+	if got := answerOf(t, b, "cost"); got != "Answer before the edit by hand." {
+		t.Fatalf("B serves %q before the edit", got)
+	}
+	edited := time.Now()
+	execSQL(t, dbURL, `UPDATE faq_entries SET body = replace(body, 'Answer before the edit by hand.', 'Answer edited by hand.') WHERE id = 'cost'`)
+	waitAnswer(t, answers, "Answer edited by hand.", 30*time.Second+100*period)
+	t.Logf("the edit by hand served %v after it (resync period %v)", time.Since(edited).Round(time.Millisecond), period)
+	awaitLogged(t, logs, "without a recorded change")
+}
+
+// Watch's connection killed (pg_terminate_backend) while an edit lands that no
+// recorded change tells of (by hand, or a restore): once listening again the replica
+// serves it, without waiting for a resync (an hour here). It used to catch up only
+// when the last change's number had grown, which covers edits through a store
+// (TestWatchCatchesUpAfterLostConnection) but not this one.
+func TestWatchReloadsAfterReconnect(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.Schema(t)
+	b := open(t, dbURL, pgstore.ResyncEvery(time.Hour))
+	release := make(chan struct{})
+	openGate := sync.OnceFunc(func() { close(release) })
+	events := make(chan string, 16)
+	pgstore.SetOnWatch(b, func(ev string) {
+		events <- ev
+		if ev == "lost" {
+			<-release // the edits below land while B is not listening
+		}
+	})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); b.Watch(wctx) }()
+	defer func() { cancel(); openGate(); <-done }()
+	waitEvent(t, events, "listening", 10*time.Second)
+	before := answerOf(t, b, "aftercare")
+
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var killed int
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, pgstore.ListenerName(schemaOf(t, conn))).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
+	}
+	waitEvent(t, events, "lost", 10*time.Second)
+	if _, err := conn.Exec(ctx, `UPDATE faq_entries SET body = replace(body, $1, 'Edited by hand while B was not listening.') WHERE id = 'aftercare'`, before); err != nil {
+		t.Fatal(err)
+	}
+	openGate()
+	waitEvent(t, events, "listening", 30*time.Second)
+	if got, want := answerOf(t, b, "aftercare"), "Edited by hand while B was not listening."; got != want {
+		t.Errorf("aftercare once B listens again: %q, want %q", got, want)
+	}
+}
+
+// awaitLogged waits for a line containing s to be logged.
+func awaitLogged(t *testing.T, l *logRecorder, s string) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		lines, _ := l.records()
+		for _, line := range lines {
+			if strings.Contains(line, s) {
+				return
+			}
+		}
+		select {
+		case <-l.logged:
+		case <-deadline:
+			t.Fatalf("no line with %q logged within 30 s: %q", s, lines)
+		}
+	}
+}
