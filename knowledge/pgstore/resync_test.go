@@ -17,7 +17,7 @@ import (
 
 // execSQL runs sql on a connection of its own: what psql, a restore or another tool
 // does, with no NOTIFY.
-func execSQL(t *testing.T, dbURL, sql string, args ...any) {
+func execSQL(t testing.TB, dbURL, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
@@ -28,6 +28,18 @@ func execSQL(t *testing.T, dbURL, sql string, args ...any) {
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
+}
+
+// pgxQueryRow scans the one row of sql, read on a connection of its own.
+func pgxQueryRow(t testing.TB, dbURL, sql string, dest ...any) error {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, sql).Scan(dest...)
 }
 
 // answerOf returns the answer s serves for id.
