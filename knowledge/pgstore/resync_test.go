@@ -3,6 +3,11 @@ package pgstore_test
 import (
 	"context"
 	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -205,5 +210,75 @@ func awaitLogged(t *testing.T, l *logRecorder, s string) {
 		case <-deadline:
 			t.Fatalf("no line with %q logged within 30 s: %q", s, lines)
 		}
+	}
+}
+
+// The same with PostgreSQL's own tools, as an operator would: pg_dump of the schema,
+// edits, then the schema dropped and the dump restored with psql in one transaction
+// while the replica runs. It serves the dump's FAQ within its resync period.
+func TestResyncAfterPgDumpRestore(t *testing.T) {
+	pgDump, psql := pgTool(t, "pg_dump"), pgTool(t, "psql")
+	const period = 300 * time.Millisecond
+	dbURL := pgtest.Schema(t)
+	toolURL, schema := forTools(t, dbURL)
+	a := open(t, dbURL)
+	hook, answers := changed("cost")
+	b := open(t, dbURL, hook, pgstore.ResyncEvery(period))
+	waitEvent(t, watch(t, b), "listening", 10*time.Second)
+	edit(t, a, "cost", "Answer in the dump.")
+	waitAnswer(t, answers, "Answer in the dump.", 10*time.Second)
+	dump := filepath.Join(t.TempDir(), "faq.sql")
+	run(t, pgDump, "--schema="+schema, "--no-owner", "--file="+dump, toolURL)
+
+	edit(t, a, "cost", "Answer after the dump.")
+	waitAnswer(t, answers, "Answer after the dump.", 10*time.Second)
+	restored := time.Now()
+	run(t, psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+		"--command=DROP SCHEMA "+schema+" CASCADE", "--file="+dump, toolURL)
+	waitAnswer(t, answers, "Answer in the dump.", 30*time.Second+100*period)
+	t.Logf("the dump's FAQ served %v after psql began the restore (resync period %v)", time.Since(restored).Round(time.Millisecond), period)
+}
+
+// pgTool finds a PostgreSQL client program: on the PATH, or in Debian's versioned
+// directories. Without it the test is skipped, or fails when SMPBOT_REQUIRE_POSTGRES=1.
+func pgTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if ps, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name); len(ps) > 0 {
+		slices.Sort(ps)
+		return ps[len(ps)-1]
+	}
+	if os.Getenv("SMPBOT_REQUIRE_POSTGRES") == "1" {
+		t.Fatalf("%s not found and SMPBOT_REQUIRE_POSTGRES=1", name)
+	}
+	t.Skipf("%s not found (Debian: apt-get install postgresql-client)", name)
+	return ""
+}
+
+// forTools returns dbURL without its search_path (libpq's tools do not take it) and
+// the schema it named.
+func forTools(t *testing.T, dbURL string) (string, string) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	schema := q.Get("search_path")
+	if schema == "" {
+		t.Fatalf("this test needs SMPBOT_TEST_DATABASE_URL as a postgres:// URL")
+	}
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	return u.String(), schema
+}
+
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(name), err, out)
 	}
 }
