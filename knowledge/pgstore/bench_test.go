@@ -30,7 +30,7 @@ func BenchmarkResyncCheck(b *testing.B) {
 				b.Fatal(err)
 			}
 			var rows, size int64
-			if err := pgxQueryRow(b, dbURL, `SELECT count(*), sum(octet_length(body)) FROM faq_entries`, &rows, &size); err != nil {
+			if err := pgxQueryRow(dbURL, `SELECT count(*), sum(octet_length(body)) FROM faq_entries`, &rows, &size); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()

@@ -127,8 +127,9 @@ func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d
 
 // WaitForDatabase makes Open keep trying to reach a database that cannot be reached
 // (knowledge.ErrUnavailable: refused, dropped or silent connections, or a server that
-// takes none now: too many connections, still starting) instead of failing: it waits first, then doubles the wait up to most, logging each failed
-// attempt as a warning, until the database answers or ctx is done. A database lost
+// takes none now: too many connections, still starting) instead of failing: it waits
+// first, then doubles the wait up to most, logging each failed attempt as a warning,
+// until the database answers or ctx is done. A database lost
 // after it first answered, while the schema is migrated, the store seeded or the FAQ
 // loaded, counts the same: the whole start-up is tried again. For a long-running
 // process started before its database, or with it; other errors (an unknown database,

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,27 +23,25 @@ import (
 // does, with no NOTIFY.
 func execSQL(t testing.TB, dbURL, sql string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+	if err := withConn(dbURL, func(c *pgx.Conn) error { _, err := c.Exec(context.Background(), sql, args...); return err }); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
 
-// pgxQueryRow scans the one row of sql, read on a connection of its own.
-func pgxQueryRow(t testing.TB, dbURL, sql string, dest ...any) error {
-	t.Helper()
+// withConn calls f with a connection of its own to dbURL.
+func withConn(dbURL string, f func(*pgx.Conn) error) error {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	return conn.QueryRow(ctx, sql).Scan(dest...)
+	return f(conn)
+}
+
+// pgxQueryRow scans the one row of sql, read on a connection of its own.
+func pgxQueryRow(dbURL, sql string, dest ...any) error {
+	return withConn(dbURL, func(c *pgx.Conn) error { return c.QueryRow(context.Background(), sql).Scan(dest...) })
 }
 
 // answerOf returns the answer s serves for id.
@@ -75,11 +72,13 @@ func TestResyncAfterRestoreFromAnOlderBackup(t *testing.T) {
 	edit(t, a, "aftercare", "Aftercare in the backup.")
 	waitAnswer(t, answers, "Answer in the backup.", 10*time.Second)
 	// The backup: the store's three tables as they are now.
-	execSQL(t, dbURL, `CREATE SCHEMA `+backupSchema(t, dbURL)+`;
-		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_entries AS SELECT * FROM faq_entries;
-		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_changes AS SELECT * FROM faq_changes;
-		CREATE TABLE `+backupSchema(t, dbURL)+`.faq_state AS SELECT * FROM faq_state`)
-	t.Cleanup(func() { execSQL(t, dbURL, `DROP SCHEMA `+backupSchema(t, dbURL)+` CASCADE`) })
+	_, schema := forTools(t, dbURL)
+	bk := schema + "_backup"
+	execSQL(t, dbURL, `CREATE SCHEMA `+bk+`;
+		CREATE TABLE `+bk+`.faq_entries AS SELECT * FROM faq_entries;
+		CREATE TABLE `+bk+`.faq_changes AS SELECT * FROM faq_changes;
+		CREATE TABLE `+bk+`.faq_state AS SELECT * FROM faq_state`)
+	t.Cleanup(func() { execSQL(t, dbURL, `DROP SCHEMA `+bk+` CASCADE`) })
 
 	for _, answer := range []string{"Answer after the backup.", "Answer after the backup, edited again."} {
 		edit(t, a, "cost", answer)
@@ -89,7 +88,6 @@ func TestResyncAfterRestoreFromAnOlderBackup(t *testing.T) {
 
 	// The restore, in one transaction, as pg_restore --clean --single-transaction
 	// would: the tables' rows put back as they were, no NOTIFY.
-	bk := backupSchema(t, dbURL)
 	restored := time.Now()
 	execSQL(t, dbURL, `BEGIN;
 		DELETE FROM faq_entries; INSERT INTO faq_entries SELECT * FROM `+bk+`.faq_entries;
@@ -112,18 +110,6 @@ func TestResyncAfterRestoreFromAnOlderBackup(t *testing.T) {
 	if got := answerOf(t, b, "cost"); got != e.Answer {
 		t.Errorf("after its own edit B serves %q, want %q", got, e.Answer)
 	}
-}
-
-// backupSchema names the schema of the test's backup tables.
-func backupSchema(t *testing.T, dbURL string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	return schemaOf(t, conn) + "_backup"
 }
 
 // An entry's row edited by hand (psql), with neither a recorded change nor a
@@ -154,41 +140,16 @@ func TestResyncAfterAnEditByHand(t *testing.T) {
 // when the last change's number had grown, which covers edits through a store
 // (TestWatchCatchesUpAfterLostConnection) but not this one.
 func TestWatchReloadsAfterReconnect(t *testing.T) {
-	ctx := context.Background()
 	dbURL := pgtest.Schema(t)
 	b := open(t, dbURL, pgstore.ResyncEvery(time.Hour))
-	release := make(chan struct{})
-	openGate := sync.OnceFunc(func() { close(release) })
-	events := make(chan string, 16)
-	pgstore.SetOnWatch(b, func(ev string) {
-		events <- ev
-		if ev == "lost" {
-			<-release // the edits below land while B is not listening
-		}
-	})
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); b.Watch(wctx) }()
-	defer func() { cancel(); openGate(); <-done }()
-	waitEvent(t, events, "listening", 10*time.Second)
+	w := watchHeld(t, b)
+	waitEvent(t, w.events, "listening", 10*time.Second)
 	before := answerOf(t, b, "aftercare")
-
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var killed int
-	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE application_name = $1`, pgstore.ListenerName(schemaOf(t, conn))).Scan(&killed); err != nil || killed != 1 {
-		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
-	}
-	waitEvent(t, events, "lost", 10*time.Second)
-	if _, err := conn.Exec(ctx, `UPDATE faq_entries SET body = replace(body, $1, 'Edited by hand while B was not listening.') WHERE id = 'aftercare'`, before); err != nil {
-		t.Fatal(err)
-	}
-	openGate()
-	waitEvent(t, events, "listening", 30*time.Second)
+	killListener(t, dbURL)
+	waitEvent(t, w.events, "lost", 10*time.Second)
+	execSQL(t, dbURL, `UPDATE faq_entries SET body = replace(body, $1, 'Edited by hand while B was not listening.') WHERE id = 'aftercare'`, before)
+	w.open()
+	waitEvent(t, w.events, "listening", 30*time.Second)
 	if got, want := answerOf(t, b, "aftercare"), "Edited by hand while B was not listening."; got != want {
 		t.Errorf("aftercare once B listens again: %q, want %q", got, want)
 	}

@@ -357,35 +357,17 @@ func TestOpenFailsAtOnceOnTheDatabasesAnswer(t *testing.T) {
 
 // limitedRole makes a role of the test's own that may hold at most n connections at
 // once, with the rights to make the store's tables in the test's schema, and returns
-// it with the URL of dbURL for it. The role (and what it owns) goes when the test ends. A role
-// rather than the server's max_connections, which others share; and not the test
-// user, a superuser, to whom no connection limit applies.
+// it with the URL of dbURL for it. The role (and what it owns) goes when the test
+// ends. A role rather than the server's max_connections, which others share; and not
+// the test user, a superuser, to whom no connection limit applies.
 func limitedRole(t *testing.T, dbURL string, n int) (roleURL, role string) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	schema := schemaOf(t, conn)
+	_, schema := forTools(t, dbURL)
 	role = schema + "_limited"
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE ROLE %s LOGIN CONNECTION LIMIT %d; GRANT USAGE, CREATE ON SCHEMA %s TO %[1]s`, role, n, schema)); err != nil {
-		t.Fatal(err)
-	}
+	execSQL(t, dbURL, fmt.Sprintf(`CREATE ROLE %s LOGIN CONNECTION LIMIT %d; GRANT USAGE, CREATE ON SCHEMA %s TO %[1]s`, role, n, schema))
 	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dbURL)
-		if err != nil {
-			t.Errorf("dropping the test role: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {
-			t.Errorf("ending the test role's connections: %v", err)
-		}
-		if _, err := conn.Exec(ctx, `DROP OWNED BY `+role+`; DROP ROLE `+role); err != nil {
-			t.Errorf("dropping the test role: %v", err)
-		}
+		execSQL(t, dbURL, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '`+role+`';
+			DROP OWNED BY `+role+`; DROP ROLE `+role)
 	})
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -473,20 +455,8 @@ func TestNoFreeConnectionWhileRunning(t *testing.T) {
 	dbURL, role := limitedRole(t, admin, 2)
 	hook, answers := changed("cost")
 	s := open(t, dbURL, hook, pgstore.WithTimeout(5*time.Second))
-	gate := make(chan struct{})
-	openGate := sync.OnceFunc(func() { close(gate) })
-	events := make(chan string, 100)
-	pgstore.SetOnWatch(s, func(ev string) {
-		events <- ev
-		if ev == "lost" {
-			<-gate // the slots are taken before the listener connects again
-		}
-	})
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); s.Watch(wctx) }()
-	defer func() { cancel(); openGate(); <-done }()
-	waitEvent(t, events, "listening", 10*time.Second)
+	w := watchHeld(t, s) // the slots are taken before the listener connects again
+	waitEvent(t, w.events, "listening", 10*time.Second)
 
 	// Both of the replica's connections (the pool's and the listener's) end, and
 	// others take the slots before it can connect again.
@@ -499,7 +469,7 @@ func TestNoFreeConnectionWhileRunning(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&killed); err != nil || killed != 2 {
 		t.Fatalf("ending the replica's connections: %d ended, %v; want 2", killed, err)
 	}
-	waitEvent(t, events, "lost", 10*time.Second)
+	waitEvent(t, w.events, "lost", 10*time.Second)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		// The slots are free once the server has ended the backends.
 		var n int
@@ -514,8 +484,8 @@ func TestNoFreeConnectionWhileRunning(t *testing.T) {
 		}
 	}
 	release := holdConnections(t, dbURL, 2)
-	gate <- struct{}{} // the listener tries again, and finds no slot
-	waitEvent(t, events, "lost", 10*time.Second)
+	w.pass <- struct{}{} // the listener tries again, and finds no slot
+	waitEvent(t, w.events, "lost", 10*time.Second)
 	e, base, _ := s.Get("cost")
 	e.Answer = "Edited while the server had no slot free."
 	_, err = s.Put(ctx, e, base, storetest.Moderator)
@@ -523,8 +493,8 @@ func TestNoFreeConnectionWhileRunning(t *testing.T) {
 		t.Errorf("edit with no connection slot free: %v, want ErrUnavailable naming too many connections", err)
 	}
 	release()
-	openGate()
-	waitEvent(t, events, "listening", 30*time.Second)
+	w.open()
+	waitEvent(t, w.events, "listening", 30*time.Second)
 	if _, err := s.Put(ctx, e, base, storetest.Moderator); err != nil {
 		t.Fatalf("edit once slots are free: %v", err)
 	}
