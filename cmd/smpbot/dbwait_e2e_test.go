@@ -84,3 +84,33 @@ func TestRunStopsWhileWaitingForItsDatabase(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v, want status 0", p.err)
 	}
 }
+
+// Replicas starting together against a server with few connection slots: one that
+// finds none free (too many connections, SQLSTATE 53300) waits as for a database that
+// is away, rather than exiting, and serves once slots are freed. It used to exit at
+// once.
+func TestRunWaitsForAFreeConnection(t *testing.T) {
+	const slots = 8
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), slots)
+	release := pgtest.HoldConnections(t, dbURL, slots) // the other replicas
+	fake := telegramtest.NewServer(opsToken)
+	t.Cleanup(fake.Close)
+	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + dbURL})
+	waitMatch(t, p.stderr, regexp.MustCompile(`FAQ database not reachable at start; trying again" (attempt=2) .*too many connections`))
+	select {
+	case <-p.exited:
+		t.Fatalf("smpbot run exited with no connection slot free (%v)", p.err)
+	default:
+	}
+	release()
+	p.waitReady(t)
+	u := tgbotapi.User{ID: 4243, FirstName: "Sam"}
+	fake.Send(fake.PrivateChat(u), u, "how many laser sessions will i need", 0)
+	if !fake.Wait(30*time.Second, func() bool { return repliesByChat(fake)[u.ID] > 0 }) {
+		t.Fatal("no answer once slots were free")
+	}
+	if got := fake.Messages()[0].Text; !strings.HasPrefix(got, "How many laser sessions does SMP removal take?") {
+		t.Errorf("answer %q, want the laser-sessions entry", got)
+	}
+	p.stop(t)
+}

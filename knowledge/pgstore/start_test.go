@@ -355,51 +355,6 @@ func TestOpenFailsAtOnceOnTheDatabasesAnswer(t *testing.T) {
 	}
 }
 
-// limitedRole makes a role of the test's own that may hold at most n connections at
-// once, with the rights to make the store's tables in the test's schema, and returns
-// it with the URL of dbURL for it. The role (and what it owns) goes when the test
-// ends. A role rather than the server's max_connections, which others share; and not
-// the test user, a superuser, to whom no connection limit applies.
-func limitedRole(t *testing.T, dbURL string, n int) (roleURL, role string) {
-	t.Helper()
-	_, schema := forTools(t, dbURL)
-	role = schema + "_limited"
-	execSQL(t, dbURL, fmt.Sprintf(`CREATE ROLE %s LOGIN CONNECTION LIMIT %d; GRANT USAGE, CREATE ON SCHEMA %s TO %[1]s`, role, n, schema))
-	t.Cleanup(func() {
-		execSQL(t, dbURL, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '`+role+`';
-			DROP OWNED BY `+role+`; DROP ROLE `+role)
-	})
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Del("user")
-	u.User, u.RawQuery = url.User(role), q.Encode()
-	return u.String(), role
-}
-
-// holdConnections takes n connections to dbURL and returns a func that closes them.
-func holdConnections(t *testing.T, dbURL string, n int) (release func()) {
-	t.Helper()
-	var conns []*pgx.Conn
-	release = func() {
-		for _, c := range conns {
-			c.Close(context.Background())
-		}
-		conns = nil
-	}
-	t.Cleanup(release)
-	for range n {
-		c, err := pgx.Connect(context.Background(), dbURL)
-		if err != nil {
-			t.Fatalf("holding a connection: %v", err)
-		}
-		conns = append(conns, c)
-	}
-	return release
-}
-
 // isTooManyConnections says whether err is the server's 53300.
 func isTooManyConnections(err error) bool {
 	var pe *pgconn.PgError
@@ -410,8 +365,8 @@ func isTooManyConnections(err error) bool {
 // finds none free (53300 too many connections) waits and tries again as for a
 // database that is away, and comes up once slots are freed. It used to fail at once.
 func TestOpenWaitsForAFreeConnection(t *testing.T) {
-	dbURL, _ := limitedRole(t, pgtest.Schema(t), 2)
-	release := holdConnections(t, dbURL, 2) // the other replicas
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), 2)
+	release := pgtest.HoldConnections(t, dbURL, 2) // the other replicas
 	if c, err := pgx.Connect(context.Background(), dbURL); !isTooManyConnections(err) {
 		if c != nil {
 			c.Close(context.Background())
@@ -438,8 +393,8 @@ func TestOpenWaitsForAFreeConnection(t *testing.T) {
 // Without WaitForDatabase (the CLI commands), a server with no slot free fails Open
 // at once, as a database that cannot be reached now, saying why.
 func TestOpenWithoutWaitingWhenNoConnectionIsFree(t *testing.T) {
-	dbURL, _ := limitedRole(t, pgtest.Schema(t), 1)
-	holdConnections(t, dbURL, 1)
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), 1)
+	pgtest.HoldConnections(t, dbURL, 1)
 	_, err := pgstore.Open(context.Background(), dbURL)
 	if !errors.Is(err, knowledge.ErrUnavailable) || !strings.Contains(err.Error(), "too many connections") {
 		t.Errorf("Open with no connection slot free: %v, want ErrUnavailable naming too many connections", err)
@@ -452,7 +407,7 @@ func TestOpenWithoutWaitingWhenNoConnectionIsFree(t *testing.T) {
 func TestNoFreeConnectionWhileRunning(t *testing.T) {
 	ctx := context.Background()
 	admin := pgtest.Schema(t)
-	dbURL, role := limitedRole(t, admin, 2)
+	dbURL, role := pgtest.LimitedRole(t, admin, 2)
 	hook, answers := changed("cost")
 	s := open(t, dbURL, hook, pgstore.WithTimeout(5*time.Second))
 	w := watchHeld(t, s) // the slots are taken before the listener connects again
@@ -483,7 +438,7 @@ func TestNoFreeConnectionWhileRunning(t *testing.T) {
 			t.Fatalf("the replica's ended connections still counted after 30 s")
 		}
 	}
-	release := holdConnections(t, dbURL, 2)
+	release := pgtest.HoldConnections(t, dbURL, 2)
 	w.pass <- struct{}{} // the listener tries again, and finds no slot
 	waitEvent(t, w.events, "lost", 10*time.Second)
 	e, base, _ := s.Get("cost")
