@@ -84,10 +84,11 @@ func watchHeld(t *testing.T, s *pgstore.Store) heldWatch {
 // server does to a connection it drops.
 func killListener(t *testing.T, dbURL string) {
 	t.Helper()
-	_, schema := forTools(t, dbURL)
 	var killed int
-	if err := pgxQueryRow(dbURL, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE application_name = '`+pgstore.ListenerName(schema)+`'`, &killed); err != nil || killed != 1 {
+	if err := withConn(dbURL, func(c *pgx.Conn) error {
+		return c.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1`, pgstore.ListenerName(schemaOf(t, c))).Scan(&killed)
+	}); err != nil || killed != 1 {
 		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
 	}
 }

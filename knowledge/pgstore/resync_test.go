@@ -72,8 +72,10 @@ func TestResyncAfterRestoreFromAnOlderBackup(t *testing.T) {
 	edit(t, a, "aftercare", "Aftercare in the backup.")
 	waitAnswer(t, answers, "Answer in the backup.", 10*time.Second)
 	// The backup: the store's three tables as they are now.
-	_, schema := forTools(t, dbURL)
-	bk := schema + "_backup"
+	var bk string
+	if err := pgxQueryRow(dbURL, `SELECT current_schema() || '_backup'`, &bk); err != nil {
+		t.Fatal(err)
+	}
 	execSQL(t, dbURL, `CREATE SCHEMA `+bk+`;
 		CREATE TABLE `+bk+`.faq_entries AS SELECT * FROM faq_entries;
 		CREATE TABLE `+bk+`.faq_changes AS SELECT * FROM faq_changes;
