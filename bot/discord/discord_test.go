@@ -813,7 +813,7 @@ func TestRebase(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got string
-			rt := a.s.(*discordgo.Session).Client.Transport.(*rebase)
+			rt := a.s.(*discordgo.Session).Client.Transport.(*rateLimitGuard).next.(*rebase)
 			rt.next = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 				got = r.URL.String()
 				return nil, errors.New("stop")
