@@ -40,7 +40,7 @@ const maxRetryAfter = 2 * time.Minute
 
 // errFloodWait is the error of a send given up because Telegram asked to wait longer
 // than maxRetryAfter.
-var errFloodWait = errors.New("Telegram asked to wait longer than the adapter waits")
+var errFloodWait = errors.New("asked by Telegram to wait longer than the adapter waits")
 
 // doFunc adapts a function to tgbotapi.HTTPClient.
 type doFunc func(*http.Request) (*http.Response, error)

@@ -908,14 +908,17 @@ func (s *Server) floodControl(method string, p url.Values, at time.Time) *apiErr
 
 // FloodRefused is the number of messages to the chat refused by flood control; chat 0
 // sums every chat.
-func (s *Server) FloodRefused(chatID int64) int {
+func (s *Server) FloodRefused(chatID int64) int { return s.count(s.floodRefused, chatID) }
+
+// count is counts[chatID] under s.mu, or for chat 0 the sum of all counts.
+func (s *Server) count(counts map[int64]int, chatID int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if chatID != 0 {
-		return s.floodRefused[chatID]
+		return counts[chatID]
 	}
 	n := 0
-	for _, c := range s.floodRefused {
+	for _, c := range counts {
 		n += c
 	}
 	return n
@@ -983,18 +986,7 @@ func later(a, b time.Time) time.Time {
 // retry_after was still running for it (or bot-wide): calls a client that waits out
 // retry_after never makes. The 429 that opened the window is not counted. Chat 0 sums
 // every call, those without a chat included.
-func (s *Server) Refused(chatID int64) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if chatID != 0 {
-		return s.refused[chatID]
-	}
-	n := 0
-	for _, c := range s.refused {
-		n += c
-	}
-	return n
-}
+func (s *Server) Refused(chatID int64) int { return s.count(s.refused, chatID) }
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()
