@@ -1,0 +1,122 @@
+package pglog
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/smpbot/smpbot/bot/web/sessions"
+)
+
+// Sessions keeps the web console's sessions in the log's database, shared by every
+// replica: a moderator signed in on one is signed in on all, and signing out or an
+// expiry on one holds on all at once (see package sessions). They are read and written
+// directly, never queued: while the database does not answer, they fail, and the
+// console says so rather than guess.
+type Sessions struct{ l *Log }
+
+var _ sessions.Store = (*Sessions)(nil)
+
+// Sessions returns the web console's sessions kept in the log's database.
+func (l *Log) Sessions() *Sessions { return &Sessions{l} }
+
+// Create implements sessions.Store.
+func (s *Sessions) Create(ctx context.Context, x sessions.Session) error {
+	if _, err := s.l.db.Exec(ctx, `INSERT INTO console_sessions (id, who, csrf, agent, created, seen, expires)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, x.ID, x.Who, x.CSRF, x.Agent, x.Created, x.Seen, x.Expires); err != nil {
+		return fmt.Errorf("console session: %w", err)
+	}
+	return nil
+}
+
+// Get implements sessions.Store.
+func (s *Sessions) Get(ctx context.Context, id string) (sessions.Session, error) {
+	x := sessions.Session{ID: id}
+	err := s.l.db.QueryRow(ctx, `SELECT who, csrf, agent, created, seen, expires FROM console_sessions WHERE id = $1`, id).
+		Scan(&x.Who, &x.CSRF, &x.Agent, &x.Created, &x.Seen, &x.Expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sessions.Session{}, sessions.ErrNotFound
+	}
+	if err != nil {
+		return sessions.Session{}, fmt.Errorf("console session: %w", err)
+	}
+	return x, nil
+}
+
+// Touch implements sessions.Store.
+func (s *Sessions) Touch(ctx context.Context, id string, at time.Time) error {
+	return affected(s.l.db.Exec(ctx, `UPDATE console_sessions SET seen = greatest(seen, $2) WHERE id = $1`, id, at))
+}
+
+// affected maps an update or insert that changed no row to sessions.ErrNotFound.
+func affected(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return fmt.Errorf("console session: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return sessions.ErrNotFound
+	}
+	return nil
+}
+
+// End implements sessions.Store; the session's flashes go with it (ON DELETE CASCADE).
+func (s *Sessions) End(ctx context.Context, id string) error {
+	if _, err := s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("console session: %w", err)
+	}
+	return nil
+}
+
+// AddFlash implements sessions.Store.
+func (s *Sessions) AddFlash(ctx context.Context, id string, f sessions.Flash) error {
+	return affected(s.l.db.Exec(ctx, `INSERT INTO console_flashes (session_id, error, text, link)
+		SELECT id, $2, $3, $4 FROM console_sessions WHERE id = $1`, id, f.Error, f.Text, f.Link))
+}
+
+// TakeFlashes implements sessions.Store: one statement deletes and returns them, so
+// racing requests each get their own.
+func (s *Sessions) TakeFlashes(ctx context.Context, id string) ([]sessions.Flash, error) {
+	type row struct {
+		n int64
+		f sessions.Flash
+	}
+	rows, err := s.l.db.Query(ctx, `DELETE FROM console_flashes WHERE session_id = $1 RETURNING id, error, text, link`, id)
+	if err != nil {
+		return nil, fmt.Errorf("console session: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.n, &x.f.Error, &x.f.Text, &x.f.Link)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("console session: %w", err)
+	}
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.n, b.n) })
+	out := make([]sessions.Flash, len(got))
+	for i, r := range got {
+		out[i] = r.f
+	}
+	return out, nil
+}
+
+// Sweep implements sessions.Store.
+func (s *Sessions) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	var tag pgconn.CommandTag
+	var err error
+	if idle > 0 {
+		tag, err = s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1 OR seen <= $2`, now, now.Add(-idle))
+	} else {
+		tag, err = s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1`, now)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("console sessions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
