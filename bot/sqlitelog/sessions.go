@@ -21,7 +21,7 @@ type Sessions struct{ l *Log }
 var _ sessions.Store = (*Sessions)(nil)
 
 // Sessions returns the web console's sessions kept in the log's database.
-func (l *Log) Sessions() *Sessions { return &Sessions{l} }
+func (l *Log) Sessions() sessions.Store { return &Sessions{l} }
 
 // Create implements sessions.Store.
 func (s *Sessions) Create(ctx context.Context, x sessions.Session) error {

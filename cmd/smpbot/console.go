@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/pglog"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/web"
+	"github.com/smpbot/smpbot/bot/web/sessions"
 )
 
 // defaultConsoleListen is where `smpbot console` listens without --listen.
@@ -92,11 +95,28 @@ func firstOf(vs ...string) string {
 	return ""
 }
 
+// sessionKeeper is a question log that keeps the web console's sessions in its
+// database (the data directory's SQLite file, or the PostgreSQL database replicas
+// share), so that they outlast a restart and every replica knows them.
+type sessionKeeper interface {
+	Sessions() sessions.Store
+}
+
+var (
+	_ sessionKeeper = (*sqlitelog.Log)(nil)
+	_ sessionKeeper = (*pglog.Log)(nil)
+)
+
 // newConsole builds the web console over a FAQ with a store; ql may be nil.
 func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql questionLog, publicURL string) *web.Console {
 	opts := []web.Option{web.WithLogger(e.log), web.WithSecureCookies(strings.HasPrefix(publicURL, "https://"))}
 	if ql != nil {
 		opts = append(opts, web.WithReports(ql, ql))
+	}
+	if sk, ok := ql.(sessionKeeper); ok {
+		opts = append(opts, web.WithSessions(sk.Sessions()))
+	} else {
+		e.log.Warn("web console sessions kept in memory, without the question log: a restart signs moderators out, and other replicas do not know them")
 	}
 	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.dir, web.StateDir), opts...)
 }

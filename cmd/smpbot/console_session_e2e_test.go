@@ -1,0 +1,161 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/smpbot/smpbot/bot/web"
+	"github.com/smpbot/smpbot/bot/web/sessions"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
+)
+
+// consoleProcess is one `smpbot console` on a port of the system's choosing.
+type consoleProcess struct {
+	base string
+	out  *lockedBuffer
+	cmd  *exec.Cmd
+	w    *exitWatch
+}
+
+func startConsole(t *testing.T, data string, env ...string) *consoleProcess {
+	t.Helper()
+	cmd := exec.Command(buildSmpbot(t), "console", "--data", data, "--listen", "127.0.0.1:0", "--log-level", "debug")
+	cmd.Env = append(os.Environ(), env...)
+	p := &consoleProcess{out: &lockedBuffer{}, cmd: cmd}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.w = watchExit(cmd)
+	t.Cleanup(p.w.kill)
+	p.base = waitMatch(t, p.out, regexp.MustCompile(`serving (http://127\.0\.0\.1:[1-9][0-9]*)/`))
+	return p
+}
+
+// stop ends the process with SIGTERM, as a deploy does, and checks it exits cleanly.
+func (p *consoleProcess) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if !p.w.wait(20 * time.Second) {
+		t.Fatal("no exit within 20 s of SIGTERM")
+	}
+	if p.w.err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", p.w.err, p.out)
+	}
+}
+
+// sessionCookie returns the console's session cookie the client holds.
+func (c *consoleClient) sessionCookie() string {
+	c.t.Helper()
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == web.SessionCookie {
+			return ck.Value
+		}
+	}
+	c.t.Fatal("no session cookie")
+	return ""
+}
+
+// checkNotLogged fails if a session's cookie or the id it is stored under is in a log.
+func checkNotLogged(t *testing.T, cookie string, logs ...*lockedBuffer) {
+	t.Helper()
+	for _, l := range logs {
+		if s := l.String(); strings.Contains(s, cookie) || strings.Contains(s, sessions.ID(cookie)) {
+			t.Errorf("a session's cookie or id reached the log:\n%s", s)
+		}
+	}
+}
+
+// TestConsoleSessionSurvivesRestart restarts `smpbot console` (SIGTERM, then a new
+// process over the same data directory) under a signed-in moderator: they stay signed
+// in, the message left for their next page is shown, the form token from before the
+// restart saves an edit, and signing out afterwards ends the session.
+func TestConsoleSessionSurvivesRestart(t *testing.T) {
+	data := t.TempDir()
+	first := startConsole(t, data)
+	c := newConsoleClient(t, first.base)
+	c.signIn(signInLink(t, data, first.base))
+	csrf, cookie := c.csrf, c.sessionCookie()
+	if code, _ := c.do("POST", "/entries/cost/remove", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("remove without confirming: %d, want 303 with a message", code)
+	}
+	first.stop(t)
+
+	second := startConsole(t, data)
+	c.base = second.base
+	code, page := c.do("GET", "/entries/cost", nil)
+	if code != http.StatusOK {
+		t.Fatalf("after the restart, GET /entries/cost: %d, want 200 (still signed in)", code)
+	}
+	if !strings.Contains(page, "Tick the box to confirm the removal.") {
+		t.Error("the message for the next page was lost in the restart")
+	}
+	if c.csrf != csrf {
+		t.Errorf("the form token changed in the restart")
+	}
+	form := c.entryForm("cost")
+	phrase := "price to zap my hairline dots after a restart"
+	form.Set("alternates", form.Get("alternates")+"\n"+phrase)
+	form.Set("csrf", csrf)
+	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
+		t.Fatalf("an edit with the form token from before the restart: %d\n%s", code, body)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{}); code != http.StatusOK {
+		t.Fatalf("sign out: %d", code)
+	}
+	old := newConsoleClient(t, second.base)
+	u, _ := url.Parse(second.base)
+	old.http.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
+	if code, _ := old.do("GET", "/entries", nil); code != http.StatusSeeOther {
+		t.Errorf("the signed-out cookie: %d, want 303 to sign in", code)
+	}
+	second.stop(t)
+	checkNotLogged(t, cookie, first.out, second.out)
+}
+
+// TestConsoleReplicasShareSessions runs two `smpbot console` processes, each with its
+// own data directory, on one PostgreSQL database, as replicas behind a load balancer:
+// signed in on A, the moderator is signed in on B and edits there with the form token
+// A gave; signed out on B, they are signed out on A.
+func TestConsoleReplicasShareSessions(t *testing.T) {
+	dbURL := pgtest.Schema(t)
+	env := []string{"SMPBOT_DATABASE_URL=" + dbURL, "SMPBOT_USER_KEY_FILE=" + filepath.Join(t.TempDir(), "questions.key")}
+	dataA := t.TempDir()
+	a := startConsole(t, dataA, env...)
+	b := startConsole(t, t.TempDir(), env...)
+	c := newConsoleClient(t, a.base)
+	c.signIn(signInLink(t, dataA, a.base))
+	csrfA, cookie := c.csrf, c.sessionCookie()
+
+	c.base = b.base
+	if code, _ := c.do("GET", "/entries", nil); code != http.StatusOK {
+		t.Fatalf("on B, signed in on A: %d, want 200", code)
+	}
+	form := c.entryForm("cost")
+	form.Set("alternates", form.Get("alternates")+"\nwhat does zapping my hairline dots cost on replica b")
+	form.Set("csrf", csrfA)
+	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
+		t.Fatalf("an edit on B: %d\n%s", code, body)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{}); code != http.StatusOK {
+		t.Fatalf("sign out on B: %d", code)
+	}
+	tab := newConsoleClient(t, a.base)
+	u, _ := url.Parse(a.base)
+	tab.http.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
+	if code, _ := tab.do("GET", "/entries", nil); code != http.StatusSeeOther {
+		t.Errorf("on A after signing out on B: %d, want 303 to sign in", code)
+	}
+	a.stop(t)
+	b.stop(t)
+	checkNotLogged(t, cookie, a.out, b.out)
+}
