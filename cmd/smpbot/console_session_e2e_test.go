@@ -120,6 +120,12 @@ func TestConsoleSessionSurvivesRestart(t *testing.T) {
 	}
 	second.stop(t)
 	checkNotLogged(t, cookie, first.out, second.out)
+	// The database holds the token's hash, never the token.
+	for _, name := range []string{"questions.db", "questions.db-wal"} {
+		if b, err := os.ReadFile(filepath.Join(data, name)); err == nil && strings.Contains(string(b), cookie) {
+			t.Errorf("%s holds a session's cookie token", name)
+		}
+	}
 }
 
 // TestConsoleReplicasShareSessions runs two `smpbot console` processes, each with its
