@@ -71,7 +71,7 @@ var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrati
 	{Name: "urgent flag", Stmts: []string{
 		`ALTER TABLE questions ADD COLUMN urgent boolean NOT NULL DEFAULT false`,
 	}},
-	// The web console's sessions, shared by the replicas (see Sessions).
+	// The web console's sessions and sign-in links, shared by the replicas (see Sessions).
 	{Name: "web console sessions", Stmts: []string{
 		`CREATE TABLE console_sessions (
 			id      text PRIMARY KEY,  -- SHA-256 of the cookie's token, never the token
@@ -91,6 +91,11 @@ var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrati
 			link       text NOT NULL DEFAULT ''
 		)`,
 		`CREATE INDEX console_flashes_session ON console_flashes (session_id)`,
+		`CREATE TABLE console_links (
+			id      text PRIMARY KEY,  -- SHA-256 of the link's token, never the token
+			who     jsonb NOT NULL,    -- whom it signs in
+			expires timestamptz NOT NULL
+		)`,
 	}},
 }}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/web/sessions"
 )
 
@@ -108,15 +109,51 @@ func (s *Sessions) TakeFlashes(ctx context.Context, id string) ([]sessions.Flash
 
 // Sweep implements sessions.Store.
 func (s *Sessions) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
-	var tag pgconn.CommandTag
-	var err error
-	if idle > 0 {
-		tag, err = s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1 OR seen <= $2`, now, now.Add(-idle))
-	} else {
-		tag, err = s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1`, now)
-	}
+	var n int64
+	err := pgx.BeginFunc(ctx, s.l.db, func(tx pgx.Tx) error {
+		var tag pgconn.CommandTag
+		var err error
+		if idle > 0 {
+			tag, err = tx.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1 OR seen <= $2`, now, now.Add(-idle))
+		} else {
+			tag, err = tx.Exec(ctx, `DELETE FROM console_sessions WHERE expires <= $1`, now)
+		}
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		tag, err = tx.Exec(ctx, `DELETE FROM console_links WHERE expires <= $1`, now)
+		n += tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("console sessions: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return int(n), nil
+}
+
+// AddLink implements sessions.Store.
+func (s *Sessions) AddLink(ctx context.Context, id string, who bot.Identity, expires time.Time) error {
+	if _, err := s.l.db.Exec(ctx, `INSERT INTO console_links (id, who, expires) VALUES ($1, $2, $3)`, id, who, expires); err != nil {
+		return fmt.Errorf("sign-in link: %w", err)
+	}
+	return nil
+}
+
+// UseLink implements sessions.Store: the one statement that deletes the link returns
+// it, so of racing requests (on any replica) one gets it.
+func (s *Sessions) UseLink(ctx context.Context, id string, now time.Time) (bot.Identity, error) {
+	var who bot.Identity
+	var expires time.Time
+	err := s.l.db.QueryRow(ctx, `DELETE FROM console_links WHERE id = $1 RETURNING who, expires`, id).Scan(&who, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return bot.Identity{}, sessions.ErrNotFound
+	}
+	if err != nil {
+		return bot.Identity{}, fmt.Errorf("sign-in link: %w", err)
+	}
+	if !now.Before(expires) {
+		return bot.Identity{}, sessions.ErrNotFound
+	}
+	return who, nil
 }

@@ -23,7 +23,8 @@ var migrations = []migration{
 	{"web console sessions", migrate4},
 }
 
-// migrate4 keeps the web console's sessions (see Sessions) and their flashes.
+// migrate4 keeps the web console's sessions (see Sessions), their flashes and the
+// sign-in links not used yet.
 func migrate4(ctx context.Context, _ *Log, tx *sql.Tx) error {
 	return exec(ctx, tx,
 		`CREATE TABLE console_sessions (
@@ -44,6 +45,11 @@ func migrate4(ctx context.Context, _ *Log, tx *sql.Tx) error {
 			link       TEXT NOT NULL DEFAULT ''
 		)`,
 		`CREATE INDEX console_flashes_session ON console_flashes (session_id)`,
+		`CREATE TABLE console_links (
+			id      TEXT PRIMARY KEY,  -- SHA-256 of the link's token, never the token
+			who     TEXT NOT NULL,     -- whom it signs in, JSON
+			expires INTEGER NOT NULL   -- unix milliseconds
+		)`,
 	)
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/web/sessions"
 )
 
@@ -117,16 +118,61 @@ func (s *Sessions) TakeFlashes(ctx context.Context, id string) ([]sessions.Flash
 
 // Sweep implements sessions.Store.
 func (s *Sessions) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	tx, err := s.l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("console sessions: %w", err)
+	}
+	defer tx.Rollback()
 	var res sql.Result
-	var err error
 	if idle > 0 {
-		res, err = s.l.db.ExecContext(ctx, `DELETE FROM console_sessions WHERE expires <= ? OR seen <= ?`, millis(now), millis(now.Add(-idle)))
+		res, err = tx.ExecContext(ctx, `DELETE FROM console_sessions WHERE expires <= ? OR seen <= ?`, millis(now), millis(now.Add(-idle)))
 	} else {
-		res, err = s.l.db.ExecContext(ctx, `DELETE FROM console_sessions WHERE expires <= ?`, millis(now))
+		res, err = tx.ExecContext(ctx, `DELETE FROM console_sessions WHERE expires <= ?`, millis(now))
 	}
 	if err != nil {
 		return 0, fmt.Errorf("console sessions: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	n, _ := res.RowsAffected()
+	if res, err = tx.ExecContext(ctx, `DELETE FROM console_links WHERE expires <= ?`, millis(now)); err != nil {
+		return 0, fmt.Errorf("console sign-in links: %w", err)
+	}
+	links, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("console sessions: %w", err)
+	}
+	return int(n + links), nil
+}
+
+// AddLink implements sessions.Store.
+func (s *Sessions) AddLink(ctx context.Context, id string, who bot.Identity, expires time.Time) error {
+	data, err := json.Marshal(who)
+	if err != nil {
+		return err
+	}
+	if _, err := s.l.db.ExecContext(ctx, `INSERT INTO console_links (id, who, expires) VALUES (?, ?, ?)`, id, string(data), millis(expires)); err != nil {
+		return fmt.Errorf("sign-in link: %w", err)
+	}
+	return nil
+}
+
+// UseLink implements sessions.Store: the one statement that deletes the link returns
+// it, so of racing requests one gets it.
+func (s *Sessions) UseLink(ctx context.Context, id string, now time.Time) (bot.Identity, error) {
+	var data string
+	var expires int64
+	err := s.l.db.QueryRowContext(ctx, `DELETE FROM console_links WHERE id = ? RETURNING who, expires`, id).Scan(&data, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Identity{}, sessions.ErrNotFound
+	}
+	if err != nil {
+		return bot.Identity{}, fmt.Errorf("sign-in link: %w", err)
+	}
+	var who bot.Identity
+	if err := json.Unmarshal([]byte(data), &who); err != nil {
+		return bot.Identity{}, fmt.Errorf("sign-in link: %w", err)
+	}
+	if now.UnixMilli() >= expires {
+		return bot.Identity{}, sessions.ErrNotFound
+	}
+	return who, nil
 }

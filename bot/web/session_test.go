@@ -492,3 +492,37 @@ func TestSessionConcurrentRequests(t *testing.T) {
 		})
 	}
 }
+
+// A sign-in link kept in the session store, made by one process (a chat command on
+// replica A, the command line), signs in on any replica over the same database, once.
+func TestStoreLinkWorksOnEveryReplica(t *testing.T) {
+	for _, st := range sessionStores {
+		t.Run(st.name, func(t *testing.T) {
+			w := newWorld(t)
+			sa, sb := st.open(t, w)
+			a, b := w.replica(t, sa), w.replica(t, sb)
+			ctx := context.Background()
+			token, err := sessions.MintLink(ctx, sa, moderator, DefaultLinkTTL, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := w.client(t)
+			if res, body := c.at(b).post("/signin", url.Values{"t": {token}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("a link made on A, used on B: status %d, want 303\n%s", res.StatusCode, body)
+			}
+			if res, page := c.at(a).get("/entries"); res.StatusCode != http.StatusOK || !strings.Contains(page, moderator.Name) {
+				t.Errorf("on A after signing in on B: status %d, want 200 as %s", res.StatusCode, moderator.Name)
+			}
+			if res, _ := w.client(t).at(a).post("/signin", url.Values{"t": {token}}); res.StatusCode != http.StatusForbidden {
+				t.Errorf("the link used again, on A: status %d, want 403", res.StatusCode)
+			}
+			expired, err := sessions.MintLink(ctx, sb, moderator, time.Minute, time.Now().Add(-2*time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, _ := w.client(t).at(a).post("/signin", url.Values{"t": {expired}}); res.StatusCode != http.StatusForbidden {
+				t.Errorf("an expired link: status %d, want 403", res.StatusCode)
+			}
+		})
+	}
+}

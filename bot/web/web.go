@@ -306,11 +306,12 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 		c.storeDown(w, r, "sign you in", err)
 		return
 	}
-	who, err := c.links.Redeem(r.PostFormValue("t"))
+	who, err := c.redeem(r.Context(), r.PostFormValue("t"))
+	if err != nil && !errors.Is(err, ErrBadLink) {
+		c.storeDown(w, r, "sign you in", err)
+		return
+	}
 	if err != nil {
-		if !errors.Is(err, ErrBadLink) {
-			c.log.Error("redeeming a sign-in link", "err", err)
-		}
 		c.refuse(w, r, http.StatusForbidden, "This sign-in link is unknown, already used or expired. Ask the bot for a new one.")
 		return
 	}
@@ -327,6 +328,27 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	})
 	c.log.Info("moderator signed in to the web console", "platform", who.Platform, "user", who.User)
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+}
+
+// redeem uses up the sign-in link with token: one kept in the session store (made by
+// any process over the same database, see sessions.MintLink), or else one in the data
+// directory (made by a process with no question log, see Links). A link that is
+// neither fails with ErrBadLink; a store that does not answer, with its error, and
+// the link is not used up.
+func (c *Console) redeem(ctx context.Context, token string) (bot.Identity, error) {
+	if !signin.ValidToken(token) {
+		return bot.Identity{}, ErrBadLink
+	}
+	who, err := c.sessions.UseLink(ctx, sessions.ID(token), c.now())
+	if !errors.Is(err, sessions.ErrNotFound) {
+		return who, err
+	}
+	who, err = c.links.Redeem(token)
+	if err != nil && !errors.Is(err, ErrBadLink) {
+		c.log.Error("redeeming a sign-in link", "err", err)
+		return bot.Identity{}, ErrBadLink
+	}
+	return who, err
 }
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, ss *session) {

@@ -27,6 +27,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -34,8 +35,8 @@ import (
 	"github.com/smpbot/smpbot/bot"
 )
 
-// ErrNotFound: no session has that id: it never existed, was ended, or was swept
-// away after its expiry.
+// ErrNotFound: no session (or sign-in link) has that id: it never existed, was ended
+// (or used), or expired.
 var ErrNotFound = errors.New("no such console session")
 
 // Session is one moderator's session as a store keeps it.
@@ -79,8 +80,35 @@ type Store interface {
 	// requests racing for them, each flash goes to one.
 	TakeFlashes(ctx context.Context, id string) ([]Flash, error)
 	// Sweep removes the sessions that expired by now: past their Expires, or not seen
-	// for idle (when idle > 0). It returns how many it removed.
+	// for idle (when idle > 0), and the sign-in links past their end. It returns how
+	// many sessions and links it removed.
 	Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error)
+
+	// AddLink keeps a single-use sign-in link: until expires, the link whose token
+	// hashes to id (see ID) signs who in. The id must be new.
+	AddLink(ctx context.Context, id string, who bot.Identity, expires time.Time) error
+	// UseLink removes the link with id and returns whom it signs in, unless it had
+	// expired by now; ErrNotFound when there is no such link or it expired. Of
+	// requests racing for one link, one gets it.
+	UseLink(ctx context.Context, id string, now time.Time) (bot.Identity, error)
+}
+
+// MintLink makes a sign-in link for who in s, valid for ttl from now, and returns
+// its token (see package signin for the link's address). The store keeps only the
+// token's hash, so a link made by one process (a chat command, the command line) can
+// be used on any replica over the same database.
+func MintLink(ctx context.Context, s Store, who bot.Identity, ttl time.Duration, now time.Time) (string, error) {
+	if who.User == "" {
+		return "", errors.New("sign-in link: no user")
+	}
+	token, id, err := NewToken()
+	if err != nil {
+		return "", fmt.Errorf("sign-in link: %w", err)
+	}
+	if err := s.AddLink(ctx, id, who, now.Add(ttl)); err != nil {
+		return "", fmt.Errorf("sign-in link: %w", err)
+	}
+	return token, nil
 }
 
 // tokenBytes is the size of a cookie's token: 256 random bits.
@@ -128,6 +156,12 @@ type Memory struct {
 	mu      sync.Mutex
 	byID    map[string]Session
 	flashes map[string][]Flash
+	links   map[string]link
+}
+
+type link struct {
+	who     bot.Identity
+	expires time.Time
 }
 
 var _ Store = (*Memory)(nil)
@@ -215,5 +249,38 @@ func (m *Memory) Sweep(_ context.Context, now time.Time, idle time.Duration) (in
 			n++
 		}
 	}
+	for id, l := range m.links {
+		if !now.Before(l.expires) {
+			delete(m.links, id)
+			n++
+		}
+	}
 	return n, nil
+}
+
+// AddLink implements Store.
+func (m *Memory) AddLink(_ context.Context, id string, who bot.Identity, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.links == nil {
+		m.links = map[string]link{}
+	}
+	if _, ok := m.links[id]; ok {
+		return errors.New("sign-in link: id already in use")
+	}
+	who.Roles = slices.Clone(who.Roles)
+	m.links[id] = link{who, expires}
+	return nil
+}
+
+// UseLink implements Store.
+func (m *Memory) UseLink(_ context.Context, id string, now time.Time) (bot.Identity, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.links[id]
+	delete(m.links, id)
+	if !ok || !now.Before(l.expires) {
+		return bot.Identity{}, ErrNotFound
+	}
+	return l.who, nil
 }

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Opener) {
 		{"FlashesOnceInOrder", flashes},
 		{"FlashesTakenOnceUnderRace", flashRace},
 		{"SweepRemovesTheExpired", sweep},
+		{"LinkUsedOnceFromEitherHandle", linkOnce},
+		{"LinkUsedOnceUnderRace", linkRace},
+		{"LinkExpires", linkExpires},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := open(t)
@@ -280,5 +283,100 @@ func sweep(t *testing.T, a, b sessions.Store) {
 	}
 	if fs, _ := a.TakeFlashes(ctx, over.ID); len(fs) != 0 {
 		t.Errorf("the sweep left a swept session's flashes: %+v", fs)
+	}
+}
+
+func linkOnce(t *testing.T, a, b sessions.Store) {
+	ctx := context.Background()
+	token, err := sessions.MintLink(ctx, a, ana, 10*time.Minute, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sessions.ValidToken(token) {
+		t.Fatalf("MintLink token %q is not a token", token)
+	}
+	if _, err := b.UseLink(ctx, token, t0); !errors.Is(err, sessions.ErrNotFound) {
+		t.Errorf("UseLink by the token itself, not its id = %v, want ErrNotFound: the store keys links by hash", err)
+	}
+	who, err := b.UseLink(ctx, sessions.ID(token), t0.Add(time.Minute))
+	if err != nil || !reflect.DeepEqual(who, ana) {
+		t.Fatalf("UseLink on the other handle = %+v, %v; want %+v", who, err, ana)
+	}
+	if _, err := a.UseLink(ctx, sessions.ID(token), t0.Add(time.Minute)); !errors.Is(err, sessions.ErrNotFound) {
+		t.Errorf("a link used twice: %v, want ErrNotFound", err)
+	}
+	if _, err := sessions.MintLink(ctx, a, bot.Identity{Name: "nobody"}, time.Minute, t0); err == nil {
+		t.Error("a link for no user was made")
+	}
+	if err := a.AddLink(ctx, sessions.ID("x"), ana, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddLink(ctx, sessions.ID("x"), bot.Identity{Platform: "cli", User: "eve"}, t0.Add(time.Minute)); err == nil {
+		t.Error("a second link under an id in use was stored")
+	}
+}
+
+func linkRace(t *testing.T, a, b sessions.Store) {
+	ctx := context.Background()
+	for range 10 {
+		token, err := sessions.MintLink(ctx, a, ana, time.Minute, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		won := 0
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st := a
+				if i%2 == 1 {
+					st = b
+				}
+				_, err := st.UseLink(ctx, sessions.ID(token), t0)
+				if err != nil && !errors.Is(err, sessions.ErrNotFound) {
+					t.Error(err)
+				}
+				if err == nil {
+					mu.Lock()
+					won++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if won != 1 {
+			t.Fatalf("a link used %d times by 8 racing requests, want once", won)
+		}
+	}
+}
+
+func linkExpires(t *testing.T, a, b sessions.Store) {
+	ctx := context.Background()
+	late, err := sessions.MintLink(ctx, a, ana, 10*time.Minute, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.UseLink(ctx, sessions.ID(late), t0.Add(10*time.Minute)); !errors.Is(err, sessions.ErrNotFound) {
+		t.Errorf("a link used at its expiry: %v, want ErrNotFound", err)
+	}
+	swept, err := sessions.MintLink(ctx, a, ana, 10*time.Minute, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := sessions.MintLink(ctx, a, ana, 20*time.Minute, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Sweep(ctx, t0.Add(15*time.Minute), 0); err != nil || n != 1 {
+		t.Errorf("Sweep = %d, %v; want the one expired link removed", n, err)
+	}
+	// Past its end, a link is gone even when asked about as if it were earlier.
+	if _, err := a.UseLink(ctx, sessions.ID(swept), t0); !errors.Is(err, sessions.ErrNotFound) {
+		t.Errorf("a swept link was used: %v", err)
+	}
+	if _, err := a.UseLink(ctx, sessions.ID(kept), t0.Add(15*time.Minute)); err != nil {
+		t.Errorf("the sweep removed a live link: %v", err)
 	}
 }
