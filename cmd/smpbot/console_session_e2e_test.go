@@ -130,21 +130,28 @@ func TestConsoleSessionSurvivesRestart(t *testing.T) {
 
 // TestConsoleReplicasShareSessions runs two `smpbot console` processes, each with its
 // own data directory, on one PostgreSQL database, as replicas behind a load balancer:
-// signed in on A, the moderator is signed in on B and edits there with the form token
-// A gave; signed out on B, they are signed out on A.
+// a link made with A's data directory signs in on B; the moderator is then signed in
+// on A too, and edits on B with the form token A gave; signed out on B, they are
+// signed out on A.
 func TestConsoleReplicasShareSessions(t *testing.T) {
 	dbURL := pgtest.Schema(t)
 	env := []string{"SMPBOT_DATABASE_URL=" + dbURL, "SMPBOT_USER_KEY_FILE=" + filepath.Join(t.TempDir(), "questions.key")}
 	dataA := t.TempDir()
 	a := startConsole(t, dataA, env...)
 	b := startConsole(t, t.TempDir(), env...)
-	c := newConsoleClient(t, a.base)
-	c.signIn(signInLink(t, dataA, a.base))
+	// The link is made beside A (in its data directory) but kept in the database, so
+	// the balancer may send the sign-in to B.
+	c := newConsoleClient(t, b.base)
+	c.signIn(signInLink(t, dataA, b.base, env...))
+	c.base = a.base
+	if code, _ := c.do("GET", "/entries", nil); code != http.StatusOK {
+		t.Fatalf("on A, signed in on B: %d, want 200", code)
+	}
 	csrfA, cookie := c.csrf, c.sessionCookie()
 
 	c.base = b.base
 	if code, _ := c.do("GET", "/entries", nil); code != http.StatusOK {
-		t.Fatalf("on B, signed in on A: %d, want 200", code)
+		t.Fatalf("on B again: %d, want 200", code)
 	}
 	form := c.entryForm("cost")
 	form.Set("alternates", form.Get("alternates")+"\nwhat does zapping my hairline dots cost on replica b")
