@@ -1,6 +1,7 @@
 // Package sessions keeps the web console's sessions: who signed in, their CSRF token,
 // when they were last seen, when they end, and the one-time messages (flashes) waiting
-// for their next page.
+// for their next page; and the sign-in links not used yet, so that a link made by one
+// process is taken by any console over the same database.
 //
 // Sessions are kept in the database the bot already uses, not in a process's memory
 // nor in signed cookies. With sessions in memory a restart signed every moderator out
@@ -13,7 +14,8 @@
 // every request reads its session there, so a sign-out or an expiry on one replica
 // holds on every other at once, and a restart loses nothing. The cookie holds only a
 // random token; the database holds its SHA-256 (Session.ID), so a copy of the
-// database signs no one in, and neither the token nor the id is ever logged.
+// database signs no one in, and neither the token nor the id is ever logged. Sign-in
+// links are kept the same way, by the hash of their token.
 //
 // Store is what the console needs; Memory keeps sessions in a process, for tests and
 // for a console without a question log; bot/sqlitelog and bot/pglog keep them in their
