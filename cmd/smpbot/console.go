@@ -191,14 +191,19 @@ func (e *env) consoleLink(ctx context.Context, args []string) error {
 	}
 	who := cliIdentity()
 	who.Name = strings.TrimSpace(*name)
-	// In the question log's database, the link works on every console over it.
+	// In the database replicas share, the link works on every console over it. Without
+	// one it goes in the data directory, which the console serving it always reads
+	// (whether or not its own configuration names a database).
 	mint := fileLinks(*data)
-	if ql, err := e.openQuestionLogIn(ctx, os.Getenv, *data, logOptions{}); err != nil {
-		e.log.Warn("question log unavailable: the link works only on the console serving this data directory", "err", err)
-	} else {
-		defer ql.Close()
-		if sk, ok := ql.(sessionKeeper); ok {
-			mint = storeLinks(sk.Sessions())
+	if os.Getenv("SMPBOT_DATABASE_URL") != "" {
+		ql, err := e.openQuestionLogIn(ctx, os.Getenv, *data, logOptions{})
+		if err != nil {
+			e.log.Warn("question log unavailable: the link works only on the console serving this data directory", "err", err)
+		} else {
+			defer ql.Close()
+			if sk, ok := ql.(sessionKeeper); ok {
+				mint = storeLinks(sk.Sessions())
+			}
 		}
 	}
 	token, err := mint(ctx, who, *ttl)
