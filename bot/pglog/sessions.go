@@ -27,8 +27,43 @@ var _ sessions.Store = (*Sessions)(nil)
 // Sessions returns the web console's sessions kept in the log's database.
 func (l *Log) Sessions() sessions.Store { return &Sessions{l} }
 
+// schemaWait bounds how long a session's read or write waits for a log started before
+// its database answered (Start) to be set up: a console served at once takes its
+// first sign-in while the schema is being migrated.
+const schemaWait = 5 * time.Second
+
+// await waits until the log is set up, up to schemaWait. A log refused for good
+// (another user key, a newer schema) keeps no sessions: they fail with
+// ErrUnavailable, and the console says its database does not answer.
+func (s *Sessions) await(ctx context.Context) error {
+	select {
+	case <-s.l.readyCh:
+		return nil
+	default:
+	}
+	s.l.mu.Lock()
+	refused := s.l.refused
+	s.l.mu.Unlock()
+	if refused != nil {
+		return fmt.Errorf("console session: %w: %v", ErrUnavailable, refused)
+	}
+	t := time.NewTimer(schemaWait)
+	defer t.Stop()
+	select {
+	case <-s.l.readyCh:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("console session: %w", ctx.Err())
+	case <-t.C:
+		return fmt.Errorf("console session: %w", ErrUnavailable)
+	}
+}
+
 // Create implements sessions.Store.
 func (s *Sessions) Create(ctx context.Context, x sessions.Session) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
 	if _, err := s.l.db.Exec(ctx, `INSERT INTO console_sessions (id, who, csrf, agent, created, seen, expires)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, x.ID, x.Who, x.CSRF, x.Agent, x.Created, x.Seen, x.Expires); err != nil {
 		return fmt.Errorf("console session: %w", err)
@@ -38,6 +73,9 @@ func (s *Sessions) Create(ctx context.Context, x sessions.Session) error {
 
 // Get implements sessions.Store.
 func (s *Sessions) Get(ctx context.Context, id string) (sessions.Session, error) {
+	if err := s.await(ctx); err != nil {
+		return sessions.Session{}, err
+	}
 	x := sessions.Session{ID: id}
 	err := s.l.db.QueryRow(ctx, `SELECT who, csrf, agent, created, seen, expires FROM console_sessions WHERE id = $1`, id).
 		Scan(&x.Who, &x.CSRF, &x.Agent, &x.Created, &x.Seen, &x.Expires)
@@ -52,6 +90,9 @@ func (s *Sessions) Get(ctx context.Context, id string) (sessions.Session, error)
 
 // Touch implements sessions.Store.
 func (s *Sessions) Touch(ctx context.Context, id string, at time.Time) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
 	return affected(s.l.db.Exec(ctx, `UPDATE console_sessions SET seen = greatest(seen, $2) WHERE id = $1`, id, at))
 }
 
@@ -68,6 +109,9 @@ func affected(tag pgconn.CommandTag, err error) error {
 
 // End implements sessions.Store; the session's flashes go with it (ON DELETE CASCADE).
 func (s *Sessions) End(ctx context.Context, id string) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
 	if _, err := s.l.db.Exec(ctx, `DELETE FROM console_sessions WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("console session: %w", err)
 	}
@@ -76,6 +120,9 @@ func (s *Sessions) End(ctx context.Context, id string) error {
 
 // AddFlash implements sessions.Store.
 func (s *Sessions) AddFlash(ctx context.Context, id string, f sessions.Flash) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
 	return affected(s.l.db.Exec(ctx, `INSERT INTO console_flashes (session_id, error, text, link)
 		SELECT id, $2, $3, $4 FROM console_sessions WHERE id = $1`, id, f.Error, f.Text, f.Link))
 }
@@ -83,6 +130,9 @@ func (s *Sessions) AddFlash(ctx context.Context, id string, f sessions.Flash) er
 // TakeFlashes implements sessions.Store: one statement deletes and returns them, so
 // racing requests each get their own.
 func (s *Sessions) TakeFlashes(ctx context.Context, id string) ([]sessions.Flash, error) {
+	if err := s.await(ctx); err != nil {
+		return nil, err
+	}
 	type row struct {
 		n int64
 		f sessions.Flash
@@ -109,6 +159,9 @@ func (s *Sessions) TakeFlashes(ctx context.Context, id string) ([]sessions.Flash
 
 // Sweep implements sessions.Store.
 func (s *Sessions) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	if err := s.await(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := pgx.BeginFunc(ctx, s.l.db, func(tx pgx.Tx) error {
 		var tag pgconn.CommandTag
@@ -134,6 +187,9 @@ func (s *Sessions) Sweep(ctx context.Context, now time.Time, idle time.Duration)
 
 // AddLink implements sessions.Store.
 func (s *Sessions) AddLink(ctx context.Context, id string, who bot.Identity, expires time.Time) error {
+	if err := s.await(ctx); err != nil {
+		return err
+	}
 	if _, err := s.l.db.Exec(ctx, `INSERT INTO console_links (id, who, expires) VALUES ($1, $2, $3)`, id, who, expires); err != nil {
 		return fmt.Errorf("sign-in link: %w", err)
 	}
@@ -143,6 +199,9 @@ func (s *Sessions) AddLink(ctx context.Context, id string, who bot.Identity, exp
 // UseLink implements sessions.Store: the one statement that deletes the link returns
 // it, so of racing requests (on any replica) one gets it.
 func (s *Sessions) UseLink(ctx context.Context, id string, now time.Time) (bot.Identity, error) {
+	if err := s.await(ctx); err != nil {
+		return bot.Identity{}, err
+	}
 	var who bot.Identity
 	var expires time.Time
 	err := s.l.db.QueryRow(ctx, `DELETE FROM console_links WHERE id = $1 RETURNING who, expires`, id).Scan(&who, &expires)

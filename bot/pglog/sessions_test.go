@@ -2,6 +2,7 @@ package pglog
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/smpbot/smpbot/bot/questionlogtest"
 	"github.com/smpbot/smpbot/bot/web/sessions"
 	"github.com/smpbot/smpbot/bot/web/sessions/sessiontest"
+	"github.com/smpbot/smpbot/knowledge/pgtest"
 )
 
 // Two Logs over one schema are two replicas: what one stores, ends or takes, the other
@@ -50,5 +52,51 @@ func TestUpgradeAddsSessions(t *testing.T) {
 	}
 	if st, err := l.Stats(ctx, 1); err != nil || st.Asked != 1 {
 		t.Errorf("stats after the upgrade %+v, %v; want the question kept", st, err)
+	}
+}
+
+// A log started before its database answers (a replica's console is served at once):
+// a session asked for while the schema is being set up waits for it; while the
+// database is away, it fails with ErrUnavailable within schemaWait rather than hang;
+// once the database is back, sessions work.
+func TestSessionsOfALogStartedInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	newSession := func() sessions.Session {
+		_, id, _ := sessions.NewToken()
+		return sessions.Session{ID: id, Who: bot.Identity{Platform: "cli", User: "u", Name: "Ana"}, CSRF: "c",
+			Created: now, Seen: now, Expires: now.Add(time.Hour)}
+	}
+	l, err := Start(questionlogtest.PostgresSchema(t), WithKeyFile(filepath.Join(t.TempDir(), "questions.key")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Sessions().Create(ctx, newSession()); err != nil {
+		t.Errorf("a session at once after Start: %v, want it stored once the schema is set up", err)
+	}
+
+	dbURL := questionlogtest.PostgresSchema(t)
+	proxy, viaProxy := pgtest.NewProxy(t, dbURL)
+	proxy.Cut()
+	away, err := Start(viaProxy, WithKeyFile(filepath.Join(t.TempDir(), "questions.key")), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer away.Close()
+	s := newSession()
+	asked := time.Now()
+	if _, err := away.Sessions().Get(ctx, s.ID); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Get with the database away = %v, want ErrUnavailable", err)
+	}
+	if took := time.Since(asked); took > schemaWait+5*time.Second {
+		t.Errorf("Get with the database away took %v", took)
+	}
+	proxy.Restore(t)
+	questionlogtest.Eventually(t, "sessions once the database is back", func() bool {
+		return away.Sessions().Create(ctx, s) == nil
+	})
+	if got, err := away.Sessions().Get(ctx, s.ID); err != nil || got.Who.Name != "Ana" {
+		t.Errorf("Get once the database is back = %+v, %v", got, err)
 	}
 }
