@@ -65,6 +65,32 @@ func (c *consoleClient) sessionCookie() string {
 	return ""
 }
 
+// editThenSignOut adds phrase to the cost entry, posting csrf as the form token, then
+// signs out.
+func (c *consoleClient) editThenSignOut(csrf, phrase, what string) {
+	c.t.Helper()
+	form := c.entryForm("cost")
+	form.Set("alternates", form.Get("alternates")+"\n"+phrase)
+	form.Set("csrf", csrf)
+	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
+		c.t.Fatalf("an edit %s: %d\n%s", what, code, body)
+	}
+	if code, _ := c.do("POST", "/signout", url.Values{}); code != http.StatusOK {
+		c.t.Fatalf("sign out: %d", code)
+	}
+}
+
+// checkSignedOut checks that the console at base takes cookie for no session.
+func checkSignedOut(t *testing.T, base, cookie, what string) {
+	t.Helper()
+	c := newConsoleClient(t, base)
+	u, _ := url.Parse(base)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
+	if code, _ := c.do("GET", "/entries", nil); code != http.StatusSeeOther {
+		t.Errorf("%s: %d, want 303 to sign in", what, code)
+	}
+}
+
 // checkNotLogged fails if a session's cookie or the id it is stored under is in a log.
 func checkNotLogged(t *testing.T, cookie string, logs ...*lockedBuffer) {
 	t.Helper()
@@ -102,22 +128,8 @@ func TestConsoleSessionSurvivesRestart(t *testing.T) {
 	if c.csrf != csrf {
 		t.Errorf("the form token changed in the restart")
 	}
-	form := c.entryForm("cost")
-	phrase := "price to zap my hairline dots after a restart"
-	form.Set("alternates", form.Get("alternates")+"\n"+phrase)
-	form.Set("csrf", csrf)
-	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
-		t.Fatalf("an edit with the form token from before the restart: %d\n%s", code, body)
-	}
-	if code, _ := c.do("POST", "/signout", url.Values{}); code != http.StatusOK {
-		t.Fatalf("sign out: %d", code)
-	}
-	old := newConsoleClient(t, second.base)
-	u, _ := url.Parse(second.base)
-	old.http.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
-	if code, _ := old.do("GET", "/entries", nil); code != http.StatusSeeOther {
-		t.Errorf("the signed-out cookie: %d, want 303 to sign in", code)
-	}
+	c.editThenSignOut(csrf, "price to zap my hairline dots after a restart", "with the form token from before the restart")
+	checkSignedOut(t, second.base, cookie, "the signed-out cookie")
 	second.stop(t)
 	checkNotLogged(t, cookie, first.out, second.out)
 	// The database holds the token's hash, never the token.
@@ -153,21 +165,8 @@ func TestConsoleReplicasShareSessions(t *testing.T) {
 	if code, _ := c.do("GET", "/entries", nil); code != http.StatusOK {
 		t.Fatalf("on B again: %d, want 200", code)
 	}
-	form := c.entryForm("cost")
-	form.Set("alternates", form.Get("alternates")+"\nwhat does zapping my hairline dots cost on replica b")
-	form.Set("csrf", csrfA)
-	if code, body := c.do("POST", "/entries/cost", form); code != http.StatusSeeOther {
-		t.Fatalf("an edit on B: %d\n%s", code, body)
-	}
-	if code, _ := c.do("POST", "/signout", url.Values{}); code != http.StatusOK {
-		t.Fatalf("sign out on B: %d", code)
-	}
-	tab := newConsoleClient(t, a.base)
-	u, _ := url.Parse(a.base)
-	tab.http.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: cookie, Path: "/"}})
-	if code, _ := tab.do("GET", "/entries", nil); code != http.StatusSeeOther {
-		t.Errorf("on A after signing out on B: %d, want 303 to sign in", code)
-	}
+	c.editThenSignOut(csrfA, "what does zapping my hairline dots cost on replica b", "on B with the form token from A")
+	checkSignedOut(t, a.base, cookie, "on A after signing out on B")
 	a.stop(t)
 	b.stop(t)
 	checkNotLogged(t, cookie, a.out, b.out)
