@@ -268,7 +268,9 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		Kind: bot.KindAnswer, EntryID: "complications-urgent", Confidence: 1, Urgent: true}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := l.Stats(ctx, 1)
+	// Two days, not one: the old rows are an hour old, which is yesterday in the
+	// first hour after midnight UTC.
+	st, err := l.Stats(ctx, 2)
 	if err != nil || st.Asked != 3 || st.Urgent != 1 {
 		t.Errorf("stats after the upgrade %+v, %v; want 3 asked, 1 urgent (the new one)", st, err)
 	}
