@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -22,6 +23,11 @@ type CheckReport struct {
 	OutOfScope, OutOfScopeDeclined int
 	// Confusions are the phrasings answered with, or ranked first for, another entry.
 	Confusions []Confusion
+	// The real-shaped stories of index/stories.txt, held out by fold like the
+	// phrasings: those an entry of this FAQ answers, answered with it or another;
+	// those to decline, declined.
+	Stories, StoriesCorrect, StoriesWrong int
+	StoriesOutOfScope, StoriesDeclined    int
 }
 
 // Confusion is a phrasing of Entry that the index takes for TakenFor.
@@ -51,13 +57,37 @@ func ratio(a, b int) float64 {
 // held out once, and answered when its best match reaches answerAt.
 func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt float64) (CheckReport, error) {
 	rep := CheckReport{Folds: folds}
-	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, nil, func(q heldOut, cands []candidate) {
+	ids := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	// The stories whose entry this FAQ holds, and those to decline.
+	stories := func(_ []heldOut, _ []knowledge.Entry, held pools) []heldOut {
+		return slices.DeleteFunc(poolStories(held.stories), func(h heldOut) bool { return h.want != "" && !ids[h.want] })
+	}
+	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, stories, func(q heldOut, cands []candidate) {
 		want, text := q.want, q.text
 		var top candidate
 		if len(cands) > 0 {
 			top = cands[0]
 		}
 		answered := top.id != "" && top.confidence >= answerAt
+		if q.story {
+			switch {
+			case want == "":
+				rep.StoriesOutOfScope++
+				rep.StoriesDeclined += int(b2f(!answered))
+			case answered && top.id == want:
+				rep.Stories++
+				rep.StoriesCorrect++
+			case answered:
+				rep.Stories++
+				rep.StoriesWrong++
+			default:
+				rep.Stories++
+			}
+			return
+		}
 		if want == "" {
 			rep.OutOfScope++
 			if !answered {
@@ -128,10 +158,28 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 				narr = append(narr, n)
 			}
 		}
-		if stories != nil {
-			test = append(test, stories(test, train, heldNarr)...)
+		// So are the getting pool and the stories the in/out classifier learns
+		// from: the fold's held-out ones are asked (stories), the others train it.
+		var get, heldGet []string
+		for j, g := range gettingLines() {
+			if j%folds == k {
+				heldGet = append(heldGet, g)
+			} else {
+				get = append(get, g)
+			}
 		}
-		s, err := build(train, oos, narr)
+		var sts, heldSts []story
+		for j, st := range storyLines() {
+			if j%folds == k {
+				heldSts = append(heldSts, st)
+			} else {
+				sts = append(sts, st)
+			}
+		}
+		if stories != nil {
+			test = append(test, stories(test, train, pools{narrative: heldNarr, getting: heldGet, stories: heldSts})...)
+		}
+		s, err := buildIn(train, oos, pools{narrative: narr, getting: get, stories: sts}, newStore)
 		if err != nil {
 			return err
 		}
@@ -160,16 +208,21 @@ type heldOut struct {
 }
 
 // storyMaker makes more texts to ask from a fold's held-out texts, the entries the
-// fold's index is built from and the fold's held-out narrative sentences.
-type storyMaker func(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut
+// fold's index is built from and the fold's held-out sentences of the pools.
+type storyMaker func(test []heldOut, train []knowledge.Entry, held pools) []heldOut
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be, and
 // with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
 // as real questions tell how they came to ask; a held-out out-of-scope question after
-// a narrative sentence is to be declined all the same.
-func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOut {
+// a narrative sentence is to be declined all the same. With the in/out classifier
+// (SMPBOT_IO=1), the held-out real-shaped stories of the pool ("story-in",
+// "story-oos": poolStories) and sentences about getting a treatment alone, to
+// decline, and before a held-out phrasing, to answer (gettingStories), teach the
+// scope model what its evidence is worth.
+func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
+	narrative := held.narrative
 	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
@@ -193,6 +246,28 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOu
 		for i, q := range off {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
+	}
+	// The pools' stories join the fit with the in/out classifier only (ninth
+	// round's switches); without it the fit is main's.
+	if ioOn && ioEnv("SMPBOT_IOFIT") != "0" {
+		out = append(out, poolStories(held.stories)...)
+	}
+	if ioOn && ioEnv("SMPBOT_IOFITGET") != "0" {
+		out = append(out, gettingStories(test, held.getting)...)
+	}
+	return out
+}
+
+// poolStories asks the held-out stories of the pool: "story-in" to answer with
+// their entry, "story-oos" to decline.
+func poolStories(held []story) []heldOut {
+	var out []heldOut
+	for _, st := range held {
+		kind := "story-in"
+		if st.want == "" {
+			kind = "story-oos"
+		}
+		out = append(out, heldOut{want: st.want, text: st.text, story: true, kind: kind})
 	}
 	return out
 }

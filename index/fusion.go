@@ -10,6 +10,7 @@ type evidence struct {
 	rank     float64 // the BM25-and-coverage ranking key (features.rank)
 	cover    float64 // share of the text's term weight the entry holds
 	unknown  float64 // share of the text's term weight no entry holds
+	offTopic float64 // the in/out classifier's log-odds that the text is to decline (scaled)
 	rankTop  bool    // the best candidate by rank
 	modelTop bool    // the best candidate by the model
 	// Relative to the best candidate: model probability and rank as shares of the
@@ -61,13 +62,23 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.conf,
 		best.unknown,
 		best.cover,
+		best.offTopic,
 	}
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
 // should answer, fitted like fusionWeights: held-out phrasings against held-out
 // out-of-scope questions.
-var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499}
+//
+// The last weight, on the in/out classifier's log-odds, is 0: the classifier is
+// not shipped (MODEL.md, ninth round).
+var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499, 0}
+
+// ioScopeWeights are scopeWeights fitted with the in/out classifier in the ninth
+// round's best variant under cross-validation (SMPBOT_IO=1 SMPBOT_IOOOS=0
+// SMPBOT_IOASIDE=1, MODEL.md), used when SMPBOT_IO=1, so that the variant can be
+// measured on the question sets as it was.
+var ioScopeWeights = []float64{-1.51, 0.308, -0.161, 0.852, -0.543, 0.123, -2.24}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
@@ -79,7 +90,14 @@ type calibration struct {
 	temp  float64
 }
 
-var fitted = calibration{scope: scopeWeights, temp: shareTemp}
+var fitted = calibration{scope: scopeWeightsInUse(), temp: shareTemp}
+
+func scopeWeightsInUse() []float64 {
+	if ioOn {
+		return ioScopeWeights
+	}
+	return scopeWeights
+}
 
 func dot(w, x []float64) float64 {
 	var z float64
