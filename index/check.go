@@ -140,42 +140,17 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 			}
 			train[i] = e
 		}
-		var oos []string
-		for j, q := range outOfScope {
-			if j%folds == k {
-				test = append(test, heldOut{text: q})
-			} else {
-				oos = append(oos, q)
-			}
+		oos, heldOOS := splitFold(outOfScope, folds, k)
+		for _, q := range heldOOS {
+			test = append(test, heldOut{text: q})
 		}
-		// The narrative pool is split into folds too: the stories' context sentences
-		// are not among those the fold's narrativeness is measured on.
-		var narr, heldNarr []string
-		for j, n := range narrativeLines() {
-			if j%folds == k {
-				heldNarr = append(heldNarr, n)
-			} else {
-				narr = append(narr, n)
-			}
-		}
-		// So are the getting pool and the stories the in/out classifier learns
-		// from: the fold's held-out ones are asked (stories), the others train it.
-		var get, heldGet []string
-		for j, g := range gettingLines() {
-			if j%folds == k {
-				heldGet = append(heldGet, g)
-			} else {
-				get = append(get, g)
-			}
-		}
-		var sts, heldSts []story
-		for j, st := range storyLines() {
-			if j%folds == k {
-				heldSts = append(heldSts, st)
-			} else {
-				sts = append(sts, st)
-			}
-		}
+		// The pools are split into folds too: the stories' context sentences are not
+		// among those the fold's narrativeness is measured on, and the getting
+		// sentences and stories asked are not among those the in/out classifier
+		// learns from.
+		narr, heldNarr := splitFold(narrativeLines(), folds, k)
+		get, heldGet := splitFold(gettingLines(), folds, k)
+		sts, heldSts := splitFold(storyLines(), folds, k)
 		if stories != nil {
 			test = append(test, stories(test, train, pools{narrative: heldNarr, getting: heldGet, stories: heldSts})...)
 		}
@@ -195,6 +170,19 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 		s.close()
 	}
 	return nil
+}
+
+// splitFold splits xs into those kept for training and those held out in fold k of
+// folds (every folds-th, from the k-th).
+func splitFold[T any](xs []T, folds, k int) (train, held []T) {
+	for j, x := range xs {
+		if j%folds == k {
+			held = append(held, x)
+		} else {
+			train = append(train, x)
+		}
+	}
+	return train, held
 }
 
 // heldOut is a text asked in cross-validation: a held-out phrasing of entry want, or

@@ -533,7 +533,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	offTopic := s.inout.offTopic(terms)
+	offTopic := s.offTopic(text, terms)
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {

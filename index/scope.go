@@ -4,11 +4,12 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // scopeClassifier is a logistic regression over a message's analysed terms that
 // tells messages the FAQ should not answer from those it should, trained at every
-// build: the out-of-scope file, the getting pool and the pool's stories to decline
+// build with SMPBOT_IO=1 (measured, not shipped): the out-of-scope file, the getting pool and the pool's stories to decline
 // against the FAQ's phrasings and the pool's stories it answers (both sides weigh
 // the same in total). Its log-odds is evidence of the scope model (scopeVector):
 // the FAQ's phrasings are short and name their subject, while real questions are
@@ -41,6 +42,15 @@ var ioOn = os.Getenv("SMPBOT_IO") == "1"
 // ioEnv reads an experiment's switch (ninth round) once; empty means the default.
 func ioEnv(name string) string { return ioSwitches[name] }
 
+// ioSwitches choose the ninth round's variants (MODEL.md's table), each on top of
+// SMPBOT_IO=1: IOOOS=0 leaves the out-of-scope file out of the declines (v11),
+// IOASIDE=1 adds each decline as an aside before a phrasing, to answer (v16, v17),
+// IOGET=0 leaves the getting pool out (v5), IONARR=1 adds the narrative sentences to
+// the answers (v4), IOSYN=1 copies every text inside narrative sentences (v9),
+// IONU=1 weighs terms by 1 - narrativeness (v12), IOSTORYW the stories' weight (v8),
+// IOL2 the penalty (v7), IOFORM=prob the probability instead of the log-odds (v6),
+// IOSENT=1 the lowest over the sentences (v18), IOF=0 the evidence off (the control
+// v3), IOFIT=0 and IOFITGET=0 the pools' stories out of the fusion's fit (v2).
 var ioSwitches = map[string]string{
 	"SMPBOT_IOSTORYW": os.Getenv("SMPBOT_IOSTORYW"),
 	"SMPBOT_IONARR":   os.Getenv("SMPBOT_IONARR"),
@@ -53,6 +63,7 @@ var ioSwitches = map[string]string{
 	"SMPBOT_IONU":     os.Getenv("SMPBOT_IONU"),
 	"SMPBOT_IOOOS":    os.Getenv("SMPBOT_IOOOS"),
 	"SMPBOT_IOASIDE":  os.Getenv("SMPBOT_IOASIDE"),
+	"SMPBOT_IOSENT":   os.Getenv("SMPBOT_IOSENT"),
 	"SMPBOT_IOFITGET": os.Getenv("SMPBOT_IOFITGET"),
 }
 
@@ -196,4 +207,27 @@ func (c *scopeClassifier) offTopic(terms []string) float64 {
 		return sigmoid(z)
 	}
 	return math.Max(-6, math.Min(6, z)) / 6
+}
+
+// offTopic is the classifier's evidence for a message (text, analysed as terms):
+// with SMPBOT_IOSENT=1 the lowest over its sentences, so that a story asking one of
+// the FAQ's questions among asides counts as in scope.
+func (s *snapshot) offTopic(text string, terms []string) float64 {
+	if s.inout == nil || ioEnv("SMPBOT_IOSENT") != "1" {
+		return s.inout.offTopic(terms)
+	}
+	parts := strings.FieldsFunc(text, func(r rune) bool { return r == '.' || r == '?' || r == '!' || r == '\n' })
+	if len(parts) < 2 {
+		return s.inout.offTopic(terms)
+	}
+	low := math.Inf(1)
+	for _, p := range parts {
+		if ts := s.analyze(p); len(ts) > 0 {
+			low = math.Min(low, s.inout.offTopic(ts))
+		}
+	}
+	if math.IsInf(low, 1) {
+		return s.inout.offTopic(terms)
+	}
+	return low
 }
