@@ -80,6 +80,12 @@ type Reply struct {
 	// the suggestion threshold (at most three), whether or not they are shown: what an
 	// evaluation measures the ranking by. Adapters show Suggestions and Related.
 	Candidates []Suggestion
+	// ScopeNote, under an answer to a question that speaks of a tattoo,
+	// micropigmentation, permanent makeup or ink without naming SMP or the scalp, is
+	// the constant ScopeNote: how the FAQ, written for scalp micropigmentation,
+	// carries over. Empty otherwise. Renderings show it after the answer, with what to
+	// keep in mind (Caveats gives the order).
+	ScopeNote string
 	// Disclaimer is the one-line not-medical-advice note carried by every answer.
 	Disclaimer string
 	// Text is the full reply as plain text.

@@ -114,10 +114,19 @@ func (f *FAQ) Answer(ctx context.Context, q Question) (Reply, error) {
 
 func (f *FAQ) reply(ctx context.Context, q Question) (Reply, error) {
 	r, err := f.replyTo(ctx, q)
-	if err == nil && r.Entry != nil && r.Entry.ID == AboutEntryID {
-		aboutHere(&r, q.Platform)
+	if err != nil || r.Entry == nil {
+		return r, err
 	}
-	return r, err
+	if r.Entry.ID == AboutEntryID {
+		aboutHere(&r, q.Platform)
+		return r, nil
+	}
+	// A chosen entry (a button, a menu) has no words of the person's to read.
+	if q.EntryID == "" && inkWithoutSMP(r.Question) {
+		r.ScopeNote = ScopeNote
+		r.Text = PlainText(r, false)
+	}
+	return r, nil
 }
 
 // localNotes say, on a platform where nobody moderates from a chat, whose FAQ the bot
@@ -299,6 +308,10 @@ func (f *FAQ) candidates(matches []index.Match, answer string) []Suggestion {
 	return out
 }
 
+// declineText begins a decline that has no topics to offer.
+const declineText = "Sorry, I don't have a good answer to that. I only know about removing or fixing scalp micropigmentation (SMP): " +
+	"laser and saline removal, cost, pain, healing, side effects, corrections."
+
 func (f *FAQ) decline(r *Reply, matches []index.Match) {
 	r.Kind = KindNoMatch
 	if len(matches) > 0 {
@@ -306,11 +319,19 @@ func (f *FAQ) decline(r *Reply, matches []index.Match) {
 	}
 	r.Candidates = f.candidates(matches, "")
 	r.Suggestions = slices.Clone(r.Candidates)
-	if len(r.Suggestions) > 0 {
+	// Whoever asks about a tattoo or permanent makeup without naming SMP is told what
+	// the FAQ covers and who can help with the rest: other words would not help them.
+	otherInk := inkWithoutSMP(r.Question)
+	switch {
+	case len(r.Suggestions) > 0 && otherInk:
+		r.Message = "I'm not sure I have a good answer to that: this FAQ is about scalp micropigmentation (SMP). " +
+			otherInkHint + " These topics come closest:"
+	case len(r.Suggestions) > 0:
 		r.Message = "I'm not sure I have a good answer to that. These topics from the FAQ come closest:"
-	} else {
-		r.Message = "Sorry, I don't have a good answer to that. I only know about removing or fixing scalp micropigmentation (SMP): " +
-			"laser and saline removal, cost, pain, healing, side effects, corrections. Try asking in other words, or ask for the list of topics."
+	case otherInk:
+		r.Message = declineText + " " + otherInkHint + " If it is about SMP or tattoo removal, try asking in other words, or ask for the list of topics."
+	default:
+		r.Message = declineText + " Try asking in other words, or ask for the list of topics."
 	}
 	r.Text = PlainText(*r, false)
 }
@@ -354,9 +375,9 @@ func FollowUps(r Reply) []Suggestion {
 }
 
 // PlainText writes the reply as plain text: the urgent notice first, then the answer
-// with caveats, sources and the disclaimer, or the no-match message, then the
-// entries offered with it, numbered from 1 when numbered is set so that a person can
-// choose one by typing its number.
+// with what to keep in mind (Caveats), sources and the disclaimer, or the no-match
+// message, then the entries offered with it, numbered from 1 when numbered is set so
+// that a person can choose one by typing its number.
 func PlainText(r Reply, numbered bool) string {
 	var b strings.Builder
 	n := 0
@@ -378,9 +399,9 @@ func PlainText(r Reply, numbered bool) string {
 		b.WriteString("\n\n")
 		b.WriteString(e.Answer)
 		b.WriteString("\n")
-		if len(e.Caveats) > 0 {
+		if cs := Caveats(r); len(cs) > 0 {
 			b.WriteString("\nKeep in mind:\n")
-			for _, c := range e.Caveats {
+			for _, c := range cs {
 				b.WriteString("- " + c + "\n")
 			}
 		}

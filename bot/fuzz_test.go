@@ -10,8 +10,9 @@ import (
 )
 
 // FuzzAnswer sends arbitrary messages to the real handler: it must never fail or
-// panic, always say something, keep every reply well-formed, and always put the
-// medical notice first when a message is urgent.
+// panic, always say something, keep every reply well-formed (a scope note only under
+// an answer, and shown), and always put the medical notice first when a message is
+// urgent.
 func FuzzAnswer(f *testing.F) {
 	for _, s := range []string{"", "hi", "how many laser sessions", "<@1> pus and fever", "+a -b ~c *d", "\x00\xff", strings.Repeat("smp ", 500)} {
 		f.Add(s)
@@ -36,6 +37,9 @@ func FuzzAnswer(f *testing.F) {
 			}
 		default:
 			t.Fatalf("unknown kind %q", r.Kind)
+		}
+		if r.ScopeNote != "" && (r.Kind != bot.KindAnswer || !strings.Contains(r.Text, r.ScopeNote)) {
+			t.Fatalf("a scope note on a %s, or not in its text: %+v", r.Kind, r)
 		}
 		if r.Urgent && !strings.HasPrefix(r.Text, bot.UrgentNotice) {
 			t.Fatalf("urgent reply does not start with the notice: %q", r.Text)

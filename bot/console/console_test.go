@@ -74,6 +74,58 @@ func TestRendersUrgentNoticeFirst(t *testing.T) {
 	}
 }
 
+// A question about a tattoo that names neither SMP nor the scalp is answered with the
+// scope note after the answer, first under "Keep in mind"; one naming SMP, or an entry
+// chosen by its number, is not. An urgent one keeps the notice first.
+func TestScopeNote(t *testing.T) {
+	tests := []struct {
+		name, in string
+		notes    int // how many times the note is shown
+	}{
+		{"tattoo on the forearm, then a follow-up chosen", "tattoo removal on my forearm, how many laser sessions will I need?\n1\n", 1},
+		{"micropigmentation", "I regret my micropigmentation, can it be removed completely?\n", 1},
+		{"smp named", "how many laser sessions will I need to remove my SMP?\n", 0},
+		{"scalp named", "the ink on my scalp came out too dark, can laser lighten it?\n", 0},
+		{"no subject", "is laser removal painful\n", 0},
+		{"urgent", "3 days after laser tattoo removal on my arm there's pus and I have a fever\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			if err := console.New(strings.NewReader(tt.in), &out, console.WithPrompt("")).Run(context.Background(), faq(t)); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			if !strings.Contains(got, bot.Disclaimer) {
+				t.Fatalf("no answer:\n%s", got)
+			}
+			if n := strings.Count(got, bot.ScopeNote); n != tt.notes {
+				t.Fatalf("scope note shown %d times, want %d:\n%s", n, tt.notes, got)
+			}
+			if tt.notes == 0 {
+				return
+			}
+			note := strings.Index(got, bot.ScopeNote)
+			keep := strings.Index(got, "Keep in mind:")
+			sources := strings.Index(got, "Sources:")
+			if keep < 0 || note < keep || sources < note {
+				t.Errorf("note at %d, Keep in mind at %d, Sources at %d: want the note under Keep in mind\n%s", note, keep, sources, got)
+			}
+			if tt.name != "urgent" {
+				return
+			}
+			// The notice opens the reply, and the answer's own caveat about getting
+			// checked comes before the note.
+			notice := strings.Index(got, bot.UrgentNotice)
+			title := strings.Index(got, "What signs after SMP removal")
+			checked := strings.Index(got, "if in doubt, get checked")
+			if notice < 0 || title < notice || checked < keep || note < checked {
+				t.Errorf("notice at %d, answer at %d, its caveat at %d, note at %d: want that order\n%s", notice, title, checked, note, got)
+			}
+		})
+	}
+}
+
 func TestHandlerErrorIsNotFatal(t *testing.T) {
 	failing := bot.HandlerFunc(func(context.Context, bot.Question) (bot.Reply, error) {
 		return bot.Reply{}, errors.New("index closed")

@@ -131,12 +131,15 @@ func TestAsk(t *testing.T) {
 		// wantEntry is the answering entry, "" for a reply without one.
 		wantEntry  string
 		wantNotice bool
+		// wantNote: the scope note leads the Keep in mind field (a tattoo, not SMP).
+		wantNote bool
 	}{
-		{"answer in a guild", r.fake.Guild(), "How many laser sessions will I need?", "laser-sessions-count", false},
-		{"answer in a DM", r.fake.DM(alice), "How many laser sessions will I need?", "laser-sessions-count", false},
-		{"urgent", r.fake.Guild(), "my scalp has pus and a fever after laser", bot.UrgentEntryID, true},
-		{"no match", r.fake.Guild(), "what is the best pizza topping", "", false},
-		{"pings in the question", r.fake.Guild(), "@everyone <@" + alice.ID + "> @here how many laser sessions will I need?", "laser-sessions-count", false},
+		{"answer in a guild", r.fake.Guild(), "How many laser sessions will I need?", "laser-sessions-count", false, false},
+		{"answer in a DM", r.fake.DM(alice), "How many laser sessions will I need?", "laser-sessions-count", false, false},
+		{"urgent", r.fake.Guild(), "my scalp has pus and a fever after laser", bot.UrgentEntryID, true, false},
+		{"no match", r.fake.Guild(), "what is the best pizza topping", "", false, false},
+		{"pings in the question", r.fake.Guild(), "@everyone <@" + alice.ID + "> @here how many laser sessions will I need?", "laser-sessions-count", false, false},
+		{"a tattoo, not SMP", r.fake.Guild(), "laser tattoo removal on my forearm, how many sessions will it take?", "laser-sessions-count", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +156,15 @@ func TestAsk(t *testing.T) {
 			} else if len(got.Message.Embeds) != 0 || !strings.Contains(got.Message.Content, declinePhrase) {
 				t.Errorf("got content %q and %d embeds, want a decline saying %q and no embed", got.Message.Content, len(got.Message.Embeds), declinePhrase)
 			}
+			if gotNote := strings.Contains(embedText(got.Message.Embeds), bot.ScopeNote); gotNote != tt.wantNote {
+				t.Errorf("scope note in the embeds: %v, want %v", gotNote, tt.wantNote)
+			}
+			if tt.wantNote {
+				last := got.Message.Embeds[len(got.Message.Embeds)-1]
+				if len(last.Fields) == 0 || last.Fields[0].Name != "Keep in mind" || !strings.HasPrefix(last.Fields[0].Value, "• "+bot.ScopeNote+"\n") {
+					t.Errorf("fields %+v, want Keep in mind first, the scope note its first line", last.Fields)
+				}
+			}
 			if gotNotice := strings.HasPrefix(got.Message.Content, bot.UrgentNotice); gotNotice != tt.wantNotice {
 				t.Errorf("content %q starts with the urgent notice: %v, want %v", got.Message.Content, gotNotice, tt.wantNotice)
 			}
@@ -161,6 +173,21 @@ func TestAsk(t *testing.T) {
 			}
 		})
 	}
+}
+
+// embedText is all the text of embeds, as Discord shows it.
+func embedText(embeds []*discordgo.MessageEmbed) string {
+	var b strings.Builder
+	for _, e := range embeds {
+		b.WriteString(e.Title + "\n" + e.Description + "\n")
+		for _, f := range e.Fields {
+			b.WriteString(f.Name + "\n" + f.Value + "\n")
+		}
+		if e.Footer != nil {
+			b.WriteString(e.Footer.Text + "\n")
+		}
+	}
+	return b.String()
 }
 
 // stuckCompleter never finishes a completion before its deadline.

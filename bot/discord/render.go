@@ -173,8 +173,9 @@ func answerEmbeds(r bot.Reply) []*discordgo.MessageEmbed {
 			fields = append(fields, &discordgo.MessageEmbedField{Name: name, Value: v})
 		}
 	}
-	caveats := make([]string, 0, len(e.Caveats))
-	for _, c := range e.Caveats {
+	cs := bot.Caveats(r)
+	caveats := make([]string, 0, len(cs))
+	for _, c := range cs {
 		if c = strings.TrimSpace(c); c != "" {
 			caveats = append(caveats, "• "+oneLine(c))
 		}

@@ -429,3 +429,37 @@ func TestRenderFollowUpsAsOneRow(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderScopeNote: the scope note is the first line of Keep in mind under an
+// answer, and its last under an urgent one, whose notice stays first in the content.
+func TestRenderScopeNote(t *testing.T) {
+	e := entry(t, "laser-sessions-count")
+	answer := bot.Reply{Kind: bot.KindAnswer, Entry: &e, Disclaimer: bot.Disclaimer, ScopeNote: bot.ScopeNote}
+	urgent := answer
+	urgent.Urgent, urgent.Notice = true, bot.UrgentNotice
+	note := "• " + bot.ScopeNote
+	for _, tt := range []struct {
+		name  string
+		reply bot.Reply
+		first bool
+	}{{"answer", answer, true}, {"urgent", urgent, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := render(tt.reply, false)
+			checkLimits(t, m)
+			fields := m.embeds[len(m.embeds)-1].Fields
+			if len(fields) == 0 || fields[0].Name != "Keep in mind" {
+				t.Fatalf("fields %+v, want Keep in mind first", fields)
+			}
+			lines := strings.Split(fields[0].Value, "\n")
+			if got := lines[0] == note; got != tt.first {
+				t.Errorf("Keep in mind = %q: note first %v, want %v", lines, got, tt.first)
+			}
+			if !tt.first && lines[len(lines)-1] != note {
+				t.Errorf("Keep in mind = %q, want the note last", lines)
+			}
+			if tt.reply.Urgent && !strings.HasPrefix(m.content, bot.UrgentNotice) {
+				t.Errorf("content %q, want the urgent notice first", m.content)
+			}
+		})
+	}
+}

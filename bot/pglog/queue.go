@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/knowledge/pgschema"
 )
 
 // Status is the state of a Log's connection to its database and of its queue.
@@ -301,7 +301,9 @@ func permanent(err error) error { return permanentError{err} }
 
 // unreachable reports whether err may be the database not answering, rather than it
 // refusing what it was asked: anything but an error from the server, and the server's
-// errors about connections, shutdowns and conflicts that a retry resolves.
+// errors that a retry may mend (pgschema.Transient). Unlike the FAQ store's start-up,
+// any error that is not the server's counts: what the log refuses for good of its own
+// accord it marks permanent, and the rest are its writes failing on the way.
 func unreachable(err error) bool {
 	if errors.Is(err, bot.ErrUnknownReply) {
 		return false
@@ -310,13 +312,5 @@ func unreachable(err error) bool {
 	if !errors.As(err, &pgErr) {
 		return err != nil
 	}
-	switch {
-	case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-		strings.HasPrefix(pgErr.Code, "57P"), // shutting down, cannot connect now
-		pgErr.Code == "53300",                // too many connections
-		pgErr.Code == "40001",                // serialization failure
-		pgErr.Code == "40P01":                // deadlock
-		return true
-	}
-	return false
+	return pgschema.Transient(pgErr)
 }

@@ -37,6 +37,33 @@ func TestPrivateQuestion(t *testing.T) {
 	}
 }
 
+// TestQuestionAboutATattoo: a question about a tattoo that does not name SMP gets the
+// scope note after the answer, under Keep in mind, in the message Telegram shows, and
+// so does each inline result for it.
+func TestQuestionAboutATattoo(t *testing.T) {
+	const q = "laser tattoo removal on my forearm, how many sessions will it take?"
+	h := start(t, setup{})
+	h.fake.Send(h.fake.PrivateChat(ann), ann, q, 0)
+	got := h.messages(t, 1)[0]
+	answer, note, sources := strings.Index(got.Text, "Well-placed SMP"), strings.Index(got.Text, "Keep in mind:\n• "+bot.ScopeNote), strings.Index(got.Text, "Sources:")
+	if answer < 0 || note < answer || sources < note {
+		t.Errorf("answer at %d, note at %d, sources at %d: want the note between them, under Keep in mind:\n%s", answer, note, sources, got.Text)
+	}
+	h.fake.Inline(bob, q)
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.InlineAnswers()) == 1 }) {
+		t.Fatalf("got %d inline answers, want 1", len(h.fake.InlineAnswers()))
+	}
+	results := h.fake.InlineAnswers()[0].Results
+	if len(results) == 0 {
+		t.Fatal("no inline results")
+	}
+	for _, r := range results {
+		if !strings.Contains(r.Text, bot.ScopeNote) {
+			t.Errorf("inline result %s lacks the scope note:\n%s", r.ID, r.Text)
+		}
+	}
+}
+
 func TestCommandMenuGoesThroughRequest(t *testing.T) {
 	h := start(t, setup{})
 	// Run registers the menu, logging a failure, before it polls: once deleteWebhook,

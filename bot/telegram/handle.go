@@ -434,7 +434,7 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 	q := ev.inline
 	query := strings.TrimSpace(clip(q.Query, maxTextLen))
 	var ids []string
-	var notice string
+	var notice, scope string
 	if query == "" {
 		if t, ok := h.(bot.Topics); ok {
 			for _, s := range t.Topics() {
@@ -454,6 +454,7 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 		if r.Urgent {
 			notice = r.Notice
 		}
+		scope = r.ScopeNote
 		if r.Entry != nil {
 			ids = append(ids, r.Entry.ID)
 		}
@@ -491,6 +492,9 @@ func (a *Adapter) inlineQuery(ctx context.Context, h bot.Handler, ev event) erro
 		if notice != "" {
 			r.Urgent, r.Notice = true, notice
 		}
+		// Each result answers the entry chosen by id, which has no words to read: what
+		// was typed decides the scope note, as it decides the notice.
+		r.ScopeNote = scope
 		// No feedback buttons: the result is offered, not yet chosen or read.
 		m := renderOne(r, false)
 		article := tgbotapi.NewInlineQueryResultArticleHTML(id, r.Entry.Question, m.text)

@@ -140,9 +140,9 @@ func replyBlocks(r bot.Reply, entryButtons bool) []block {
 		e := r.Entry
 		bs = append(bs, block{{e.Question, bold}})
 		bs = append(bs, paragraphs(e.Answer, markdown)...)
-		if len(e.Caveats) > 0 {
+		if cs := bot.Caveats(r); len(cs) > 0 {
 			b := block{{"Keep in mind:", bold}}
-			for _, c := range e.Caveats {
+			for _, c := range cs {
 				b = append(b, line{"• " + c, plain})
 			}
 			bs = append(bs, b)

@@ -63,6 +63,9 @@ func TestRenderRealReplies(t *testing.T) {
 		{"my scalp has pus and a fever after laser", "⚠️",
 			[]string{bot.Disclaimer}, false},
 		{"what is the best pizza topping", "Sorry, I don't have a good answer", nil, false},
+		// A tattoo, not SMP: the scope note under Keep in mind.
+		{"laser tattoo removal on my forearm, how many sessions will it take?", "How many laser sessions does SMP removal take?",
+			[]string{"Keep in mind:\n• " + bot.ScopeNote, bot.Disclaimer}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.question, func(t *testing.T) {

@@ -22,7 +22,10 @@ type askResult struct {
 	Confidence  float64          `json:"confidence"`
 	Urgent      bool             `json:"urgent"`
 	Suggestions []bot.Suggestion `json:"suggestions"`
-	Reply       string           `json:"reply"`
+	// ScopeNote is the reply's note on how the FAQ, written for SMP, carries over to
+	// a question about another tattoo or micropigmentation; "" when it has none.
+	ScopeNote string `json:"scope_note"`
+	Reply     string `json:"reply"`
 }
 
 func (e *env) ask(ctx context.Context, args []string) error {
@@ -58,7 +61,7 @@ func (e *env) ask(ctx context.Context, args []string) error {
 			return err
 		}
 		res := askResult{Question: text, Kind: r.Kind, Confidence: round(r.Confidence), Urgent: r.Urgent,
-			Suggestions: r.Suggestions, Reply: r.Text}
+			Suggestions: r.Suggestions, ScopeNote: r.ScopeNote, Reply: r.Text}
 		if r.Entry != nil {
 			res.EntryID = r.Entry.ID
 		}

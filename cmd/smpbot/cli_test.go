@@ -24,23 +24,25 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 }
 
 func TestAskJSON(t *testing.T) {
-	code, out, errs := runCLI(t, "how much does laser smp removal cost\n\nwhat is the capital of peru\nthanks!\nmy scalp is oozing pus after laser\n", "ask", "--json")
+	code, out, errs := runCLI(t, "how much does laser smp removal cost\n\nwhat is the capital of peru\nthanks!\nmy scalp is oozing pus after laser\nlaser tattoo removal on my forearm, how many sessions will it take?\n", "ask", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines for 4 questions:\n%s", len(lines), out)
+	if len(lines) != 5 {
+		t.Fatalf("%d lines for 5 questions:\n%s", len(lines), out)
 	}
-	wantKeys := `{"question":,"kind":,"entry_id":,"confidence":,"urgent":,"suggestions":,"reply":}`
+	wantKeys := `{"question":,"kind":,"entry_id":,"confidence":,"urgent":,"suggestions":,"scope_note":,"reply":}`
 	tests := []struct {
 		kind, entry string
 		urgent      bool
+		scope       bool // a scope note: a tattoo, no SMP nor scalp named
 	}{
-		{"answer", "cost", false},
-		{"no_match", "", false},
-		{"smalltalk", "", false},
-		{"answer", "complications-urgent", true},
+		{"answer", "cost", false, false},
+		{"no_match", "", false, false},
+		{"smalltalk", "", false, false},
+		{"answer", "complications-urgent", true, false},
+		{"answer", "laser-sessions-count", false, true},
 	}
 	for i, tt := range tests {
 		var got struct {
@@ -50,6 +52,7 @@ func TestAskJSON(t *testing.T) {
 			Confidence  float64           `json:"confidence"`
 			Urgent      bool              `json:"urgent"`
 			Suggestions []json.RawMessage `json:"suggestions"`
+			ScopeNote   string            `json:"scope_note"`
 			Reply       string            `json:"reply"`
 		}
 		dec := json.NewDecoder(strings.NewReader(lines[i]))
@@ -59,6 +62,9 @@ func TestAskJSON(t *testing.T) {
 		}
 		if got.Kind != tt.kind || got.EntryID != tt.entry || got.Urgent != tt.urgent {
 			t.Errorf("line %d: kind %q entry %q urgent %v, want %q %q %v", i+1, got.Kind, got.EntryID, got.Urgent, tt.kind, tt.entry, tt.urgent)
+		}
+		if scope := got.ScopeNote != ""; scope != tt.scope || scope && !strings.Contains(got.Reply, got.ScopeNote) {
+			t.Errorf("line %d: scope note %q, want one: %v, and in the reply:\n%s", i+1, got.ScopeNote, tt.scope, got.Reply)
 		}
 		if got.Reply == "" || got.Confidence < 0 || got.Confidence > 1 || got.Suggestions == nil {
 			t.Errorf("line %d: reply %q confidence %v suggestions %v", i+1, got.Reply, got.Confidence, got.Suggestions)

@@ -41,6 +41,7 @@ var settings = []setting{
 	{key: "questions.user_key_file", env: "SMPBOT_USER_KEY_FILE", help: "file of the key that hashes user ids (default DATA/questions.key, created 0600); back it up apart from questions.db, or not at all"},
 	{key: "database.url", env: "SMPBOT_DATABASE_URL", secret: true, check: isDatabaseURL, help: "PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB): the FAQ and the question log every replica shares; empty keeps them in DATA/faq and DATA/questions.db"},
 	{key: "database.queue", env: "SMPBOT_DATABASE_QUEUE", def: "10000", check: isInt, help: "question log records a replica keeps in memory while the database does not answer; beyond it they are dropped and counted"},
+	{key: "database.resync", env: "SMPBOT_DATABASE_RESYNC", def: "30s", check: isPositiveDuration, help: "how often a replica checks that its FAQ is the database's when no change was announced (a restored backup, an edit by hand) and reloads it if not"},
 	{key: "console.listen", env: "SMPBOT_CONSOLE_LISTEN", help: "address of the moderators' web console in smpbot run; empty disables"},
 	{key: "console.url", env: "SMPBOT_CONSOLE_URL", help: "the console's address as browsers reach it, for sign-in links; https:// marks its cookie Secure"},
 	{key: "answer.confidence", env: "SMPBOT_ANSWER_CONFIDENCE", def: "0.5", check: isFraction, help: "confidence an answer needs; below it the bot offers the closest topics"},
@@ -268,6 +269,13 @@ func oneOf(allowed ...string) func(string) error {
 func isDuration(v string) error {
 	if _, err := time.ParseDuration(v); err != nil {
 		return fmt.Errorf("%q is not a duration like 10s", v)
+	}
+	return nil
+}
+
+func isPositiveDuration(v string) error {
+	if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a duration longer than 0 like 30s", v)
 	}
 	return nil
 }

@@ -48,21 +48,9 @@ func unreachableReplica(t *testing.T) (*botProcess, *pgtest.Proxy, *telegramtest
 // serves.
 func TestRunWaitsForItsDatabase(t *testing.T) {
 	p, proxy, fake := unreachableReplica(t)
-	select {
-	case <-p.exited:
-		t.Fatalf("smpbot run exited while its database was away (%v)", p.err)
-	default:
-	}
+	stillWaiting(t, p)
 	proxy.Restore(t)
-	p.waitReady(t)
-	u := tgbotapi.User{ID: 4242, FirstName: "Pat"}
-	fake.Send(fake.PrivateChat(u), u, "how many laser sessions will i need", 0)
-	if !fake.Wait(30*time.Second, func() bool { return repliesByChat(fake)[u.ID] > 0 }) {
-		t.Fatal("no answer once the database was back")
-	}
-	if got := fake.Messages()[0].Text; !strings.HasPrefix(got, "How many laser sessions does SMP removal take?") {
-		t.Errorf("answer %q, want the laser-sessions entry", got)
-	}
+	answersOnceBack(t, p, fake)
 	attempts := regexp.MustCompile(`trying again" attempt=(\d+)`).FindAllStringSubmatch(p.stderr.String(), -1)
 	for i, m := range attempts {
 		if m[1] != strconv.Itoa(i+1) {
@@ -82,5 +70,48 @@ func TestRunStopsWhileWaitingForItsDatabase(t *testing.T) {
 	}
 	if p.err != nil {
 		t.Errorf("exit after SIGTERM: %v, want status 0", p.err)
+	}
+}
+
+// Replicas starting together against a server with few connection slots: one that
+// finds none free (too many connections, SQLSTATE 53300) waits as for a database that
+// is away, rather than exiting, and serves once slots are freed. It used to exit at
+// once.
+func TestRunWaitsForAFreeConnection(t *testing.T) {
+	const slots = 8
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), slots)
+	release := pgtest.HoldConnections(t, dbURL, slots) // the other replicas
+	fake := telegramtest.NewServer(opsToken)
+	t.Cleanup(fake.Close)
+	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + dbURL})
+	waitMatch(t, p.stderr, regexp.MustCompile(`FAQ database not reachable at start; trying again" (attempt=2) .*too many connections`))
+	stillWaiting(t, p)
+	release()
+	answersOnceBack(t, p, fake)
+	p.stop(t)
+}
+
+// stillWaiting fails the test if the replica has exited.
+func stillWaiting(t *testing.T, p *botProcess) {
+	t.Helper()
+	select {
+	case <-p.exited:
+		t.Fatalf("smpbot run exited while waiting for its database (%v)", p.err)
+	default:
+	}
+}
+
+// answersOnceBack waits for the replica to be ready and checks that it answers from
+// the FAQ.
+func answersOnceBack(t *testing.T, p *botProcess, fake *telegramtest.Server) {
+	t.Helper()
+	p.waitReady(t)
+	u := tgbotapi.User{ID: 4242, FirstName: "Pat"}
+	fake.Send(fake.PrivateChat(u), u, "how many laser sessions will i need", 0)
+	if !fake.Wait(30*time.Second, func() bool { return repliesByChat(fake)[u.ID] > 0 }) {
+		t.Fatal("no answer once the database was back")
+	}
+	if got := fake.Messages()[0].Text; !strings.HasPrefix(got, "How many laser sessions does SMP removal take?") {
+		t.Errorf("answer %q, want the laser-sessions entry", got)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/smpbot/smpbot/bot"
 	"github.com/smpbot/smpbot/bot/telegram/telegramtest"
@@ -255,6 +258,49 @@ func TestRunAnswersAnEditMadeInTheDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, knowledge.FAQDir)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the FAQ was written to the data directory although it is in the database: %v", err)
+	}
+	p.stop(t)
+}
+
+// An entry's row edited with psql behind a running bot (no recorded change, no
+// NOTIFY; a restored backup is the same to it): the bot answers with it within its
+// database.resync period (SMPBOT_DATABASE_RESYNC, here 500 ms). It used to answer the
+// old text until the next change made through smpbot.
+func TestRunAnswersAnEditByHandWithinTheResyncPeriod(t *testing.T) {
+	dbURL := pgtest.Schema(t)
+	fake := telegramtest.NewServer(opsToken)
+	defer fake.Close()
+	p := startBotEnv(t, fake, t.TempDir(), []string{"SMPBOT_DATABASE_URL=" + dbURL, "SMPBOT_DATABASE_RESYNC=500ms"})
+	p.waitReady(t)
+	const marker = "Edited with psql while the bot ran."
+	if strings.Contains(costAsker(t, fake, 7)(), marker) {
+		t.Fatal("answered with the edit before it was made")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// The marker goes right after the front matter: the start of the answer.
+	if _, err := conn.Exec(ctx, `UPDATE faq_entries SET body = regexp_replace(body, E'\n---\n', E'\n---\n' || $1 || ' ') WHERE id = 'cost'`, marker); err != nil {
+		t.Fatal(err)
+	}
+	edited := time.Now()
+	const within = 20 * time.Second // 40 periods: room for a loaded machine
+	for i := 0; ; i++ {
+		sent := time.Now()
+		if strings.Contains(costAsker(t, fake, 100+i)(), marker) {
+			t.Logf("first answer with the edit by hand: to a question sent %v after it", sent.Sub(edited).Round(time.Millisecond))
+			break
+		}
+		if time.Since(edited) > within {
+			t.Fatalf("still answering the old text %v after the edit by hand", within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(p.stderr.String(), "changed without a recorded change") {
+		t.Errorf("the reload after the edit by hand was not logged as such")
 	}
 	p.stop(t)
 }

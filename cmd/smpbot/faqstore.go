@@ -56,6 +56,9 @@ func (e *env) openStore(ctx context.Context, getenv func(string) string, data st
 		if o.noSeed {
 			opts = append(opts, pgstore.WithoutSeed())
 		}
+		if d, err := time.ParseDuration(getenv("SMPBOT_DATABASE_RESYNC")); err == nil {
+			opts = append(opts, pgstore.ResyncEvery(d))
+		}
 		if e.waitForDatabase {
 			// As the question log retries its writes: 250 ms, doubling to 5 s.
 			opts = append(opts, pgstore.WaitForDatabase(250*time.Millisecond, 5*time.Second))

@@ -2,7 +2,8 @@
 // applied once in its own transaction, under an advisory lock so that processes
 // starting together wait for each other instead of migrating twice. The question log
 // (bot/pglog) and the FAQ store (knowledge/pgstore) each keep their own version table
-// in the search_path's first schema.
+// in the search_path's first schema. Transient tells both which of the server's errors
+// are worth trying again.
 package pgschema
 
 import (

@@ -9,8 +9,10 @@
 // one wins and the other is refused as stale. The transaction announces the change with
 // NOTIFY (delivered at commit); each process's Watch LISTENs on a connection of its own,
 // loads the new FAQ and calls the OnChange hook. After a lost connection Watch connects
-// again and catches up by comparing the last change's sequence number, so no change is
-// missed.
+// again and reloads the FAQ, so no change made meanwhile is missed. What no
+// notification announces (a database restored from an older backup, rows edited by
+// hand) Watch finds by comparing, every ResyncEvery, the last change's number and a
+// fingerprint of the rows with those of the FAQ in memory, and reloads, older or not.
 //
 // When the database cannot be reached the entries last loaded keep being served and
 // changes fail with knowledge.ErrUnavailable.
@@ -85,11 +87,14 @@ type Store struct {
 	// retryMin and retryMax, when retryMax > 0, are the first and the longest wait
 	// between Open's attempts to reach a database that does not answer.
 	retryMin, retryMax time.Duration
+	resync             time.Duration // how often Watch checks the FAQ in memory is the database's
 
 	mu       sync.Mutex
 	entries  map[string]knowledge.Entry
 	order    []string
 	seq      int64                      // the last change the entries in memory include
+	fprint   string                     // the rows' fingerprint (fingerprintSQL) as loaded
+	gen      uint64                     // counts the snapshots published
 	bodies   map[string]knowledge.Entry // the entries by their rows' text; replaced, never changed
 	problems []error
 
@@ -121,9 +126,10 @@ func WithoutSeed() Option { return func(s *Store) { s.seed = false } }
 func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
 
 // WaitForDatabase makes Open keep trying to reach a database that cannot be reached
-// (knowledge.ErrUnavailable: refused, dropped or silent connections) instead of
-// failing: it waits first, then doubles the wait up to most, logging each failed
-// attempt as a warning, until the database answers or ctx is done. A database lost
+// (knowledge.ErrUnavailable: refused, dropped or silent connections, or a server that
+// takes none now: too many connections, still starting) instead of failing: it waits
+// first, then doubles the wait up to most, logging each failed attempt as a warning,
+// until the database answers or ctx is done. A database lost
 // after it first answered, while the schema is migrated, the store seeded or the FAQ
 // loaded, counts the same: the whole start-up is tried again. For a long-running
 // process started before its database, or with it; other errors (an unknown database,
@@ -133,10 +139,29 @@ func WaitForDatabase(first, most time.Duration) Option {
 	return func(s *Store) { s.retryMin, s.retryMax = first, max(first, most) }
 }
 
+// DefaultResync is how often Watch checks, by default, that the FAQ in memory is the
+// database's when no notification said it changed.
+const DefaultResync = 30 * time.Second
+
+// ResyncEvery sets how often Watch compares the FAQ in memory with the database's
+// without being told of a change (default DefaultResync, at most 24 hours): the last
+// change's number and a fingerprint of every entry row. It finds what no notification
+// announced, a database restored from an older backup or rows edited by hand, and
+// reloads the FAQ, even when the database went back to an older change. Each check is
+// one query hashing the rows on the server, a few milliseconds for hundreds of
+// entries; it also tells that an idle listening connection still works.
+func ResyncEvery(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 {
+			s.resync = min(d, 24*time.Hour)
+		}
+	}
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value string),
 // brings the schema up to date, seeds a store that never held a FAQ, and loads it.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	s := &Store{log: slog.New(slog.DiscardHandler), seed: true, timeout: 5 * time.Second}
+	s := &Store{log: slog.New(slog.DiscardHandler), seed: true, timeout: 5 * time.Second, resync: DefaultResync}
 	for _, o := range opts {
 		o(s)
 	}
@@ -199,14 +224,18 @@ func (s *Store) startUp(ctx context.Context) error {
 	}
 }
 
-// connectionLost says whether err, from a start-up step, is the database going away
-// or not answering (worth trying again) rather than an answer that will not change
-// (a bad schema, a permission refused, an unknown database, a wrong password).
+// connectionLost says whether err, from a start-up step, is the database going away,
+// not answering or not taking connections yet (worth trying again) rather than an
+// answer that will not change (a bad schema, a permission refused, an unknown
+// database, a wrong password). Of the server's errors, the question log's are the
+// same (pgschema.Transient: too many connections, starting, shutting down, a lost
+// connection); of the others only those of the connection itself count here, because
+// the start-up's own errors (no entries, a schema newer than this smpbot) are plain
+// errors that waiting will not mend.
 func connectionLost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		// Connection exceptions, and the server shutting down or still starting.
-		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")
+		return pgschema.Transient(pe)
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
@@ -257,7 +286,7 @@ func (s *Store) start(ctx context.Context) (step string, err error) {
 			return step, err
 		}
 	}
-	if err := run(stepLoad, func(ctx context.Context) error { return s.refresh(ctx, s.db) }); err != nil {
+	if err := run(stepLoad, func(ctx context.Context) error { return s.refresh(ctx, s.db, true) }); err != nil {
 		return step, err
 	}
 	if s.seed && len(s.Entries()) == 0 {
@@ -469,6 +498,7 @@ func (s *Store) change(ctx context.Context, decide func(snap snapshot, seq int64
 	defer cancel()
 	var refused error
 	var loaded snapshot
+	gen := s.generation()
 	err := pgx.BeginFunc(octx, s.db, func(tx pgx.Tx) error {
 		var seq int64
 		if err := tx.QueryRow(octx, `SELECT seq FROM faq_state FOR UPDATE`).Scan(&seq); err != nil {
@@ -509,7 +539,7 @@ func (s *Store) change(ctx context.Context, decide func(snap snapshot, seq int64
 	if err != nil {
 		return s.dbErr(ctx, err)
 	}
-	s.publish(loaded)
+	s.publish(loaded, gen)
 	return nil
 }
 
@@ -542,13 +572,14 @@ func entryJSON(e *knowledge.Entry) []byte {
 }
 
 // dbErr says what a failed database operation means to the caller: its own context
-// ended, a server error (returned as it is), or a database that cannot be reached.
+// ended, a server error (returned as it is), or a database that cannot be reached or
+// takes no connection now (no slot free, restarting): worth trying again later.
 func (s *Store) dbErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
+	if errors.As(err, &pe) && !pgschema.Transient(pe) {
 		return fmt.Errorf("FAQ database: %w", err)
 	}
 	return fmt.Errorf("%w (%v)", knowledge.ErrUnavailable, err)
@@ -557,6 +588,7 @@ func (s *Store) dbErr(ctx context.Context, err error) error {
 // snapshot is the FAQ as one transaction saw it.
 type snapshot struct {
 	seq      int64
+	fprint   string // fingerprintSQL of the rows read
 	entries  []knowledge.Entry
 	bodies   map[string]knowledge.Entry // each entry by its row's text
 	problems []error
@@ -571,25 +603,37 @@ func (sn snapshot) byID() map[string]knowledge.Entry {
 	return m
 }
 
-// readEntries reads the entries as of seq, in the order of their file names. A row
-// that is not a valid entry is left out and reported. Rows whose text is in known are
-// not parsed again.
+// fingerprintSQL gives a fingerprint of every entry row: what Watch compares to tell
+// that the rows are not those it loaded. It is the count of rows and the sum of each
+// row's 64-bit hash (PostgreSQL's own hashtextextended, seeded with the id's): cheap
+// (no sort, no cryptographic hash: a few milliseconds for a thousand rows), and only
+// ever compared with a value the same server computed.
+const fingerprintSQL = `SELECT count(*) || ' ' || coalesce(sum(hashtextextended(body, hashtextextended(id, 0))::numeric), 0) FROM faq_entries`
+
+// readEntries reads the entries as of seq, in the order of their file names, with
+// their fingerprint. A row that is not a valid entry is left out and reported. Rows
+// whose text is in known are not parsed again.
 func readEntries(ctx context.Context, q pgx.Tx, seq int64, known map[string]knowledge.Entry) (snapshot, error) {
-	rows, err := q.Query(ctx, `SELECT id, body FROM faq_entries`)
+	// One statement, so that the fingerprint is of the rows read even in a READ
+	// COMMITTED transaction; one row with NULLs when there are no entries.
+	rows, err := q.Query(ctx, `SELECT f.fp, e.id, e.body FROM (`+fingerprintSQL+`) AS f(fp) LEFT JOIN faq_entries e ON true`)
 	if err != nil {
 		return snapshot{}, err
 	}
 	type row struct{ id, body string }
-	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		err := r.Scan(&x.id, &x.body)
-		return x, err
-	})
-	if err != nil {
+	var all []row
+	var fprint string
+	var id, body *string
+	if _, err := pgx.ForEachRow(rows, []any{&fprint, &id, &body}, func() error {
+		if id != nil {
+			all = append(all, row{*id, *body})
+		}
+		return nil
+	}); err != nil {
 		return snapshot{}, err
 	}
 	slices.SortFunc(all, func(a, b row) int { return strings.Compare(a.id+knowledge.Ext, b.id+knowledge.Ext) })
-	sn := snapshot{seq: seq, bodies: make(map[string]knowledge.Entry, len(all))}
+	sn := snapshot{seq: seq, fprint: fprint, bodies: make(map[string]knowledge.Entry, len(all))}
 	for _, r := range all {
 		if e, ok := known[r.body]; ok && e.ID == r.id {
 			sn.entries = append(sn.entries, e)
@@ -614,22 +658,24 @@ func readEntries(ctx context.Context, q pgx.Tx, seq int64, known map[string]know
 	return sn, nil
 }
 
-// refresh loads the FAQ if the database holds a change the memory does not.
+// refresh loads the FAQ when the database's differs from the one in memory (another
+// last change, or other rows: restored, edited by hand), or always with force.
 func (s *Store) refresh(ctx context.Context, db interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
-}) error {
+}, force bool) error {
 	s.mu.Lock()
-	have := s.seq
-	loadedOnce := s.entries != nil
+	have, haveFprint, gen := s.seq, s.fprint, s.gen
+	force = force || s.entries == nil
 	s.mu.Unlock()
 	var snap snapshot
 	stale := false
 	err := pgx.BeginTxFunc(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var seq int64
-		if err := tx.QueryRow(ctx, `SELECT seq FROM faq_state`).Scan(&seq); err != nil {
+		var fprint string
+		if err := tx.QueryRow(ctx, `SELECT (SELECT seq FROM faq_state), (`+fingerprintSQL+`)`).Scan(&seq, &fprint); err != nil {
 			return err
 		}
-		if loadedOnce && seq <= have {
+		if !force && seq == have && fprint == haveFprint {
 			return nil
 		}
 		stale = true
@@ -640,16 +686,26 @@ func (s *Store) refresh(ctx context.Context, db interface {
 	if err != nil || !stale {
 		return err
 	}
-	s.publish(snap)
+	s.publish(snap, gen)
 	return nil
 }
 
-// publish makes a snapshot the FAQ served, unless a newer one already is, and tells
-// OnChange when the entries differ.
-func (s *Store) publish(sn snapshot) {
+// generation returns the count of snapshots published, to be given to publish with a
+// snapshot read after it.
+func (s *Store) generation() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.entries != nil && sn.seq < s.seq {
+	return s.gen
+}
+
+// publish makes a snapshot the FAQ served, and tells OnChange when the entries
+// differ. A snapshot of an older change than the one served is a read overtaken by
+// a newer one, dropped, if anything was published since gen (when its read began);
+// otherwise the database itself went back (restored from a backup) and it is served.
+func (s *Store) publish(sn snapshot, gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entries != nil && sn.seq < s.seq && s.gen != gen {
 		return
 	}
 	first := s.entries == nil
@@ -660,7 +716,8 @@ func (s *Store) publish(sn snapshot) {
 			break
 		}
 	}
-	s.seq, s.problems, s.bodies = sn.seq, sn.problems, sn.bodies
+	s.gen++
+	s.seq, s.fprint, s.problems, s.bodies = sn.seq, sn.fprint, sn.problems, sn.bodies
 	s.entries = make(map[string]knowledge.Entry, len(sn.entries))
 	s.order = s.order[:0]
 	for _, e := range sn.entries {

@@ -51,6 +51,48 @@ func watch(t *testing.T, s *pgstore.Store) <-chan string {
 	return events
 }
 
+// heldWatch is a Watch running until the test ends whose goroutine is held each time
+// its connection is lost, so that a test can act before it connects again.
+type heldWatch struct {
+	events <-chan string
+	pass   chan<- struct{} // lets one reconnection go
+	open   func()          // lets every reconnection go from now on
+}
+
+func watchHeld(t *testing.T, s *pgstore.Store) heldWatch {
+	events := make(chan string, 100)
+	pass := make(chan struct{})
+	gate := make(chan struct{})
+	open := sync.OnceFunc(func() { close(gate) })
+	pgstore.SetOnWatch(s, func(ev string) {
+		events <- ev
+		if ev == "lost" {
+			select {
+			case <-pass:
+			case <-gate:
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Watch(ctx) }()
+	t.Cleanup(func() { cancel(); open(); <-done })
+	return heldWatch{events, pass, open}
+}
+
+// killListener ends the listening connection of the store in dbURL's schema, as the
+// server does to a connection it drops.
+func killListener(t *testing.T, dbURL string) {
+	t.Helper()
+	var killed int
+	if err := withConn(dbURL, func(c *pgx.Conn) error {
+		return c.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1`, pgstore.ListenerName(schemaOf(t, c))).Scan(&killed)
+	}); err != nil || killed != 1 {
+		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
+	}
+}
+
 func waitEvent(t *testing.T, events <-chan string, want string, within time.Duration) {
 	t.Helper()
 	deadline := time.After(within)
@@ -147,39 +189,17 @@ func TestNotifyReachesAnotherStore(t *testing.T) {
 // Watch's connection killed by the server: it connects again and catches up on the
 // edit made while it was gone.
 func TestWatchCatchesUpAfterLostConnection(t *testing.T) {
-	ctx := context.Background()
 	url := pgtest.Schema(t)
 	a := open(t, url)
 	hook, answers := changed("cost")
 	b := open(t, url, hook)
-	release := make(chan struct{})
-	events := make(chan string, 16)
-	pgstore.SetOnWatch(b, func(ev string) {
-		events <- ev
-		if ev == "lost" {
-			<-release // the edit below is made while B is not listening
-		}
-	})
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); b.Watch(wctx) }()
-	defer func() { cancel(); <-done }()
-	waitEvent(t, events, "listening", 10*time.Second)
-
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var killed int
-	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE application_name = $1`, pgstore.ListenerName(schemaOf(t, conn))).Scan(&killed); err != nil || killed != 1 {
-		t.Fatalf("terminating the listening connection: %d terminated, %v", killed, err)
-	}
-	waitEvent(t, events, "lost", 10*time.Second)
+	w := watchHeld(t, b)
+	waitEvent(t, w.events, "listening", 10*time.Second)
+	killListener(t, url)
+	waitEvent(t, w.events, "lost", 10*time.Second)
 	edit(t, a, "cost", "Edited while B was not listening.")
-	close(release)
-	waitEvent(t, events, "listening", 10*time.Second)
+	w.open()
+	waitEvent(t, w.events, "listening", 10*time.Second)
 	waitAnswer(t, answers, "Edited while B was not listening.", 5*time.Second)
 	// And it goes on hearing the next edits.
 	edit(t, a, "cost", "Edited after B listened again.")

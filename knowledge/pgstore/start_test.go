@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/smpbot/smpbot/knowledge"
 	"github.com/smpbot/smpbot/knowledge/pgstore"
 	"github.com/smpbot/smpbot/knowledge/pgtest"
+	"github.com/smpbot/smpbot/knowledge/storetest"
 )
 
 // logRecorder is a slog.Handler keeping every record as text, and telling of each on
@@ -351,4 +353,114 @@ func TestOpenFailsAtOnceOnTheDatabasesAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isTooManyConnections says whether err is the server's 53300.
+func isTooManyConnections(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "53300"
+}
+
+// Replicas starting together against a server with few connection slots: one that
+// finds none free (53300 too many connections) waits and tries again as for a
+// database that is away, and comes up once slots are freed. It used to fail at once.
+func TestOpenWaitsForAFreeConnection(t *testing.T) {
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), 2)
+	release := pgtest.HoldConnections(t, dbURL, 2) // the other replicas
+	if c, err := pgx.Connect(context.Background(), dbURL); !isTooManyConnections(err) {
+		if c != nil {
+			c.Close(context.Background())
+		}
+		t.Fatalf("a third connection: %v, want 53300 too many connections", err)
+	}
+	logs := newLogRecorder()
+	done := openInBackground(dbURL, pgstore.WithLogger(slog.New(logs)), pgstore.WaitForDatabase(5*time.Millisecond, 40*time.Millisecond))
+	awaitFailedAttempts(t, logs, 3, done)
+	release()
+	s := awaitOpened(t, done)
+	if got, want := len(s.Entries()), len(mustEmbedded(t)); got != want {
+		t.Errorf("the store opened with %d entries, want the %d of the embedded FAQ", got, want)
+	}
+	lines, attempts := logs.attempts()
+	for i, a := range attempts {
+		if got := a["during"].String(); got != "connecting" || !strings.Contains(a["err"].String(), "too many connections") {
+			t.Errorf("failed attempt %d: during %q, err %q; want connecting, too many connections", i+1, got, a["err"])
+		}
+	}
+	t.Logf("a failed attempt: %s", lines[0])
+}
+
+// Without WaitForDatabase (the CLI commands), a server with no slot free fails Open
+// at once, as a database that cannot be reached now, saying why.
+func TestOpenWithoutWaitingWhenNoConnectionIsFree(t *testing.T) {
+	dbURL, _ := pgtest.LimitedRole(t, pgtest.Schema(t), 1)
+	pgtest.HoldConnections(t, dbURL, 1)
+	_, err := pgstore.Open(context.Background(), dbURL)
+	if !errors.Is(err, knowledge.ErrUnavailable) || !strings.Contains(err.Error(), "too many connections") {
+		t.Errorf("Open with no connection slot free: %v, want ErrUnavailable naming too many connections", err)
+	}
+}
+
+// A running replica whose connections are lost while the server has no slot free: an
+// edit is refused as unavailable (try again later), not as the database's answer, and
+// the listener waits for a slot; once one is free, edits are made and heard again.
+func TestNoFreeConnectionWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	admin := pgtest.Schema(t)
+	dbURL, role := pgtest.LimitedRole(t, admin, 2)
+	hook, answers := changed("cost")
+	s := open(t, dbURL, hook, pgstore.WithTimeout(5*time.Second))
+	w := watchHeld(t, s) // the slots are taken before the listener connects again
+	waitEvent(t, w.events, "listening", 10*time.Second)
+
+	// Both of the replica's connections (the pool's and the listener's) end, and
+	// others take the slots before it can connect again.
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var killed int
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&killed); err != nil || killed != 2 {
+		t.Fatalf("ending the replica's connections: %d ended, %v; want 2", killed, err)
+	}
+	waitEvent(t, w.events, "lost", 10*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// The slots are free once the server has ended the backends.
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, role).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica's ended connections still counted after 30 s")
+		}
+	}
+	release := pgtest.HoldConnections(t, dbURL, 2)
+	w.pass <- struct{}{} // the listener tries again, and finds no slot
+	waitEvent(t, w.events, "lost", 10*time.Second)
+	e, base, _ := s.Get("cost")
+	e.Answer = "Edited while the server had no slot free."
+	_, err = s.Put(ctx, e, base, storetest.Moderator)
+	if !errors.Is(err, knowledge.ErrUnavailable) || !strings.Contains(err.Error(), "too many connections") {
+		t.Errorf("edit with no connection slot free: %v, want ErrUnavailable naming too many connections", err)
+	}
+	release()
+	w.open()
+	waitEvent(t, w.events, "listening", 30*time.Second)
+	if _, err := s.Put(ctx, e, base, storetest.Moderator); err != nil {
+		t.Fatalf("edit once slots are free: %v", err)
+	}
+	waitAnswer(t, answers, e.Answer, 10*time.Second)
+}
+
+func mustEmbedded(t *testing.T) []knowledge.Entry {
+	t.Helper()
+	want, err := knowledge.Load(knowledge.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
 }

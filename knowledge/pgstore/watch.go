@@ -12,7 +12,11 @@ import (
 // Watch keeps the FAQ in memory up to date with the database until ctx is done: it
 // LISTENs on a connection of its own, and a change made by any process reaches OnChange
 // within a second of its commit. A lost connection is made again (waiting longer after
-// each failure, up to reconnectMax), and the changes made meanwhile are caught up.
+// each failure, up to reconnectMax, whatever the failure: a server with no connection
+// slot free is waited for like one that is away), and the FAQ is reloaded, so nothing
+// that changed meanwhile is missed, announced or not. Every ResyncEvery without a
+// notification it compares the database's FAQ with the one in memory and reloads it
+// if they differ (see ResyncEvery).
 func (s *Store) Watch(ctx context.Context) error {
 	wait := reconnectMin
 	for ctx.Err() == nil {
@@ -34,12 +38,10 @@ func (s *Store) Watch(ctx context.Context) error {
 	return nil
 }
 
-// Bounds of the wait before Watch connects again, and how often an idle listening
-// connection is checked (a connection cut without a word would otherwise wait forever).
+// Bounds of the wait before Watch connects again.
 const (
 	reconnectMin = 100 * time.Millisecond
 	reconnectMax = 5 * time.Second
-	idleCheck    = 30 * time.Second
 )
 
 // watchOnce listens on one connection until it fails; listened says whether it got as
@@ -58,21 +60,26 @@ func (s *Store) watchOnce(ctx context.Context) (listened bool, err error) {
 	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return false, err
 	}
-	// Listening from here on: what changed before is caught up now.
-	if err := s.catchUp(ctx, conn); err != nil {
+	// Listening from here on: what changed before is caught up now, by a whole
+	// reload, since notifications may have been missed and not every change is
+	// announced (a restore, an edit by hand).
+	if err := s.catchUp(ctx, conn, true); err != nil {
 		return true, err
 	}
 	s.watchEvent("listening")
 	for {
-		wctx, cancel := context.WithTimeout(ctx, idleCheck)
+		// The resync also tells that an idle connection still works: one cut without
+		// a word would otherwise wait forever.
+		wctx, cancel := context.WithTimeout(ctx, s.resync)
 		_, err := conn.WaitForNotification(wctx)
 		cancel()
 		if err != nil && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
 			return true, err
 		}
-		// A notification, or an idle check: either way reading the last seq tells.
-		// Notifications that came meanwhile are caught up by this one read.
-		if err := s.catchUp(ctx, conn); err != nil {
+		// A notification, or the resync: either way comparing the last change and the
+		// fingerprint tells. Notifications that came meanwhile are caught up by this
+		// one read.
+		if err := s.catchUp(ctx, conn, false); err != nil {
 			return true, err
 		}
 	}
@@ -81,19 +88,29 @@ func (s *Store) watchOnce(ctx context.Context) (listened bool, err error) {
 // ListenerName is the application_name of Watch's connection for the store in schema.
 func ListenerName(schema string) string { return "smpbot faq listener " + schema }
 
-func (s *Store) catchUp(ctx context.Context, conn *pgx.Conn) error {
+// catchUp reloads the FAQ if the database's differs from the one in memory, or with
+// force always, and says so in the log: as a warning when no recorded change explains
+// it.
+func (s *Store) catchUp(ctx context.Context, conn *pgx.Conn, force bool) error {
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	s.mu.Lock()
-	before := s.seq
+	before, fprint, gen := s.seq, s.fprint, s.gen
 	s.mu.Unlock()
-	if err := s.refresh(cctx, conn); err != nil {
+	if err := s.refresh(cctx, conn, force); err != nil {
 		return fmt.Errorf("loading the FAQ: %w", err)
 	}
 	s.mu.Lock()
-	after, n := s.seq, len(s.order)
+	after, n, changed := s.seq, len(s.order), s.fprint != fprint
+	loaded := s.gen != gen
 	s.mu.Unlock()
-	if after != before {
+	switch {
+	case !loaded:
+	case after < before:
+		s.log.Warn("the FAQ database went back to an older change (restored from a backup?); reloaded it", "entries", n, "change", after, "was", before)
+	case after == before && changed:
+		s.log.Warn("the FAQ database's entries changed without a recorded change (edited by hand?); reloaded them", "entries", n, "change", after)
+	case after != before:
 		s.log.Info("FAQ reloaded from the database", "entries", n, "change", after)
 	}
 	return nil

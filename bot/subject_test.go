@@ -1,0 +1,82 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/smpbot/smpbot/bot"
+)
+
+// TestScopeNoteUnderAnswers: the handler adds the scope note to an answer when the
+// question speaks of a tattoo or micropigmentation without naming SMP or the scalp,
+// and to nothing else: not to answers about SMP, not to declines, not to an entry
+// chosen from a list.
+func TestScopeNoteUnderAnswers(t *testing.T) {
+	h := handler(t)
+	tests := []struct {
+		text string
+		kind bot.Kind
+		note bool
+	}{
+		{"laser tattoo removal on my forearm, how many sessions will it take?", bot.KindAnswer, true},
+		{"I regret my micropigmentation, can it be removed completely?", bot.KindAnswer, true},
+		{"How many laser sessions will I need to remove my SMP?", bot.KindAnswer, false},
+		{"what is the capital of peru", bot.KindNoMatch, false},
+		{"how do I get rid of my permanent eyeliner", bot.KindNoMatch, false},
+	}
+	for _, tt := range tests {
+		r := ask(t, h, tt.text)
+		if r.Kind != tt.kind {
+			t.Errorf("%q: kind %s, want %s", tt.text, r.Kind, tt.kind)
+			continue
+		}
+		if got := r.ScopeNote != ""; got != tt.note {
+			t.Errorf("%q: scope note %q, want one: %v", tt.text, r.ScopeNote, tt.note)
+		}
+		if got := strings.Contains(r.Text, bot.ScopeNote); got != tt.note {
+			t.Errorf("%q: note in the text %v, want %v:\n%s", tt.text, got, tt.note, r.Text)
+		}
+	}
+	r, err := h.Answer(context.Background(), bot.Question{EntryID: "laser-sessions-count", Platform: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ScopeNote != "" {
+		t.Errorf("an entry chosen by id has the note %q", r.ScopeNote)
+	}
+}
+
+// TestDeclineOfOtherInk: a question about brows, eyeliner, lips or another tattoo that
+// is declined says what the FAQ covers and who can help, with or without topics to
+// offer; other declines keep asking for other words.
+func TestDeclineOfOtherInk(t *testing.T) {
+	h := handler(t)
+	const practitioner = "qualified practitioner who can see you in person"
+	tests := []struct {
+		text         string
+		practitioner bool
+	}{
+		{"how do I get rid of my permanent eyeliner", true},            // nothing to offer
+		{"my eyebrow tattoo is too dark, can it be lightened?", true},  // topics offered
+		{"will my brow tattoo fade on its own", true},                  // topics offered
+		{"what is the capital of peru", false},                         // nothing to offer
+		{"which laser is best for removing unwanted body hair", false}, // off-topic, no ink
+	}
+	for _, tt := range tests {
+		r := ask(t, h, tt.text)
+		if r.Kind != bot.KindNoMatch {
+			t.Errorf("%q: kind %s, want a decline", tt.text, r.Kind)
+			continue
+		}
+		if got := strings.Contains(r.Message, practitioner); got != tt.practitioner {
+			t.Errorf("%q: practitioner named %v, want %v: %q", tt.text, got, tt.practitioner, r.Message)
+		}
+		if !strings.Contains(r.Message, "scalp micropigmentation (SMP)") && (tt.practitioner || len(r.Suggestions) == 0) {
+			t.Errorf("%q: the decline does not say what the FAQ covers: %q", tt.text, r.Message)
+		}
+		if len(r.Suggestions) > 0 && !strings.HasSuffix(r.Message, "come closest:") {
+			t.Errorf("%q: topics offered without leading to them: %q", tt.text, r.Message)
+		}
+	}
+}
