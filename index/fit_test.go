@@ -363,8 +363,9 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // the FAQ's ("swap-oos", swapStories), to decline; sentences about getting a
 // treatment alone or after a narrative sentence ("getting-oos", "getting-narr-oos",
 // gettingStories), to decline, and held-out phrasings after one ("getting-then"), to
-// answer; and held-out phrasings asked with a generic subject instead of SMP
-// ("generic-tattoo", ..., genericStories), to answer.
+// answer; the held-out real-shaped stories of index/stories.txt ("story-in" to answer,
+// "story-oos" to decline, poolStories); and held-out phrasings asked with a generic
+// subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
 func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut {
 	narrative := held.narrative
 	off := outOfScopeTexts(test)

@@ -92,6 +92,7 @@ type calibration struct {
 
 var fitted = calibration{scope: scopeWeightsInUse(), temp: shareTemp}
 
+// scopeWeightsInUse returns the scope weights for the evidence a build computes.
 func scopeWeightsInUse() []float64 {
 	if ioOn {
 		return ioScopeWeights
