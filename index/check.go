@@ -204,11 +204,11 @@ type storyMaker func(test []heldOut, train []knowledge.Entry, held pools) []held
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be, and
 // with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
 // as real questions tell how they came to ask; a held-out out-of-scope question after
-// a narrative sentence is to be declined all the same. With the in/out classifier
-// (SMPBOT_IO=1), the held-out real-shaped stories of the pool ("story-in",
-// "story-oos": poolStories) and sentences about getting a treatment alone, to
-// decline, and before a held-out phrasing, to answer (gettingStories), teach the
-// scope model what its evidence is worth.
+// a narrative sentence is to be declined all the same. The held-out real-shaped
+// stories of the pool ("story-in", "story-oos": poolStories) and sentences about
+// getting a treatment alone, to decline, and before a held-out phrasing, to answer
+// (gettingStories), teach the scope model what the in/out classifier's evidence is
+// worth.
 func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
 	narrative := held.narrative
 	off := outOfScopeTexts(test)
@@ -235,14 +235,8 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
 	}
-	// The pools' stories join the fit with the in/out classifier only (ninth
-	// round's switches); without it the fit is main's.
-	if ioOn && ioEnv("SMPBOT_IOFIT") != "0" {
-		out = append(out, poolStories(held.stories)...)
-	}
-	if ioOn && ioEnv("SMPBOT_IOFITGET") != "0" {
-		out = append(out, gettingStories(test, held.getting)...)
-	}
+	out = append(out, poolStories(held.stories)...)
+	out = append(out, gettingStories(test, held.getting)...)
 	return out
 }
 

@@ -67,18 +67,10 @@ func scopeVector(best evidence, z float64) []float64 {
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
-// should answer, fitted like fusionWeights: held-out phrasings against held-out
-// out-of-scope questions.
-//
-// The last weight, on the in/out classifier's log-odds, is 0: the classifier is
-// not shipped (MODEL.md, ninth round).
-var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499, 0}
-
-// ioScopeWeights are scopeWeights fitted with the in/out classifier in the ninth
-// round's best variant under cross-validation (SMPBOT_IO=1 SMPBOT_IOOOS=0
-// SMPBOT_IOASIDE=1, MODEL.md), used when SMPBOT_IO=1, so that the variant can be
-// measured on the question sets as it was.
-var ioScopeWeights = []float64{-1.51, 0.308, -0.161, 0.852, -0.543, 0.123, -2.24}
+// should answer, fitted like fusionWeights: held-out phrasings, the pools' held-out
+// stories and getting sentences against held-out out-of-scope questions and the
+// pools' stories to decline.
+var scopeWeights = []float64{-1.51, 0.308, -0.161, 0.852, -0.543, 0.123, -2.24}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.
@@ -90,15 +82,7 @@ type calibration struct {
 	temp  float64
 }
 
-var fitted = calibration{scope: scopeWeightsInUse(), temp: shareTemp}
-
-// scopeWeightsInUse returns the scope weights for the evidence a build computes.
-func scopeWeightsInUse() []float64 {
-	if ioOn {
-		return ioScopeWeights
-	}
-	return scopeWeights
-}
+var fitted = calibration{scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64

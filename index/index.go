@@ -339,9 +339,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	s.narr = narrativeness(memo, phrasings, narrative)
-	if ioOn {
-		s.inout = trainScope(memo, phrasings, narrative, s.narr, ps, outOfScope)
-	}
+	s.inout = trainScope(memo, phrasings, ps)
 	s.model = <-trained
 	return s, nil
 }
@@ -533,7 +531,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
-	offTopic := s.offTopic(text, terms)
+	offTopic := s.inout.offTopic(terms)
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {

@@ -12,9 +12,8 @@ import (
 // messages), each labelled with the entry that answers it or "none" for one the FAQ
 // must not answer: getting a first SMP, choosing who does it and its price, keeping
 // up an SMP one is happy with, hair transplants, hair loss drugs. Cross-validation
-// holds them out by fold and asks them (Check, TestStoriesCV); with SMPBOT_IO=1 a
-// build trains the in/out classifier on them (scope.go; index/MODEL.md, ninth round:
-// not shipped).
+// holds them out by fold and asks them (Check, TestStoriesCV); every build trains
+// the in/out classifier on them (scope.go; index/MODEL.md, ninth round).
 //
 //go:embed stories.txt
 var storiesText string
