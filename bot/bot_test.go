@@ -308,6 +308,15 @@ func TestQuestionSets(t *testing.T) {
 		// misses are questions about getting SMP or a transplant answered with the
 		// removal entry they sound like. Only measures.
 		{"testdata/real4.jsonl", 0.75, 0.3, 1, 0.9, 1},
+		// urgent_heldout6.jsonl (bot/URGENT.md, sixth round): 16 complications and 46
+		// ordinary after-effects, modelled on 62 public pages no other set used,
+		// committed before the bot was run on it. First run (main e9a9b5f): 0.567 (8 of
+		// 60 answered wrong), 0/2 declined, 16/16 urgent, 4 of 46 others flagged, MRR
+		// 0.717; after the sixth urgent round: 0.567, 1/2, 16/16, 3 of 46 (an eyeliner
+		// question, a blister-care question and "should I be worried" about redness).
+		// Its answers are the index's business; its floors leave the model's noise of
+		// about one question. Only measures.
+		{"testdata/urgent_heldout6.jsonl", 0.55, 0.5, 1, 0.7, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

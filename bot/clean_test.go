@@ -59,7 +59,27 @@ func TestIsUrgent(t *testing.T) {
 		// yellow crusts are signs, whoever's head it is; crusting over after a first
 		// night's weeping is relief, even after ", then".
 		{"since the laser I've had sores along my temples and they keep spreading", true, false},
-		{"my partner's scalp has yellow crusty patches where the removal was done", true, true},
+		{"my partner's scalp has yellow crusty patches where the removal was done", true, false},
+		// Clear fluid is a healing wound's plasma; a turn to yellow is a sign. A sign
+		// that nearly happened did not; swelling where another procedure was done is
+		// that procedure's, though an airway closing is a sign whatever caused it. A
+		// limb stays the subject of the clauses after it.
+		{"is it normal for the blisters to weep a bit of clear fluid?", false, false},
+		{"it was clear fluid at first but now it's yellow and smells bad", true, false},
+		{"I nearly passed out from nerves during my last session, will the laser hurt as much?", false, false},
+		{"I passed out at home an hour after the session", true, false},
+		{"I got lip filler yesterday and my lips are swollen, how long does that last?", false, false},
+		{"I got lip filler an hour ago and now my throat feels tight and I can't breathe properly", true, false},
+		{"my ear piercing is hot and has some yellow crust around it", false, false},
+		{"can the laser give you hives if you have sensitive skin?", false, false},
+		{"the laser gave me hives all over my chest and they're spreading", true, false},
+		// Relief refers back to the clause that names the sign; "they keep spreading"
+		// refers back however far; feeling faint now is a sign (the model may veto
+		// the fear of it).
+		{"bumps came up after the session, like hives, the nurse put cream on and by the evening they'd gone", false, false},
+		{"blisters came up all over the patch after the session, now they keep spreading", true, false},
+		{"I feel faint and my scalp is burning after the session", true, false},
+		{"I'm scared I'm gonna pass out during my first laser session, any tips?", false, false},
 		{"a little clear fluid leaked the first evening, then it crusted over and has been fine", false, false},
 		{"I get cold sores now and then, is laser removal still ok for me?", false, false},
 		{"how long does the swelling last?", false, false},

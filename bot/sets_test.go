@@ -131,14 +131,11 @@ func TestUrgentPairs(t *testing.T) {
 }
 
 // unfittedPairs are the ordinary messages of urgent_pairs.jsonl that the shipped
-// design flags although it is trained on them (URGENT.md, "A fifth held-out set").
-// Both came from held-out sets moved into the pairs; the rules read a severe sign
-// in each (swollen lips; weeping), which the model vetoes only under 0.05, and it
-// reads them higher, from the many pairs where those signs are complications.
-var unfittedPairs = map[string]bool{
-	"I got lip filler and my lips are swollen, is that normal": true,
-	"day 3 after my session and the treated patch is weeping a little clear fluid. no smell, no real pain, the redness is less than yesterday. the clinic said to dab it clean. just checking that's fine": true,
-}
+// design flags although it is trained on them. None since the sixth round
+// (URGENT.md): the fifth round's two ("I got lip filler and my lips are swollen, is
+// that normal"; clear weeping "less than yesterday") are read by the rules as
+// another procedure's swelling and a wound's clear fluid, and vetoed as steady.
+var unfittedPairs = map[string]bool{}
 
 // TestUrgentHeldOut measures IsUrgent on messages written after its design was
 // frozen, never used to train it.
@@ -153,11 +150,21 @@ var unfittedPairs = map[string]bool{
 // floors here; not clean (URGENT.md: its false flags were seen in a test log while
 // the round was in progress, not used).
 //
-// The held-out sets before it were learned from and are part of urgent_pairs.jsonl
+// urgent_heldout6.jsonl: 16 complications (allergic reactions, infections and burns
+// told many ways, brow and lip removal, other people's) and 46 ordinary messages
+// (redness, pinpoint bleeding, blisters, itching, tenderness, swelling timelines,
+// risk questions, past complications that cleared, other procedures), each modelled
+// on a public page no other set used, committed (b9c9cdf) before the bot was run on
+// it. First, clean figure (the fifth round's design): 16/16, 4 of 46 flagged. After
+// the sixth round, measured once: 16/16 and 3 of 46, the floors here; not clean (the
+// clean run printed its false flags; the round was judged on CV and the other sets).
+//
+// The held-out sets before them were learned from and are part of urgent_pairs.jsonl
 // now: the first is lines 284-349, heldout2 579-648, heldout3 649-716, heldout4
 // 717-776 (URGENT.md). urgent_heldout2.jsonl stays in testdata because the index's
 // tests read it for answers; it is no longer a held-out measure of IsUrgent. Whoever
-// learns from heldout5's misses should move it there too and write a new held-out set.
+// learns from heldout5's or heldout6's misses should move them there too and write a
+// new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
 	for _, set := range []struct {
 		file                 string
@@ -165,6 +172,7 @@ func TestUrgentHeldOut(t *testing.T) {
 		minFlagged, maxWrong int
 	}{
 		{"testdata/urgent_heldout5.jsonl", 13, 40, 13, 3},
+		{"testdata/urgent_heldout6.jsonl", 16, 46, 16, 3},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)

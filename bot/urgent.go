@@ -47,6 +47,10 @@ func urgentRules(text string) bool {
 // one before has spread.
 type ruleSignals struct {
 	severe, worse, spread bool
+	// strong: one of the severe signs is one no ordinary healing shows (pus, a
+	// coloured discharge, a bad smell, a high temperature, trouble breathing, eyes
+	// swollen shut, red streaks), where swollen lips, weeping or hives can be.
+	strong bool
 }
 
 func (s ruleSignals) any() bool { return s.severe || s.worse || s.spread }
@@ -76,13 +80,17 @@ func readRules(all [][]token) ruleSignals {
 	var s ruleSignals
 	body := bodyContext(all)
 	treated := treatedHere(all)
+	// "I got lip filler and my lips are swollen": swelling where another procedure
+	// was done, in a message that does not name the treatment, is that procedure's.
+	elsewhere := !treated && namesOtherProcedure(all)
 	var prev []token
 	for _, ts := range all {
 		maskContext(ts, prev)
 		if !treated {
 			maskLimbs(ts)
 		}
-		s.severe = s.severe || severeSign(ts, body)
+		s.severe = s.severe || severeSign(ts, body) || !elsewhere && faceSwelling(ts)
+		s.strong = s.strong || strongSign(ts, body)
 		s.worse = s.worse || worsening(ts)
 		s.spread = s.spread || spreadOn(ts, prev)
 		prev = ts
@@ -118,21 +126,36 @@ func treatedHere(all [][]token) bool {
 
 // maskLimbs masks the clauses about a limb, the gums or teeth, in a message that
 // names neither the treatment nor the scalp: "after my run my calf is swollen and
-// hot" is no complication of SMP removal.
+// hot" is no complication of SMP removal. As with an animal, the limb stays the
+// subject until a clause speaks of the writer: "my ear piercing is hot and has some
+// yellow crust around it".
 func maskLimbs(ts []token) {
 	start := 0
+	limb := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
 			continue
 		}
-		for _, t := range ts[start:i] {
-			if limbs[t.w] {
-				maskAll(ts[start:i])
-				break
-			}
+		clause := ts[start:i]
+		named := false
+		for _, t := range clause {
+			named = named || limbs[t.w]
+		}
+		limb = named || limb && !speaksOfWriter(clause)
+		if limb {
+			maskAll(clause)
 		}
 		start = i + 1
 	}
+}
+
+func speaksOfWriter(clause []token) bool {
+	for _, t := range clause {
+		if firstPerson[t.w] {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -396,6 +419,8 @@ func maskContext(ts, prev []token) {
 	}
 	start := 0
 	prevClause := lastClause(prev)
+	var clauses [16][]token
+	before := clauses[:0] // this sentence's clauses so far (on the stack for most)
 	animal := false
 	for i := 0; i <= len(ts); i++ {
 		if i < len(ts) && !clauseEnd[ts[i].w] {
@@ -411,14 +436,24 @@ func maskContext(ts, prev []token) {
 		if cleared(clause) {
 			maskAll(clause)
 			if !namesSign(clause) {
-				// "... but it stopped": the relief is about what came before.
-				maskAll(prevClause)
+				// "... but it stopped": the relief is about what came before, back to
+				// the clause that names the sign ("bumps came up, like hives, the
+				// nurse put cream on and by the evening they'd gone").
+				relieved := false
+				for k := len(before) - 1; k >= 0 && !relieved; k-- {
+					maskAll(before[k])
+					relieved = namesSign(before[k])
+				}
+				if len(before) == 0 {
+					maskAll(prevClause)
+				}
 			}
 		}
 		if len(clause) > 0 {
 			// ", then it crusted over": the empty clause between two ends is no
 			// clause for the relief to refer back to.
 			prevClause = clause
+			before = append(before, clause)
 		}
 		start = i + 1
 	}
@@ -609,47 +644,30 @@ func phraseOf(slots ...string) phrase {
 // their risk ("can laser cause an infection?"): infection, fever, allergic reactions,
 // breathing trouble, bleeding that will not stop. Words are matched one by one rather
 // than with a regular expression: a long message is read in microseconds.
-var severeSigns = []phrase{
-	phraseOf("pus|oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|fever|feverish|chills|shivering|shivery" +
-		"|wheezy|wheeze|pustule|pustules|abscess|cellulitis|sepsis|impetigo" +
-		"|infection|infections|infected|infecting|hives|welts|anaphylaxis|anaphylactic|streaking|wheezing|fainted|fainting"),
-	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
+var severeSigns = append([]phrase{
+	phraseOf("oozing|oozes|ooze|oozed|weeping|weeps|leaking|discharge|stinks|chills|shivering|shivery" +
+		"|wheezy|wheeze|infection|infections|infected|infecting|hives|welts|streaking|wheezing|fainted|fainting"),
 	phraseOf("cream|creamy|white|whitish", "coloured|colored", "stuff|fluid|liquid|goo|gunk|discharge"),
-	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
-	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
 	phraseOf("burning", "up"),
 	phraseOf("im", "shaking|shivering|shivery"),
 	phraseOf("sweating|sweats|sweaty", "and", "freezing|shivering|cold|chills|shaking"),
 	phraseOf("feel|feeling|feels|going", "hot", "and|then", "cold"),
-	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
-	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
 	phraseOf("keeps|keep|kept", "bleeding|oozing|weeping|leaking"),
-	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
-	phraseOf("foul", "smell|smells"),
-	phraseOf("high", "temperature"),
-	phraseOf("temperature", "of", "#"),
 	phraseOf("allergic", "reaction"),
-	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
-	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
-	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("hot", "to", "the|", "touch"),
 	phraseOf("red|swollen|swelling|sore|hard|tender|puffy|inflamed", "and|", "hot"),
 	phraseOf("hot", "and|", "red|swollen"),
-	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
-	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
-	phraseOf("short|shortness", "of", "breathe"),
 	phraseOf("trouble|difficulty|struggling|cannot", "catching|catch", "my|", "breathe"),
 	phraseOf("hard", "to", "catch", "my|", "breathe"),
-	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
-	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
-	phraseOf("tight", "throat"),
 	phraseOf("passed", "out"),
+	phraseOf("gonna|about", "to|", "pass|faint", "out|"),
+	phraseOf("feel|feeling", "faint|lightheaded"),
 	phraseOf("wont|doesnt|cannot|not|never", "stop", "the|", "bleeding"),
 	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
 	phraseOf("bleeding", "a|that", "lot|wont"),
 	phraseOf("open", "wound"),
 	phraseOf("raw", "skin|flesh"),
-}
+}, strongSigns...)
 
 // matchAt reports whether ph matches the unmasked words of ts from i on.
 func (ph phrase) matchAt(ts []token, i int) bool {
@@ -720,11 +738,113 @@ var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spot
 // about as a risk.
 func severeSign(ts []token, body bool) bool {
 	for i, t := range ts {
-		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) {
+		if !t.masked && !(ambiguous[t.w] && !body) && signAt(ts, i) && !aboutRisk(ts, i) && !clearFluid(ts, i) && !nearMiss(ts, i) {
 			return true
 		}
 	}
-	return faceSwelling(ts)
+	return false
+}
+
+// nearMiss reports a sign that did not happen: "I nearly passed out", "almost
+// fainted".
+func nearMiss(ts []token, i int) bool {
+	return i > 0 && (ts[i-1].w == "nearly" || ts[i-1].w == "almost")
+}
+
+// namesOtherProcedure reports whether the message names a cosmetic procedure other
+// than the removal: filler, botox, microblading, lip blush, eyeliner.
+func namesOtherProcedure(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if otherProcedureWords[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var otherProcedureWords = wordSet("filler", "fillers", "botox", "microblading", "microbladed", "blush", "eyeliner",
+	"injections", "injectables")
+
+// strongSign reports a sign no ordinary healing shows (strongSigns, a high
+// temperature) in the sentence, read as severeSign reads.
+func strongSign(ts []token, body bool) bool {
+	for i, t := range ts {
+		if t.masked || ambiguous[t.w] && !body || !highTemperature(ts, i) && !strongAt(ts, i) {
+			continue
+		}
+		if !aboutRisk(ts, i) && !clearFluid(ts, i) && !nearMiss(ts, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// strongAt reports whether one of strongSigns starts at ts[i].
+func strongAt(ts []token, i int) bool {
+	for _, ph := range strongFrom[ts[i].w] {
+		if ph[1:].matchAt(ts, i+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// clearFluid reports whether the fluid at ts[i] is said to be clear: "weeping a
+// little clear fluid", "a clear, slightly yellowish fluid" is the plasma of a healing
+// wound, which the side-effects answer describes, not pus. A turn ("but", "now")
+// between the two words speaks of a change, which stays a sign.
+func clearFluid(ts []token, i int) bool {
+	if !fluidWords[ts[i].w] {
+		return false
+	}
+	for j := max(0, i-4); j < min(len(ts), i+5); j++ {
+		if !clearWords[ts[j].w] {
+			continue
+		}
+		for k := min(i, j) + 1; k < max(i, j); k++ {
+			if fluidTurn[ts[k].w] {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+var (
+	fluidWords = wordSet("oozing", "oozes", "ooze", "oozed", "weeping", "weeps", "leaking", "leaks", "discharge",
+		"seeping", "seeps", "yellow", "yellowish", "fluid", "liquid")
+	clearWords = wordSet("clear", "clearish", "plasma", "serum", "watery")
+	fluidTurn  = wordSet("but", "now", "however", "then", "though", "although", "yet", "until", "turned", "turning")
+)
+
+// strongSigns are the severe signs that ordinary healing does not show: an
+// infection's pus, coloured discharge and smell, a fever, an airway closing, eyes
+// swollen shut, red streaks. Swollen lips, weeping, hives and an "infection" named
+// are severe signs too, but ordinary healing or another cause shows them often
+// enough that the model may veto them.
+var strongSigns = []phrase{
+	phraseOf("pus|pustule|pustules|abscess|cellulitis|sepsis|impetigo|anaphylaxis|anaphylactic|fever|feverish"),
+	phraseOf("yellow|green|greenish|yellowish|greeny|cloudy", "coloured|colored|", "stuff|fluid|liquid|crust|crusts|crusty|goo|gunk|head|heads|discharge"),
+	phraseOf("thick", "yellow|green|white|cream|creamy|", "stuff|goo|gunk|fluid|liquid|discharge"),
+	phraseOf("smell|stink|stench|odour|odor", "coming", "off|from|out"),
+	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
+	phraseOf("bad|awful|horrible|rotten|foul", "smell|smells|odour|odor|stink|stench"),
+	phraseOf("high", "temperature"),
+	phraseOf("temperature", "of", "#"),
+	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
+	phraseOf("streak|streaks", "of", "red"),
+	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
+	phraseOf("cannot", "open", "my|", "left|right|", "eye|eyes|eyelid|eyelids"),
+	phraseOf("cannot|trouble|hard|difficulty|struggling|unable", "to|", "swallow|swallowing"),
+	phraseOf("breathing|breathe", "feels|is|feel|", "wheezy|tight|funny|weird|difficult|laboured|labored|heavy|strange"),
+	phraseOf("cannot|not|trouble|difficulty", "breathe|breathing"),
+	phraseOf("hard|struggling|struggle|unable", "to", "breathe|breathing"),
+	phraseOf("short|shortness", "of", "breathe"),
+	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
+	phraseOf("tight", "throat"),
 }
 
 // signAt reports whether a sign starts at ts[i], whatever the words around it.
@@ -831,6 +951,10 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		if risk && becoming[w] && (k > 0 && modal[ts[k-1].w] || k > 1 && modal[ts[k-2].w]) {
 			return true
 		}
+		// "can the laser give you hives?" asks about a risk; "it gave me hives" reports.
+		if risk && (w == "give" || w == "gives") && asked(ts) && modalWithin(ts, k, 3) {
+			return true
+		}
 		// "is it dangerous if blisters get infected?" supposes; "is it normal if
 		// there's pus?" and "if it has become infected" report.
 		if risk && (becoming[w] || becomes[w]) && w != "have" && w != "be" && !(k > 0 && finite[ts[k-1].w]) && supposed(ts, k) {
@@ -842,6 +966,16 @@ func askedAbout(ts []token, i int, risk bool) bool {
 		}
 	}
 	return lookLike(ts, i) || risk && (definition(ts, i) || possibleAfter(ts, i))
+}
+
+// modalWithin reports a modal verb ("can", "will") among the n words before ts[k].
+func modalWithin(ts []token, k, n int) bool {
+	for j := max(0, k-n); j < k; j++ {
+		if modal[ts[j].w] {
+			return true
+		}
+	}
+	return false
 }
 
 // possibleAfter reports a sign asked about as a possibility, the word of chance
@@ -1041,20 +1175,23 @@ var (
 		"removal", "saline", "smp", "technician", "tech", "machine", "clinic")
 )
 
-// phrasesFrom indexes severeSigns by their first words (never optional).
-var phrasesFrom = func() map[string][]phrase {
+// phrasesFrom and strongFrom index severeSigns and strongSigns by their first words
+// (never optional).
+var phrasesFrom, strongFrom = firstWords(severeSigns), firstWords(strongSigns)
+
+func firstWords(phs []phrase) map[string][]phrase {
 	m := map[string][]phrase{}
-	for _, ph := range severeSigns {
+	for _, ph := range phs {
 		for _, w := range ph[0] {
 			m[w] = append(m[w], ph)
 		}
 	}
 	return m
-}()
+}
 
 // severeKeys are the words that name a sign on their own, for telling whether a
 // message names a symptom at all.
-var severeKeys = wordSet(append(severeSigns[0][0], "reaction", "streaks", "bleeding", "breathe", "breathing")...)
+var severeKeys = wordSet(append(append(severeSigns[0][0], strongSigns[0][0]...), "reaction", "streaks", "bleeding", "breathe", "breathing")...)
 
 // Ordinary after-effects, and the cues that they are getting worse or are severe.
 var (
@@ -1103,12 +1240,19 @@ func worsening(ts []token) bool {
 			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
 				continue
 			}
-			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) {
+			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) ||
+				!near && j > i && keepsGrowing(ts, j) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// keepsGrowing reports "they keep spreading", "it keeps growing" at j: the sign
+// named earlier in the sentence is getting worse, however far back it was named.
+func keepsGrowing(ts []token, j int) bool {
+	return (ts[j].w == "keep" || ts[j].w == "keeps") && j+1 < len(ts) && (ts[j+1].w == "spreading" || ts[j+1].w == "growing")
 }
 
 // spreadOn matches a sentence that says that what the one before described is getting

@@ -74,6 +74,7 @@ type urgentModelParams struct {
 	withRules  bool // the rules flag too, unless the model reads under veto
 	veto       float64
 	severeVeto float64 // the veto of a message with a severe sign (at most veto)
+	strongVeto float64 // the veto of a message with a strong sign (ruleSignals.strong; at most severeVeto)
 	vetoParts  bool    // the veto reads every sentence and clause (see read)
 	careVeto   bool    // a question about care the rules do not flag is not urgent (careAsked)
 	riskVeto   bool    // likewise a question about a risk (riskAsked)
@@ -81,11 +82,13 @@ type urgentModelParams struct {
 	courseVeto bool    // likewise a question about how long it lasts or whether it will show (courseAsked)
 	getVeto    bool    // likewise a question whether one can get something ("can you get X?", getAsked)
 	steadyVeto bool    // likewise a message saying it is no worse, less than before or painless (steady)
+	bodyVeto   bool    // likewise a message naming no body, symptom or treatment at all (bodyContext)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
-	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, careVeto: true, riskVeto: true, betterVeto: true,
+	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
+	steadyVeto: true, bodyVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -585,7 +588,7 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 	}
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
-		p.getVeto && getAsked(all) || p.steadyVeto && steady(all)
+		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all)
 }
 
 // asksAbout reports whether a sentence of the message asks a question holding one
@@ -629,6 +632,9 @@ func (p urgentModelParams) decide(prob, part float64, rs ruleSignals) bool {
 	veto := p.veto
 	if rs.severe {
 		veto = min(veto, p.severeVeto)
+	}
+	if rs.strong {
+		veto = min(veto, p.strongVeto)
 	}
 	return prob > p.threshold || p.withRules && rs.any() && part >= veto
 }

@@ -197,7 +197,7 @@ func New(cfg Config, opts ...Option) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", a.red.Err(err))
 	}
-	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: transport}
+	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: newRateLimitGuard(transport)}
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	// Mentions and DMs carry their content without the privileged message content

@@ -475,6 +475,11 @@ func TestRESTFaults(t *testing.T) {
 			if st := requestsTo(f, tt.fault.Method, path); !slices.Equal(st, tt.wantStatuses) {
 				t.Errorf("statuses of %s %s = %v, want %v", tt.fault.Method, path, st, tt.wantStatuses)
 			}
+			// The fake refuses the route (or, globally, the bot) until the 429's
+			// retry_after has passed: the retry waited for it.
+			if n := f.Refused(""); n != 0 {
+				t.Errorf("%d requests refused inside a 429's wait, want 0", n)
+			}
 			if tt.wantApology {
 				if got.Message.Content != apologyText || len(got.Message.Embeds) != 0 {
 					t.Errorf("got content %q and %d embeds, want the apology %q", got.Message.Content, len(got.Message.Embeds), apologyText)
@@ -835,7 +840,7 @@ func TestRebase(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got string
-			rt := a.s.(*discordgo.Session).Client.Transport.(*rebase)
+			rt := a.s.(*discordgo.Session).Client.Transport.(*rateLimitGuard).next.(*rebase)
 			rt.next = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 				got = r.URL.String()
 				return nil, errors.New("stop")

@@ -71,6 +71,32 @@ var schema = pgschema.Set{What: "question log", Table: "schema_version", Migrati
 	{Name: "urgent flag", Stmts: []string{
 		`ALTER TABLE questions ADD COLUMN urgent boolean NOT NULL DEFAULT false`,
 	}},
+	// The web console's sessions and sign-in links, shared by the replicas (see Sessions).
+	{Name: "web console sessions", Stmts: []string{
+		`CREATE TABLE console_sessions (
+			id      text PRIMARY KEY,  -- SHA-256 of the cookie's token, never the token
+			who     jsonb NOT NULL,    -- the moderator's identity
+			csrf    text NOT NULL,
+			agent   text NOT NULL,     -- hash of the browser's User-Agent
+			created timestamptz NOT NULL,
+			seen    timestamptz NOT NULL,
+			expires timestamptz NOT NULL
+		)`,
+		`CREATE INDEX console_sessions_expires ON console_sessions (expires)`,
+		`CREATE TABLE console_flashes (
+			id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			session_id text NOT NULL REFERENCES console_sessions (id) ON DELETE CASCADE,
+			error      boolean NOT NULL,
+			text       text NOT NULL,
+			link       text NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX console_flashes_session ON console_flashes (session_id)`,
+		`CREATE TABLE console_links (
+			id      text PRIMARY KEY,  -- SHA-256 of the link's token, never the token
+			who     jsonb NOT NULL,    -- whom it signs in
+			expires timestamptz NOT NULL
+		)`,
+	}},
 }}
 
 // migrate applies the migrations the schema lacks (see package pgschema).

@@ -20,6 +20,37 @@ var migrations = []migration{
 	{"questions and feedback", migrate1},
 	{"phrasing suggestions, repeat keys, lost records", migrate2},
 	{"urgent flag", migrate3},
+	{"web console sessions", migrate4},
+}
+
+// migrate4 keeps the web console's sessions (see Sessions), their flashes and the
+// sign-in links not used yet.
+func migrate4(ctx context.Context, _ *Log, tx *sql.Tx) error {
+	return exec(ctx, tx,
+		`CREATE TABLE console_sessions (
+			id      TEXT PRIMARY KEY,  -- SHA-256 of the cookie's token, never the token
+			who     TEXT NOT NULL,     -- the moderator's identity, JSON
+			csrf    TEXT NOT NULL,
+			agent   TEXT NOT NULL,     -- hash of the browser's User-Agent
+			created INTEGER NOT NULL,  -- unix milliseconds
+			seen    INTEGER NOT NULL,
+			expires INTEGER NOT NULL
+		)`,
+		`CREATE INDEX console_sessions_expires ON console_sessions (expires)`,
+		`CREATE TABLE console_flashes (
+			id         INTEGER PRIMARY KEY AUTOINCREMENT,
+			session_id TEXT NOT NULL REFERENCES console_sessions (id) ON DELETE CASCADE,
+			error      INTEGER NOT NULL,
+			text       TEXT NOT NULL,
+			link       TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX console_flashes_session ON console_flashes (session_id)`,
+		`CREATE TABLE console_links (
+			id      TEXT PRIMARY KEY,  -- SHA-256 of the link's token, never the token
+			who     TEXT NOT NULL,     -- whom it signs in, JSON
+			expires INTEGER NOT NULL   -- unix milliseconds
+		)`,
+	)
 }
 
 // migrate3 keeps whether a message was flagged urgent; the questions recorded before

@@ -387,6 +387,9 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	if gap := calls[1].At.Sub(calls[0].At); gap < time.Second {
 		t.Errorf("retried %v after a 429 with retry_after 1, want at least 1s", gap)
 	}
+	if n := h.fake.Refused(0); n != 0 {
+		t.Errorf("%d calls refused inside the retry_after, want 0", n)
+	}
 }
 
 func TestStopEndsLongPollAndConfirms(t *testing.T) {

@@ -32,6 +32,16 @@ const callTimeout = 30 * time.Second
 // maxAttempts bounds the tries of one call that keeps failing with retryable errors.
 const maxAttempts = 8
 
+// maxRetryAfter is the longest retry_after a send waits out. Telegram's flood limits
+// ask for a minute at most (a group's 20 messages a minute); a longer wait is a penalty
+// the bot will not sit through with a chat's queue stopped behind it: the send fails
+// at once, and so do the chat's next sends until the wait is over, without calling.
+const maxRetryAfter = 2 * time.Minute
+
+// errFloodWait is the error of a send given up because Telegram asked to wait longer
+// than maxRetryAfter.
+var errFloodWait = errors.New("asked by Telegram to wait longer than the adapter waits")
+
 // doFunc adapts a function to tgbotapi.HTTPClient.
 type doFunc func(*http.Request) (*http.Response, error)
 
@@ -102,13 +112,15 @@ func apiError(err error) (*tgbotapi.Error, bool) {
 }
 
 // retryWait says whether a failed call is worth repeating and after how long: 429 after
-// its retry_after, 5xx and network errors (and truncated or non-JSON answers) after a
+// its retry_after (not when that is beyond maxRetryAfter, though the wait is still
+// returned), 5xx and network errors (and truncated or non-JSON answers) after a
 // backoff; other API errors (a bad request, a blocked bot) never.
 func (a *Adapter) retryWait(err error, attempt int) (time.Duration, bool) {
 	if te, ok := apiError(err); ok {
 		switch {
 		case te.Code == http.StatusTooManyRequests:
-			return max(time.Second, time.Duration(te.RetryAfter)*time.Second), true
+			d := max(time.Second, time.Duration(te.RetryAfter)*time.Second)
+			return d, d <= maxRetryAfter
 		case te.Code >= 500:
 			return a.backoff(attempt), true
 		default:
@@ -147,13 +159,21 @@ func (a *Adapter) retry(ctx context.Context, what string, call func(botAPI) erro
 	return a.retryPaced(ctx, what, nil, call)
 }
 
-// retryPaced is retry with a wait before each attempt (the pacer's), outside the
-// attempt's timeout; after a 429 the wait is told how long Telegram asked for.
-func (a *Adapter) retryPaced(ctx context.Context, what string, pace func(ctx context.Context, retryAfter time.Duration) error, call func(botAPI) error) error {
-	var retryAfter time.Duration
+// pacedChat is the chat a paced call sends to, and whether it may take the group's
+// slot kept for a flood notice.
+type pacedChat struct {
+	id       int64
+	priority bool
+}
+
+// retryPaced is retry with the pacer's wait for the chat before each attempt, outside
+// the attempt's timeout; a nil chat is not paced. A 429 holds the chat in the pacer for
+// its retry_after, for every sender to it, even one given up because the wait is too
+// long.
+func (a *Adapter) retryPaced(ctx context.Context, what string, chat *pacedChat, call func(botAPI) error) error {
 	for attempt := 1; ; attempt++ {
-		if pace != nil {
-			if err := pace(ctx, retryAfter); err != nil {
+		if chat != nil {
+			if err := a.pace.wait(ctx, chat.id, chat.priority); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
 		}
@@ -167,13 +187,22 @@ func (a *Adapter) retryPaced(ctx context.Context, what string, pace func(ctx con
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 		wait, ok := a.retryWait(err, attempt)
-		if !ok || attempt >= maxAttempts {
+		te, isAPI := apiError(err)
+		flood := isAPI && te.Code == http.StatusTooManyRequests
+		if flood && chat != nil {
+			a.pace.hold(chat.id, time.Now().Add(wait))
+		}
+		switch {
+		case flood && !ok:
+			return fmt.Errorf("%s: %w (retry_after %v, more than %v): %w", what, errFloodWait, wait, maxRetryAfter, err)
+		case !ok:
 			return fmt.Errorf("%s: %w", what, err)
+		case attempt >= maxAttempts:
+			return fmt.Errorf("%s: gave up after %d attempts: %w", what, attempt, err)
 		}
 		a.log.DebugContext(ctx, "retrying a Bot API call", "call", what, "attempt", attempt, "wait", wait, "err", err)
-		if te, ok := apiError(err); ok && te.Code == http.StatusTooManyRequests && pace != nil {
-			retryAfter = wait // the pacer holds the chat that long, for every sender
-			continue
+		if flood && chat != nil {
+			continue // the pacer's wait holds the chat that long
 		}
 		if !sleep(ctx, wait) {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
@@ -185,13 +214,7 @@ func (a *Adapter) retryPaced(ctx context.Context, what string, pace func(ctx con
 // priority may take the group's slot kept for a flood notice.
 func (a *Adapter) send(ctx context.Context, chatID int64, what string, c tgbotapi.Chattable, priority bool) (tgbotapi.Message, error) {
 	var m tgbotapi.Message
-	pace := func(ctx context.Context, retryAfter time.Duration) error {
-		if retryAfter > 0 {
-			a.pace.hold(chatID, time.Now().Add(retryAfter))
-		}
-		return a.pace.wait(ctx, chatID, priority)
-	}
-	err := a.retryPaced(ctx, what, pace, func(api botAPI) error {
+	err := a.retryPaced(ctx, what, &pacedChat{chatID, priority}, func(api botAPI) error {
 		var err error
 		if t, ok := c.(inTopic); ok {
 			m, err = t.send(api)

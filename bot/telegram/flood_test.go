@@ -147,7 +147,7 @@ func TestGroupFlood(t *testing.T) {
 // acknowledged long before A's wait ends.
 func TestOneChatsWaitDelaysNoOther(t *testing.T) {
 	const wait = 10 * time.Second
-	h := start(t, setup{})
+	h := start(t, setup{mayBeRefused: 1}) // the press's answer, if sent before the 429 was read
 	a := h.fake.PrivateChat(ann)
 	b := h.fake.PrivateChat(bob)
 	h.fake.Fail("sendMessage", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: int(wait / time.Second)})
@@ -162,7 +162,8 @@ func TestOneChatsWaitDelaysNoOther(t *testing.T) {
 	// first message to chat A. The press is answered in chat A too, and when the
 	// adapter handles the press before it has read the 429 (the fake records the 429
 	// before answering with it), it cannot know of the wait yet: the press's answer
-	// goes out at once, and the fake, which refused only the one call, takes it.
+	// goes out at once, and the fake, like Telegram, refuses it too, for what is left
+	// of the wait, which the adapter then waits out for it as well.
 	var refused string
 	var waitFrom time.Time
 	for _, c := range h.fake.Calls("sendMessage") {
@@ -191,6 +192,25 @@ func TestOneChatsWaitDelaysNoOther(t *testing.T) {
 	if toA != 1 {
 		t.Fatalf("%d messages to chat A read like its refused answer; the press's answer must differ for the test to tell them apart", toA)
 	}
+	// Inside A's wait the adapter sent nothing more to A, but for the press's answer
+	// if it went before the 429 was read; each message to A went out exactly once.
+	if n := h.fake.Refused(a.ID); n > 1 {
+		t.Errorf("%d calls to chat A refused inside its wait, want at most the press's answer", n)
+	}
+	sentToA := map[string]int{}
+	for _, m := range h.fake.Messages() {
+		if m.ChatID == a.ID {
+			sentToA[m.HTML]++
+		}
+	}
+	if len(sentToA) < 2 {
+		t.Errorf("chat A got %d distinct messages, want its answer and the press's", len(sentToA))
+	}
+	for text, n := range sentToA {
+		if n != 1 {
+			t.Errorf("chat A got %d times: %.60q", n, text)
+		}
+	}
 	t.Logf("after A's 429: chat B answered in %v, the press acknowledged in %v, A's answer sent after %v",
 		bAt.Sub(waitFrom), ackAt.Sub(waitFrom), aAt.Sub(waitFrom))
 	// On their own, B and the press take milliseconds even under -race on a loaded
@@ -199,5 +219,157 @@ func TestOneChatsWaitDelaysNoOther(t *testing.T) {
 	if bAt.Sub(waitFrom) >= wait/2 || ackAt.Sub(waitFrom) >= wait/2 || !bAt.Before(aAt) || !ackAt.Before(aAt) {
 		t.Errorf("chat B answered %v and the press acknowledged %v after A's 429, and A's answer went out after %v; want both within the first half of A's %v wait",
 			bAt.Sub(waitFrom), ackAt.Sub(waitFrom), aAt.Sub(waitFrom), wait)
+	}
+}
+
+// TestWaitingSendsHonourAnother429: four people press buttons in a group at once, so
+// four answers wait for their turns in the group's pace when the first one gets a 429
+// (answered late, so that the others have booked their turns by then). Every answer
+// waits the 429 out, as Telegram refuses every call to the group meanwhile: none is
+// refused, and each goes out once.
+func TestWaitingSendsHonourAnother429(t *testing.T) {
+	const retryAfter = 2
+	h := start(t, setup{opts: []Option{WithPacing(Pacing{ChatInterval: 300 * time.Millisecond, ChatBurst: 1, GroupLimit: 20, GroupWindow: time.Minute})}})
+	g := h.fake.Group(-100777, "held")
+	h.fake.Fail("sendMessage", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: retryAfter, Delay: 250 * time.Millisecond})
+	on := tgbotapi.Message{MessageID: 1, From: ptr(h.fake.Bot()), Chat: &g}
+	entries := []string{"laser-pain", "healing-time", "cost", "scarring-risk"}
+	for i, e := range entries {
+		u := tgbotapi.User{ID: int64(6000 + i), FirstName: e}
+		h.fake.Press(u, on, cbAnswer+e)
+	}
+	h.settle(t)
+	var opened time.Time
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == http.StatusTooManyRequests && opened.IsZero() {
+			opened = c.At
+		}
+	}
+	if opened.IsZero() {
+		t.Fatal("no 429")
+	}
+	if n := h.fake.Refused(g.ID); n != 0 {
+		t.Errorf("%d sends to the group refused inside the 429's wait, want 0", n)
+	}
+	got := map[string]int{}
+	for _, m := range h.fake.Messages() {
+		if m.ChatID == g.ID {
+			got[m.HTML]++
+		}
+	}
+	if len(got) != len(entries) {
+		t.Errorf("%d different answers in the group, want %d", len(got), len(entries))
+	}
+	for text, n := range got {
+		if n != 1 {
+			t.Errorf("sent %d times: %.60q", n, text)
+		}
+	}
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Status == http.StatusOK && c.At.Before(opened.Add(retryAfter*time.Second)) {
+			t.Errorf("a send to the group %v into the 429's %d s wait", c.At.Sub(opened), retryAfter)
+		}
+	}
+}
+
+// TestAbsurdRetryAfterGivesUp: a 429 asking for an hour is not waited out. The send
+// fails at once with the reason logged; the chat's next answer fails at once too,
+// without calling Telegram (which would refuse it); another chat is answered.
+func TestAbsurdRetryAfterGivesUp(t *testing.T) {
+	h := start(t, setup{})
+	a := h.fake.PrivateChat(ann)
+	b := h.fake.PrivateChat(bob)
+	h.fake.Fail("sendMessage", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 3600})
+	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
+	h.settle(t)
+	h.fake.Send(a, ann, "does laser removal hurt?", 0)
+	h.fake.Send(b, bob, "does laser removal hurt?", 0)
+	h.settle(t)
+	toA := 0
+	for _, c := range h.fake.Calls("sendMessage") {
+		if c.Params.Get("chat_id") == fmt.Sprint(a.ID) {
+			toA++
+		}
+	}
+	if toA != 1 || h.fake.Refused(a.ID) != 0 {
+		t.Errorf("%d sends to chat A (%d refused inside the hour), want only the first", toA, h.fake.Refused(a.ID))
+	}
+	var toB int
+	for _, m := range h.fake.Messages() {
+		if m.ChatID == b.ID {
+			toB++
+		}
+	}
+	if toB == 0 {
+		t.Error("chat B was not answered while chat A is held")
+	}
+	logs := h.logs.String()
+	if n := strings.Count(logs, errFloodWait.Error()); n != 2 {
+		t.Errorf("the give-up is logged %d times, want once for each of A's two answers:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, "retry_after 1h0m0s") {
+		t.Errorf("the log does not say how long Telegram asked to wait:\n%s", logs)
+	}
+}
+
+// TestPersistent429GivesUp: when every try gets a 429, the adapter tries maxAttempts
+// times, each after the retry_after (never inside it), then gives up with the error
+// logged; the chat is answered once Telegram lets it.
+func TestPersistent429GivesUp(t *testing.T) {
+	h := start(t, setup{})
+	a := h.fake.PrivateChat(ann)
+	h.fake.SetFaults(func(method string, n int) telegramtest.Fault {
+		if method == "sendMessage" {
+			return telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1}
+		}
+		return telegramtest.Fault{}
+	})
+	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
+	h.settle(t)
+	calls := h.fake.Calls("sendMessage")
+	if len(calls) != maxAttempts {
+		t.Errorf("%d sends, want %d", len(calls), maxAttempts)
+	}
+	for i := 1; i < len(calls); i++ {
+		if gap := calls[i].At.Sub(calls[i-1].At); gap < time.Second {
+			t.Errorf("try %d %v after the one before, inside its retry_after of 1 s", i+1, gap)
+		}
+	}
+	if n := h.fake.Refused(0); n != 0 {
+		t.Errorf("%d calls refused inside a retry_after, want 0", n)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, fmt.Sprintf("gave up after %d attempts", maxAttempts)) || !strings.Contains(logs, "Too Many Requests") {
+		t.Errorf("the give-up is not logged with its cause:\n%s", logs)
+	}
+	h.fake.SetFaults(nil)
+	h.fake.Send(a, ann, "does laser removal hurt?", 0)
+	h.messages(t, 1)
+}
+
+// TestGlobal429: a 429 for the whole bot (Fault.Global) refuses every chat. The Bot API
+// does not say a 429 is bot-wide, so each chat learns of it from its own 429; each then
+// waits it out, so no chat is refused more than that once, and every answer goes out
+// once.
+func TestGlobal429(t *testing.T) {
+	const retryAfter = 2
+	h := start(t, setup{mayBeRefused: 1}) // B's first try
+	a := h.fake.PrivateChat(ann)
+	b := h.fake.PrivateChat(bob)
+	h.fake.Fail("sendMessage", telegramtest.Fault{Status: http.StatusTooManyRequests, RetryAfter: retryAfter, Global: true})
+	h.fake.Send(a, ann, "how many laser sessions will I need?", 0)
+	if !h.fake.Wait(60*time.Second, func() bool { return len(h.fake.Calls("sendMessage")) == 1 }) {
+		t.Fatal("chat A's answer was never tried")
+	}
+	h.fake.Send(b, bob, "does laser removal hurt?", 0)
+	h.settle(t)
+	if h.fake.Refused(a.ID) != 0 || h.fake.Refused(b.ID) > 1 {
+		t.Errorf("refused inside the wait: %d to chat A, %d to chat B; want none to A and at most B's first", h.fake.Refused(a.ID), h.fake.Refused(b.ID))
+	}
+	got := map[int64]int{}
+	for _, m := range h.fake.Messages() {
+		got[m.ChatID]++
+	}
+	if got[a.ID] != 1 || got[b.ID] != 1 {
+		t.Errorf("messages by chat %v, want one to each", got)
 	}
 }

@@ -82,6 +82,9 @@ type setup struct {
 	fake []telegramtest.Option
 	// editor, for startModerated, wraps the FAQ store the moderators change.
 	editor func(bot.Editor) bot.Editor
+	// mayBeRefused is how many calls the fake may refuse inside a 429's retry_after:
+	// those the adapter made before the 429 reached it. Cleanup checks the rest.
+	mayBeRefused int
 }
 
 // start runs the adapter, by default with the real FAQ handler, fast backoff and a
@@ -133,6 +136,10 @@ func start(t testing.TB, s setup) *harness {
 		// The adapter paces its sends: Telegram's flood control never has to.
 		if n := fake.FloodRefused(0); n > 0 {
 			t.Errorf("the fake's flood control refused %d messages", n)
+		}
+		// Nor does it call inside a 429's retry_after, when every call is refused.
+		if n := fake.Refused(0); n > s.mayBeRefused {
+			t.Errorf("the fake refused %d calls made inside a 429's retry_after, want at most %d", n, s.mayBeRefused)
 		}
 		if strings.Contains(logs.String(), testToken) || strings.Contains(logs.String(), strings.Split(testToken, ":")[1]) {
 			t.Errorf("the token appears in the log:\n%s", logs.String())

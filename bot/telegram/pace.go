@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -45,12 +46,15 @@ type pacer struct {
 	// priority is, per group, the time of the last message sent in the slot kept free
 	// in each window.
 	priority map[int64]time.Time
-	global   time.Time
-	now      func() time.Time
+	// held is, per chat, when the retry_after of Telegram's last 429 to it ends.
+	held   map[int64]time.Time
+	global time.Time
+	now    func() time.Time
 }
 
 func newPacer(p Pacing) *pacer {
-	return &pacer{p: p, chats: map[int64]time.Time{}, groups: map[int64][]time.Time{}, priority: map[int64]time.Time{}, now: time.Now}
+	return &pacer{p: p, chats: map[int64]time.Time{}, groups: map[int64][]time.Time{}, priority: map[int64]time.Time{},
+		held: map[int64]time.Time{}, now: time.Now}
 }
 
 // isGroup reports whether a chat id is a group's: Telegram gives users positive ids
@@ -64,7 +68,7 @@ func (pc *pacer) reserve(chatID int64, priority bool) time.Time {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	now := pc.now()
-	t := now
+	t := later(now, pc.held[chatID]) // nothing, a flood notice neither, inside a 429's wait
 	group := isGroup(chatID) && pc.p.GroupLimit > 0
 	var sent []time.Time
 	if group {
@@ -123,11 +127,20 @@ func (pc *pacer) backlog(chatID int64) time.Duration {
 	return max(0, sent[len(sent)-limit].Add(pc.p.GroupWindow).Sub(now))
 }
 
-// hold pushes chatID's next send to at least until, after Telegram answered a 429.
+// hold pushes chatID's next send to at least until, after Telegram answered a 429,
+// with the chat's burst used up, so that its queue resumes one message an interval.
 func (pc *pacer) hold(chatID int64, until time.Time) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
+	pc.held[chatID] = later(pc.held[chatID], until)
 	pc.chats[chatID] = later(pc.chats[chatID], until.Add(time.Duration(max(pc.p.ChatBurst-1, 0))*pc.p.ChatInterval))
+}
+
+// heldFor is how much longer chatID is held by a 429, if at all.
+func (pc *pacer) heldFor(chatID int64) time.Duration {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return pc.held[chatID].Sub(pc.now())
 }
 
 // forget drops chats whose limits have all passed, so the maps do not grow with every
@@ -151,6 +164,11 @@ func (pc *pacer) forget(now time.Time) {
 			delete(pc.priority, id)
 		}
 	}
+	for id, t := range pc.held {
+		if t.Before(now) {
+			delete(pc.held, id)
+		}
+	}
 }
 
 // reserveGlobal books the earliest time the limit on all sends allows. It is booked
@@ -170,14 +188,24 @@ func (pc *pacer) reserveGlobal() time.Time {
 }
 
 // wait books a send to chatID and sleeps until its time, or until ctx ends: first the
-// chat's (and group's) turn, then a place among all sends.
+// chat's (and group's) turn, then a place among all sends. A 429 that another send to
+// the chat got meanwhile holds this one too: it books a new turn after the wait, since
+// on Telegram every call in it would be refused. A chat held beyond maxRetryAfter
+// fails at once with errFloodWait.
 func (pc *pacer) wait(ctx context.Context, chatID int64, priority bool) error {
-	for _, at := range []func() time.Time{func() time.Time { return pc.reserve(chatID, priority) }, pc.reserveGlobal} {
-		if d := time.Until(at()); d > 0 && !sleep(ctx, d) {
+	for {
+		if d := pc.heldFor(chatID); d > maxRetryAfter {
+			return fmt.Errorf("%w: %v more in this chat", errFloodWait, d.Round(time.Second))
+		}
+		for _, at := range []func() time.Time{func() time.Time { return pc.reserve(chatID, priority) }, pc.reserveGlobal} {
+			if d := time.Until(at()); d > 0 && !sleep(ctx, d) {
+				return ctx.Err()
+			}
+		}
+		if pc.heldFor(chatID) <= 0 || ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
-	return ctx.Err()
 }
 
 func later(a, b time.Time) time.Time {

@@ -1,6 +1,8 @@
 package telegram
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -55,5 +57,55 @@ func TestPacer(t *testing.T) {
 	pc.hold(43, t0.Add(10*time.Second))
 	if got := at(43, false); got < 10*time.Second {
 		t.Errorf("after a 429 asking for 10 s, the chat's next send at +%v", got)
+	}
+	// A flood notice, which takes the group's kept slot, waits the 429 out as well.
+	pc.hold(-200, t0.Add(10*time.Second))
+	if got := at(-200, true); got < 10*time.Second {
+		t.Errorf("after a 429 asking for 10 s, the group's flood notice at +%v", got)
+	}
+}
+
+// TestPacerWaitSeesLaterHold: a send already waiting for its turn when another send to
+// the chat gets a 429 waits the 429 out too, instead of going into the window in which
+// Telegram refuses every call to the chat; a chat held beyond maxRetryAfter fails at
+// once.
+func TestPacerWaitSeesLaterHold(t *testing.T) {
+	const interval = 500 * time.Millisecond
+	pc := newPacer(Pacing{ChatInterval: interval, ChatBurst: 1})
+	ctx := context.Background()
+	if err := pc.wait(ctx, 42, false); err != nil {
+		t.Fatal(err)
+	}
+	pc.mu.Lock()
+	booked := pc.chats[42]
+	pc.mu.Unlock()
+	done := make(chan time.Time, 1)
+	go func() {
+		if err := pc.wait(ctx, 42, false); err != nil {
+			t.Error(err)
+		}
+		done <- time.Now()
+	}()
+	// Once the second send has booked its turn, an interval away, the first one's
+	// retry gets a 429.
+	for {
+		pc.mu.Lock()
+		moved := !pc.chats[42].Equal(booked)
+		pc.mu.Unlock()
+		if moved {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	until := time.Now().Add(3 * interval)
+	pc.hold(42, until)
+	if at := <-done; at.Before(until) {
+		t.Errorf("a send booked before the 429 went %v before its wait ended", until.Sub(at))
+	}
+
+	pc.hold(43, time.Now().Add(2*maxRetryAfter))
+	start := time.Now()
+	if err := pc.wait(ctx, 43, false); !errors.Is(err, errFloodWait) || time.Since(start) > time.Second {
+		t.Errorf("a chat held for %v: wait = %v after %v, want errFloodWait at once", 2*maxRetryAfter, err, time.Since(start))
 	}
 }

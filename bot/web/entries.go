@@ -161,7 +161,7 @@ func (c *Console) addEntry(w http.ResponseWriter, r *http.Request, ss *session) 
 		c.render(w, r, ss, "entry", "New entry", f)
 		return
 	}
-	c.flash(ss, flash{Text: "Entry added; the bot answers from it now."})
+	c.flash(r.Context(), ss, flash{Text: "Entry added; the bot answers from it now."})
 	http.Redirect(w, r, "/entries/"+url.PathEscape(e.ID), http.StatusSeeOther)
 }
 
@@ -196,7 +196,7 @@ func (c *Console) saveEntry(w http.ResponseWriter, r *http.Request, ss *session)
 	}
 	err := c.mod.Edit(r.Context(), ss.who, e, f.Base)
 	if err == nil {
-		c.flash(ss, flash{Text: "Saved; the bot answers with this version now."})
+		c.flash(r.Context(), ss, flash{Text: "Saved; the bot answers with this version now."})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id), http.StatusSeeOther)
 		return
 	}
@@ -243,18 +243,18 @@ func (c *Console) versionFromHistory(ctx context.Context, who bot.Identity, id s
 func (c *Console) removeEntry(w http.ResponseWriter, r *http.Request, ss *session) {
 	id := r.PathValue("id")
 	if r.PostFormValue("confirm") != "yes" {
-		c.flash(ss, flash{Error: true, Text: "Tick the box to confirm the removal."})
+		c.flash(r.Context(), ss, flash{Error: true, Text: "Tick the box to confirm the removal."})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id), http.StatusSeeOther)
 		return
 	}
 	err := c.mod.Remove(r.Context(), ss.who, id, knowledge.Version(r.PostFormValue("base")))
 	if err != nil {
 		msg := c.describe(id, err)
-		c.flash(ss, flash{Error: true, Text: "Not removed. " + msg})
+		c.flash(r.Context(), ss, flash{Error: true, Text: "Not removed. " + msg})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id), http.StatusSeeOther)
 		return
 	}
-	c.flash(ss, flash{Text: "Entry " + id + " removed. Its history keeps it: undo is on the history page.", Link: "/entries/" + url.PathEscape(id) + "/history"})
+	c.flash(r.Context(), ss, flash{Text: "Entry " + id + " removed. Its history keeps it: undo is on the history page.", Link: "/entries/" + url.PathEscape(id) + "/history"})
 	http.Redirect(w, r, "/entries", http.StatusSeeOther)
 }
 
@@ -294,11 +294,11 @@ func (c *Console) undoEntry(w http.ResponseWriter, r *http.Request, ss *session)
 	ch, err := c.mod.Undo(r.Context(), ss.who, id)
 	if err != nil {
 		msg := c.describe(id, err)
-		c.flash(ss, flash{Error: true, Text: "Not undone. " + msg})
+		c.flash(r.Context(), ss, flash{Error: true, Text: "Not undone. " + msg})
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id)+"/history", http.StatusSeeOther)
 		return
 	}
-	c.flash(ss, flash{Text: "Undid the " + ch.Action + " of " + ch.Time.UTC().Format("2006-01-02 15:04") + "."})
+	c.flash(r.Context(), ss, flash{Text: "Undid the " + ch.Action + " of " + ch.Time.UTC().Format("2006-01-02 15:04") + "."})
 	if ch.Before == nil {
 		http.Redirect(w, r, "/entries/"+url.PathEscape(id)+"/history", http.StatusSeeOther)
 		return

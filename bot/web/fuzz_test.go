@@ -1,14 +1,15 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/smpbot/smpbot/bot/web/sessions"
 	"github.com/smpbot/smpbot/knowledge"
 )
 
@@ -17,13 +18,21 @@ import (
 // stays one the bot can load.
 func FuzzEntryForm(f *testing.F) {
 	w := newWorld(f)
-	ss := w.console.sessions.start(moderator, time.Now().Add(time.Hour))
+	// Requests made here carry no User-Agent, as the session is started with none.
+	token, _, err := w.console.start(context.Background(), moderator, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	ss, err := w.console.sessions.Get(context.Background(), sessions.ID(token))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add("new-entry", "Can I swim after removal?", "swim after laser\nswimming pool", "Wait until the skin has healed.", "Chlorine irritates.", "Source | https://example.org/", "aftercare, sun", "aftercare", "")
 	f.Add("cost", "How much?", "", "", "", "not a source", "", "nope", "yesterday")
 	f.Add("", "", "", "", "", "", "", "", "")
 	f.Add("x", strings.Repeat("q", 300), "<script>", "**bold**", "c", "T | javascript:alert(1)", "a,b", "cost,cost", "2026-02-30")
 	f.Fuzz(func(t *testing.T, id, question, alternates, answer, caveats, sources, tags, related, updated string) {
-		form := url.Values{"csrf": {ss.csrf}, "id": {id}, "question": {question}, "alternates": {alternates}, "answer": {answer},
+		form := url.Values{"csrf": {ss.CSRF}, "id": {id}, "question": {question}, "alternates": {alternates}, "answer": {answer},
 			"caveats": {caveats}, "sources": {sources}, "tags": {tags}, "related": {related}, "updated": {updated}}
 		path := "/entries/new"
 		if _, v, err := w.store.Get(id); err == nil {
@@ -32,7 +41,7 @@ func FuzzEntryForm(f *testing.F) {
 		}
 		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: ss.id})
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: token})
 		rec := httptest.NewRecorder()
 		w.console.ServeHTTP(rec, req)
 		switch rec.Code {

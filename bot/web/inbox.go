@@ -155,14 +155,14 @@ func (c *Console) addAlternate(w http.ResponseWriter, r *http.Request, ss *sessi
 	back := "/inbox"
 	e, v, err := c.mod.Get(id)
 	if err != nil || q == "" {
-		c.flash(ss, flash{Error: true, Text: "Choose an entry for the question."})
+		c.flash(r.Context(), ss, flash{Error: true, Text: "Choose an entry for the question."})
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
 	e.Alternates = append(e.Alternates, q)
 	if err := c.mod.Edit(r.Context(), ss.who, e, v); err != nil {
 		msg := c.describe(id, err)
-		c.flash(ss, flash{Error: true, Text: "Not added. " + msg})
+		c.flash(r.Context(), ss, flash{Error: true, Text: "Not added. " + msg})
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -171,7 +171,7 @@ func (c *Console) addAlternate(w http.ResponseWriter, r *http.Request, ss *sessi
 			c.log.Error("web console: dismissing an inbox item", "err", err)
 		}
 	}
-	c.flash(ss, flash{Text: "Added “" + q + "” as a phrasing of " + id + ". Try it:", Link: "/try?q=" + url.QueryEscape(q)})
+	c.flash(r.Context(), ss, flash{Text: "Added “" + q + "” as a phrasing of " + id + ". Try it:", Link: "/try?q=" + url.QueryEscape(q)})
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
@@ -185,7 +185,7 @@ func (c *Console) dismiss(w http.ResponseWriter, r *http.Request, ss *session) {
 		c.fail(w, r, ss, "dismiss the item", err)
 		return
 	}
-	c.flash(ss, flash{Text: "Dismissed. It comes back if someone asks it again."})
+	c.flash(r.Context(), ss, flash{Text: "Dismissed. It comes back if someone asks it again."})
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 
@@ -203,14 +203,14 @@ func (c *Console) resolveSuggestion(accept bool) func(http.ResponseWriter, *http
 		}
 		switch {
 		case err == nil && accept:
-			c.flash(ss, flash{Text: "Suggestion accepted: the phrasing is now an alternate."})
+			c.flash(r.Context(), ss, flash{Text: "Suggestion accepted: the phrasing is now an alternate."})
 		case err == nil:
-			c.flash(ss, flash{Text: "Suggestion rejected; it will not be proposed again."})
+			c.flash(r.Context(), ss, flash{Text: "Suggestion rejected; it will not be proposed again."})
 		case errors.Is(err, bot.ErrNoSuggestion):
-			c.flash(ss, flash{Error: true, Text: "That suggestion was already resolved."})
+			c.flash(r.Context(), ss, flash{Error: true, Text: "That suggestion was already resolved."})
 		default:
 			msg := c.describe("", err)
-			c.flash(ss, flash{Error: true, Text: "Not done. " + msg})
+			c.flash(r.Context(), ss, flash{Error: true, Text: "Not done. " + msg})
 		}
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/web/sessions"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
@@ -47,11 +49,7 @@ func parsePages() map[string]*template.Template {
 }
 
 // flash is a one-time message shown on the next page, after a form post redirects.
-type flash struct {
-	Error bool
-	Text  string
-	Link  string // optional: where to go next
-}
+type flash = sessions.Flash
 
 // view is what the layout renders.
 type view struct {
@@ -62,19 +60,23 @@ type view struct {
 	Data    any
 }
 
-func (c *Console) flash(ss *session, f flash) {
-	c.sessions.mu.Lock()
-	defer c.sessions.mu.Unlock()
-	ss.flashes = append(ss.flashes, f)
+// flash keeps f for the session's next page, on whichever replica serves it. A flash
+// that cannot be kept is only logged: what it reports was done.
+func (c *Console) flash(ctx context.Context, ss *session, f flash) {
+	if err := c.sessions.AddFlash(ctx, ss.id, f); err != nil {
+		c.log.Warn("web console: a message for the next page is lost", "err", err)
+	}
 }
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, ss *session, name, title string, data any) {
 	v := view{Title: title, Data: data}
 	if ss != nil {
 		v.Who, v.CSRF = &ss.who, ss.csrf
-		c.sessions.mu.Lock()
-		v.Flashes, ss.flashes = ss.flashes, nil
-		c.sessions.mu.Unlock()
+		fs, err := c.sessions.TakeFlashes(r.Context(), ss.id)
+		if err != nil {
+			c.log.Warn("web console: messages for this page not read", "err", err)
+		}
+		v.Flashes = fs
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].Execute(&buf, v); err != nil {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/web/sessions"
 	"github.com/smpbot/smpbot/bot/web/signin"
 	"github.com/smpbot/smpbot/index"
 )
@@ -60,8 +61,9 @@ type Console struct {
 	log        *slog.Logger
 	now        func() time.Time
 	sessionTTL time.Duration
+	idle       time.Duration
 	secure     bool
-	sessions   sessions
+	sessions   sessions.Store
 	signins    limiter
 
 	pages map[string]*template.Template
@@ -85,8 +87,18 @@ func WithReports(r bot.Reports, a bot.Activity) Option {
 // request over TLS gets a Secure cookie anyway).
 func WithSecureCookies(on bool) Option { return func(c *Console) { c.secure = on } }
 
-// WithSessionTTL sets how long a session lasts (default 8 hours).
+// WithSessionTTL sets how long a session lasts at most, however active (default 8
+// hours).
 func WithSessionTTL(d time.Duration) Option { return func(c *Console) { c.sessionTTL = d } }
+
+// WithIdleTimeout sets how long a session lasts without a request (default 1 hour;
+// 0: no idle limit). It holds to about a minute (see touchEvery).
+func WithIdleTimeout(d time.Duration) Option { return func(c *Console) { c.idle = d } }
+
+// WithSessions keeps sessions in s, such as the question log's database, so that they
+// outlast a restart and every replica over the same database shares them. The default
+// keeps them in the process's memory.
+func WithSessions(s sessions.Store) Option { return func(c *Console) { c.sessions = s } }
 
 // WithClock sets the clock (default time.Now), for links, sessions and dismissals.
 func WithClock(now func() time.Time) Option { return func(c *Console) { c.now = now } }
@@ -103,6 +115,8 @@ func New(mod *bot.Moderation, h bot.Handler, s Searcher, state string, opts ...O
 		log:        slog.New(slog.DiscardHandler),
 		now:        time.Now,
 		sessionTTL: 8 * time.Hour,
+		idle:       time.Hour,
+		sessions:   &sessions.Memory{},
 		signins:    limiter{per: 10, window: time.Minute},
 	}
 	for _, o := range opts {
@@ -179,19 +193,14 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mux.ServeHTTP(w, r)
 }
 
-// current returns the request's session, or nil.
-func (c *Console) current(r *http.Request) *session {
-	ck, err := r.Cookie(SessionCookie)
-	if err != nil {
-		return nil
-	}
-	return c.sessions.get(ck.Value, c.now())
-}
-
 // page wraps a handler of a page: without a session it sends the browser to sign in.
 func (c *Console) page(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ss := c.current(r)
+		ss, err := c.current(r)
+		if err != nil {
+			c.storeDown(w, r, "check your session", err)
+			return
+		}
 		if ss == nil {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
@@ -206,7 +215,11 @@ func (c *Console) page(h func(http.ResponseWriter, *http.Request, *session)) htt
 func (c *Console) action(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-		ss := c.current(r)
+		ss, err := c.current(r)
+		if err != nil {
+			c.storeDown(w, r, "check your session", err)
+			return
+		}
 		if ss == nil {
 			c.refuse(w, r, http.StatusForbidden, "Your session has ended. Ask the bot for a new sign-in link.")
 			return
@@ -227,6 +240,18 @@ func (c *Console) action(h func(http.ResponseWriter, *http.Request, *session)) h
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.WriteHeader(status)
 	c.render(w, r, nil, "message", "Not done", msg)
+}
+
+// storeDown answers a request whose session the store could not read or write: no
+// page shown as signed in, no sign-in page either, but a page saying what happened.
+// The error goes to the log only (it never holds a session's token or id).
+func (c *Console) storeDown(w http.ResponseWriter, r *http.Request, what string, err error) {
+	c.log.Error("web console: session store: could not "+what, "err", err)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "30")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	c.render(w, r, nil, "message", "Console unavailable",
+		"Could not "+what+": the console's database does not answer just now. Nothing was changed; try again in a minute.")
 }
 
 // crossSite reports whether the browser says a form post comes from another site.
@@ -275,28 +300,63 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
 		return
 	}
-	who, err := c.links.Redeem(r.PostFormValue("t"))
+	// Expired sessions go; and a store that does not answer is found out before the
+	// link is used up.
+	if _, err := c.sessions.Sweep(r.Context(), c.now(), c.idle); err != nil {
+		c.storeDown(w, r, "sign you in", err)
+		return
+	}
+	who, err := c.redeem(r.Context(), r.PostFormValue("t"))
+	if err != nil && !errors.Is(err, ErrBadLink) {
+		c.storeDown(w, r, "sign you in", err)
+		return
+	}
 	if err != nil {
-		if !errors.Is(err, ErrBadLink) {
-			c.log.Error("redeeming a sign-in link", "err", err)
-		}
 		c.refuse(w, r, http.StatusForbidden, "This sign-in link is unknown, already used or expired. Ask the bot for a new one.")
 		return
 	}
 	who.Chat = "web console"
-	c.sessions.sweep(c.now())
-	ss := c.sessions.start(who, c.now().Add(c.sessionTTL))
+	token, expires, err := c.start(r.Context(), who, r.UserAgent())
+	if err != nil {
+		c.storeDown(w, r, "sign you in", err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: ss.id, Path: "/",
-		Expires: ss.expires, MaxAge: int(c.sessionTTL.Seconds()),
+		Name: SessionCookie, Value: token, Path: "/",
+		Expires: expires, MaxAge: int(c.sessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.secure || r.TLS != nil,
 	})
 	c.log.Info("moderator signed in to the web console", "platform", who.Platform, "user", who.User)
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 
+// redeem uses up the sign-in link with token: one kept in the session store (made by
+// any process over the same database, see sessions.MintLink), or else one in the data
+// directory (made by a process with no question log, see Links). A link that is
+// neither fails with ErrBadLink; a store that does not answer, with its error, and
+// the link is not used up.
+func (c *Console) redeem(ctx context.Context, token string) (bot.Identity, error) {
+	if !signin.ValidToken(token) {
+		return bot.Identity{}, ErrBadLink
+	}
+	who, err := c.sessions.UseLink(ctx, sessions.ID(token), c.now())
+	if !errors.Is(err, sessions.ErrNotFound) {
+		return who, err
+	}
+	who, err = c.links.Redeem(token)
+	if err != nil && !errors.Is(err, ErrBadLink) {
+		c.log.Error("redeeming a sign-in link", "err", err)
+		return bot.Identity{}, ErrBadLink
+	}
+	return who, err
+}
+
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, ss *session) {
-	c.sessions.end(ss.id)
+	// Ended in the store, the session is ended on every replica at once.
+	if err := c.sessions.End(r.Context(), ss.id); err != nil {
+		c.storeDown(w, r, "sign you out", err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.secure || r.TLS != nil})
 	c.render(w, r, nil, "message", "Signed out", "You are signed out.")

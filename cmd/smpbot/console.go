@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/smpbot/smpbot/bot"
+	"github.com/smpbot/smpbot/bot/pglog"
+	"github.com/smpbot/smpbot/bot/sqlitelog"
 	"github.com/smpbot/smpbot/bot/web"
+	"github.com/smpbot/smpbot/bot/web/sessions"
 )
 
 // defaultConsoleListen is where `smpbot console` listens without --listen.
@@ -23,7 +26,7 @@ const defaultConsoleListen = "127.0.0.1:8088"
 // link for it.
 func (e *env) console(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "link" {
-		return e.consoleLink(args[1:])
+		return e.consoleLink(ctx, args[1:])
 	}
 	fs := e.flags("console")
 	file, flags := configFlags(fs)
@@ -92,11 +95,28 @@ func firstOf(vs ...string) string {
 	return ""
 }
 
+// sessionKeeper is a question log that keeps the web console's sessions in its
+// database (the data directory's SQLite file, or the PostgreSQL database replicas
+// share), so that they outlast a restart and every replica knows them.
+type sessionKeeper interface {
+	Sessions() sessions.Store
+}
+
+var (
+	_ sessionKeeper = (*sqlitelog.Log)(nil)
+	_ sessionKeeper = (*pglog.Log)(nil)
+)
+
 // newConsole builds the web console over a FAQ with a store; ql may be nil.
 func (e *env) newConsole(fb *faqBot, mod *bot.Moderation, ql questionLog, publicURL string) *web.Console {
 	opts := []web.Option{web.WithLogger(e.log), web.WithSecureCookies(strings.HasPrefix(publicURL, "https://"))}
 	if ql != nil {
 		opts = append(opts, web.WithReports(ql, ql))
+	}
+	if sk, ok := ql.(sessionKeeper); ok {
+		opts = append(opts, web.WithSessions(sk.Sessions()))
+	} else {
+		e.log.Warn("web console sessions kept in memory, without the question log: a restart signs moderators out, and other replicas do not know them")
 	}
 	return web.New(mod, fb.h, fb.idx, filepath.Join(fb.dir, web.StateDir), opts...)
 }
@@ -109,11 +129,16 @@ func serveConsole(ln net.Listener, h http.Handler, log *slog.Logger) (stop func(
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, log)
 }
 
-// consoleLinker makes sign-in links for moderators who ask the bot for one in chat.
-func consoleLinker(data, base string) func(ctx context.Context, who bot.Identity) (string, error) {
-	links := web.LinksIn(filepath.Join(data, web.StateDir))
-	return func(_ context.Context, who bot.Identity) (string, error) {
-		token, err := links.Mint(who, web.DefaultLinkTTL)
+// consoleLinker makes sign-in links for moderators who ask the bot for one in chat:
+// in the question log's database when there is one (ql may be nil), so that any
+// replica's console takes them, or else in the data directory.
+func consoleLinker(data, base string, ql questionLog) func(ctx context.Context, who bot.Identity) (string, error) {
+	mint := fileLinks(data)
+	if sk, ok := ql.(sessionKeeper); ok {
+		mint = storeLinks(sk.Sessions())
+	}
+	return func(ctx context.Context, who bot.Identity) (string, error) {
+		token, err := mint(ctx, who, web.DefaultLinkTTL)
 		if err != nil {
 			return "", err
 		}
@@ -121,8 +146,26 @@ func consoleLinker(data, base string) func(ctx context.Context, who bot.Identity
 	}
 }
 
+// minter makes a sign-in link's token.
+type minter func(ctx context.Context, who bot.Identity, ttl time.Duration) (string, error)
+
+// storeLinks makes links in the web console's session store.
+func storeLinks(s sessions.Store) minter {
+	return func(ctx context.Context, who bot.Identity, ttl time.Duration) (string, error) {
+		return sessions.MintLink(ctx, s, who, ttl, time.Now())
+	}
+}
+
+// fileLinks makes links in the data directory, for the console serving it.
+func fileLinks(data string) minter {
+	links := web.LinksIn(filepath.Join(data, web.StateDir))
+	return func(_ context.Context, who bot.Identity, ttl time.Duration) (string, error) {
+		return links.Mint(who, ttl)
+	}
+}
+
 // consoleLink prints a single-use sign-in link for a moderator working on the server.
-func (e *env) consoleLink(args []string) error {
+func (e *env) consoleLink(ctx context.Context, args []string) error {
 	fs := e.flags("console link")
 	data := dataFlag(fs)
 	name := fs.String("name", "", "your name, recorded with every change you make (required)")
@@ -148,7 +191,22 @@ func (e *env) consoleLink(args []string) error {
 	}
 	who := cliIdentity()
 	who.Name = strings.TrimSpace(*name)
-	token, err := web.LinksIn(filepath.Join(*data, web.StateDir)).Mint(who, *ttl)
+	// In the database replicas share, the link works on every console over it. Without
+	// one it goes in the data directory, which the console serving it always reads
+	// (whether or not its own configuration names a database).
+	mint := fileLinks(*data)
+	if os.Getenv("SMPBOT_DATABASE_URL") != "" {
+		ql, err := e.openQuestionLogIn(ctx, os.Getenv, *data, logOptions{})
+		if err != nil {
+			e.log.Warn("question log unavailable: the link works only on the console serving this data directory", "err", err)
+		} else {
+			defer ql.Close()
+			if sk, ok := ql.(sessionKeeper); ok {
+				mint = storeLinks(sk.Sessions())
+			}
+		}
+	}
+	token, err := mint(ctx, who, *ttl)
 	if err != nil {
 		return err
 	}

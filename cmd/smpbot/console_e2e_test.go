@@ -62,10 +62,13 @@ func (c *consoleClient) do(method, path string, form url.Values) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// signInLink runs `smpbot console link` as its own process and returns the token.
-func signInLink(t *testing.T, data, base string) string {
+// signInLink runs `smpbot console link` as its own process, with env added to its
+// environment, and returns the token.
+func signInLink(t *testing.T, data, base string, env ...string) string {
 	t.Helper()
-	out, err := exec.Command(buildSmpbot(t), "console", "link", "--data", data, "--name", "Ana", "--base", base).Output()
+	cmd := exec.Command(buildSmpbot(t), "console", "link", "--data", data, "--name", "Ana", "--base", base)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("console link: %v", err)
 	}

@@ -203,7 +203,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 		}
 		defer ln.Close() // if run ends before serving it
 		consoleLn = ln
-		w.consoleLink = consoleLinker(fb.dir, firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+ln.Addr().String()))
+		w.consoleLink = consoleLinker(fb.dir, firstOf(cfg.Get("SMPBOT_CONSOLE_URL"), "http://"+ln.Addr().String()), ql)
 	}
 	type running struct {
 		name string

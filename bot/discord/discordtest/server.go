@@ -15,7 +15,11 @@
 // mention or the Message Content intent); the bot's channel permissions (Read Message
 // History for replies, Embed Links for embeds); the first follow-up after a deferral
 // replacing the "thinking" message; and the global rate limit of 50 requests a second
-// answered with global 429s. A bot reaches it by replacing
+// answered with global 429s. A 429, injected or the global limit's, refuses more than
+// the one request: as on Discord, every request to the same route (method and path)
+// or, for a global one, every request but interaction responses, is answered 429 with
+// what is left of retry_after until it has passed, on the fake's Clock; Refused counts
+// the requests a bot made inside such a window. A bot reaches it by replacing
 // https://discord.com with Server.URL in every REST URL; gateway discovery then answers
 // with the fake gateway's ws://127.0.0.1 address.
 //
@@ -83,7 +87,8 @@ type Fault struct {
 	// Status is the status to answer: 429 answers like Discord's rate limiter (headers
 	// and a retry_after body), anything else with Discord's JSON error body.
 	Status int
-	// RetryAfter is how long a 429 asks the client to wait (default 50ms).
+	// RetryAfter is how long a 429 asks the client to wait (default 50ms), and how
+	// long the route (or, with Global, the bot) is refused.
 	RetryAfter time.Duration
 	// Times is how many matching requests fail (default 1).
 	Times int
@@ -139,6 +144,10 @@ type Server struct {
 	latency     time.Duration    // added to every REST answer
 	holds       []*hold
 	held        int // requests waiting in a hold
+	// limited is when the window a 429 opened ends, by route (limitKey), "" for the
+	// global one; refused are the paths of the requests made inside one.
+	limited map[string]time.Time
+	refused []string
 }
 
 type hold struct {
@@ -193,6 +202,7 @@ func New(token string, opts ...Option) *Server {
 		clock:       realClock{},
 		globalLimit: 50,
 		denied:      map[string]int64{},
+		limited:     map[string]time.Time{},
 	}
 	s.AppID = s.nextID()
 	s.BotUser = User{ID: s.AppID, Username: "smpbot", Bot: true}
@@ -361,10 +371,15 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	if r.Context().Err() != nil {
 		// The bot gave up (or went away) while the request was held or delayed: Discord
 		// never got to it, so nothing is sent. Recorded without a status.
+	} else if f := s.inWindow(r); f != nil {
+		writeFault(sw, r, f)
 	} else if f := s.fault(r); f != nil {
+		s.openWindow(r, f)
 		writeFault(sw, r, f)
 	} else if limited, wait := s.globalLimited(r.URL.Path); limited {
-		writeFault(sw, r, &Fault{Status: http.StatusTooManyRequests, RetryAfter: wait, Global: true})
+		f := &Fault{Status: http.StatusTooManyRequests, RetryAfter: wait, Global: true}
+		s.openWindow(r, f)
+		writeFault(sw, r, f)
 	} else {
 		sent = s.route(sw, r, body)
 	}
@@ -397,13 +412,77 @@ func (s *Server) fault(r *http.Request) *Fault {
 	return nil
 }
 
+// limitKey is the route a request's 429 refuses: its method and path, as Discord's
+// buckets are per route and major parameter (a channel, an interaction).
+func limitKey(r *http.Request) string { return r.Method + " " + r.URL.Path }
+
+// exemptFromGlobal reports whether a path is an interaction response's, which the
+// global rate limit does not bind.
+func exemptFromGlobal(path string) bool {
+	return strings.Contains(path, "/interactions/") || strings.Contains(path, "/webhooks/")
+}
+
+// openWindow makes a 429 fault refuse its route, or with Global every request the
+// global limit binds, for its RetryAfter.
+func (s *Server) openWindow(r *http.Request, f *Fault) {
+	if f.Status != http.StatusTooManyRequests {
+		return
+	}
+	key := limitKey(r)
+	if f.Global {
+		key = ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until := s.clock.Now().Add(f.RetryAfter); until.After(s.limited[key]) {
+		s.limited[key] = until
+	}
+}
+
+// inWindow returns the 429 for a request made while a window is open for its route
+// or globally, asking to wait what is left of it (rounded up to the millisecond), and
+// counts it in Refused; nil outside every window.
+func (s *Server) inWindow(r *http.Request) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	until, global := s.limited[limitKey(r)], false
+	if g := s.limited[""]; g.After(until) && !exemptFromGlobal(r.URL.Path) {
+		until, global = g, true
+	}
+	if !now.Before(until) {
+		return nil
+	}
+	s.refused = append(s.refused, r.URL.Path)
+	left := (until.Sub(now) + time.Millisecond - 1).Truncate(time.Millisecond)
+	return &Fault{Status: http.StatusTooManyRequests, RetryAfter: left, Global: global}
+}
+
+// Refused is the number of requests whose path contains path ("" for all) refused
+// because they came while a 429's retry_after was still running for their route or
+// globally: requests a bot that waits out retry_after never makes. The 429 that opened
+// the window is not counted.
+func (s *Server) Refused(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.refused {
+		if strings.Contains(p, path) {
+			n++
+		}
+	}
+	return n
+}
+
 func writeFault(w http.ResponseWriter, r *http.Request, f *Fault) {
 	msg := http.StatusText(f.Status)
 	if f.EchoAuthorization {
 		msg += " for " + r.Header.Get("Authorization")
 	}
 	if f.Status == http.StatusTooManyRequests {
-		secs := f.RetryAfter.Seconds()
+		// In whole milliseconds, rounded up, so that a bot waiting exactly that long
+		// never comes back early.
+		secs := float64((f.RetryAfter+time.Millisecond-1)/time.Millisecond) / 1000
 		h := w.Header()
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(secs))))
 		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(secs, 'f', 3, 64))

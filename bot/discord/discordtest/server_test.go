@@ -91,19 +91,74 @@ func TestREST(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	s := New("tok")
+	clock := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	s := New("tok", WithClock(clock))
 	defer s.Close()
 	s.Inject(Fault{Path: "/gateway", Status: 429, RetryAfter: 1500 * time.Millisecond})
 	s.Inject(Fault{Path: "/gateway", Status: 503, Times: 2, EchoAuthorization: true})
 	want := []struct {
 		status int
 		body   string
-	}{{429, `"retry_after":1.5`}, {503, "Bot tok"}, {503, "Bot tok"}, {200, "ws://"}}
+		wait   time.Duration // advanced on the clock before the request
+	}{
+		{429, `"retry_after":1.5`, 0},
+		{429, `"retry_after":0.5`, time.Second}, // the 429's wait is not over: the route is still refused
+		{503, "Bot tok", 500 * time.Millisecond},
+		{503, "Bot tok", 0},
+		{200, "ws://", 0},
+	}
 	for i, w := range want {
+		clock.Advance(w.wait)
 		status, body := post(t, "GET", s.URL+"/api/v9/gateway", "Bot tok", nil)
 		if status != w.status || !strings.Contains(body, w.body) {
 			t.Errorf("request %d = %d %s, want %d containing %q", i+1, status, body, w.status, w.body)
 		}
+	}
+	if n := s.Refused(""); n != 1 {
+		t.Errorf("Refused = %d, want the 1 request made inside the 429's wait", n)
+	}
+}
+
+// TestRateLimitWindows: a 429 refuses its route until its retry_after has passed, each
+// refusal with what is left; other routes go on; a global 429 refuses every route but
+// interaction responses; Refused counts the requests made inside a window.
+func TestRateLimitWindows(t *testing.T) {
+	clock := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	s := New("tok", WithClock(clock))
+	defer s.Close()
+	ix := s.Command(s.Guild(), s.NewUser("ann"), "ask")
+	dm := s.DM(s.NewUser("bob"))
+	msgs := s.URL + "/api/v9/channels/" + s.ChannelID + "/messages"
+	other := s.URL + "/api/v9/channels/" + dm.ChannelID + "/messages"
+	msg := map[string]any{"content": "hi"}
+	s.Inject(Fault{Method: "POST", Path: "/channels/" + s.ChannelID + "/messages", Status: 429, RetryAfter: 2 * time.Second})
+	check := func(what, url string, wantStatus int, wantBody string) {
+		t.Helper()
+		status, body := post(t, "POST", url, "Bot tok", msg)
+		if status != wantStatus || !strings.Contains(body, wantBody) {
+			t.Errorf("%s = %d %s, want %d containing %q", what, status, body, wantStatus, wantBody)
+		}
+	}
+	check("the faulted message", msgs, 429, `"retry_after":2`)
+	clock.Advance(1250 * time.Millisecond)
+	check("the channel again inside the wait", msgs, 429, `"retry_after":0.75`)
+	check("another channel", other, 200, `"content":"hi"`)
+	if n, m := s.Refused(s.ChannelID), s.Refused(""); n != 1 || m != 1 {
+		t.Errorf("Refused = %d (all %d), want 1", n, m)
+	}
+	clock.Advance(750 * time.Millisecond)
+	check("the channel once the wait is over", msgs, 200, `"content":"hi"`)
+
+	s.Inject(Fault{Method: "POST", Path: "/messages", Status: 429, RetryAfter: time.Second, Global: true})
+	check("the global 429", other, 429, `"global":true`)
+	check("another channel inside the global wait", msgs, 429, `"global":true`)
+	if status, got := post(t, "POST", s.URL+"/api/v9/interactions/"+ix.ID+"/"+ix.Token+"/callback", "", map[string]any{"type": 5}); status != 204 {
+		t.Errorf("callback inside the global wait = %d %s, want 204", status, got)
+	}
+	clock.Advance(time.Second)
+	check("after the global wait", msgs, 200, `"content":"hi"`)
+	if n := s.Refused(""); n != 2 {
+		t.Errorf("Refused = %d, want 2", n)
 	}
 }
 

@@ -131,7 +131,7 @@ func (s *Server) missingPermission(channelID string, sent Sent) string {
 // globalLimited reports whether a request breaks the global rate limit, and how long
 // until it would not; it counts the request when it does not.
 func (s *Server) globalLimited(path string) (bool, time.Duration) {
-	if s.globalLimit <= 0 || strings.Contains(path, "/interactions/") || strings.Contains(path, "/webhooks/") {
+	if s.globalLimit <= 0 || exemptFromGlobal(path) {
 		return false, 0
 	}
 	s.mu.Lock()

@@ -9,6 +9,13 @@
 // webhook once one is set, and injects faults: 429 with retry_after, 5xx, slow
 // responses and dropped connections.
 //
+// A 429, injected or from its flood control, refuses more than the one call: as on
+// Telegram, every call to the same chat (or, for a call without a chat, of the same
+// method; with Fault.Global, every call but getUpdates) is refused with 429 until
+// retry_after has passed, each with the seconds left, rounded up. Refused counts the
+// calls a client sent inside such a window, which one that honours retry_after never
+// does.
+//
 // Tests act as Telegram's users through Send, Press, Inline and Push, then inspect what
 // the bot did through Messages, CallbackAnswers, InlineAnswers, Commands, ChatCommands
 // and Calls.
@@ -45,8 +52,14 @@ type Fault struct {
 	// Status answers with this HTTP status and error_code (429, 500, 502, ...) without
 	// processing the call. Zero processes it.
 	Status int
-	// RetryAfter goes into parameters.retry_after, in seconds, with Status 429.
+	// RetryAfter goes into parameters.retry_after, in seconds, with Status 429, and is
+	// how long the refusal lasts: every call to the same chat (for a call without a
+	// chat_id, of the same method) is refused until it has passed. Zero refuses only
+	// the one call.
 	RetryAfter int
+	// Global makes a 429's refusal bot-wide, as Telegram's limit on all of a bot's
+	// messages is: every call but getUpdates is refused until RetryAfter has passed.
+	Global bool
 	// Delay waits this long before answering (a slow response). The call is processed
 	// after the wait only if the client is still there.
 	Delay time.Duration
@@ -195,6 +208,11 @@ type Server struct {
 	chatTAT      map[int64]time.Time   // per chat, the theoretical arrival time (GCRA)
 	groupSent    map[int64][]time.Time // per group, sends within the window
 	floodRefused map[int64]int         // 429s from flood control, by chat
+	// holds are the retry_after windows 429s opened, by scope (holdScope), with when
+	// each ends; refused counts the calls made inside one, by chat (0 for calls
+	// without a chat).
+	holds   map[string]time.Time
+	refused map[int64]int
 }
 
 // pendingQuery is a callback or inline query waiting for the bot's answer.
@@ -321,6 +339,8 @@ func NewServer(token string, opts ...Option) *Server {
 		chatTAT:      map[int64]time.Time{},
 		groupSent:    map[int64][]time.Time{},
 		floodRefused: map[int64]int{},
+		holds:        map[string]time.Time{},
+		refused:      map[int64]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -757,6 +777,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("%v", err))
 		return
 	}
+	if e := s.held(method, params, call.At); e != nil {
+		call.Status = e.status
+		s.record(call)
+		writeError(w, e)
+		return
+	}
 	if f := s.fault(method); !f.zero() {
 		if f.Delay > 0 {
 			select {
@@ -780,11 +806,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if f.Status != 0 {
 			call.Status = f.Status
-			s.record(call)
 			e := &apiError{status: f.Status, desc: http.StatusText(f.Status), retryAfter: f.RetryAfter}
 			if f.Status == http.StatusTooManyRequests {
 				e.desc = fmt.Sprintf("Too Many Requests: retry after %d", f.RetryAfter)
+				scope := holdScope(method, params)
+				if f.Global {
+					scope = botScope
+				}
+				s.hold(scope, call.At.Add(time.Duration(f.RetryAfter)*time.Second))
 			}
+			s.record(call)
 			writeError(w, e)
 			return
 		}
@@ -856,8 +887,11 @@ func (s *Server) floodControl(method string, p url.Values, at time.Time) *apiErr
 	}
 	if wait > 0 {
 		s.floodRefused[id]++
-		secs := int((wait + time.Second - 1) / time.Second)
-		return &apiError{status: http.StatusTooManyRequests, desc: fmt.Sprintf("Too Many Requests: retry after %d", secs), retryAfter: secs}
+		secs := ceilSeconds(wait)
+		// Telegram holds the chat for the whole retry_after it asked for, not only
+		// until the limit would let the message through.
+		s.holdLocked(holdScope(method, p), at.Add(time.Duration(secs)*time.Second))
+		return tooMany(secs)
 	}
 	if l.ChatInterval > 0 {
 		tat := s.chatTAT[id]
@@ -874,18 +908,85 @@ func (s *Server) floodControl(method string, p url.Values, at time.Time) *apiErr
 
 // FloodRefused is the number of messages to the chat refused by flood control; chat 0
 // sums every chat.
-func (s *Server) FloodRefused(chatID int64) int {
+func (s *Server) FloodRefused(chatID int64) int { return s.count(s.floodRefused, chatID) }
+
+// count is counts[chatID] under s.mu, or for chat 0 the sum of all counts.
+func (s *Server) count(counts map[int64]int, chatID int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if chatID != 0 {
-		return s.floodRefused[chatID]
+		return counts[chatID]
 	}
 	n := 0
-	for _, c := range s.floodRefused {
+	for _, c := range counts {
 		n += c
 	}
 	return n
 }
+
+// botScope is the scope of a bot-wide hold (Fault.Global).
+const botScope = "bot"
+
+// holdScope is what a 429 to the call refuses for its retry_after: the chat the call
+// is addressed to or, for a call without one, its method.
+func holdScope(method string, p url.Values) string {
+	if id, err := strconv.ParseInt(p.Get("chat_id"), 10, 64); err == nil && id != 0 {
+		return "chat " + strconv.FormatInt(id, 10)
+	}
+	return "method " + method
+}
+
+// hold refuses calls in scope until until.
+func (s *Server) hold(scope string, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdLocked(scope, until)
+}
+
+// holdLocked is hold for callers holding s.mu.
+func (s *Server) holdLocked(scope string, until time.Time) {
+	if until.After(s.holds[scope]) {
+		s.holds[scope] = until
+	}
+}
+
+// held answers a call arriving at while a 429's window is open for its chat or method,
+// or bot-wide, with a 429 asking to wait out what is left, and counts it in Refused.
+func (s *Server) held(method string, p url.Values, at time.Time) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until := s.holds[holdScope(method, p)]
+	if method != "getUpdates" {
+		until = later(until, s.holds[botScope])
+	}
+	if !at.Before(until) {
+		return nil
+	}
+	id, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+	s.refused[id]++
+	return tooMany(ceilSeconds(until.Sub(at)))
+}
+
+// tooMany is Telegram's 429 asking to wait secs seconds.
+func tooMany(secs int) *apiError {
+	return &apiError{status: http.StatusTooManyRequests, desc: fmt.Sprintf("Too Many Requests: retry after %d", secs), retryAfter: secs}
+}
+
+// ceilSeconds is d in whole seconds, rounded up as Telegram's retry_after is.
+func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Refused is the number of calls to the chat refused because they came while a 429's
+// retry_after was still running for it (or bot-wide): calls a client that waits out
+// retry_after never makes. The 429 that opened the window is not counted. Chat 0 sums
+// every call, those without a chat included.
+func (s *Server) Refused(chatID int64) int { return s.count(s.refused, chatID) }
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()

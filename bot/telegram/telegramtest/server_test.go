@@ -133,15 +133,99 @@ func TestFaults(t *testing.T) {
 	if !errors.As(err, &te) || te.Code != 429 || te.RetryAfter != 3 {
 		t.Errorf("first send: %v, want a 429 with retry_after 3", err)
 	}
-	if _, err = b.Send(tgbotapi.NewMessage(c.ID, "x")); !errors.As(err, &te) || te.Code != 500 {
+	// The 429 holds chat c for its 3 s; the queued faults go to the next calls made
+	// elsewhere.
+	d := s.PrivateChat(tgbotapi.User{ID: 2})
+	if _, err = b.Send(tgbotapi.NewMessage(d.ID, "x")); !errors.As(err, &te) || te.Code != 500 {
 		t.Errorf("second send: %v, want a 500", err)
 	}
-	if _, err = b.Send(tgbotapi.NewMessage(c.ID, "x")); err == nil || errors.As(err, &te) {
+	if _, err = b.Send(tgbotapi.NewMessage(d.ID, "x")); err == nil || errors.As(err, &te) {
 		t.Errorf("third send: %v, want a network error", err)
 	}
-	m, err := b.Send(tgbotapi.NewMessage(c.ID, "x"))
+	m, err := b.Send(tgbotapi.NewMessage(d.ID, "x"))
 	if err != nil || m.MessageID == 0 || len(s.Messages()) != 1 {
 		t.Errorf("fourth send: %+v, %v; want it through, and only it recorded", m, err)
+	}
+}
+
+// TestRetryAfterHolds: a 429 refuses its chat, not just the one call, until its
+// retry_after has passed, each refusal with the whole seconds left; other chats are
+// served meanwhile; a call without a chat holds its method; a global 429 holds every
+// call but getUpdates; Refused counts the calls made inside a window.
+func TestRetryAfterHolds(t *testing.T) {
+	s := NewServer(token)
+	defer s.Close()
+	b := client(t, s)
+	c := s.PrivateChat(tgbotapi.User{ID: 1})
+	other := s.PrivateChat(tgbotapi.User{ID: 2})
+	retryAfter := func(err error) int {
+		var te *tgbotapi.Error
+		if !errors.As(err, &te) || te.Code != http.StatusTooManyRequests {
+			return 0
+		}
+		return te.RetryAfter
+	}
+
+	s.Fail("sendMessage", Fault{Status: http.StatusTooManyRequests, RetryAfter: 2})
+	start := time.Now()
+	if _, err := b.Send(tgbotapi.NewMessage(c.ID, "first")); retryAfter(err) != 2 {
+		t.Fatalf("first send: %v, want a 429 with retry_after 2", err)
+	}
+	if _, err := b.Send(tgbotapi.NewMessage(other.ID, "x")); err != nil {
+		t.Errorf("another chat during chat 1's wait: %v", err)
+	}
+	// Within the window, every call to the chat is refused, an edit as well as a
+	// send, with what is left of the 2 s rounded up: 2 in the first second, then 1.
+	edit := tgbotapi.NewEditMessageText(c.ID, 1, "y")
+	_, errSend := b.Send(tgbotapi.NewMessage(c.ID, "again"))
+	_, errEdit := b.Send(edit)
+	elapsed := time.Since(start)
+	if got := retryAfter(errSend); elapsed < time.Second && got != 2 || got < 1 {
+		t.Errorf("a send %v into the window: %v, want a 429 with retry_after 2", elapsed, errSend)
+	}
+	if retryAfter(errEdit) < 1 {
+		t.Errorf("an edit in the window: %v, want a 429", errEdit)
+	}
+	if got := s.Refused(c.ID); got != 2 || s.Refused(other.ID) != 0 || s.Refused(0) != 2 {
+		t.Errorf("Refused = %d (other chat %d, all %d), want the 2 calls made inside the window", got, s.Refused(other.ID), s.Refused(0))
+	}
+	if len(s.Messages()) != 1 {
+		t.Errorf("%d messages recorded, want only the other chat's", len(s.Messages()))
+	}
+	time.Sleep(time.Until(start.Add(2*time.Second + 50*time.Millisecond)))
+	if _, err := b.Send(tgbotapi.NewMessage(c.ID, "after")); err != nil {
+		t.Errorf("a send after the window: %v", err)
+	}
+
+	// A call without a chat holds its method only.
+	s.Fail("setMyCommands", Fault{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	cmds := tgbotapi.NewSetMyCommands(tgbotapi.BotCommand{Command: "help", Description: "help"})
+	if _, err := b.Request(cmds); retryAfter(err) != 1 {
+		t.Errorf("setMyCommands: %v, want a 429", err)
+	}
+	if _, err := b.Request(cmds); retryAfter(err) != 1 {
+		t.Errorf("setMyCommands again at once: %v, want a 429", err)
+	}
+	if _, err := b.Send(tgbotapi.NewMessage(c.ID, "x")); err != nil {
+		t.Errorf("a send while setMyCommands is held: %v", err)
+	}
+	if got := s.Refused(0); got != 3 {
+		t.Errorf("Refused(0) = %d, want 3", got)
+	}
+
+	// A global 429 holds every chat, but not getUpdates.
+	s.Fail("sendMessage", Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Global: true})
+	if _, err := b.Send(tgbotapi.NewMessage(c.ID, "x")); retryAfter(err) != 1 {
+		t.Errorf("send: %v, want a global 429", err)
+	}
+	if _, err := b.Send(tgbotapi.NewMessage(other.ID, "x")); retryAfter(err) != 1 {
+		t.Errorf("another chat during a global wait: %v, want a 429", err)
+	}
+	if _, err := b.GetUpdates(tgbotapi.UpdateConfig{}); err != nil {
+		t.Errorf("getUpdates during a global wait: %v", err)
+	}
+	if s.Refused(other.ID) != 1 {
+		t.Errorf("Refused(other) = %d, want 1", s.Refused(other.ID))
 	}
 }
 
@@ -284,6 +368,14 @@ func TestFloodControl(t *testing.T) {
 		}
 		if got := s.FloodRefused(c.ID); got != 1 || s.FloodRefused(0) != 1 {
 			t.Errorf("FloodRefused = %d (all %d), want 1", got, s.FloodRefused(0))
+		}
+		// The chat stays refused for the whole retry_after, not only until the limit
+		// would let one more through.
+		if _, err := b.Send(tgbotapi.NewMessage(c.ID, "x")); !errors.As(err, &te) || te.Code != 429 {
+			t.Errorf("message inside the retry_after: %v, want a 429", err)
+		}
+		if got := s.Refused(c.ID); got != 1 {
+			t.Errorf("Refused = %d, want the 1 message sent inside the retry_after", got)
 		}
 	})
 	t.Run("group", func(t *testing.T) {
