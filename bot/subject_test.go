@@ -49,7 +49,9 @@ func TestScopeNoteUnderAnswers(t *testing.T) {
 
 // TestDeclineOfOtherInk: a question about brows, eyeliner, lips or another tattoo that
 // is declined says what the FAQ covers and who can help, with or without topics to
-// offer; other declines keep asking for other words.
+// offer; other declines keep asking for other words. (Since the in/out classifier,
+// index/MODEL.md ninth round, some brow questions are answered instead: "my eyebrow
+// tattoo is too dark, can it be lightened?" at 0.54; the cases here are declined.)
 func TestDeclineOfOtherInk(t *testing.T) {
 	h := handler(t)
 	const practitioner = "qualified practitioner who can see you in person"
@@ -57,9 +59,9 @@ func TestDeclineOfOtherInk(t *testing.T) {
 		text         string
 		practitioner bool
 	}{
-		{"how do I get rid of my permanent eyeliner", true},            // nothing to offer
-		{"my eyebrow tattoo is too dark, can it be lightened?", true},  // topics offered
-		{"will my brow tattoo fade on its own", true},                  // topics offered
+		{"can permanent eyeliner be lightened", true},                  // nothing to offer
+		{"my microbladed brows are too dark, will they fade", true},    // topics offered
+		{"my brow tattoo is too dark", true},                           // topics offered
 		{"what is the capital of peru", false},                         // nothing to offer
 		{"which laser is best for removing unwanted body hair", false}, // off-topic, no ink
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -22,6 +23,11 @@ type CheckReport struct {
 	OutOfScope, OutOfScopeDeclined int
 	// Confusions are the phrasings answered with, or ranked first for, another entry.
 	Confusions []Confusion
+	// The real-shaped stories of index/stories.txt, held out by fold like the
+	// phrasings: those an entry of this FAQ answers, answered with it or another;
+	// those to decline, declined.
+	Stories, StoriesCorrect, StoriesWrong int
+	StoriesOutOfScope, StoriesDeclined    int
 }
 
 // Confusion is a phrasing of Entry that the index takes for TakenFor.
@@ -51,13 +57,37 @@ func ratio(a, b int) float64 {
 // held out once, and answered when its best match reaches answerAt.
 func Check(ctx context.Context, entries []knowledge.Entry, folds int, answerAt float64) (CheckReport, error) {
 	rep := CheckReport{Folds: folds}
-	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, nil, func(q heldOut, cands []candidate) {
+	ids := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	// The stories whose entry this FAQ holds, and those to decline.
+	stories := func(_ []heldOut, _ []knowledge.Entry, held pools) []heldOut {
+		return slices.DeleteFunc(poolStories(held.stories), func(h heldOut) bool { return h.want != "" && !ids[h.want] })
+	}
+	err := crossValidate(ctx, entries, knowledge.OutOfScope(), folds, stories, func(q heldOut, cands []candidate) {
 		want, text := q.want, q.text
 		var top candidate
 		if len(cands) > 0 {
 			top = cands[0]
 		}
 		answered := top.id != "" && top.confidence >= answerAt
+		if q.story {
+			switch {
+			case want == "":
+				rep.StoriesOutOfScope++
+				rep.StoriesDeclined += int(b2f(!answered))
+			case answered && top.id == want:
+				rep.Stories++
+				rep.StoriesCorrect++
+			case answered:
+				rep.Stories++
+				rep.StoriesWrong++
+			default:
+				rep.Stories++
+			}
+			return
+		}
 		if want == "" {
 			rep.OutOfScope++
 			if !answered {
@@ -110,28 +140,21 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 			}
 			train[i] = e
 		}
-		var oos []string
-		for j, q := range outOfScope {
-			if j%folds == k {
-				test = append(test, heldOut{text: q})
-			} else {
-				oos = append(oos, q)
-			}
+		oos, heldOOS := splitFold(outOfScope, folds, k)
+		for _, q := range heldOOS {
+			test = append(test, heldOut{text: q})
 		}
-		// The narrative pool is split into folds too: the stories' context sentences
-		// are not among those the fold's narrativeness is measured on.
-		var narr, heldNarr []string
-		for j, n := range narrativeLines() {
-			if j%folds == k {
-				heldNarr = append(heldNarr, n)
-			} else {
-				narr = append(narr, n)
-			}
-		}
+		// The pools are split into folds too: the stories' context sentences are not
+		// among those the fold's narrativeness is measured on, and the getting
+		// sentences and stories asked are not among those the in/out classifier
+		// learns from.
+		narr, heldNarr := splitFold(narrativeLines(), folds, k)
+		get, heldGet := splitFold(gettingLines(), folds, k)
+		sts, heldSts := splitFold(storyLines(), folds, k)
 		if stories != nil {
-			test = append(test, stories(test, train, heldNarr)...)
+			test = append(test, stories(test, train, pools{narrative: heldNarr, getting: heldGet, stories: heldSts})...)
 		}
-		s, err := build(train, oos, narr)
+		s, err := buildIn(train, oos, pools{narrative: narr, getting: get, stories: sts}, newStore)
 		if err != nil {
 			return err
 		}
@@ -149,6 +172,19 @@ func crossValidate(ctx context.Context, entries []knowledge.Entry, outOfScope []
 	return nil
 }
 
+// splitFold splits xs into those kept for training and those held out in fold k of
+// folds (every folds-th, from the k-th).
+func splitFold[T any](xs []T, folds, k int) (train, held []T) {
+	for j, x := range xs {
+		if j%folds == k {
+			held = append(held, x)
+		} else {
+			train = append(train, x)
+		}
+	}
+	return train, held
+}
+
 // heldOut is a text asked in cross-validation: a held-out phrasing of entry want, or
 // a held-out out-of-scope question (want ""); story marks a phrasing asked inside a
 // story (storiesOf), kind which story.
@@ -160,16 +196,21 @@ type heldOut struct {
 }
 
 // storyMaker makes more texts to ask from a fold's held-out texts, the entries the
-// fold's index is built from and the fold's held-out narrative sentences.
-type storyMaker func(test []heldOut, train []knowledge.Entry, narrative []string) []heldOut
+// fold's index is built from and the fold's held-out sentences of the pools.
+type storyMaker func(test []heldOut, train []knowledge.Entry, held pools) []heldOut
 
 // storiesOf makes stories of the held-out phrasings in test: real questions come
 // with context, so each phrasing is also asked after a held-out out-of-scope question
 // ("<out-of-scope question>, and <phrasing>"), as an aside in a story would be, and
 // with held-out narrative sentences before or after it ("<narrative>. <phrasing>?"),
 // as real questions tell how they came to ask; a held-out out-of-scope question after
-// a narrative sentence is to be declined all the same.
-func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOut {
+// a narrative sentence is to be declined all the same. The held-out real-shaped
+// stories of the pool ("story-in", "story-oos": poolStories) and sentences about
+// getting a treatment alone, to decline, and before a held-out phrasing, to answer
+// (gettingStories), teach the scope model what the in/out classifier's evidence is
+// worth.
+func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
+	narrative := held.narrative
 	off := outOfScopeTexts(test)
 	if len(off) == 0 {
 		return nil
@@ -193,6 +234,22 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, narrative []string) []heldOu
 		for i, q := range off {
 			out = append(out, heldOut{text: narrative[(i*7+2)%len(narrative)] + ". " + q + "?", story: true, kind: "narrative-oos"})
 		}
+	}
+	out = append(out, poolStories(held.stories)...)
+	out = append(out, gettingStories(test, held.getting)...)
+	return out
+}
+
+// poolStories asks the held-out stories of the pool: "story-in" to answer with
+// their entry, "story-oos" to decline.
+func poolStories(held []story) []heldOut {
+	var out []heldOut
+	for _, st := range held {
+		kind := "story-in"
+		if st.want == "" {
+			kind = "story-oos"
+		}
+		out = append(out, heldOut{want: st.want, text: st.text, story: true, kind: kind})
 	}
 	return out
 }

@@ -10,6 +10,7 @@ type evidence struct {
 	rank     float64 // the BM25-and-coverage ranking key (features.rank)
 	cover    float64 // share of the text's term weight the entry holds
 	unknown  float64 // share of the text's term weight no entry holds
+	offTopic float64 // the in/out classifier's log-odds that the text is to decline (scaled)
 	rankTop  bool    // the best candidate by rank
 	modelTop bool    // the best candidate by the model
 	// Relative to the best candidate: model probability and rank as shares of the
@@ -47,7 +48,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.704, 0.00184, 0.264, 0.862, 1.36, 0, 0, -0.0371, -0.145, 0.991, 1.77, 0.264}
+var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -61,13 +62,15 @@ func scopeVector(best evidence, z float64) []float64 {
 		best.conf,
 		best.unknown,
 		best.cover,
+		best.offTopic,
 	}
 }
 
 // scopeWeights combine scopeVector into the log-odds that a text is one the FAQ
-// should answer, fitted like fusionWeights: held-out phrasings against held-out
-// out-of-scope questions.
-var scopeWeights = []float64{-1.71, 0.453, -0.413, 1.41, -0.787, 0.499}
+// should answer, fitted like fusionWeights: held-out phrasings, the pools' held-out
+// stories and getting sentences against held-out out-of-scope questions and the
+// pools' stories to decline.
+var scopeWeights = []float64{-1.51, 0.308, -0.161, 0.852, -0.543, 0.123, -2.24}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

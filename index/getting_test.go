@@ -1,45 +1,9 @@
 package index
 
 import (
-	_ "embed"
 	"strings"
 	"testing"
 )
-
-// gettingText is a pool of sentences about getting a treatment rather than living
-// with one: considering a first SMP, booking, comparing practitioners, the first
-// sittings and a new treatment's healing, hair transplants and hair loss treatment.
-// The FAQ is about removing, correcting and living with SMP, so such messages sound
-// like its entries while none answers them. TestStoriesCV asks them (getting
-// kinds); the eighth round (MODEL.md) measured them as a feature of the decision
-// and dropped it.
-//
-//go:embed getting.txt
-var gettingText string
-
-// gettingLines returns the pool, parsed once.
-var gettingLines = poolLines(gettingText)
-
-// gettingStories makes the getting kinds of stories: each getting sentence alone
-// ("getting-oos"), to decline, and every other held-out phrasing after one
-// ("getting-then": "I'm booked in for next month. can smp be removed?"), to answer.
-func gettingStories(test []heldOut, getting []string) []heldOut {
-	if len(getting) == 0 {
-		return nil
-	}
-	var out []heldOut
-	for _, g := range getting {
-		out = append(out, heldOut{text: g, story: true, kind: "getting-oos"})
-	}
-	for i, t := range test {
-		if t.want == "" || i%2 == 1 {
-			continue
-		}
-		g := strings.TrimRight(getting[(i*13+5)%len(getting)], ".?! ")
-		out = append(out, heldOut{want: t.want, text: g + ". " + t.text + "?", story: true, kind: "getting-then"})
-	}
-	return out
-}
 
 // removalWords name what the FAQ is about (removing, correcting, fading, regret); a
 // sentence about getting a treatment holding one would teach that the FAQ's own
@@ -63,30 +27,46 @@ func TestGettingPool(t *testing.T) {
 			}
 		}
 	}
-	words := func(s string) map[string]bool {
-		m := map[string]bool{}
-		for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) && r != '\'' }) {
-			if len(w) > 3 {
-				m[w] = true
-			}
+	checkNotFromSets(t, pool, false)
+}
+
+// longWords returns the words of s longer than three letters.
+func longWords(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isWordRune(r) && r != '\'' }) {
+		if len(w) > 3 {
+			m[w] = true
 		}
-		return m
 	}
+	return m
+}
+
+// share returns the share of the words of a that b holds.
+func share(a, b map[string]bool) float64 {
+	var in int
+	for w := range a {
+		if b[w] {
+			in++
+		}
+	}
+	return float64(in) / float64(max(len(a), 1))
+}
+
+// checkNotFromSets fails the test for each sentence of pool taken from an
+// evaluation question or close to one (80% of its longer words in the question;
+// with both, also 80% of a question's longer words in the sentence, for long
+// sentences that could hold a question among their own words).
+func checkNotFromSets(t *testing.T, pool []string, both bool) {
+	t.Helper()
 	for _, q := range setQuestions(t, "../bot/testdata/*.jsonl", "../../shared/eval/*.jsonl") {
-		low, qw := strings.ToLower(q.text), words(q.text)
+		low, qw := strings.ToLower(q.text), longWords(q.text)
 		for _, l := range pool {
 			if len(strings.Fields(l)) >= 5 && strings.Contains(low, strings.ToLower(l)) {
 				t.Errorf("%q is taken from the question %q (%s)", l, q.text, q.file)
 				continue
 			}
-			lw := words(l)
-			var in int
-			for w := range lw {
-				if qw[w] {
-					in++
-				}
-			}
-			if len(lw) >= 4 && float64(in) >= 0.8*float64(len(lw)) {
+			lw := longWords(l)
+			if len(lw) >= 4 && share(lw, qw) >= 0.8 || both && len(qw) >= 6 && share(qw, lw) >= 0.8 {
 				t.Errorf("%q is close to the question %q (%s)", l, q.text, q.file)
 			}
 		}

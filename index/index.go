@@ -73,6 +73,8 @@ type snapshot struct {
 	// narr is how much each analysed term of the narrative pool is narrative rather
 	// than question (narrativeness); terms not in the pool are absent (0).
 	narr map[string]float64
+	// inout tells messages to decline from messages to answer (scope.go).
+	inout *scopeClassifier
 
 	refs      atomic.Int64 // searches using the snapshot now
 	retired   atomic.Bool  // swapped out: close when refs reaches zero
@@ -221,11 +223,21 @@ func (x *Index) Entries() []knowledge.Entry {
 // the class of questions to decline and narrative as the context sentences that
 // the ranking discounts (narrativeness).
 func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, narrative, newStore)
+	return buildIn(entries, outOfScope, pools{narrative: narrative, getting: gettingLines(), stories: storyLines()}, newStore)
 }
 
-// buildIn is build with the store that newStore gives for the FAQ's size.
-func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
+// pools are the sentence pools a build learns from besides the FAQ: narrative
+// context (narrativeness), and sentences about getting a treatment and real-shaped
+// stories (the in/out classifier).
+type pools struct {
+	narrative, getting []string
+	stories            []story
+}
+
+// buildIn is build with the pools given and the store that newStore gives for the
+// FAQ's size.
+func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore func(*mapping.IndexMappingImpl, int) (store, error)) (*snapshot, error) {
+	narrative := ps.narrative
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
@@ -327,6 +339,7 @@ func buildIn(entries []knowledge.Entry, outOfScope, narrative []string, newStore
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	s.narr = narrativeness(memo, phrasings, narrative)
+	s.inout = trainScope(memo, phrasings, ps)
 	s.model = <-trained
 	return s, nil
 }
@@ -518,6 +531,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	}
 	anchored := s.anchored(terms)
 	none := pred.none()
+	offTopic := s.inout.offTopic(terms)
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -534,12 +548,13 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		}
 		f := s.features(terms, id, score, self)
 		c := candidate{id: id, score: score, ev: evidence{
-			model:   pred.prob(s.classOf[id]),
-			none:    none,
-			conf:    f.confidence(anchored),
-			rank:    f.rank(),
-			cover:   f.cover,
-			unknown: f.unknown / math.Max(f.total, 1e-9),
+			model:    pred.prob(s.classOf[id]),
+			none:     none,
+			conf:     f.confidence(anchored),
+			rank:     f.rank(),
+			cover:    f.cover,
+			unknown:  f.unknown / math.Max(f.total, 1e-9),
+			offTopic: offTopic,
 		}}
 		cands = append(cands, c)
 		return nil

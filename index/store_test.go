@@ -104,7 +104,7 @@ func TestOneSegmentScoresAsBatches(t *testing.T) {
 	}
 	entries := generate(t, batchSize+500) // two batches; below the shortlist, so every entry is scored
 	inMemory := func(m *mapping.IndexMappingImpl, _ int) (store, error) { return newMemStore(m) }
-	batches, err := buildIn(entries, knowledge.OutOfScope(), narrativeLines(), inMemory)
+	batches, err := buildIn(entries, knowledge.OutOfScope(), pools{narrative: narrativeLines(), getting: gettingLines(), stories: storyLines()}, inMemory)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,13 +86,13 @@ func suggested(r bot.Reply, id string) bool {
 func TestLearningLoop(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	const q = "can I dye my hair after"
+	const q = "can I bleach my hair after"
 
 	first := w.ask(t, "111", q)
 	if first.Kind != bot.KindNoMatch || !suggested(first, "aftercare") || first.ID == "" {
 		t.Fatalf("%q: kind %s, suggestions %v, id %q; the test needs a decline suggesting aftercare", q, first.Kind, first.Suggestions, first.ID)
 	}
-	second := w.ask(t, "222", "Can I dye my hair after?")
+	second := w.ask(t, "222", "Can I bleach my hair after?")
 	if second.Kind != bot.KindNoMatch {
 		t.Fatalf("repeat: kind %s, want no_match", second.Kind)
 	}
@@ -145,7 +145,7 @@ func TestLearningLoop(t *testing.T) {
 	}
 
 	// The same question, and its repeat, are answered now.
-	for _, text := range []string{q, "Can I dye my hair after?"} {
+	for _, text := range []string{q, "Can I bleach my hair after?"} {
 		r := w.ask(t, "333", text)
 		if r.Kind != bot.KindAnswer || r.Entry.ID != "aftercare" {
 			t.Errorf("%q after accepting: kind %s entry %v, want aftercare", text, r.Kind, r.Entry)

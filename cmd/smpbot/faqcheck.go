@@ -41,6 +41,7 @@ func (e *env) faqCheck(ctx context.Context, args []string) error {
 	fmt.Fprintf(w, "  answered with another entry    %.3f (%d)\n", rep.WrongRate(), rep.Wrong)
 	fmt.Fprintf(w, "  declined                       %d\n", rep.Declined)
 	fmt.Fprintf(w, "  out-of-scope questions declined %d/%d\n", rep.OutOfScopeDeclined, rep.OutOfScope)
+	fmt.Fprintf(w, "  real-shaped stories held out: answered right %d/%d, wrong %d; off-topic declined %d/%d\n", rep.StoriesCorrect, rep.Stories, rep.StoriesWrong, rep.StoriesDeclined, rep.StoriesOutOfScope)
 	if len(rep.Confusions) == 0 {
 		return nil
 	}

@@ -78,12 +78,12 @@ func decode[T any](t *testing.T, out string) T {
 func TestReportLoop(t *testing.T) {
 	data := t.TempDir()
 	b := newBotOn(t, data)
-	const q = "can I dye my hair after"
+	const q = "can I bleach my hair after"
 	first := b.ask(bot.Question{Text: q, Platform: "telegram", User: "111", Chat: "1"})
 	if first.Kind != bot.KindNoMatch {
 		t.Fatalf("%q: %s, the test needs a decline", q, first.Kind)
 	}
-	b.ask(bot.Question{Text: "Can I dye my hair after?", Platform: "discord", User: "222", Chat: "2"})
+	b.ask(bot.Question{Text: "Can I bleach my hair after?", Platform: "discord", User: "222", Chat: "2"})
 	b.ask(bot.Question{EntryID: "aftercare", FromAnswer: first.ID, Platform: "telegram", User: "111", Chat: "1"})
 	cost := b.ask(bot.Question{Text: "How much does laser SMP removal cost?", Platform: "discord", User: "333", Chat: "3"})
 	b.ask(bot.Question{Text: "hello", Platform: "discord", User: "333", Chat: "3"})
@@ -99,7 +99,7 @@ func TestReportLoop(t *testing.T) {
 	b.close()
 
 	code, out, errs := runCLI(t, "", "report", "unanswered", "--data", data)
-	if code != 0 || !strings.Contains(out, "   2x  Can I dye my hair after?\n") {
+	if code != 0 || !strings.Contains(out, "   2x  Can I bleach my hair after?\n") {
 		t.Errorf("report unanswered: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = runCLI(t, "", "report", "unanswered", "--json", "--days", "3", "--data", data)
@@ -308,7 +308,7 @@ func TestReportStatsCountsUrgent(t *testing.T) {
 func TestAcceptSuggestionIntoAFullEntry(t *testing.T) {
 	data := t.TempDir()
 	b := newBotOn(t, data)
-	const q = "can I dye my hair after"
+	const q = "can I bleach my hair after"
 	first := b.ask(bot.Question{Text: q, Platform: "telegram", User: "111", Chat: "1"})
 	b.ask(bot.Question{EntryID: "aftercare", FromAnswer: first.ID, Platform: "telegram", User: "111", Chat: "1"})
 	b.close()
