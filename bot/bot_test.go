@@ -306,6 +306,14 @@ func TestQuestionSets(t *testing.T) {
 		// misses are questions about getting SMP or a transplant answered with the
 		// removal entry they sound like. Only measures.
 		{"testdata/real4.jsonl", 0.75, 0.3, 1, 0.9, 1},
+		// A fifth, on 81 further pages (none cited by any other set or by dev), about
+		// a third on tattoo, micropigmentation or pigment removal without naming SMP,
+		// brow and lip removal off-topic as knowledge/outofscope.txt has them; written
+		// and committed before the bot was run on it once (2ae87b4), at main e9a9b5f:
+		// 0.746 (2 of 67 answered wrong), 6/14 declined, 5/5 urgent, two of the 76
+		// others flagged (both off-topic: brow removal near the eyes, a hair-loss
+		// drug's side effects; no ordinary after-effect), MRR 0.938. Only measures.
+		{"testdata/real5.jsonl", 0.70, 0.35, 1, 0.9, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
