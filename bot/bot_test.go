@@ -317,6 +317,14 @@ func TestQuestionSets(t *testing.T) {
 		// Its answers are the index's business; its floors leave the model's noise of
 		// about one question. Only measures.
 		{"testdata/urgent_heldout6.jsonl", 0.55, 0.5, 1, 0.7, 3},
+		// A fifth, on 81 further pages (none cited by any other set or by dev), about
+		// a third on tattoo, micropigmentation or pigment removal without naming SMP,
+		// brow and lip removal off-topic as knowledge/outofscope.txt has them; written
+		// and committed before the bot was run on it once (2ae87b4), at main e9a9b5f:
+		// 0.746 (2 of 67 answered wrong), 6/14 declined, 5/5 urgent, two of the 76
+		// others flagged (both off-topic: brow removal near the eyes, a hair-loss
+		// drug's side effects; no ordinary after-effect), MRR 0.938. Only measures.
+		{"testdata/real5.jsonl", 0.70, 0.35, 1, 0.9, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
