@@ -320,16 +320,16 @@ func (f *FAQ) decline(r *Reply, matches []index.Match) {
 	r.Candidates = f.candidates(matches, "")
 	r.Suggestions = slices.Clone(r.Candidates)
 	// Whoever asks about a tattoo or permanent makeup without naming SMP is told what
-	// the FAQ covers and who can help with the rest: other words would not help them.
+	// the FAQ covers, and how far it helps them: other words would not.
 	otherInk := inkWithoutSMP(r.Question)
 	switch {
 	case len(r.Suggestions) > 0 && otherInk:
 		r.Message = "I'm not sure I have a good answer to that: this FAQ is about scalp micropigmentation (SMP). " +
-			otherInkHint + " These topics come closest:"
+			otherInkHint(r.Question) + " These topics come closest:"
 	case len(r.Suggestions) > 0:
 		r.Message = "I'm not sure I have a good answer to that. These topics from the FAQ come closest:"
 	case otherInk:
-		r.Message = declineText + " " + otherInkHint + " If it is about SMP or tattoo removal, try asking in other words, or ask for the list of topics."
+		r.Message = declineText + " " + otherInkHint(r.Question) + " If it is about SMP or tattoo removal, try asking in other words, or ask for the list of topics."
 	default:
 		r.Message = declineText + " Try asking in other words, or ask for the list of topics."
 	}

@@ -10,10 +10,15 @@ const ScopeNote = "These answers are written for scalp micropigmentation (SMP); 
 	"micropigmentation elsewhere, the removal methods, risks and cautions are the same, " +
 	"but what they say about the scalp, hair or hairline may not apply."
 
-// otherInkHint ends a decline to such a question: the FAQ leaves out brows, eyeliner
-// and lips (permanent makeup of the face), and rephrasing will not change that.
-const otherInkHint = "For brows, eyeliner, lips or other permanent makeup, a qualified practitioner " +
-	"who can see you in person is the one to ask."
+// Declines of such questions say what the FAQ covers. Permanent makeup of the face
+// (brows, eyeliner, lips) is outside it, and rephrasing will not change that, so those
+// are sent to a practitioner (faceInkHint); a tattoo elsewhere is told how far the
+// FAQ carries over (bodyInkHint), since its removal entries apply.
+const (
+	faceInkHint = "For brows, eyeliner, lips or other permanent makeup, a qualified practitioner " +
+		"who can see you in person is the one to ask."
+	bodyInkHint = "Much of what it says about removal applies to other tattoos too."
+)
 
 // Words that make a tattoo or ink the subject of a question, and words that place it
 // on the scalp. Pairs are two words in a row ("micro pigmentation", "hair line").
@@ -24,6 +29,9 @@ var (
 		"inks", "inked", "inking", "pigment", "pigments")
 	tattooPairs = wordSet("micro pigmentation", "micro pigment", "permanent makeup", "permanent make",
 		"permanent eyeliner")
+	// makeupWords name permanent makeup of the face, which the FAQ leaves out.
+	makeupWords = wordSet("brow", "brows", "eyebrow", "eyebrows", "eyeliner", "liner", "lip", "lips", "makeup",
+		"microblading", "microbladed", "microblade", "pmu", "lash", "lashes", "eyelid", "eyelids")
 	smpMarkers = wordSet("smp", "smps", "scalp", "scalps", "sclap", "hairline", "hairlines", "head", "heads",
 		"bald", "balding", "baldness", "crown", "temple", "temples", "buzzcut")
 	smpPairs = wordSet("hair line", "hair tattoo", "hair tattoos", "buzz cut")
@@ -54,6 +62,20 @@ func inkWithoutSMP(text string) bool {
 		}
 	}
 	return ink
+}
+
+// otherInkHint is the sentence a decline of an ink question without SMP ends with:
+// faceInkHint when it names brows, eyeliner, lips or permanent makeup, bodyInkHint
+// otherwise.
+func otherInkHint(text string) string {
+	for _, ts := range sentenceTokens(text) {
+		for _, t := range ts {
+			if makeupWords[inkSpelling(t.w)] {
+				return faceInkHint
+			}
+		}
+	}
+	return bodyInkHint
 }
 
 // inkSpelling reads a word of six letters or more one edit from one of misspelt as

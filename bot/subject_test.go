@@ -48,22 +48,25 @@ func TestScopeNoteUnderAnswers(t *testing.T) {
 }
 
 // TestDeclineOfOtherInk: a question about brows, eyeliner, lips or another tattoo that
-// is declined says what the FAQ covers and who can help, with or without topics to
-// offer; other declines keep asking for other words. (Since the in/out classifier,
+// is declined says what the FAQ covers and, for permanent makeup of the face, who can
+// help, or, for a tattoo elsewhere, that the removal entries carry over; with or
+// without topics to offer. Other declines keep asking for other words. (Since the in/out classifier,
 // index/MODEL.md ninth round, some brow questions are answered instead: "my eyebrow
 // tattoo is too dark, can it be lightened?" at 0.54; the cases here are declined.)
 func TestDeclineOfOtherInk(t *testing.T) {
 	h := handler(t)
 	const practitioner = "qualified practitioner who can see you in person"
+	const carries = "applies to other tattoos too"
 	tests := []struct {
-		text         string
-		practitioner bool
+		text                  string
+		practitioner, carries bool
 	}{
-		{"can permanent eyeliner be lightened", true},                  // nothing to offer
-		{"my microbladed brows are too dark, will they fade", true},    // topics offered
-		{"my brow tattoo is too dark", true},                           // topics offered
-		{"what is the capital of peru", false},                         // nothing to offer
-		{"which laser is best for removing unwanted body hair", false}, // off-topic, no ink
+		{"can permanent eyeliner be lightened", true, false},                  // nothing to offer
+		{"my microbladed brows are too dark, will they fade", true, false},    // topics offered
+		{"my brow tattoo is too dark", true, false},                           // topics offered
+		{"can my micropigmentation be lasered off my forearm", false, true},   // a tattoo elsewhere
+		{"what is the capital of peru", false, false},                         // nothing to offer
+		{"which laser is best for removing unwanted body hair", false, false}, // off-topic, no ink
 	}
 	for _, tt := range tests {
 		r := ask(t, h, tt.text)
@@ -73,6 +76,9 @@ func TestDeclineOfOtherInk(t *testing.T) {
 		}
 		if got := strings.Contains(r.Message, practitioner); got != tt.practitioner {
 			t.Errorf("%q: practitioner named %v, want %v: %q", tt.text, got, tt.practitioner, r.Message)
+		}
+		if got := strings.Contains(r.Message, carries); got != tt.carries {
+			t.Errorf("%q: says the FAQ carries over %v, want %v: %q", tt.text, got, tt.carries, r.Message)
 		}
 		if !strings.Contains(r.Message, "scalp micropigmentation (SMP)") && (tt.practitioner || len(r.Suggestions) == 0) {
 			t.Errorf("%q: the decline does not say what the FAQ covers: %q", tt.text, r.Message)
