@@ -483,3 +483,41 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 		}
 	}
 }
+
+// TestUrgentSeventhRound compares the seventh round's vetoes (URGENT.md): a general
+// question naming a sign ordinary healing can show, a question whether to worry;
+// each alone and together, on the same cross-validated readings, and joined to
+// another question.
+//
+//	go test ./bot -run UrgentSeventhRound -urgentcv -v
+func TestUrgentSeventhRound(t *testing.T) {
+	if !*urgentCV {
+		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
+	}
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
+	for i, e := range exs {
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+	}
+	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	for _, v := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+		p := shippedUrgentParams
+		p.generalVeto, p.worryVeto = v[0], v[1]
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+		}
+		t.Logf("vetoes general %v worry %v: %v", v[0], v[1], tally(exs, flags))
+		t.Logf("%-44s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
+		for i, e := range exs {
+			if e.source == "pairs" && flags[i] != (e.urgent && !signsAfterTreatment(e.text)) && !(signsAfterTreatment(e.text) && e.urgent) {
+				t.Logf("\t%v line %d %.3f: %.120q", e.urgent, e.line, probs[i], e.text)
+			}
+		}
+	}
+}
