@@ -98,6 +98,17 @@ func readRules(all [][]token) ruleSignals {
 		s.spread = s.spread || spreadOn(ts, prev)
 		prev = ts
 	}
+	if eyeSite {
+		// Read by the model as the treated skin's words, not as the eyes of an
+		// allergic reaction: "~eyelids" is a different word from "eyelids".
+		for _, ts := range all {
+			for i := range ts {
+				if eyeWords[ts[i].w] {
+					ts[i].masked = true
+				}
+			}
+		}
+	}
 	return s
 }
 

@@ -92,7 +92,7 @@ type urgentModelParams struct {
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
-	steadyVeto: true, bodyVeto: true, generalVeto: true,
+	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
