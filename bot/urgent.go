@@ -857,7 +857,7 @@ var (
 
 // strongSigns are the severe signs that ordinary healing does not show: an
 // infection's pus, coloured discharge and smell, a fever, an airway closing, eyes
-// swollen shut, red streaks. Swollen lips, weeping, hives and an "infection" named
+// swollen shut, red streaks, fainting. Swollen lips, weeping, hives and an "infection" named
 // are severe signs too, but ordinary healing or another cause shows them often
 // enough that the model may veto them.
 var strongSigns = []phrase{
@@ -880,6 +880,10 @@ var strongSigns = []phrase{
 	phraseOf("short|shortness", "of", "breathe"),
 	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
 	phraseOf("tight", "throat"),
+	// Losing consciousness ("I passed out at home an hour after the session"); "I
+	// nearly passed out from nerves" is a near miss (nearMiss).
+	phraseOf("passed|blacked", "out"),
+	phraseOf("fainted"),
 }
 
 // signAt reports whether a sign starts at ts[i], whatever the words around it.
