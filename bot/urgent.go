@@ -746,7 +746,7 @@ var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
 var riskWords = wordSet("odds", "cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
-	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "heard", "stories", "horror", "reviews")
+	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "reading", "heard", "hearing", "stories", "horror", "reviews")
 
 // recogniseWords before a sign ask how to tell it is there.
 var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spotting")
