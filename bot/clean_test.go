@@ -97,6 +97,9 @@ func TestIsUrgent(t *testing.T) {
 		{"my scalp is pink and warm two days after the session, should I be worried?", false, false},
 		{"what are the odds of getting an infection after scalp laser?", false, false},
 		{"I blacked out at the bus stop an hour after my session", true, false},
+		// A thing is where it happened, not what it happened to, after "in", "at":
+		{"I passed out in the car park after my session", true, false},
+		{"my car radiator is leaking green stuff", false, false},
 		{"how long does the swelling last?", false, false},
 		{"can laser cause an allergic reaction?", false, false},
 		{"is it normal to feel a bit sore the next day?", false, false},

@@ -502,13 +502,26 @@ func maskAll(ts []token) {
 // nonHuman reports whether the clause is about an animal, a thing or a child: "my cat
 // has had a fever", "my laptop has a virus infection".
 func nonHuman(clause []token) bool {
-	for _, t := range clause {
-		if things[t.w] {
+	for i, t := range clause {
+		if things[t.w] && !placeOf(clause, i) {
 			return true
 		}
 	}
 	return false
 }
+
+// placeOf reports whether the thing at i is where something happened, not what it
+// happened to: "I passed out in the car park", "fainted at the vet's".
+func placeOf(clause []token, i int) bool {
+	for j := max(0, i-2); j < i; j++ {
+		if placePrepositions[clause[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var placePrepositions = wordSet("in", "at", "into", "inside", "outside", "near", "by")
 
 // personal reports whether a clause speaks of the person who writes or their skin.
 func personal(clause []token) bool {
