@@ -339,7 +339,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	s.narr = narrativeness(memo, phrasings, narrative)
-	s.inout = trainScope(memo, phrasings, outOfScope, ps)
+	s.inout = trainScope(memo, phrasings, ps)
 	s.model = <-trained
 	return s, nil
 }
