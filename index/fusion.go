@@ -1,6 +1,11 @@
 package index
 
-import "math"
+import (
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -82,7 +87,20 @@ type calibration struct {
 	temp  float64
 }
 
-var fitted = calibration{scope: scopeWeights, temp: shareTemp}
+var fitted = calibration{scope: otScope(), temp: shareTemp}
+
+func otScope() []float64 {
+	v := os.Getenv("OTSW")
+	if v == "" {
+		return scopeWeights
+	}
+	var w []float64
+	for _, f := range strings.Split(v, ",") {
+		x, _ := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		w = append(w, x)
+	}
+	return w
+}
 
 func dot(w, x []float64) float64 {
 	var z float64

@@ -1,6 +1,10 @@
 package index
 
-import "math"
+import (
+	"math"
+	"os"
+	"strings"
+)
 
 // scopeClassifier is a logistic regression over a message's analysed terms that
 // tells messages the FAQ should not answer from those it should, trained at every
@@ -37,6 +41,9 @@ func trainScope(memo *termMemo, phrasings [][]string, ps pools) *scopeClassifier
 		seen := map[string]bool{}
 		var ts []string
 		for _, t := range memo.Analyze([]byte(text)) {
+			if otSkip[string(t.Term)] {
+				continue
+			}
 			if !seen[string(t.Term)] {
 				seen[string(t.Term)] = true
 				ts = append(ts, string(t.Term))
@@ -110,7 +117,19 @@ func (c *scopeClassifier) offTopic(terms []string) float64 {
 	}
 	z := c.bias
 	for _, t := range terms {
+		if otSkip[t] {
+			continue
+		}
 		z += c.w[t]
 	}
 	return math.Max(-6, math.Min(6, z)) / 6
 }
+
+// otSkip (measurement switch, tenth round b, not shipped): terms the classifier ignores.
+var otSkip = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range strings.Fields(os.Getenv("OTSKIP")) {
+		m[t] = true
+	}
+	return m
+}()
