@@ -1,11 +1,6 @@
 package index
 
-import (
-	"math"
-	"os"
-	"strconv"
-	"strings"
-)
+import "math"
 
 // evidence is what is known about one candidate entry for a text.
 type evidence struct {
@@ -87,20 +82,7 @@ type calibration struct {
 	temp  float64
 }
 
-var fitted = calibration{scope: otScope(), temp: shareTemp}
-
-func otScope() []float64 {
-	v := os.Getenv("OTSW")
-	if v == "" {
-		return scopeWeights
-	}
-	var w []float64
-	for _, f := range strings.Split(v, ",") {
-		x, _ := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		w = append(w, x)
-	}
-	return w
-}
+var fitted = calibration{scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64

@@ -1,10 +1,6 @@
 package index
 
-import (
-	"math"
-	"os"
-	"strings"
-)
+import "math"
 
 // scopeClassifier is a logistic regression over a message's analysed terms that
 // tells messages the FAQ should not answer from those it should, trained at every
@@ -30,7 +26,7 @@ const scopeTrainPhrasings = 3000
 // The out-of-scope file stays out: the main model's "none" class learns it already,
 // and learning it twice cost right answers (MODEL.md, ninth round, v1-v10 against v11;
 // tenth round b: all of it, or only the lines this classifier takes for in scope, cost
-// 4-16 right answers on the sets for 2-6 more declines, refitted or not).
+// 6-24 right answers on the sets for 3-7 more declines, refitted or not).
 func trainScope(memo *termMemo, phrasings [][]string, ps pools) *scopeClassifier {
 	type ex struct {
 		terms []string
@@ -41,9 +37,6 @@ func trainScope(memo *termMemo, phrasings [][]string, ps pools) *scopeClassifier
 		seen := map[string]bool{}
 		var ts []string
 		for _, t := range memo.Analyze([]byte(text)) {
-			if otSkip[string(t.Term)] {
-				continue
-			}
 			if !seen[string(t.Term)] {
 				seen[string(t.Term)] = true
 				ts = append(ts, string(t.Term))
@@ -117,19 +110,7 @@ func (c *scopeClassifier) offTopic(terms []string) float64 {
 	}
 	z := c.bias
 	for _, t := range terms {
-		if otSkip[t] {
-			continue
-		}
 		z += c.w[t]
 	}
 	return math.Max(-6, math.Min(6, z)) / 6
 }
-
-// otSkip (measurement switch, tenth round b, not shipped): terms the classifier ignores.
-var otSkip = func() map[string]bool {
-	m := map[string]bool{}
-	for _, t := range strings.Fields(os.Getenv("OTSKIP")) {
-		m[t] = true
-	}
-	return m
-}()
