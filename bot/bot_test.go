@@ -314,9 +314,11 @@ func TestQuestionSets(t *testing.T) {
 		// 60 answered wrong), 0/2 declined, 16/16 urgent, 4 of 46 others flagged, MRR
 		// 0.717; after the sixth urgent round: 0.567, 1/2, 16/16, 3 of 46 (an eyeliner
 		// question, a blister-care question and "should I be worried" about redness).
-		// Its answers are the index's business; its floors leave the model's noise of
-		// about one question. Only measures.
-		{"testdata/urgent_heldout6.jsonl", 0.55, 0.5, 1, 0.7, 3},
+		// Since the seventh urgent round its lines are training data of IsUrgent
+		// (urgent_pairs.jsonl): 0.633, 2/2, 16/16, none of the 46 flagged. Its answers
+		// are the index's business; its floors leave the model's noise of about one
+		// question.
+		{"testdata/urgent_heldout6.jsonl", 0.55, 0.5, 1, 0.7, 1},
 		// A fifth, on 81 further pages (none cited by any other set or by dev), about
 		// a third on tattoo, micropigmentation or pigment removal without naming SMP,
 		// brow and lip removal off-topic as knowledge/outofscope.txt has them; written

@@ -82,6 +82,24 @@ func TestIsUrgent(t *testing.T) {
 		{"I'm scared I'm gonna pass out during my first laser session, any tips?", false, false},
 		{"a little clear fluid leaked the first evening, then it crusted over and has been fine", false, false},
 		{"I get cold sores now and then, is laser removal still ok for me?", false, false},
+		// The seventh round (URGENT.md): the eyes swell with the treated skin beside a
+		// brow or eyeliner site, unless shut or with the lips or throat; relief that
+		// is over ("calmed down"); a comparison of places or with the usual; a general
+		// question naming a sign ordinary healing shows; asking whether to worry;
+		// losing consciousness.
+		{"my brows were lasered this morning and my eyelids are a bit puffy, is that normal?", false, false},
+		{"after my eyebrow tattoo removal yesterday my eyes are swollen shut", true, false},
+		{"had my eyeliner lasered and now my lips and tongue are swelling up", true, false},
+		{"itchy bumps like hives came up after the session but they calmed down within the hour", false, false},
+		{"the laser hurts more where the skin is thin over the bone, right?", false, false},
+		{"there were more blisters than usual after this session, how long will they take to heal?", false, false},
+		{"are hives a normal thing after laser on the hairline?", false, false},
+		{"my scalp is pink and warm two days after the session, should I be worried?", false, false},
+		{"what are the odds of getting an infection after scalp laser?", false, false},
+		{"I blacked out at the bus stop an hour after my session", true, false},
+		// A thing is where it happened, not what it happened to, after "in", "at":
+		{"I passed out in the car park after my session", true, false},
+		{"my car radiator is leaking green stuff", false, false},
 		{"how long does the swelling last?", false, false},
 		{"can laser cause an allergic reaction?", false, false},
 		{"is it normal to feel a bit sore the next day?", false, false},

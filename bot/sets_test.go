@@ -138,42 +138,28 @@ func TestUrgentPairs(t *testing.T) {
 var unfittedPairs = map[string]bool{}
 
 // TestUrgentHeldOut measures IsUrgent on messages written after its design was
-// frozen, never used to train it.
+// frozen, never used to train it. It reads the held-out sets listed in its table.
 //
-// urgent_heldout5.jsonl: 13 complications (infections told at length, other people's,
-// DIY removal burns, an allergic reaction) and 40 ordinary messages (how long, will it
-// still show, can you get X, blisters, itching, colour changes, scars and keloids,
-// cold sores, exercise, other procedures, other people's), each modelled on a public
-// page no other set used, written and committed before the bot was run on it. Its
-// first, clean figure (the fourth round's design): 12/13 flagged, 2 of 40 wrongly
-// (smpbot eval, as the handler flags). After the fifth round: 13/13 and 3 of 40, the
-// floors here; not clean (URGENT.md: its false flags were seen in a test log while
-// the round was in progress, not used).
-//
-// urgent_heldout6.jsonl: 16 complications (allergic reactions, infections and burns
-// told many ways, brow and lip removal, other people's) and 46 ordinary messages
-// (redness, pinpoint bleeding, blisters, itching, tenderness, swelling timelines,
-// risk questions, past complications that cleared, other procedures), each modelled
-// on a public page no other set used, committed (b9c9cdf) before the bot was run on
-// it. First, clean figure (the fifth round's design): 16/16, 4 of 46 flagged. After
-// the sixth round, measured once: 16/16 and 3 of 46, the floors here; not clean (the
-// clean run printed its false flags; the round was judged on CV and the other sets).
-//
-// The held-out sets before them were learned from and are part of urgent_pairs.jsonl
-// now: the first is lines 284-349, heldout2 579-648, heldout3 649-716, heldout4
-// 717-776 (URGENT.md). urgent_heldout2.jsonl stays in testdata because the index's
-// tests read it for answers; it is no longer a held-out measure of IsUrgent. Whoever
-// learns from heldout5's or heldout6's misses should move them there too and write a
-// new held-out set.
+// Every held-out set so far has been learned from and is part of
+// urgent_pairs.jsonl now: the first is lines 284-349, heldout2 579-648, heldout3
+// 649-716, heldout4 717-776, heldout5 777-829, heldout6 830-891 (URGENT.md, fifth and
+// seventh rounds). Their last held-out figures: heldout5 13/13 and 3 of 40 flagged
+// wrongly, heldout6 16/16 and 3 of 46. urgent_heldout2.jsonl, urgent_heldout5.jsonl and
+// urgent_heldout6.jsonl stay in testdata because the answer tests and
+// /work/coord/wrong.sh read them for answers; they are no longer held-out measures of
+// IsUrgent. A new set (urgent_heldout7.jsonl, written by someone who has not seen the
+// seventh round's changes) joins the table when it is merged; until then there is
+// nothing held out to read and the test says so.
 func TestUrgentHeldOut(t *testing.T) {
-	for _, set := range []struct {
+	sets := []struct {
 		file                 string
 		urgent, ordinary     int
 		minFlagged, maxWrong int
-	}{
-		{"testdata/urgent_heldout5.jsonl", 13, 40, 13, 3},
-		{"testdata/urgent_heldout6.jsonl", 16, 46, 16, 3},
-	} {
+	}{}
+	if len(sets) == 0 {
+		t.Skip("no held-out urgent set: heldout5 and heldout6 are training data since the seventh round (URGENT.md); urgent_heldout7.jsonl is added with its own branch")
+	}
+	for _, set := range sets {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)
 			if err != nil {

@@ -83,17 +83,31 @@ func readRules(all [][]token) ruleSignals {
 	// "I got lip filler and my lips are swollen": swelling where another procedure
 	// was done, in a message that does not name the treatment, is that procedure's.
 	elsewhere := !treated && namesOtherProcedure(all)
+	// "my eyeliner was lasered yesterday and my eyelids are puffy": swelling of the
+	// eyes is the treated skin's own when the treatment was next to them.
+	eyeSite := namesEyeSite(all)
 	var prev []token
 	for _, ts := range all {
 		maskContext(ts, prev)
 		if !treated {
 			maskLimbs(ts)
 		}
-		s.severe = s.severe || severeSign(ts, body) || !elsewhere && faceSwelling(ts)
+		s.severe = s.severe || severeSign(ts, body) || !elsewhere && faceSwelling(ts, eyeSite)
 		s.strong = s.strong || strongSign(ts, body)
 		s.worse = s.worse || worsening(ts)
 		s.spread = s.spread || spreadOn(ts, prev)
 		prev = ts
+	}
+	if eyeSite {
+		// Read by the model as the treated skin's words, not as the eyes of an
+		// allergic reaction: "~eyelids" is a different word from "eyelids".
+		for _, ts := range all {
+			for i := range ts {
+				if eyeWords[ts[i].w] {
+					ts[i].masked = true
+				}
+			}
+		}
 	}
 	return s
 }
@@ -488,13 +502,26 @@ func maskAll(ts []token) {
 // nonHuman reports whether the clause is about an animal, a thing or a child: "my cat
 // has had a fever", "my laptop has a virus infection".
 func nonHuman(clause []token) bool {
-	for _, t := range clause {
-		if things[t.w] {
+	for i, t := range clause {
+		if things[t.w] && !placeOf(clause, i) {
 			return true
 		}
 	}
 	return false
 }
+
+// placeOf reports whether the thing at i is where something happened, not what it
+// happened to: "I passed out in the car park", "fainted at the vet's".
+func placeOf(clause []token, i int) bool {
+	for j := max(0, i-2); j < i; j++ {
+		if placePrepositions[clause[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var placePrepositions = wordSet("in", "at", "into", "inside", "outside", "near", "by")
 
 // personal reports whether a clause speaks of the person who writes or their skin.
 func personal(clause []token) bool {
@@ -614,7 +641,10 @@ func cleared(clause []token) bool {
 			// "went down my neck" is a direction, not relief.
 			(i+2 >= len(clause) || !direction[clause[i+2].w]) ||
 			// "it oozed the first day and it's dried up now", "they popped and crusted over"
-			t.w == "dried" && next == "up" || t.w == "crusted" && next == "over"
+			t.w == "dried" && next == "up" || t.w == "crusted" && next == "over" ||
+			// "they calmed down within an hour", "the pain eased off"; not "calming down",
+			// which is still under way.
+			(t.w == "calmed" || t.w == "died") && next == "down" || t.w == "eased" && (next == "off" || next == "down")
 		if !hit {
 			continue
 		}
@@ -728,8 +758,8 @@ var (
 var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
-var riskWords = wordSet("cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
-	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "heard", "stories", "horror", "reviews")
+var riskWords = wordSet("odds", "cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
+	"prone", "avoid", "prevent", "preventing", "likely", "possible", "read", "reading", "heard", "hearing", "stories", "horror", "reviews")
 
 // recogniseWords before a sign ask how to tell it is there.
 var recogniseWords = wordSet("tell", "recognise", "recognize", "identify", "spotting")
@@ -763,6 +793,24 @@ func namesOtherProcedure(all [][]token) bool {
 	}
 	return false
 }
+
+// namesEyeSite reports whether the message names a treated site next to the eyes:
+// brows or an eyeliner (removed or done).
+func namesEyeSite(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if eyeSites[t.w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	eyeSites = wordSet("brow", "brows", "eyebrow", "eyebrows", "eyeliner", "lashline", "liner")
+	eyeWords = wordSet("eye", "eyes", "eyelid", "eyelids", "lid", "lids")
+)
 
 var otherProcedureWords = wordSet("filler", "fillers", "botox", "microblading", "microbladed", "blush", "eyeliner",
 	"injections", "injectables")
@@ -822,7 +870,7 @@ var (
 
 // strongSigns are the severe signs that ordinary healing does not show: an
 // infection's pus, coloured discharge and smell, a fever, an airway closing, eyes
-// swollen shut, red streaks. Swollen lips, weeping, hives and an "infection" named
+// swollen shut, red streaks, fainting. Swollen lips, weeping, hives and an "infection" named
 // are severe signs too, but ordinary healing or another cause shows them often
 // enough that the model may veto them.
 var strongSigns = []phrase{
@@ -845,6 +893,10 @@ var strongSigns = []phrase{
 	phraseOf("short|shortness", "of", "breathe"),
 	phraseOf("throat", "is|feels|went|gone|getting|feeling|", "scratchy|sore|", "and|", "tight|closing"),
 	phraseOf("tight", "throat"),
+	// Losing consciousness ("I passed out at home an hour after the session"); "I
+	// nearly passed out from nerves" is a near miss (nearMiss).
+	phraseOf("passed|blacked", "out"),
+	phraseOf("fainted"),
 }
 
 // signAt reports whether a sign starts at ts[i], whatever the words around it.
@@ -869,8 +921,11 @@ func signAt(ts []token, i int) bool {
 	return false
 }
 
-// faceSwelling reports swelling of the face, lips, eyes, tongue or throat.
-func faceSwelling(ts []token) bool {
+// faceSwelling reports swelling of the face, lips, eyes, tongue or throat; with
+// eyeSite (the treatment was on the brows or the eyelids), not of the eyes, which
+// swell with the treated skin: eyes swollen shut (strongSigns), swelling that grows
+// or spreads (worsening) and the lips or throat still count.
+func faceSwelling(ts []token, eyeSite bool) bool {
 	for i, t := range ts {
 		swell := swellWords[t.w] || (t.w == "blew" || t.w == "blown") && i+1 < len(ts) && ts[i+1].w == "up"
 		if t.masked || !swell && !lipWords[t.w] || hypotheticalCue(ts, i) {
@@ -882,7 +937,7 @@ func faceSwelling(ts []token) bool {
 			near = 3
 		}
 		for j := max(0, i-near); j < min(len(ts), i+near+1); j++ {
-			if j == i || ts[j].masked || !faceWords[ts[j].w] || aboutRisk(ts, min(i, j)) {
+			if j == i || ts[j].masked || !faceWords[ts[j].w] || eyeSite && eyeWords[ts[j].w] || aboutRisk(ts, min(i, j)) {
 				continue
 			}
 			// "lip filler", "eye cream": a procedure or product, not the body part.
@@ -1291,6 +1346,8 @@ var (
 // fainter words say an after-effect is fading: "a bit paler every day".
 var fainter = wordSet("less", "lighter", "paler", "fainter", "smaller", "faded", "fades")
 
+var places = wordSet("where", "there", "here", "on", "over", "near", "around", "at", "in", "along", "closer", "nearer")
+
 var pronoun = wordSet("it", "its", "this", "thats", "that")
 
 // cue reports whether the word at j says that the symptom at i is getting worse,
@@ -1321,6 +1378,9 @@ func cue(ts []token, i, j int) bool {
 		return j+1 >= len(ts) || !treated[ts[j+1].w] && ts[j+1].w != "they"
 	case bodyWide[ts[i].w] && bodyPhrase[w+" "+next]:
 		return w != "all" || j+2 >= len(ts) || !treated[ts[j+2].w]
+	case w == "more" && places[next]:
+		// "hurts more where the skin is thin", "more on the crown": compares places.
+		return false
 	case w == "more":
 		// "more and more", "more each day", "more swollen", "hurts more"; not "faded a
 		// bit more every day".
@@ -1343,6 +1403,10 @@ func cue(ts []token, i, j int) bool {
 // earlier time ("than yesterday", "than it was this morning"), not with another
 // thing.
 func thanBefore(ts []token, k int) bool {
+	if k < len(ts) && norms[ts[k].w] {
+		// "more blisters than usual after this session" compares with the norm.
+		return false
+	}
 	for i := k; i < len(ts) && i <= k+2; i++ {
 		if sinceWords[ts[i].w] {
 			return true
@@ -1397,6 +1461,8 @@ var (
 	spreadWords = wordSet("spread", "spreads", "moved", "crept", "travelled", "traveled")
 	wholeWords  = wordSet("whole", "entire", "left", "right", "other", "upper", "lower")
 )
+
+var norms = wordSet("usual", "normal", "expected", "average", "most", "others", "everyone", "anyone")
 
 var sinceWords = wordSet("yesterday", "before", "earlier", "day", "days", "morning", "night", "week", "last", "first", "ever",
 	"it", "when", "this", "today", "started")

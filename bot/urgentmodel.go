@@ -83,12 +83,16 @@ type urgentModelParams struct {
 	getVeto    bool    // likewise a question whether one can get something ("can you get X?", getAsked)
 	steadyVeto bool    // likewise a message saying it is no worse, less than before or painless (steady)
 	bodyVeto   bool    // likewise a message naming no body, symptom or treatment at all (bodyContext)
+	// generalVeto: a general question (no one's skin, nothing now: generalQuestion)
+	// is not urgent for a sign ordinary healing can show (not strong, no worsening).
+	generalVeto bool
+	worryVeto   bool // a message the rules do not flag asking whether to worry (worryAsked)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
-	steadyVeto: true, bodyVeto: true,
+	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -455,7 +459,7 @@ func riskAsked(all [][]token) bool {
 	return asksAbout(all, riskAsks)
 }
 
-var riskAsks = wordSet("safe", "safely", "dangerous", "danger", "risk", "risks", "risky", "chance", "chances",
+var riskAsks = wordSet("odds", "safe", "safely", "dangerous", "danger", "risk", "risks", "risky", "chance", "chances",
 	"likely", "possible", "cause", "causes", "prone", "prevent", "avoid", "counts")
 
 // settling reports whether a message says an after-effect is settling ("it's calmed
@@ -583,13 +587,57 @@ func noFever(all [][]token) bool {
 // or steady. Such a message gets the side-effects answer, which says when to see a
 // doctor.
 func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
+	if p.generalVeto && rs.severe && !rs.strong && !rs.worse && !rs.spread && generalQuestion(all) {
+		return true
+	}
 	if rs.any() {
 		return false
 	}
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
-		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all)
+		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all) ||
+		p.worryVeto && worryAsked(all)
 }
+
+// generalQuestion reports whether every sentence of a message asks a question, about
+// nobody's skin in particular and nothing happening now: "is swelling around the
+// eyes a normal thing after laser on the forehead?", "what happens if a scab gets
+// infected?". No one, the writer or another, is named ("I", "my", "his"), no
+// "now", "today" or "still", nothing pointed at ("this", "these").
+func generalQuestion(all [][]token) bool {
+	asks := false
+	for _, ts := range all {
+		if chatter(ts) {
+			continue
+		}
+		// A question opens like one: "open sores that keep leaking, two weeks after
+		// the laser?" reports with a question mark.
+		if len(ts) == 0 || !questionStart[ts[0].w] || chatterOpener(ts, 0) {
+			return false
+		}
+		asks = true
+		for _, t := range ts {
+			if firstPerson[t.w] || ourWords[t.w] || otherPeople[t.w] || nowWords[t.w] || pointing[t.w] {
+				return false
+			}
+		}
+	}
+	return asks
+}
+
+var (
+	ourWords = wordSet("we", "our", "us", "ours")
+	pointing = wordSet("this", "these", "here", "thats", "keep")
+)
+
+// worryAsked reports whether a message asks whether to worry ("should I be worried?",
+// "anything to worry about?"): the side-effects answer says what is normal and when
+// to see a doctor (the worryVeto).
+func worryAsked(all [][]token) bool {
+	return asksAbout(all, worryAsks)
+}
+
+var worryAsks = wordSet("worried", "worry", "worrying", "concerned", "concern", "concerning", "alarmed", "panic")
 
 // asksAbout reports whether a sentence of the message asks a question holding one
 // of words.

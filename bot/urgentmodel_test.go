@@ -143,8 +143,11 @@ func rulesUnseen(exs []urgentExample, flags []bool) ([]urgentExample, []bool) {
 // the pairs, 198 lines; a normal temperature vetoes): 311/315, 13/487, 4/1879. With
 // the sixth round's (one pair relabelled; rules for clear fluid, near misses, other
 // procedures' swelling, "can X give you"; strong signs never vetoed; the steady and
-// no-body vetoes): 312/314, 7/488, 3/1879. The FAQ is training data that
-// moderators edit, so the floors leave room.
+// no-body vetoes): 312/314, 7/488, 3/1879. With the seventh round's (heldout5 and
+// heldout6 moved into the pairs, 16 new pairs; eye words beside a brow or eyeliner
+// site masked; relief that is over, comparisons of place and with the usual; the
+// general-question and worry vetoes; fainting a strong sign): 345/347, 7/586,
+// 2/1879. The FAQ is training data that moderators edit, so the floors leave room.
 func TestUrgentCrossValidated(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the model five times")
@@ -397,8 +400,9 @@ func BenchmarkTrainUrgent(b *testing.B) {
 // complications flagged and ordinary messages flagged per set, as the handler flags
 // (a signs question counts as flagged). It chooses among the designs CV ranks alike
 // by the rule of URGENT.md (every complication of every set flagged); the sets it
-// reads are not clean afterwards, so the held-out sets (urgent_heldout5.jsonl,
-// urgent_heldout6.jsonl) are not among them.
+// reads are not clean afterwards, so no held-out set is among them (since the
+// seventh round every urgent_heldout file in testdata is training data; a new one
+// must stay out of this list).
 //
 //	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
 func TestUrgentDesignsOnSets(t *testing.T) {
@@ -479,6 +483,44 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 				}
 				t.Logf("threshold %.2f veto %.2f vetoes care %v risk %v settling %v, course %v get %v steady %v: missed %d, false %d | %s",
 					threshold, veto, d.care, d.risk, d.better, fifth[0], fifth[1], fifth[2], missed, wrong, strings.Join(line, "; "))
+			}
+		}
+	}
+}
+
+// TestUrgentSeventhRound compares the seventh round's vetoes (URGENT.md): a general
+// question naming a sign ordinary healing can show, a question whether to worry;
+// each alone and together, on the same cross-validated readings, and joined to
+// another question.
+//
+//	go test ./bot -run UrgentSeventhRound -urgentcv -v
+func TestUrgentSeventhRound(t *testing.T) {
+	if !*urgentCV {
+		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
+	}
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
+	for i, e := range exs {
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+	}
+	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	for _, v := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+		p := shippedUrgentParams
+		p.generalVeto, p.worryVeto = v[0], v[1]
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+		}
+		t.Logf("vetoes general %v worry %v: %v", v[0], v[1], tally(exs, flags))
+		t.Logf("%-44s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
+		for i, e := range exs {
+			if e.source == "pairs" && flags[i] != (e.urgent && !signsAfterTreatment(e.text)) && !(signsAfterTreatment(e.text) && e.urgent) {
+				t.Logf("\t%v line %d %.3f: %.120q", e.urgent, e.line, probs[i], e.text)
 			}
 		}
 	}

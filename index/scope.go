@@ -24,7 +24,9 @@ const scopeTrainPhrasings = 3000
 //   - to decline: the pool's stories labelled to decline and the getting pool.
 //
 // The out-of-scope file stays out: the main model's "none" class learns it already,
-// and learning it twice cost right answers (MODEL.md, ninth round, v1-v10 against v11).
+// and learning it twice cost right answers (MODEL.md, ninth round, v1-v10 against v11;
+// tenth round b: all of it, or only the lines this classifier takes for in scope, cost
+// 6-24 right answers on the sets for 3-7 more declines, refitted or not).
 func trainScope(memo *termMemo, phrasings [][]string, ps pools) *scopeClassifier {
 	type ex struct {
 		terms []string
