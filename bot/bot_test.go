@@ -327,6 +327,15 @@ func TestQuestionSets(t *testing.T) {
 		// others flagged (both off-topic: brow removal near the eyes, a hair-loss
 		// drug's side effects; no ordinary after-effect), MRR 0.938. Only measures.
 		{"testdata/real5.jsonl", 0.70, 0.35, 1, 0.9, 3},
+		// A sixth, on 79 further pages (none cited by any other set, by dev or in
+		// another helper's page claims), about a third on tattoo, micropigmentation,
+		// ink or pigment removal without naming SMP or the scalp, brow, lip and
+		// eyeliner removal off-topic; written and committed before the bot was run on
+		// it once (f5c1dfc), at main d1a8a56: 0.723 (6 of 65 answered wrong, 12 not
+		// answered), 10/14 declined, 5/5 urgent, two of the 74 others flagged (sore
+		// skin ten days after a session, not getting worse; laser hair removal hurting
+		// more at higher settings), MRR 0.854. Only measures.
+		{"testdata/real6.jsonl", 0.70, 0.64, 1, 0.83, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
