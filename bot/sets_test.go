@@ -159,11 +159,24 @@ var unfittedPairs = map[string]bool{}
 // the sixth round, measured once: 16/16 and 3 of 46, the floors here; not clean (the
 // clean run printed its false flags; the round was judged on CV and the other sets).
 //
+// urgent_heldout7.jsonl: 18 complications (infections and allergic reactions after
+// SMP and its removal, burns from DIY kits, acid, salt and a hot needle, a laser
+// turned up too high, a red line, feeling faint and feverish after a large session)
+// and 54 ordinary messages (aftercare: washing, shaving, gym, sun, sunbeds, swimming;
+// what is normal: redness, itching, frosting, scabs, blisters, tenderness, darkening;
+// risk questions; past complications that cleared; look-alikes: hives from washing
+// powder, a cold or flu with a temperature, laser hair removal bumps, a laser cap),
+// each modelled on one of 72 public pages no other set used, committed (274db4a)
+// before the bot was run on it and measured once on main d1a8a56: 18/18 flagged, 4
+// of 54 wrongly by IsUrgent (an allergy-prone person's itch and puffiness, washing
+// powder hives, a question on pain tolerance, a cold at 37.8 before a session), the
+// floors here; clean.
+//
 // The held-out sets before them were learned from and are part of urgent_pairs.jsonl
 // now: the first is lines 284-349, heldout2 579-648, heldout3 649-716, heldout4
 // 717-776 (URGENT.md). urgent_heldout2.jsonl stays in testdata because the index's
 // tests read it for answers; it is no longer a held-out measure of IsUrgent. Whoever
-// learns from heldout5's or heldout6's misses should move them there too and write a
+// learns from heldout5's, heldout6's or heldout7's misses should move them there too and write a
 // new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
 	for _, set := range []struct {
@@ -173,6 +186,7 @@ func TestUrgentHeldOut(t *testing.T) {
 	}{
 		{"testdata/urgent_heldout5.jsonl", 13, 40, 13, 3},
 		{"testdata/urgent_heldout6.jsonl", 16, 46, 16, 3},
+		{"testdata/urgent_heldout7.jsonl", 18, 54, 18, 4},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)

@@ -398,7 +398,7 @@ func BenchmarkTrainUrgent(b *testing.B) {
 // (a signs question counts as flagged). It chooses among the designs CV ranks alike
 // by the rule of URGENT.md (every complication of every set flagged); the sets it
 // reads are not clean afterwards, so the held-out sets (urgent_heldout5.jsonl,
-// urgent_heldout6.jsonl) are not among them.
+// urgent_heldout6.jsonl, urgent_heldout7.jsonl) are not among them.
 //
 //	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
 func TestUrgentDesignsOnSets(t *testing.T) {
