@@ -319,6 +319,15 @@ func TestQuestionSets(t *testing.T) {
 		// are the index's business; its floors leave the model's noise of about one
 		// question.
 		{"testdata/urgent_heldout6.jsonl", 0.55, 0.5, 1, 0.7, 1},
+		// urgent_heldout7.jsonl: 18 complications and 54 ordinary after-effects,
+		// aftercare and risk questions and look-alikes, modelled on 72 public pages no
+		// other set used, committed (274db4a) before the bot was run on it and measured
+		// once on main d1a8a56: 0.676 (10 of 68 answered wrong), 2/4 declined, 18/18
+		// urgent, 6 of 54 others flagged (4 by IsUrgent; 2 questions asking how to
+		// tell an infection, with the signs notice, answered with the accepted
+		// complications entry), MRR 0.827; the same after the seventh urgent round and
+		// the tenth round a, which it was kept from. Only measures.
+		{"testdata/urgent_heldout7.jsonl", 0.65, 0.5, 1, 0.8, 6},
 		// A fifth, on 81 further pages (none cited by any other set or by dev), about
 		// a third on tattoo, micropigmentation or pigment removal without naming SMP,
 		// brow and lip removal off-topic as knowledge/outofscope.txt has them; written

@@ -140,26 +140,37 @@ var unfittedPairs = map[string]bool{}
 // TestUrgentHeldOut measures IsUrgent on messages written after its design was
 // frozen, never used to train it. It reads the held-out sets listed in its table.
 //
-// Every held-out set so far has been learned from and is part of
+// Every held-out set before it has been learned from and is part of
 // urgent_pairs.jsonl now: the first is lines 284-349, heldout2 579-648, heldout3
 // 649-716, heldout4 717-776, heldout5 777-829, heldout6 830-891 (URGENT.md, fifth and
 // seventh rounds). Their last held-out figures: heldout5 13/13 and 3 of 40 flagged
 // wrongly, heldout6 16/16 and 3 of 46. urgent_heldout2.jsonl, urgent_heldout5.jsonl and
-// urgent_heldout6.jsonl stay in testdata because the answer tests and
-// /work/coord/wrong.sh read them for answers; they are no longer held-out measures of
-// IsUrgent. A new set (urgent_heldout7.jsonl, written by someone who has not seen the
-// seventh round's changes) joins the table when it is merged; until then there is
-// nothing held out to read and the test says so.
+// urgent_heldout6.jsonl stay in testdata because the answer tests read them for
+// answers; they are no longer held-out measures of IsUrgent.
+//
+// urgent_heldout7.jsonl: 18 complications (infections and allergic reactions after
+// SMP and its removal, burns from DIY kits, acid, salt and a hot needle, a laser
+// turned up too high, a red line, feeling faint and feverish after a large session)
+// and 54 ordinary messages (aftercare: washing, shaving, gym, sun, sunbeds, swimming;
+// what is normal: redness, itching, frosting, scabs, blisters, tenderness, darkening;
+// risk questions; past complications that cleared; look-alikes: hives from washing
+// powder, a cold or flu with a temperature, laser hair removal bumps, a laser cap),
+// each modelled on one of 72 public pages no other set used, committed (274db4a)
+// before the bot was run on it and measured once on main d1a8a56: 18/18 flagged, 4
+// of 54 wrongly by IsUrgent (an allergy-prone person's itch and puffiness, washing
+// powder hives, a question on pain tolerance, a cold at 37.8 before a session), the
+// floors here; clean, and the same after the seventh round, written without it.
+//
+// Whoever learns from heldout7's misses should move it into urgent_pairs.jsonl too
+// and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
-	sets := []struct {
+	for _, set := range []struct {
 		file                 string
 		urgent, ordinary     int
 		minFlagged, maxWrong int
-	}{}
-	if len(sets) == 0 {
-		t.Skip("no held-out urgent set: heldout5 and heldout6 are training data since the seventh round (URGENT.md); urgent_heldout7.jsonl is added with its own branch")
-	}
-	for _, set := range sets {
+	}{
+		{"testdata/urgent_heldout7.jsonl", 18, 54, 18, 4},
+	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)
 			if err != nil {

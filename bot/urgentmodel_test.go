@@ -400,9 +400,8 @@ func BenchmarkTrainUrgent(b *testing.B) {
 // complications flagged and ordinary messages flagged per set, as the handler flags
 // (a signs question counts as flagged). It chooses among the designs CV ranks alike
 // by the rule of URGENT.md (every complication of every set flagged); the sets it
-// reads are not clean afterwards, so no held-out set is among them (since the
-// seventh round every urgent_heldout file in testdata is training data; a new one
-// must stay out of this list).
+// reads are not clean afterwards, so the held-out set (urgent_heldout7.jsonl) is not
+// among them (urgent_heldout5 and 6 are training data since the seventh round).
 //
 //	go test ./bot -run UrgentDesignsOnSets -urgentcv -v
 func TestUrgentDesignsOnSets(t *testing.T) {
