@@ -87,12 +87,15 @@ type urgentModelParams struct {
 	// is not urgent for a sign ordinary healing can show (not strong, no worsening).
 	generalVeto bool
 	worryVeto   bool // a message the rules do not flag asking whether to worry (worryAsked)
+	// causeVeto: likewise a rash, hives or welts with an everyday cause, the
+	// treatment not named or denied (otherCause)
+	causeVeto bool
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
-	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true,
+	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true, causeVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -483,7 +486,7 @@ func unreversed(all [][]token, match func(ts []token, i int) bool) bool {
 			switch {
 			case match(ts, i):
 				found = true
-			case found && reversal[t.w]:
+			case found && reversal[t.w] && !trailingYet(ts, i):
 				return false
 			}
 		}
@@ -492,6 +495,12 @@ func unreversed(all [][]token, match func(ts []token, i int) bool) bool {
 }
 
 var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
+
+// trailingYet reports a "yet" that ends its clause: "it just hasn't settled yet" says
+// the after-effect is not over, no turn ("yet this morning it's hot" is one).
+func trailingYet(ts []token, i int) bool {
+	return ts[i].w == "yet" && (i+1 == len(ts) || ts[i+1].w == "," || ts[i+1].w == "?")
+}
 
 // courseAsked reports whether a message asks about the course of an after-effect:
 // how long it lasts, whether it will still show, fade or heal ("will my scalp still
@@ -570,14 +579,7 @@ var (
 // temperature was 36.8 this morning, all good"): a reading of no fever, whatever the
 // model makes of the word "temperature".
 func noFever(all [][]token) bool {
-	for _, ts := range all {
-		for i := range ts {
-			if normalTemperature(ts, i) {
-				return true
-			}
-		}
-	}
-	return false
+	return lowReadingOnly(all)
 }
 
 // vetoed reports whether a message is not urgent whatever the model reads: one the
@@ -596,7 +598,7 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
 		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all) ||
-		p.worryVeto && worryAsked(all)
+		p.worryVeto && worryAsked(all) || p.causeVeto && otherCause(all)
 }
 
 // generalQuestion reports whether every sentence of a message asks a question, about
