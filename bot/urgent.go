@@ -86,6 +86,9 @@ func readRules(all [][]token) ruleSignals {
 	// "my eyeliner was lasered yesterday and my eyelids are puffy": swelling of the
 	// eyes is the treated skin's own when the treatment was next to them.
 	eyeSite := namesEyeSite(all)
+	if ownIllness(all) {
+		maskColdSymptoms(all)
+	}
 	if otherCause(all) {
 		// "hives on my back from a new washing powder, nothing to do with the
 		// laser": a look-alike with its own cause. Masked for the model too.
@@ -132,6 +135,82 @@ func readRules(all [][]token) ruleSignals {
 	}
 	return s
 }
+
+// ownIllness reports whether a message names a common illness of its own: a cold
+// ("I've got a cold", "full of cold", "a head cold"), the flu, covid, a virus.
+func ownIllness(all [][]token) bool {
+	for _, ts := range all {
+		for i, t := range ts {
+			if i > 0 && (ts[i-1].w == "like" || ts[i-1].w == "flulike") || i+1 < len(ts) && ts[i+1].w == "like" {
+				// "flu-like symptoms since the laser" may be the infection's.
+				continue
+			}
+			if otherIllness[t.w] || t.w == "virus" || t.w == "bug" && i > 0 && (ts[i-1].w == "a" || ts[i-1].w == "tummy" || ts[i-1].w == "stomach") ||
+				coldIllness(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// coldIllness reports "cold" as the illness: a noun after "a", "the", "of", "head"
+// or "chest" that ends its phrase ("I've got a cold, ...", "full of cold and a sore
+// throat"), not "a cold compress" or "it feels cold".
+func coldIllness(ts []token, i int) bool {
+	if ts[i].w != "cold" && ts[i].w != "colds" || i == 0 || !coldBefore[ts[i-1].w] {
+		return false
+	}
+	return i+1 == len(ts) || coldAfter[ts[i+1].w]
+}
+
+var (
+	coldBefore = wordSet("a", "the", "of", "head", "chest", "bad", "heavy", "stinking", "streaming", "nasty", "horrible",
+		"awful", "mild", "slight", "little", "summer", "winter", "caught", "got")
+	coldAfter = wordSet(",", "?", "and", "with", "so", "but", "at", "now", "since", "going", "coming", "which", "that",
+		"or", "plus", "too", "again", "last", "this", "for", "right", "still", "bug", "virus")
+)
+
+// maskColdSymptoms masks the symptoms a cold gives, in a message naming one: a sore
+// or scratchy throat (not one that is tight, closing or swollen, nor trouble
+// swallowing), a blocked or runny nose, a cough, aches. A sore throat is no trouble
+// swallowing.
+func maskColdSymptoms(all [][]token) {
+	for _, ts := range all {
+		for i, t := range ts {
+			switch {
+			case coldSymptoms[t.w]:
+				ts[i].masked = true
+			case t.w == "throat" && !airwayNear(ts, i):
+				ts[i].masked = true
+				for j := max(0, i-2); j < len(ts) && j <= i+3; j++ {
+					if throatFeel[ts[j].w] {
+						ts[j].masked = true
+					}
+				}
+			}
+		}
+	}
+}
+
+// airwayNear reports a throat word with a sign of the airway near: tight, closing,
+// swollen, swallowing.
+func airwayNear(ts []token, i int) bool {
+	for j := max(0, i-3); j < len(ts) && j <= i+4; j++ {
+		if airwayWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	coldSymptoms = wordSet("nose", "runny", "blocked", "stuffy", "bunged", "congested", "cough", "coughing", "sneezing",
+		"sneezy", "snotty", "sinuses", "headache", "achy", "aches", "aching")
+	throatFeel  = wordSet("sore", "scratchy", "tickly", "raw", "itchy", "hoarse", "dry")
+	airwayWords = wordSet("tight", "tightness", "closing", "swollen", "swelling", "swelled", "swallow", "swallowing",
+		"cannot", "breathe", "breathing", "thick")
+)
 
 // otherCause reports whether a message gives an everyday cause for a rash, hives or
 // welts ("from a new washing powder", "after changing detergent", "a reaction to
@@ -1012,6 +1091,9 @@ func signAt(ts []token, i int) bool {
 	}
 	// "I'm allergic to penicillin" and "an allergy test" are not reactions;
 	// "I think I'm allergic" and "allergy after the laser" may be.
+	if (w == "allergic" || w == "allergy") && (disposition(ts, i) || askedWhether(ts, i)) {
+		return false
+	}
 	if w == "allergic" && next != "to" || w == "allergy" && !notAllergy[next] {
 		return true
 	}
@@ -1022,6 +1104,40 @@ func signAt(ts []token, i int) bool {
 	}
 	return false
 }
+
+// disposition reports an allergy as the person's tendency: "prone to allergic
+// reactions", "susceptible to allergic rashes".
+func disposition(ts []token, i int) bool {
+	for j := max(0, i-3); j < i; j++ {
+		if proneWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// askedWhether reports a question whether something is an allergy, opening at most
+// four words before it: "is that an allergy?", "could I be allergic?". The
+// message's other words say whether it is a reaction (the model reads them; swollen
+// lips or hives are signs of their own).
+func askedWhether(ts []token, i int) bool {
+	if !asked(ts) {
+		return false
+	}
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		if ts[j].w == "," {
+			return false
+		}
+		if whetherOpeners[ts[j].w] && (j == 0 || ts[j-1].w == ",") {
+			return true
+		}
+	}
+	return false
+}
+
+var whetherOpeners = wordSet("is", "am", "could", "can", "might", "would", "maybe", "possibly")
+
+var proneWords = wordSet("prone", "susceptible", "tendency", "tend", "predisposed", "sensitive")
 
 // faceSwelling reports swelling of the face, lips, eyes, tongue or throat; with
 // eyeSite (the treatment was on the brows or the eyelids), not of the eyes, which

@@ -90,12 +90,17 @@ type urgentModelParams struct {
 	// causeVeto: likewise a rash, hives or welts with an everyday cause, the
 	// treatment not named or denied (otherCause)
 	causeVeto bool
+	// illnessVeto: likewise a message naming a common illness of its own, a cold or
+	// the flu (ownIllness): its sore throat and aches are the illness's.
+	illnessVeto bool
+	recurVeto   bool // likewise an after-effect back after each session that settles each time (recurringSettles)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
 	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true, causeVeto: true,
+	illnessVeto: true, recurVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -340,7 +345,7 @@ func doubted(ts []token, i int) bool {
 var (
 	betterWords = wordSet("calmer", "calmed", "calming", "settling", "easing", "eased", "fading", "faded", "flattening",
 		"flattened", "improving", "improved", "drying", "dried", "shrinking", "subsiding", "better")
-	downVerbs = wordSet("going", "gone", "went", "come", "coming", "calmed", "settled", "died", "dying")
+	downVerbs = wordSet("going", "gone", "went", "come", "coming", "calmed", "calm", "calms", "settled", "died", "dying")
 	careWords = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", "moisturiser", "moisturizer",
 		"vaseline", "ice", "icing", "cover", "covered", "dressing", "bandage", "shower", "wash", "gym", "swim",
 		"pool", "sauna", "sea", "sun", "cap", "hat", "shave", "dye", "pop", "sleep", "sleeping", "work")
@@ -598,8 +603,45 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
 		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all) ||
-		p.worryVeto && worryAsked(all) || p.causeVeto && otherCause(all)
+		p.worryVeto && worryAsked(all) || p.causeVeto && otherCause(all) ||
+		p.illnessVeto && ownIllness(all) || p.recurVeto && recurringSettles(all)
 }
+
+// recurringSettles reports an after-effect that comes back after each session and
+// settles each time: "itchy and puffy for a few days after every session, then it
+// settles". One that did something new this time ("but this time...", "until")
+// does not.
+func recurringSettles(all [][]token) bool {
+	recurs, settles := false, false
+	for _, ts := range all {
+		for i, t := range ts {
+			w, next := t.w, ""
+			if i+1 < len(ts) {
+				next = ts[i+1].w
+			}
+			switch {
+			case (w == "each" || w == "every") && (sessionWords[next] || next == "time" ||
+				i+2 < len(ts) && sessionWords[ts[i+2].w]),
+				w == "always":
+				recurs = true
+			case w == "this" && next == "time", w == "until", w == "suddenly", w == "however",
+				w == "but" && (next == "now" || next == "this" || next == "today"):
+				return false
+			case (settleWords[w] || downVerbs[w] && next == "down" || awayVerbs[w] && next == "away" ||
+				w == "back" && next == "to") && !doubted(ts, i):
+				settles = true
+			}
+		}
+	}
+	return recurs && settles
+}
+
+var (
+	sessionWords = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "laser")
+	settleWords  = wordSet("settles", "settle", "settled", "settling", "calms", "subsides", "subside", "clears",
+		"resolves", "disappears", "fades", "goes")
+	awayVerbs = wordSet("go", "goes", "went", "gone", "fades", "fade", "wears", "wear")
+)
 
 // generalQuestion reports whether every sentence of a message asks a question, about
 // nobody's skin in particular and nothing happening now: "is swelling around the
