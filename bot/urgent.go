@@ -876,7 +876,8 @@ var severeSigns = append([]phrase{
 	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
 	phraseOf("bleeding", "a|that", "lot|wont"),
 	phraseOf("open", "wound"),
-	phraseOf("raw", "skin|flesh"),
+	// "peeling off in raw patches": skin open like a wound.
+	phraseOf("raw", "skin|flesh|patch|patches|wound|wounds|hole"),
 }, strongSigns...)
 
 // matchAt reports whether ph matches the unmasked words of ts from i on.
