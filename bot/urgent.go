@@ -235,9 +235,9 @@ func otherCause(all [][]token) bool {
 	return false
 }
 
-// treatmentDenied reports whether every mention of the treatment is negated or set
-// long ago: "nothing to do with the laser", "no laser involved", "I haven't had a
-// session in months".
+// treatmentDenied reports whether every mention of the treatment is negated, set
+// long ago or still to come: "nothing to do with the laser", "no laser involved", "I
+// haven't had a session in months", "before my next session".
 func treatmentDenied(all [][]token) bool {
 	named := false
 	for _, ts := range all {
@@ -248,7 +248,8 @@ func treatmentDenied(all [][]token) bool {
 			named = true
 			denied := false
 			for j := i - 1; j >= 0 && j >= i-5 && ts[j].w != "," && ts[j].w != "but"; j-- {
-				denied = denied || negators[ts[j].w]
+				// "my next session" is still to come.
+				denied = denied || negators[ts[j].w] || j >= i-3 && aheadWords[ts[j].w]
 			}
 			for j := i + 1; j < len(ts) && j <= i+3 && !denied; j++ {
 				// "no laser involved", "a session months ago"
