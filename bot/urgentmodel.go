@@ -627,8 +627,8 @@ func recurringSettles(all [][]token) bool {
 			case w == "this" && next == "time", w == "until", w == "suddenly", w == "however",
 				w == "but" && (next == "now" || next == "this" || next == "today"):
 				return false
-			case (settleWords[w] || downVerbs[w] && next == "down" || awayVerbs[w] && next == "away" ||
-				w == "back" && next == "to") && !doubted(ts, i):
+			case (settleWords[w] || (downVerbs[w] || w == "goes") && next == "down" || awayVerbs[w] && next == "away" ||
+				w == "back" && next == "to" && i+2 < len(ts) && ts[i+2].w == "normal") && !doubted(ts, i):
 				settles = true
 			}
 		}
@@ -639,7 +639,7 @@ func recurringSettles(all [][]token) bool {
 var (
 	sessionWords = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "laser")
 	settleWords  = wordSet("settles", "settle", "settled", "settling", "calms", "subsides", "subside", "clears",
-		"resolves", "disappears", "fades", "goes")
+		"resolves", "disappears", "disappear", "fades", "fade", "flatten", "flattens")
 	awayVerbs = wordSet("go", "goes", "went", "gone", "fades", "fade", "wears", "wear")
 )
 
