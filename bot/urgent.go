@@ -254,7 +254,7 @@ func treatmentDenied(all [][]token) bool {
 			for j := i + 1; j < len(ts) && j <= i+3 && !denied; j++ {
 				// "no laser involved", "a session months ago"
 				denied = ts[j].w == "involved" && i > 0 && negators[ts[i-1].w] ||
-					j+1 < len(ts) && longAgo[ts[j].w+" "+ts[j+1].w]
+					j+1 < len(ts) && longAgoEnds[ts[j+1].w] && longAgo[ts[j].w+" "+ts[j+1].w]
 			}
 			if !denied {
 				return false
@@ -263,6 +263,16 @@ func treatmentDenied(all [][]token) bool {
 	}
 	return named
 }
+
+// longAgoEnds are the second words of longAgo: a pair is joined (and allocated)
+// only when its second word can end one.
+var longAgoEnds = func() map[string]bool {
+	m := map[string]bool{}
+	for p := range longAgo {
+		m[p[strings.LastIndexByte(p, ' ')+1:]] = true
+	}
+	return m
+}()
 
 var (
 	causeMarkers   = wordSet("from", "because", "due", "to", "after", "since", "changing", "changed", "switching", "switched", "new")
@@ -1372,7 +1382,7 @@ func tempReading(ts []token, i int) (int, bool) {
 		return 0, false
 	}
 	for j := i + 1; j < len(ts) && j <= i+4; j++ {
-		if n, err := strconv.Atoi(ts[j].w); err == nil {
+		if n, ok := reading(ts[j].w); ok {
 			return n, plausibleReading(n)
 		}
 		if !tempFiller[ts[j].w] && !readingFiller[ts[j].w] {
@@ -1380,7 +1390,7 @@ func tempReading(ts []token, i int) (int, bool) {
 		}
 	}
 	for j := i - 1; j >= 0 && j >= i-3; j-- {
-		if n, err := strconv.Atoi(ts[j].w); err == nil {
+		if n, ok := reading(ts[j].w); ok {
 			if plausibleReading(n) {
 				return n, true
 			}
@@ -1391,6 +1401,22 @@ func tempReading(ts []token, i int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// reading parses a token made of digits only, without strconv's error for a word
+// (which allocates).
+func reading(w string) (int, bool) {
+	if w == "" || len(w) > 4 {
+		return 0, false
+	}
+	n := 0
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, true
 }
 
 func plausibleReading(n int) bool { return n >= 34 && n <= 45 || n >= 93 && n <= 110 }
@@ -1739,8 +1765,8 @@ func painRising(ts []token) bool {
 		}
 		pain = pain || t.w == "pain" || t.w == "painful" || t.w == "hurts"
 		now = now || t.w == "now" || t.w == "today"
-		n, err := strconv.Atoi(t.w)
-		if err != nil || n > 10 {
+		n, ok := reading(t.w)
+		if !ok || n > 10 {
 			continue
 		}
 		if first < 0 {
