@@ -240,6 +240,12 @@ func TestIsUrgent(t *testing.T) {
 		// A worsening denied, "yet" at the end of a clause no turn.
 		{"still sore and tender twelve days after my session, it's not getting worse, it just hasn't settled yet", false, false},
 		{"still sore and tender twelve days after my session and it's getting worse, the area is hot and swollen", true, false},
+		// Denied in a sentence of its own after the after-effect: no spreading either;
+		// "won't stop spreading" is no denial.
+		{"is it normal that my head still feels tender a week after the session? it's not getting any worse, just slow", false, false},
+		{"my head still feels tender a week after the session. it hasn't got any bigger but it's not gone", false, false},
+		{"my scalp went red and sore after the session. it won't stop spreading down my neck", true, false},
+		{"my scalp went red and sore after the session. it's getting worse every day", true, false},
 	}
 	misses := 0
 	for _, tt := range tests {

@@ -598,7 +598,9 @@ func maskContext(ts, prev []token) {
 	maskToldNormal(ts)
 	maskTolerance(ts)
 	for i := 0; i < len(ts); i++ {
-		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
+		// "not getting better" is no negation, but "not getting worse" denies the cue
+		// ("doesn't stop spreading" does not).
+		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w] && !deniesWorse(ts, i+1)) {
 			continue
 		}
 		for j := i + 1; j < len(ts) && j <= i+4 && !scopeEnd[ts[j].w]; j++ {
@@ -645,6 +647,22 @@ func maskContext(ts, prev []token) {
 		}
 		start = i + 1
 	}
+}
+
+// deniesWorse reports whether a negated "get" at i denies a turn for the worse: "not
+// getting worse", "hasn't got any bigger".
+func deniesWorse(ts []token, i int) bool {
+	switch ts[i].w {
+	case "get", "getting", "got", "gotten", "going":
+	default:
+		return false
+	}
+	for j := i + 1; j < len(ts) && j <= i+2; j++ {
+		if worseWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
 }
 
 // maskTolerance masks the clause about the writer's pain tolerance: "my pain
