@@ -487,6 +487,24 @@ func TestUrgentDesignsOnSets(t *testing.T) {
 	}
 }
 
+// cvReadings reads every example of the urgent model with the rules and, by 5-fold
+// cross-validation, with the model: what a comparison of vetoes decides on.
+func cvReadings(t *testing.T) (exs []urgentExample, toks [][][]token, rss []ruleSignals, probs, parts []float64) {
+	t.Helper()
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks = make([][][]token, len(exs))
+	rss = make([]ruleSignals, len(exs))
+	for i, e := range exs {
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+	}
+	probs, parts, _ = cvFlags(exs, shippedUrgentParams, 5)
+	return exs, toks, rss, probs, parts
+}
+
 // TestUrgentSeventhRound compares the seventh round's vetoes (URGENT.md): a general
 // question naming a sign ordinary healing can show, a question whether to worry;
 // each alone and together, on the same cross-validated readings, and joined to
@@ -497,17 +515,7 @@ func TestUrgentSeventhRound(t *testing.T) {
 	if !*urgentCV {
 		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
 	}
-	exs, err := urgentExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks := make([][][]token, len(exs))
-	rss := make([]ruleSignals, len(exs))
-	for i, e := range exs {
-		toks[i] = sentenceTokens(e.text)
-		rss[i] = readRules(toks[i])
-	}
-	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	exs, toks, rss, probs, parts := cvReadings(t)
 	for _, v := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 		p := shippedUrgentParams
 		p.generalVeto, p.worryVeto = v[0], v[1]
@@ -535,17 +543,7 @@ func TestUrgentEighthRound(t *testing.T) {
 	if !*urgentCV {
 		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
 	}
-	exs, err := urgentExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks := make([][][]token, len(exs))
-	rss := make([]ruleSignals, len(exs))
-	for i, e := range exs {
-		toks[i] = sentenceTokens(e.text)
-		rss[i] = readRules(toks[i])
-	}
-	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	exs, toks, rss, probs, parts := cvReadings(t)
 	for _, on := range []bool{false, true} {
 		p := shippedUrgentParams
 		p.causeVeto, p.illnessVeto, p.recurVeto = on, on, on
