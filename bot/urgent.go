@@ -995,23 +995,17 @@ func nearMiss(ts []token, i int) bool {
 
 // namesOtherProcedure reports whether the message names a cosmetic procedure other
 // than the removal: filler, botox, microblading, lip blush, eyeliner.
-func namesOtherProcedure(all [][]token) bool {
-	for _, ts := range all {
-		for _, t := range ts {
-			if otherProcedureWords[t.w] {
-				return true
-			}
-		}
-	}
-	return false
-}
+func namesOtherProcedure(all [][]token) bool { return namesAny(all, otherProcedureWords) }
 
 // namesEyeSite reports whether the message names a treated site next to the eyes:
 // brows or an eyeliner (removed or done).
-func namesEyeSite(all [][]token) bool {
+func namesEyeSite(all [][]token) bool { return namesAny(all, eyeSites) }
+
+// namesAny reports whether any word of the message, masked or not, is in words.
+func namesAny(all [][]token, words map[string]bool) bool {
 	for _, ts := range all {
 		for _, t := range ts {
-			if eyeSites[t.w] {
+			if words[t.w] {
 				return true
 			}
 		}
