@@ -55,7 +55,7 @@ func cvMixedFlags(exs []urgentExample, p urgentModelParams, k int) ([]urgentExam
 			}
 		}
 		m := trainUrgent(train, p)
-		for _, e := range withAsides(held) {
+		for _, e := range withAsides(held, false) {
 			if e.source == "aside" {
 				e.source = "pairs"
 				tests = append(tests, e)
