@@ -95,8 +95,11 @@ type urgentModelParams struct {
 	// illnessVeto: likewise a message naming a common illness of its own, a cold or
 	// the flu (ownIllness): its sore throat and aches are the illness's.
 	illnessVeto bool
-	recurVeto   bool   // likewise an after-effect back after each session that settles each time (recurringSettles)
-	walkSeed    uint64 // varies the walk of training (the tests measure how much it moves)
+	recurVeto   bool // likewise an after-effect back after each session that settles each time (recurringSettles)
+	// sessionPainVeto: likewise a message whose only symptom is the pain of a
+	// session, at a setting or against another session (sessionPain).
+	sessionPainVeto bool
+	walkSeed        uint64 // varies the walk of training (the tests measure how much it moves)
 	// textOrder: training walks the examples in an order drawn from their texts, not
 	// their places, so an example added moves only itself in the walk.
 	textOrder bool
@@ -111,7 +114,7 @@ var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
 	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true, causeVeto: true,
-	illnessVeto: true, recurVeto: true, textOrder: true, textAsides: true,
+	illnessVeto: true, recurVeto: true, sessionPainVeto: true, textOrder: true, textAsides: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -619,8 +622,19 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 	if p.generalVeto && rs.severe && !rs.strong && !rs.worse && !rs.spread && generalQuestion(all) {
 		return true
 	}
+	if p.recurVeto && rs.any() && !rs.strong && !rs.spread && recurringSettles(all) && !happeningNow(all) && signsInStory(all) &&
+		(!rs.worse || !readRules(withoutDegree(all)).worse) {
+		// A reaction that came after every session and settled each time, nothing
+		// happening now: the person's known course, asked about before the next
+		// session ("prone to allergies, my eyelids get puffy for a few days after each
+		// session, then it goes down"), however bad it was ("the itch is terrible").
+		return true
+	}
 	if rs.any() {
 		return false
+	}
+	if p.sessionPainVeto && sessionPain(all) {
+		return true
 	}
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
@@ -642,15 +656,15 @@ func recurringSettles(all [][]token) bool {
 				next = ts[i+1].w
 			}
 			switch {
-			case (w == "each" || w == "every") && (sessionWords[next] || next == "time" ||
-				i+2 < len(ts) && sessionWords[ts[i+2].w]),
-				w == "always":
+			case recurWord(ts, i):
 				recurs = true
 			case w == "this" && next == "time", w == "until", w == "suddenly", w == "however",
-				w == "but" && (next == "now" || next == "this" || next == "today"):
+				w == "but" && (next == "now" || next == "this" || next == "today"),
+				worseWords[w] && !t.masked && !negatedBefore(ts, i):
+				// A turn this time, or a course that grows ("worse each time"), is
+				// no known course.
 				return false
-			case (settleWords[w] || (downVerbs[w] || w == "goes") && next == "down" || awayVerbs[w] && next == "away" ||
-				w == "back" && next == "to" && i+2 < len(ts) && ts[i+2].w == "normal") && !doubted(ts, i):
+			case settleWord(ts, i):
 				settles = true
 			}
 		}
@@ -658,9 +672,79 @@ func recurringSettles(all [][]token) bool {
 	return recurs && settles
 }
 
+// recurWord reports a word at i telling that something comes back each time: "every
+// session", "each time", "always", "after my sessions".
+func recurWord(ts []token, i int) bool {
+	w, next := ts[i].w, ""
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	return (w == "each" || w == "every" || w == "both" || w == "all") && (next == "time" || sessionAhead(ts, i)) ||
+		w == "always" || sessionsPlural[w] && sessionBehind(ts, i)
+}
+
+// settleWord reports a word at i telling that an after-effect settles: "settles",
+// "goes down", "went away", "back to normal".
+func settleWord(ts []token, i int) bool {
+	w, next := ts[i].w, ""
+	if i+1 < len(ts) {
+		next = ts[i+1].w
+	}
+	return (settleWords[w] || (downVerbs[w] || w == "goes") && next == "down" || awayVerbs[w] && next == "away" ||
+		w == "back" && next == "to" && i+2 < len(ts) && ts[i+2].w == "normal") && !doubted(ts, i)
+}
+
+// signsInStory reports whether every sentence naming a sign tells it as part of the
+// recurrence: with a word that it comes back or that it settles. "my eyelids swell
+// after every session and then it goes down. my lips are swollen" names a sign
+// outside it.
+func signsInStory(all [][]token) bool {
+	for _, ts := range all {
+		sign, story := false, false
+		for i, t := range ts {
+			sign = sign || !t.masked && (mildWords[t.w] || swellWords[t.w] || severeKeys[t.w])
+			story = story || recurWord(ts, i) || settleWord(ts, i)
+		}
+		if sign && !story {
+			return false
+		}
+	}
+	return true
+}
+
+// sessionAhead reports a session word within four words after i: "each of my last
+// two laser sessions", "every session".
+func sessionAhead(ts []token, i int) bool {
+	for j := i + 1; j < len(ts) && j <= i+4; j++ {
+		if ts[j].w == "," {
+			return false
+		}
+		if sessionWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// sessionBehind reports sessions in the plural after a word of sequence within
+// four words before them: "after my sessions", "the last three treatments".
+func sessionBehind(ts []token, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		if ts[j].w == "," {
+			return false
+		}
+		if sequenceWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
 var (
-	sessionWords = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "laser")
-	settleWords  = wordSet("settles", "settle", "settled", "settling", "calms", "subsides", "subside", "clears",
+	sessionsPlural = wordSet("sessions", "treatments", "appointments", "sittings", "rounds")
+	sequenceWords  = wordSet("after", "following", "last", "previous", "past", "both", "all", "each", "every")
+	sessionWords   = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "laser")
+	settleWords    = wordSet("settles", "settle", "settled", "settling", "calms", "subsides", "subside", "clears",
 		"resolves", "disappears", "disappear", "fades", "fade", "flatten", "flattens")
 	awayVerbs = wordSet("go", "goes", "went", "gone", "fades", "fade", "wears", "wear")
 )
@@ -999,4 +1083,61 @@ func mix64(x uint64) uint64 {
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	return x ^ x>>31
+}
+
+// happeningNow reports a word placing the message's after-effect now: "now",
+// "today", "still", "since", "started" (nowWords).
+func happeningNow(all [][]token) bool {
+	for _, ts := range all {
+		for _, t := range ts {
+			if nowWords[t.w] && !t.masked {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sessionPain reports a message whose only symptom is the pain of a session: pain
+// told beside a setting of the machine or compared with another session ("they went
+// up a level and it hurt much more than last time"), nothing said of the days since,
+// no other after-effect named. How much a session hurts is the laser-pain answer's;
+// pain that grows in the days after is read by the rules.
+func sessionPain(all [][]token) bool {
+	pain := false
+	for _, ts := range all {
+		for i, t := range ts {
+			w := t.w
+			switch {
+			case sinceSession[w]:
+				return false
+			case painWords[w] || w == "painful" || w == "stung" || w == "sting" || w == "stings" || w == "stinging":
+				if !raisedSetting(ts, i) && !againstSession(ts, i) && !perSession(ts) {
+					return false
+				}
+				pain = true
+			case mildWords[w] || swellWords[w] || severeKeys[w]:
+				return false
+			}
+		}
+	}
+	return pain
+}
+
+// sinceSession are words telling of the days after a session.
+var sinceSession = wordSet("days", "weeks", "since", "now", "yesterday", "hours", "still", "tonight", "later")
+
+// withoutDegree is a copy of a message with its words of degree masked ("the itch is
+// terrible"): what the rules read in it besides how bad something was.
+func withoutDegree(all [][]token) [][]token {
+	out := make([][]token, len(all))
+	for i, ts := range all {
+		out[i] = append([]token(nil), ts...)
+		for j := range out[i] {
+			if degreeWords[out[i][j].w] {
+				out[i][j].masked = true
+			}
+		}
+	}
+	return out
 }
