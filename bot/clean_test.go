@@ -256,6 +256,8 @@ func TestIsUrgent(t *testing.T) {
 		{"I'm prone to allergies. after each session my face swells a little and settles, and now two days after this one my lips are swelling", true, false},
 		{"I'm allergy prone and my eyelids always get puffy after sessions and settle, but this time they're swollen shut and I'm wheezing", true, false},
 		{"after every session my scalp gets red and itchy and settles, but it's worse each time and spreading further", true, false},
+		{"after every session my lips swell up for a day or two and then go back to normal. should I keep going?", true, false},
+		{"I'm allergy prone, my throat feels tight and itchy after each session and it settles by the evening", true, false},
 		// The pain of a session compared with another session or at a raised
 		// setting, nothing of the days after; pain that grows after a session is one.
 		{"my laser hair removal clinic went up a level on the settings today and the pain was so much worse than last time, I nearly asked them to stop. does it get easier?", false, false},

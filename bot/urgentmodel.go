@@ -623,11 +623,14 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 		return true
 	}
 	if p.recurVeto && rs.any() && !rs.strong && !rs.spread && recurringSettles(all) && !happeningNow(all) && signsInStory(all) &&
-		(!rs.worse || !readRules(withoutDegree(all)).worse) {
+		!namesAny(all, mouthWords) && (!rs.worse || !readRules(withoutDegree(all)).worse) {
 		// A reaction that came after every session and settled each time, nothing
 		// happening now: the person's known course, asked about before the next
 		// session ("prone to allergies, my eyelids get puffy for a few days after each
 		// session, then it goes down"), however bad it was ("the itch is terrible").
+		// Not lips, tongue, mouth or throat: a reaction there, even one that
+		// settled, can close the airway next time, so it sees a doctor before the
+		// next session.
 		return true
 	}
 	if rs.any() {
