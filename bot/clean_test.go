@@ -266,6 +266,14 @@ func TestIsUrgent(t *testing.T) {
 		{"they turned the setting up and it hurt much more than last session, since then the area is red hot and oozing yellow", true, false},
 		{"the laser was on a higher setting and my scalp hurt more than last time, now it's throbbing and worse every day", true, false},
 		{"the pain is worse than last time I looked at it", true, false},
+		// Signs of sepsis in someone else (the lead, after real7's clean reading
+		// missed one): confusion, slurred speech, mottled skin are emergencies;
+		// the reader's own confusion about a choice is none.
+		{"my husband had laser on his old scalp tattoo two days ago and now he's slurring his words and seems confused, the area is hot", true, false},
+		{"my mum's skin has gone mottled and she's disorientated since her tattoo removal, what should we do", true, false},
+		{"I'm so confused about whether pico or q-switched is better for my smp", false, false},
+		{"I've been confused by all the advice on smp removal, is laser the only way?", false, false},
+		{"honestly I'm a bit confused, does micropigmentation removal need numbing cream?", false, false},
 	}
 	misses := 0
 	for _, tt := range tests {

@@ -16,12 +16,12 @@ const UrgentEntryID = "complications-urgent"
 // UrgentNotice is shown before anything else in a reply to an urgent message.
 const UrgentNotice = "⚠️ What you describe can be a sign of a complication such as an infection, a burn or an allergic reaction. " +
 	"Please contact a doctor (or the clinic's medical team) today. " +
-	"If you have a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
+	"If you have a fever, redness that spreads fast, swelling of the face or lips, trouble breathing, or confusion, get emergency care now."
 
 // SignsNotice is shown first in a reply to a question on how to recognise a
 // complication: the person may be asking because they see one.
 const SignsNotice = "⚠️ If you have any of these signs now, please contact a doctor (or the clinic's medical team) today. " +
-	"With a fever, redness that spreads fast, swelling of the face or lips, or trouble breathing, get emergency care now."
+	"With a fever, redness that spreads fast, swelling of the face or lips, trouble breathing, or confusion, get emergency care now."
 
 // IsUrgent reports whether text describes symptoms of a complication that need medical
 // care first: signs of infection, an allergic reaction, a burn, or after-effects that
@@ -1102,6 +1102,13 @@ var strongSigns = []phrase{
 	// nearly passed out from nerves" is a near miss (nearMiss).
 	phraseOf("passed|blacked", "out"),
 	phraseOf("fainted"),
+	// Signs of sepsis: confusion in someone else ("he's confused", "seems
+	// disoriented"), slurred speech, mottled skin. A reader's own "I'm confused
+	// about which laser" is no sign, so confused needs someone seen to be it.
+	phraseOf("slurring|slurred|slurs|delirious|disoriented|disorientated|incoherent"),
+	phraseOf("hes|shes|seems|seemed|acting|theyre", "very|really|so|a|all|", "bit|", "confused"),
+	phraseOf("mottled|blotchy", "skin|legs|arms|body"),
+	phraseOf("skin", "looks|is|has|went|gone|", "gone|turned|", "mottled|blotchy"),
 }
 
 // signAt reports whether a sign starts at ts[i], whatever the words around it.
