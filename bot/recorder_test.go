@@ -398,19 +398,21 @@ func TestAcceptSuggestion(t *testing.T) {
 		wantEdit bool // through an audited edit
 		resolved bool
 	}{
-		{name: "accepted", who: mod, s: bot.PhrasingSuggestion{ID: 1, EntryID: "aftercare", Question: "can i dye my hair after"}, id: 1,
+		// healing-time, not aftercare: the shipped aftercare is at the limit of 40
+		// alternates, and accepting into a full entry is TestAcceptSuggestionIntoAFullEntry's.
+		{name: "accepted", who: mod, s: bot.PhrasingSuggestion{ID: 1, EntryID: "healing-time", Question: "how long until i can dye my hair after the laser"}, id: 1,
 			wantAlt: true, wantEdit: true, resolved: true},
-		{name: "already a phrasing of the entry", who: mod, s: bot.PhrasingSuggestion{ID: 2, EntryID: "aftercare", Question: "Laser aftercare tips!"}, id: 2,
+		{name: "already a phrasing of the entry", who: mod, s: bot.PhrasingSuggestion{ID: 2, EntryID: "healing-time", Question: "Healing time after SMP laser!"}, id: 2,
 			wantAlt: true, resolved: true},
-		{name: "not a moderator", who: bot.Identity{Platform: "discord", User: "u9"}, s: bot.PhrasingSuggestion{ID: 3, EntryID: "aftercare", Question: "dye?"}, id: 3,
+		{name: "not a moderator", who: bot.Identity{Platform: "discord", User: "u9"}, s: bot.PhrasingSuggestion{ID: 3, EntryID: "healing-time", Question: "dye?"}, id: 3,
 			wantErr: bot.ErrForbidden},
-		{name: "no such suggestion", who: mod, s: bot.PhrasingSuggestion{ID: 4, EntryID: "aftercare", Question: "dye?"}, id: 5,
+		{name: "no such suggestion", who: mod, s: bot.PhrasingSuggestion{ID: 4, EntryID: "healing-time", Question: "dye?"}, id: 5,
 			wantErr: bot.ErrNoSuggestion},
-		{name: "a phrasing of another entry", who: mod, s: bot.PhrasingSuggestion{ID: 6, EntryID: "aftercare", Question: "Smp laser cost"}, id: 6,
+		{name: "a phrasing of another entry", who: mod, s: bot.PhrasingSuggestion{ID: 6, EntryID: "healing-time", Question: "Smp laser cost"}, id: 6,
 			wantErr: knowledge.ErrDuplicateAlternate},
 		{name: "entry removed since", who: mod, s: bot.PhrasingSuggestion{ID: 7, EntryID: "gone", Question: "dye?"}, id: 7,
 			wantErr: knowledge.ErrNotFound},
-		{name: "rejected", who: mod, s: bot.PhrasingSuggestion{ID: 8, EntryID: "aftercare", Question: "dye hair"}, id: 8, reject: true,
+		{name: "rejected", who: mod, s: bot.PhrasingSuggestion{ID: 8, EntryID: "healing-time", Question: "dye hair"}, id: 8, reject: true,
 			resolved: true},
 	}
 	for _, tt := range tests {
