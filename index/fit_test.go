@@ -37,6 +37,9 @@ func TestFitFusion(t *testing.T) {
 	var qs []query
 	err := crossValidate(context.Background(), shipped(t), knowledge.OutOfScope(), cvFolds, storiesOf, func(h heldOut, cands []candidate) {
 		q := query{in: h.want != "", plain: !h.story, pool: h.kind == "story-in" || h.kind == "story-oos" || strings.HasPrefix(h.kind, "getting")}
+		if h.kind == "story-in" && (lqFit == "pool" || lqFit == "both") {
+			q.pool = false
+		}
 		for _, c := range cands {
 			q.evs = append(q.evs, c.ev)
 			q.ys = append(q.ys, b2f(c.id == h.want))
@@ -408,6 +411,7 @@ func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut 
 		}
 	}
 	out = append(out, genericStories(test)...)
+	out = append(out, poolAsides(test, held.stories, 4)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
@@ -476,7 +480,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "story-in", "story-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "story-in", "story-oos", "pool-aside", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue

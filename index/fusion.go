@@ -16,6 +16,10 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
+	// The model's best probability of the entry in any one sentence of a story (the
+	// text's own for one sentence), and its share of the best candidate's; the model's
+	// probability of the entry in the story's question sentences, and its share.
+	sent, sentRel, ask, askRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -34,6 +38,10 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
+		math.Log(math.Max(e.sent, 1e-4)),
+		e.sentRel,
+		math.Log(math.Max(e.ask, 1e-4)),
+		e.askRel,
 	}
 }
 
@@ -48,7 +56,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236}
+var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236, 0, 0, 0, 0}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
