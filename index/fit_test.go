@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -201,6 +202,12 @@ func fitListwise(lists [][][]float64, rights []int, l2 float64, iters int) []flo
 			for f := range x {
 				ranks[f] = ranks[f] || x[f] != xs[0][f]
 			}
+		}
+	}
+	if os.Getenv("SMPBOT_LQRESID") == "1" && d == len(fusionWeights) {
+		// MEASURING ONLY: main's weights fixed, only the sentence evidence fitted.
+		for f := 0; f < 13; f++ {
+			w[f], ranks[f] = fusionWeights[f], false
 		}
 	}
 	var zs []float64

@@ -38,10 +38,12 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		math.Log(math.Max(e.sent, 1e-4)),
-		e.sentRel,
-		math.Log(math.Max(e.ask, 1e-4)),
-		e.askRel,
+		// What the sentences say beyond the whole text: 0 for a text of one sentence,
+		// which then ranks as without them.
+		math.Log(math.Max(e.sent, 1e-4)) - math.Log(math.Max(e.model, 1e-4)),
+		e.sentRel - e.modelRel,
+		math.Log(math.Max(e.ask, 1e-4)) - math.Log(math.Max(e.model, 1e-4)),
+		e.askRel - e.modelRel,
 	}
 }
 
