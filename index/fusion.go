@@ -60,6 +60,9 @@ func b2f(b bool) float64 {
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
 var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236, 0, 0, 0, 0}
 
+// baseEvidence is how many of vector's inputs come before the sentence evidence.
+const baseEvidence = 13
+
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
 // scopeVector is the evidence that a text is about the FAQ at all, taken from its
@@ -114,7 +117,10 @@ func (k calibration) apply(cands []candidate) {
 	if len(cands) == 0 {
 		return
 	}
-	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, cands[0].fused)))
+	// The scope model reads the fused score without the sentence evidence, which
+	// ranks a story's candidates but is not fitted to say how sure the text's best is.
+	base := cands[0].ev.vector()[:baseEvidence]
+	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, dot(fusionWeights[:baseEvidence], base))))
 	var sum float64
 	for _, c := range cands {
 		sum += math.Exp(k.temp * (c.fused - cands[0].fused))
