@@ -91,11 +91,11 @@ const shareTemp = 1.0
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {
-	scope []float64
-	temp  float64
+	rank, scope []float64
+	temp        float64
 }
 
-var fitted = calibration{scope: scopeWeights, temp: shareTemp}
+var fitted = calibration{rank: fusionWeights, scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64
@@ -120,7 +120,7 @@ func (k calibration) apply(cands []candidate) {
 	// The scope model reads the fused score without the sentence evidence, which
 	// ranks a story's candidates but is not fitted to say how sure the text's best is.
 	base := cands[0].ev.vector()[:baseEvidence]
-	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, dot(fusionWeights[:baseEvidence], base))))
+	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, dot(k.rank[:baseEvidence], base))))
 	var sum float64
 	for _, c := range cands {
 		sum += math.Exp(k.temp * (c.fused - cands[0].fused))

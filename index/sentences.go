@@ -50,6 +50,7 @@ var (
 func init() {
 	if w := os.Getenv("SMPBOT_FW"); w != "" {
 		fusionWeights = parseWeights(w)
+		fitted.rank = fusionWeights
 	}
 	if w := os.Getenv("SMPBOT_SW"); w != "" {
 		scopeWeights = parseWeights(w)
