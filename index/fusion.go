@@ -117,16 +117,28 @@ func (k calibration) apply(cands []candidate) {
 	if len(cands) == 0 {
 		return
 	}
-	// The scope model reads the fused score without the sentence evidence, which
-	// ranks a story's candidates but is not fitted to say how sure the text's best is.
-	base := cands[0].ev.vector()[:baseEvidence]
-	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, dot(k.rank[:baseEvidence], base))))
+	// The scope model and the shares read the fused scores without the sentence
+	// evidence, which orders a story's candidates but is not fitted to say how sure
+	// the best is (MEASURING: SMPBOT_LQSHARE=base for the shares too).
+	bases := make([]float64, len(cands))
+	for i := range cands {
+		bases[i] = dot(k.rank[:baseEvidence], cands[i].ev.vector()[:baseEvidence])
+	}
+	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, bases[0])))
+	score := func(i int) float64 { return cands[i].fused }
+	if lqShareBase {
+		score = func(i int) float64 { return bases[i] }
+	}
+	top := score(0)
+	for i := range cands {
+		top = max(top, score(i))
+	}
 	var sum float64
-	for _, c := range cands {
-		sum += math.Exp(k.temp * (c.fused - cands[0].fused))
+	for i := range cands {
+		sum += math.Exp(k.temp * (score(i) - top))
 	}
 	for i := range cands {
-		c := inScope * math.Exp(k.temp*(cands[i].fused-cands[0].fused)) / sum
+		c := inScope * math.Exp(k.temp*(score(i)-top)) / sum
 		// Geometric mean with the coverage confidence (features.confidence), which
 		// knows about unknown words and off-subject texts: on the held-out phrasings it
 		// declines 171 of 176 out-of-scope questions instead of 164 for about the same

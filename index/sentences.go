@@ -43,8 +43,9 @@ func askPart(ss []string) string {
 
 // MEASURING ONLY (longq round): switches for the variants.
 var (
-	lqSent = os.Getenv("SMPBOT_LQSENT") // "": off; "sent", "ask", "both"
-	lqFit  = os.Getenv("SMPBOT_LQFIT")  // fit stories: "": as main; "pool", "aside", "both"
+	lqSent      = os.Getenv("SMPBOT_LQSENT") // "": off; "sent", "ask", "both"
+	lqFit       = os.Getenv("SMPBOT_LQFIT")  // fit stories: "": as main; "pool", "aside", "both"
+	lqShareBase = os.Getenv("SMPBOT_LQSHARE") == "base"
 )
 
 func init() {
