@@ -540,6 +540,9 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		if ss := splitSentences(text); len(ss) > 1 {
 			if lqSent != "ask" {
 				for _, st := range ss {
+					if lqSent == "qsent" && (!strings.HasSuffix(st, "?") || askPart(ss) == "") {
+						continue
+					}
 					p := s.model.predict(st)
 					defer p.done()
 					sents = append(sents, p)
