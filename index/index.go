@@ -548,7 +548,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 					sents = append(sents, p)
 				}
 			}
-			if a := askPart(ss); a != "" && lqSent != "sent" {
+			if a := askPart(ss); a != "" && (lqSent == "ask" || lqSent == "both") {
 				ask, hasAsk = s.model.predict(a), true
 				defer ask.done()
 			}
