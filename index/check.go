@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"strings"
 
 	"github.com/smpbot/smpbot/knowledge"
 )
@@ -238,59 +237,6 @@ func storiesOf(test []heldOut, _ []knowledge.Entry, held pools) []heldOut {
 	}
 	out = append(out, poolStories(held.stories)...)
 	out = append(out, gettingStories(test, held.getting)...)
-	if lqFit == "aside" || lqFit == "both" {
-		out = append(out, poolAsides(test, held.stories, 1)...)
-	}
-	return out
-}
-
-// storyContext returns the sentences of the stories that tell rather than ask
-// (those not ending with a question mark, of four words or more), each with the
-// entry its story is about ("" for a story to decline).
-func storyContext(sts []story) (ctx []story) {
-	for _, st := range sts {
-		for _, s := range splitSentences(st.text) {
-			if strings.HasSuffix(s, "?") || len(strings.Fields(s)) < 4 {
-				continue
-			}
-			ctx = append(ctx, story{want: st.want, text: s})
-		}
-	}
-	return ctx
-}
-
-// poolAsides asks held-out phrasings after (or, one in three, before) a telling
-// sentence of a held-out real-shaped story about something else ("pool-aside"):
-// an aside on the FAQ's subject in a real message's words ("my technician went
-// really heavy and dark on the whole top") that does not decide what is asked.
-// off varies the pairing.
-func poolAsides(test []heldOut, sts []story, off int) []heldOut {
-	ctx := storyContext(sts)
-	if len(ctx) == 0 {
-		return nil
-	}
-	var out []heldOut
-	for i, t := range test {
-		if t.want == "" {
-			continue
-		}
-		c := ctx[(i*7+off)%len(ctx)]
-		if c.want == t.want {
-			c = ctx[(i*7+off+1)%len(ctx)]
-			if c.want == t.want {
-				continue
-			}
-		}
-		q := strings.TrimSpace(t.text)
-		if !strings.HasSuffix(q, "?") {
-			q += "?"
-		}
-		text := c.text + " " + q
-		if (i+off)%3 == 2 {
-			text = q + " " + c.text
-		}
-		out = append(out, heldOut{want: t.want, text: text, story: true, kind: "pool-aside"})
-	}
 	return out
 }
 

@@ -16,10 +16,6 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// The model's best probability of the entry in any one sentence of a story (the
-	// text's own for one sentence), and its share of the best candidate's; the model's
-	// probability of the entry in the story's question sentences, and its share.
-	sent, sentRel, ask, askRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -38,12 +34,6 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		// What the sentences say beyond the whole text: 0 for a text of one sentence,
-		// which then ranks as without them.
-		math.Log(math.Max(e.sent, 1e-4)) - math.Log(math.Max(e.model, 1e-4)),
-		e.sentRel - e.modelRel,
-		math.Log(math.Max(e.ask, 1e-4)) - math.Log(math.Max(e.model, 1e-4)),
-		e.askRel - e.modelRel,
 	}
 }
 
@@ -58,10 +48,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236, 0, 0, 0, 0}
-
-// baseEvidence is how many of vector's inputs come before the sentence evidence.
-const baseEvidence = 13
+var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -91,11 +78,11 @@ const shareTemp = 1.0
 
 // calibration is what calibrate needs; fitted is the one in use.
 type calibration struct {
-	rank, scope []float64
-	temp        float64
+	scope []float64
+	temp  float64
 }
 
-var fitted = calibration{rank: fusionWeights, scope: scopeWeights, temp: shareTemp}
+var fitted = calibration{scope: scopeWeights, temp: shareTemp}
 
 func dot(w, x []float64) float64 {
 	var z float64
@@ -117,28 +104,13 @@ func (k calibration) apply(cands []candidate) {
 	if len(cands) == 0 {
 		return
 	}
-	// The scope model and the shares read the fused scores without the sentence
-	// evidence, which orders a story's candidates but is not fitted to say how sure
-	// the best is (MEASURING: SMPBOT_LQSHARE=base for the shares too).
-	bases := make([]float64, len(cands))
-	for i := range cands {
-		bases[i] = dot(k.rank[:baseEvidence], cands[i].ev.vector()[:baseEvidence])
-	}
-	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, bases[0])))
-	score := func(i int) float64 { return cands[i].fused }
-	if lqShareBase {
-		score = func(i int) float64 { return bases[i] }
-	}
-	top := score(0)
-	for i := range cands {
-		top = max(top, score(i))
-	}
+	inScope := sigmoid(dot(k.scope, scopeVector(cands[0].ev, cands[0].fused)))
 	var sum float64
-	for i := range cands {
-		sum += math.Exp(k.temp * (score(i) - top))
+	for _, c := range cands {
+		sum += math.Exp(k.temp * (c.fused - cands[0].fused))
 	}
 	for i := range cands {
-		c := inScope * math.Exp(k.temp*(score(i)-top)) / sum
+		c := inScope * math.Exp(k.temp*(cands[i].fused-cands[0].fused)) / sum
 		// Geometric mean with the coverage confidence (features.confidence), which
 		// knows about unknown words and off-subject texts: on the held-out phrasings it
 		// declines 171 of 176 out-of-scope questions instead of 164 for about the same

@@ -532,28 +532,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	anchored := s.anchored(terms)
 	none := pred.none()
 	offTopic := s.inout.offTopic(terms)
-	// The model's view of each sentence of a story, and of the sentences that ask.
-	var sents []prediction
-	var ask prediction
-	hasAsk := false
-	if lqSent != "" {
-		if ss := splitSentences(text); len(ss) > 1 {
-			if lqSent != "ask" {
-				for _, st := range ss {
-					if lqSent == "qsent" && (!strings.HasSuffix(st, "?") || askPart(ss) == "") {
-						continue
-					}
-					p := s.model.predict(st)
-					defer p.done()
-					sents = append(sents, p)
-				}
-			}
-			if a := askPart(ss); a != "" && (lqSent == "ask" || lqSent == "both") {
-				ask, hasAsk = s.model.predict(a), true
-				defer ask.done()
-			}
-		}
-	}
 	cands := make([]candidate, 0, len(hits)+candidates)
 	seen := make(map[string]bool, len(hits)+candidates)
 	add := func(id string, score float64) error {
@@ -569,19 +547,7 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 			}
 		}
 		f := s.features(terms, id, score, self)
-		pm := pred.prob(s.classOf[id])
-		sm, am := pm, pm
-		if lqSent != "" {
-			for _, p := range sents {
-				sm = max(sm, p.prob(s.classOf[id]))
-			}
-			if hasAsk {
-				am = ask.prob(s.classOf[id])
-			}
-		}
 		c := candidate{id: id, score: score, ev: evidence{
-			sent:     sm,
-			ask:      am,
 			model:    pred.prob(s.classOf[id]),
 			none:     none,
 			conf:     f.confidence(anchored),
@@ -607,10 +573,8 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf, bestSent, bestAsk := -1, -1, 0.0, 0.0, 0.0
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
-		bestSent = max(bestSent, c.ev.sent)
-		bestAsk = max(bestAsk, c.ev.ask)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -626,10 +590,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
-		if lqSent != "" {
-			c.ev.sentRel = c.ev.sent / math.Max(bestSent, 1e-9)
-			c.ev.askRel = c.ev.ask / math.Max(bestAsk, 1e-9)
-		}
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })
