@@ -364,8 +364,10 @@ func answerAside(want string, train []knowledge.Entry, i int) string {
 // treatment alone or after a narrative sentence ("getting-oos", "getting-narr-oos",
 // gettingStories), to decline, and held-out phrasings after one ("getting-then"), to
 // answer; the held-out real-shaped stories of index/stories.txt ("story-in" to answer,
-// "story-oos" to decline, poolStories); and held-out phrasings asked with a generic
-// subject instead of SMP ("generic-tattoo", ..., genericStories), to answer.
+// "story-oos" to decline, poolStories); held-out phrasings asked with a generic
+// subject instead of SMP ("generic-tattoo", ..., genericStories), to answer; and
+// held-out phrasings beside a telling sentence of a held-out story about something
+// else ("pool-aside", poolAsides), to answer.
 func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut {
 	narrative := held.narrative
 	off := outOfScopeTexts(test)
@@ -408,10 +410,61 @@ func realStories(test []heldOut, train []knowledge.Entry, held pools) []heldOut 
 		}
 	}
 	out = append(out, genericStories(test)...)
+	out = append(out, poolAsides(test, held.stories)...)
 	if len(narrative) >= 2 {
 		for i, q := range off {
 			out = append(out, heldOut{text: sentence2(narrative[(i*3+1)%len(narrative)]) + " " + sentence(q), story: true, kind: "narr-oos"})
 		}
+	}
+	return out
+}
+
+// storyContext returns the sentences of the stories that tell rather than ask
+// (those not ending with a question mark, of four words or more), each with the
+// entry its story is about ("" for a story to decline).
+func storyContext(sts []story) (ctx []story) {
+	for _, st := range sts {
+		start := 0
+		for i, r := range st.text {
+			if r != '.' && r != '?' && r != '!' {
+				continue
+			}
+			s := strings.TrimSpace(st.text[start : i+1])
+			start = i + 1
+			if r != '?' && len(strings.Fields(s)) >= 4 {
+				ctx = append(ctx, story{want: st.want, text: s})
+			}
+		}
+	}
+	return ctx
+}
+
+// poolAsides asks held-out phrasings after (or, one in three, before) a telling
+// sentence of a held-out real-shaped story about something else ("pool-aside"): an
+// on-topic aside in a real message's words ("my technician went really heavy and
+// dark on the whole top") that does not decide what is asked (MODEL.md, twelfth
+// round).
+func poolAsides(test []heldOut, sts []story) []heldOut {
+	ctx := storyContext(sts)
+	if len(ctx) == 0 {
+		return nil
+	}
+	var out []heldOut
+	for i, t := range test {
+		if t.want == "" {
+			continue
+		}
+		c := ctx[(i*7+4)%len(ctx)]
+		if c.want == t.want {
+			if c = ctx[(i*7+5)%len(ctx)]; c.want == t.want {
+				continue
+			}
+		}
+		text := c.text + " " + sentence(t.text)
+		if (i+4)%3 == 2 {
+			text = sentence(t.text) + " " + c.text
+		}
+		out = append(out, heldOut{want: t.want, text: text, story: true, kind: "pool-aside"})
 	}
 	return out
 }
@@ -476,7 +529,7 @@ func TestStoriesCV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "story-in", "story-oos", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
+	for _, kind := range []string{"plain", "oos-then", "then-oos", "answer-then", "narrative-then", "narr-around", "plain-oos", "oos-oos", "narr-oos", "swap-oos", "getting-oos", "getting-narr-oos", "getting-then", "story-in", "story-oos", "pool-aside", "generic-tattoo", "generic-micropigmentation", "generic-pigment", "generic-ink", "generic-it"} {
 		k := by[kind]
 		if k == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,4 +152,37 @@ func auc(in, out []float64) float64 {
 		}
 	}
 	return s / float64(len(in)*len(out))
+}
+
+// The pool-aside kind of TestStoriesCV puts a telling sentence of a story about one
+// entry beside a phrasing of another: questions and scraps are not asides, and an
+// aside about the phrasing's own entry would not be one.
+func TestPoolAsides(t *testing.T) {
+	sts := []story{
+		{want: "cost", text: "My smp went far too dark last year. How much is laser? ok."},
+		{want: "laser-pain", text: "I hate needles and my scalp is sensitive. Does it hurt?"},
+	}
+	var got []string
+	for _, c := range storyContext(sts) {
+		got = append(got, c.want+": "+c.text)
+	}
+	want := []string{"cost: My smp went far too dark last year.", "laser-pain: I hate needles and my scalp is sensitive."}
+	if !slices.Equal(got, want) {
+		t.Errorf("storyContext = %q, want %q", got, want)
+	}
+	test := []heldOut{{want: "cost", text: "how much does removal cost"}, {text: "best pizza near me"}, {want: "laser-pain", text: "does laser hurt"}, {want: "aftercare", text: "how do I wash my head after"}}
+	out := poolAsides(test, sts)
+	if len(out) != 3 {
+		t.Fatalf("poolAsides made %d texts, want 3 (one per phrasing, none for the out-of-scope one): %+v", len(out), out)
+	}
+	for _, h := range out {
+		if h.kind != "pool-aside" || !h.story || h.want == "" {
+			t.Errorf("%+v: want a pool-aside story to answer", h)
+		}
+		for _, s := range sts {
+			if s.want == h.want && strings.Contains(h.text, strings.SplitN(s.text, ".", 2)[0]) {
+				t.Errorf("%q: the aside is about its own entry %s", h.text, h.want)
+			}
+		}
+	}
 }
