@@ -209,6 +209,43 @@ func TestIsUrgent(t *testing.T) {
 		{"can barely breathe and my face feels swollen since the session", true, false},
 		{"can swelling after the laser spread to the forehead?", false, false},
 		{"my lips swell up after lip filler every time", false, false},
+		// The eighth round (URGENT.md), each class beside a complication in nearly the
+		// same words. Pain tolerance and the pain to expect are no sign.
+		{"with my low pain tolerance will the zapping be unbearable?", false, false},
+		{"my pain threshold is really bad, is the pain intense, what can the clinic give me?", false, false},
+		{"my pain tolerance is terrible and since the laser the pain is getting worse every day and there's pus", true, false},
+		{"my pain is unbearable since the laser, is that ok?", true, false},
+		// A cold: a reading under 38 is no fever, a sore throat no trouble swallowing.
+		{"I've caught a cold, temperature of 37.8, blocked nose and sore throat. should I move my session?", false, false},
+		{"I'm full of cold, 37.5 temp, sore throat, bunged up nose, do I need to rearrange my laser appointment?", false, false},
+		{"I think I'm getting the flu, my throat is sore and I'm achy, my session is on monday, do I cancel?", false, false},
+		{"I have a cold, temperature of 38.4, and the treated area is hot and swollen, should I move my next session?", true, false},
+		{"got a cold and a sore throat and now I can't swallow properly since the session", true, false},
+		{"I've caught a cold and since the laser my throat feels tight and I'm struggling to breathe", true, false},
+		{"temperature of 37.8 but there's yellow pus coming out of the scabs", true, false},
+		{"flu-like symptoms since the laser, shivering and the treated area is hot to the touch", true, false},
+		// Hives with an everyday cause, the treatment not named or denied.
+		{"I broke out in welts all over my back after changing laundry detergent, no laser involved", false, false},
+		{"I have hives on my back, I think from a new washing powder, I haven't had any treatment recently, should I worry?", false, false},
+		{"hives all over my back since the laser yesterday, nothing new in my washing", true, false},
+		{"hives on my back from a new washing powder and now my lips are swelling up", true, false},
+		// An after-effect back after each session that settles each time.
+		{"bad hay fever sufferer here. itchiness and some puffiness return for a couple of days after each treatment and then calm down again", false, false},
+		{"I'm prone to allergic reactions and after each laser session the area itches and gets puffy for a few days, then it settles. is that an allergy?", false, false},
+		{"after each session my scalp itches for a few days, but this time the redness is spreading down my neck", true, false},
+		{"I get hay fever and after this session my scalp itched and then my lips and eyes swelled up", true, false},
+		// Pain at a higher setting compares settings; a course later is another thing.
+		{"having laser hair removal on my legs, it became more painful at the higher setting, is this normal and will each session get worse?", false, false},
+		{"laser on my scalp hurt more at the higher setting and now three days later the pain is worse and it's hot and red", true, false},
+		// A worsening denied, "yet" at the end of a clause no turn.
+		{"still sore and tender twelve days after my session, it's not getting worse, it just hasn't settled yet", false, false},
+		{"still sore and tender twelve days after my session and it's getting worse, the area is hot and swollen", true, false},
+		// Denied in a sentence of its own after the after-effect: no spreading either;
+		// "won't stop spreading" is no denial.
+		{"is it normal that my head still feels tender a week after the session? it's not getting any worse, just slow", false, false},
+		{"my head still feels tender a week after the session. it hasn't got any bigger but it's not gone", false, false},
+		{"my scalp went red and sore after the session. it won't stop spreading down my neck", true, false},
+		{"my scalp went red and sore after the session. it's getting worse every day", true, false},
 	}
 	misses := 0
 	for _, tt := range tests {

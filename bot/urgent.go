@@ -86,6 +86,30 @@ func readRules(all [][]token) ruleSignals {
 	// "my eyeliner was lasered yesterday and my eyelids are puffy": swelling of the
 	// eyes is the treated skin's own when the treatment was next to them.
 	eyeSite := namesEyeSite(all)
+	if ownIllness(all) {
+		maskColdSymptoms(all)
+	}
+	if otherCause(all) {
+		// "hives on my back from a new washing powder, nothing to do with the
+		// laser": a look-alike with its own cause. Masked for the model too.
+		for _, ts := range all {
+			for i := range ts {
+				if lookAlikes[ts[i].w] {
+					ts[i].masked = true
+				}
+			}
+		}
+	}
+	if lowReadingOnly(all) {
+		// Read by the model as masked words too ("~temperature").
+		for _, ts := range all {
+			for i := range ts {
+				if feverWords[ts[i].w] {
+					ts[i].masked = true
+				}
+			}
+		}
+	}
 	var prev []token
 	for _, ts := range all {
 		maskContext(ts, prev)
@@ -111,6 +135,155 @@ func readRules(all [][]token) ruleSignals {
 	}
 	return s
 }
+
+// ownIllness reports whether a message names a common illness of its own: a cold
+// ("I've got a cold", "full of cold", "a head cold"), the flu, covid, a virus.
+func ownIllness(all [][]token) bool {
+	for _, ts := range all {
+		for i, t := range ts {
+			if i > 0 && (ts[i-1].w == "like" || ts[i-1].w == "flulike") || i+1 < len(ts) && ts[i+1].w == "like" {
+				// "flu-like symptoms since the laser" may be the infection's.
+				continue
+			}
+			if otherIllness[t.w] || t.w == "virus" || t.w == "bug" && i > 0 && (ts[i-1].w == "a" || ts[i-1].w == "tummy" || ts[i-1].w == "stomach") ||
+				coldIllness(ts, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// coldIllness reports "cold" as the illness: a noun after "a", "the", "of", "head"
+// or "chest" that ends its phrase ("I've got a cold, ...", "full of cold and a sore
+// throat"), not "a cold compress" or "it feels cold".
+func coldIllness(ts []token, i int) bool {
+	if ts[i].w != "cold" && ts[i].w != "colds" || i == 0 || !coldBefore[ts[i-1].w] {
+		return false
+	}
+	return i+1 == len(ts) || coldAfter[ts[i+1].w]
+}
+
+var (
+	coldBefore = wordSet("a", "the", "of", "head", "chest", "bad", "heavy", "stinking", "streaming", "nasty", "horrible",
+		"awful", "mild", "slight", "little", "summer", "winter", "caught", "got")
+	coldAfter = wordSet(",", "?", "and", "with", "so", "but", "at", "now", "since", "going", "coming", "which", "that",
+		"or", "plus", "too", "again", "last", "this", "for", "right", "still", "bug", "virus")
+)
+
+// maskColdSymptoms masks the symptoms a cold gives, in a message naming one: a sore
+// or scratchy throat (not one that is tight, closing or swollen, nor trouble
+// swallowing), a blocked or runny nose, a cough, aches. A sore throat is no trouble
+// swallowing.
+func maskColdSymptoms(all [][]token) {
+	for _, ts := range all {
+		for i, t := range ts {
+			switch {
+			case coldSymptoms[t.w]:
+				ts[i].masked = true
+			case t.w == "throat" && !airwayNear(ts, i):
+				ts[i].masked = true
+				for j := max(0, i-2); j < len(ts) && j <= i+3; j++ {
+					if throatFeel[ts[j].w] {
+						ts[j].masked = true
+					}
+				}
+			}
+		}
+	}
+}
+
+// airwayNear reports a throat word with a sign of the airway near: tight, closing,
+// swollen, swallowing.
+func airwayNear(ts []token, i int) bool {
+	for j := max(0, i-3); j < len(ts) && j <= i+4; j++ {
+		if airwayWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	coldSymptoms = wordSet("nose", "runny", "blocked", "stuffy", "bunged", "congested", "cough", "coughing", "sneezing",
+		"sneezy", "snotty", "sinuses", "headache", "achy", "aches", "aching")
+	throatFeel  = wordSet("sore", "scratchy", "tickly", "raw", "itchy", "hoarse", "dry")
+	airwayWords = wordSet("tight", "tightness", "closing", "swollen", "swelling", "swelled", "swallow", "swallowing",
+		"cannot", "breathe", "breathing", "thick")
+)
+
+// otherCause reports whether a message gives an everyday cause for a rash, hives or
+// welts ("from a new washing powder", "after changing detergent", "a reaction to
+// nuts") and does not name the treatment, or names it only to deny it ("nothing to
+// do with the laser", "I haven't had a session in months").
+func otherCause(all [][]token) bool {
+	if treatedHere(all) && !treatmentDenied(all) {
+		return false
+	}
+	for _, ts := range all {
+		for i, t := range ts {
+			if !causeMarkers[t.w] {
+				continue
+			}
+			for j := i + 1; j < len(ts) && j <= i+4 && !clauseEnd[ts[j].w]; j++ {
+				if everydayCauses[ts[j].w] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// treatmentDenied reports whether every mention of the treatment is negated, set
+// long ago or still to come: "nothing to do with the laser", "no laser involved", "I
+// haven't had a session in months", "before my next session".
+func treatmentDenied(all [][]token) bool {
+	named := false
+	for _, ts := range all {
+		for i, t := range ts {
+			if !treatmentWords[t.w] {
+				continue
+			}
+			named = true
+			denied := false
+			for j := i - 1; j >= 0 && j >= i-5 && ts[j].w != "," && ts[j].w != "but"; j-- {
+				// "my next session" is still to come.
+				denied = denied || negators[ts[j].w] || j >= i-3 && aheadWords[ts[j].w]
+			}
+			for j := i + 1; j < len(ts) && j <= i+3 && !denied; j++ {
+				// "no laser involved", "a session months ago"
+				denied = ts[j].w == "involved" && i > 0 && negators[ts[i-1].w] ||
+					j+1 < len(ts) && longAgoEnds[ts[j+1].w] && longAgo[ts[j].w+" "+ts[j+1].w]
+			}
+			if !denied {
+				return false
+			}
+		}
+	}
+	return named
+}
+
+// longAgoEnds are the second words of longAgo: a pair is joined (and allocated)
+// only when its second word can end one.
+var longAgoEnds = func() map[string]bool {
+	m := map[string]bool{}
+	for p := range longAgo {
+		m[p[strings.LastIndexByte(p, ' ')+1:]] = true
+	}
+	return m
+}()
+
+var (
+	causeMarkers   = wordSet("from", "because", "due", "to", "after", "since", "changing", "changed", "switching", "switched", "new")
+	everydayCauses = wordSet("detergent", "detergents", "powder", "softener", "laundry", "soap", "perfume", "fragrance",
+		"nuts", "peanuts", "shellfish", "seafood", "strawberries", "pollen", "grass", "cat", "cats", "dog", "dogs",
+		"nettles", "plant", "plants", "antibiotics", "penicillin", "ibuprofen", "medication", "wool", "latex",
+		"nickel", "jewellery", "jewelry", "sheets", "bedding", "food", "stress", "heat", "sweat", "exercise")
+	// lookAlikes are the signs an everyday cause also gives, the ones otherCause masks.
+	lookAlikes = wordSet("hives", "welts", "rash", "rashes", "itchy", "itching", "itch", "bumps", "blotches", "blotchy",
+		"wheals", "weals")
+)
 
 // bodyContext reports whether the message is about a body, a symptom or a treatment
 // at all: "leaking", "weeping", "discharge" and "hives" are signs only then, not in
@@ -423,8 +596,11 @@ func maskContext(ts, prev []token) {
 		}
 	}
 	maskToldNormal(ts)
+	maskTolerance(ts)
 	for i := 0; i < len(ts); i++ {
-		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w]) {
+		// "not getting better" is no negation, but "not getting worse" denies the cue
+		// ("doesn't stop spreading" does not).
+		if !negators[ts[i].w] || (i+1 < len(ts) && notNegation[ts[i+1].w] && !deniesWorse(ts, i+1)) {
 			continue
 		}
 		for j := i + 1; j < len(ts) && j <= i+4 && !scopeEnd[ts[j].w]; j++ {
@@ -470,6 +646,39 @@ func maskContext(ts, prev []token) {
 			before = append(before, clause)
 		}
 		start = i + 1
+	}
+}
+
+// deniesWorse reports whether a negated "get" at i denies a turn for the worse: "not
+// getting worse", "hasn't got any bigger".
+func deniesWorse(ts []token, i int) bool {
+	switch ts[i].w {
+	case "get", "getting", "got", "gotten", "going":
+	default:
+		return false
+	}
+	for j := i + 1; j < len(ts) && j <= i+2; j++ {
+		if worseWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// maskTolerance masks the clause about the writer's pain tolerance: "my pain
+// tolerance is terrible", "a really low pain threshold": words of degree there rate
+// the person, not a sign.
+func maskTolerance(ts []token) {
+	for i, t := range ts {
+		if t.w != "tolerance" && t.w != "threshold" {
+			continue
+		}
+		for j := i; j >= 0 && j >= i-3 && !clauseEnd[ts[j].w]; j-- {
+			ts[j].masked = true
+		}
+		for j := i + 1; j < len(ts) && !clauseEnd[ts[j].w] && ts[j].w != "?"; j++ {
+			ts[j].masked = true
+		}
 	}
 }
 
@@ -696,7 +905,8 @@ var severeSigns = append([]phrase{
 	phraseOf("bleeding", "wont|doesnt|hasnt|heavily|nonstop"),
 	phraseOf("bleeding", "a|that", "lot|wont"),
 	phraseOf("open", "wound"),
-	phraseOf("raw", "skin|flesh"),
+	// "peeling off in raw patches": skin open like a wound.
+	phraseOf("raw", "skin|flesh|patch|patches|wound|wounds|hole"),
 }, strongSigns...)
 
 // matchAt reports whether ph matches the unmasked words of ts from i on.
@@ -755,7 +965,9 @@ var (
 		"cheek", "ear", "ears", "glands", "gland", "nodes", "lymph", "lid", "lids")
 )
 
-var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check")
+// "allergy prone", "allergy sufferer": a disposition, not a reaction.
+var notAllergy = wordSet("to", "test", "tests", "testing", "patch", "check", "prone", "sufferer", "season", "tablets",
+	"pills", "meds", "medicine", "medication")
 
 // riskWords before a sign make the sentence a question about risk, not a report.
 var riskWords = wordSet("odds", "cause", "causes", "trigger", "triggers", "risk", "risks", "chance", "chances",
@@ -881,7 +1093,6 @@ var strongSigns = []phrase{
 	phraseOf("smell|smells", "bad|funny|weird|off|awful|horrible|rotten"),
 	phraseOf("bad|awful|horrible|rotten|foul", "smell|smells|odour|odor|stink|stench"),
 	phraseOf("high", "temperature"),
-	phraseOf("temperature", "of", "#"),
 	phraseOf("red", "streak|streaks|line|lines|tracks|trails"),
 	phraseOf("streak|streaks", "of", "red"),
 	phraseOf("eye|eyes|eyelid|eyelids", "are|is|", "nearly|almost|half|swollen|puffed|puffing|puffy", "shut|closed"),
@@ -910,6 +1121,9 @@ func signAt(ts []token, i int) bool {
 	}
 	// "I'm allergic to penicillin" and "an allergy test" are not reactions;
 	// "I think I'm allergic" and "allergy after the laser" may be.
+	if (w == "allergic" || w == "allergy") && (disposition(ts, i) || askedWhether(ts, i)) {
+		return false
+	}
 	if w == "allergic" && next != "to" || w == "allergy" && !notAllergy[next] {
 		return true
 	}
@@ -920,6 +1134,40 @@ func signAt(ts []token, i int) bool {
 	}
 	return false
 }
+
+// disposition reports an allergy as the person's tendency: "prone to allergic
+// reactions", "susceptible to allergic rashes".
+func disposition(ts []token, i int) bool {
+	for j := max(0, i-3); j < i; j++ {
+		if proneWords[ts[j].w] {
+			return true
+		}
+	}
+	return false
+}
+
+// askedWhether reports a question whether something is an allergy, opening at most
+// four words before it: "is that an allergy?", "could I be allergic?". The
+// message's other words say whether it is a reaction (the model reads them; swollen
+// lips or hives are signs of their own).
+func askedWhether(ts []token, i int) bool {
+	if !asked(ts) {
+		return false
+	}
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		if ts[j].w == "," {
+			return false
+		}
+		if whetherOpeners[ts[j].w] && (j == 0 || ts[j-1].w == ",") {
+			return true
+		}
+	}
+	return false
+}
+
+var whetherOpeners = wordSet("is", "am", "could", "can", "might", "would", "maybe", "possibly")
+
+var proneWords = wordSet("prone", "susceptible", "tendency", "tend", "predisposed", "sensitive")
 
 // faceSwelling reports swelling of the face, lips, eyes, tongue or throat; with
 // eyeSite (the treatment was on the brows or the eyelids), not of the eyes, which
@@ -1144,22 +1392,80 @@ func highTemperature(ts []token, i int) bool {
 	return false
 }
 
-// normalTemperature matches a temperature under 38 °C (100 °F): "my temperature was
-// 36.8 this morning", no fever.
-func normalTemperature(ts []token, i int) bool {
-	if ts[i].w != "temperature" && ts[i].w != "temp" && ts[i].w != "thermometer" {
-		return false
+// tempReading gives the number read as a temperature at a temperature or fever word:
+// after it ("temperature of 37.8", "a slight fever, 37.5") or before it ("37.5
+// temp", "37.8 degrees"). Only the integer part is read (decimalPoint split it).
+func tempReading(ts []token, i int) (int, bool) {
+	if !feverWords[ts[i].w] {
+		return 0, false
 	}
 	for j := i + 1; j < len(ts) && j <= i+4; j++ {
-		if n, err := strconv.Atoi(ts[j].w); err == nil {
-			return n >= 34 && n < 38 || n >= 93 && n < 100
+		if n, ok := reading(ts[j].w); ok {
+			return n, plausibleReading(n)
 		}
-		if !tempFiller[ts[j].w] {
-			return false
+		if !tempFiller[ts[j].w] && !readingFiller[ts[j].w] {
+			break
 		}
 	}
-	return false
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if n, ok := reading(ts[j].w); ok {
+			if plausibleReading(n) {
+				return n, true
+			}
+			continue // the decimals of "37.5 temp"
+		}
+		if !readingFiller[ts[j].w] {
+			break
+		}
+	}
+	return 0, false
 }
+
+// reading parses a token made of digits only, without strconv's error for a word
+// (which allocates).
+func reading(w string) (int, bool) {
+	if w == "" || len(w) > 4 {
+		return 0, false
+	}
+	n := 0
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, true
+}
+
+func plausibleReading(n int) bool { return n >= 34 && n <= 45 || n >= 93 && n <= 110 }
+
+func feverReading(n int) bool { return n >= 38 && n <= 45 || n >= 100 }
+
+// lowReadingOnly reports whether a message gives a temperature, every reading of it
+// under 38 °C (100 °F): "a cold, temperature of 37.8, blocked nose". A fever or a
+// temperature named beside such a reading is the reading, no fever sign, whatever
+// else is said around it.
+func lowReadingOnly(all [][]token) bool {
+	low := false
+	for _, ts := range all {
+		for i := range ts {
+			n, ok := tempReading(ts, i)
+			if !ok {
+				continue
+			}
+			if feverReading(n) {
+				return false
+			}
+			low = true
+		}
+	}
+	return low
+}
+
+var (
+	feverWords    = wordSet("temperature", "temp", "temps", "thermometer", "fever", "feverish", "degrees")
+	readingFiller = wordSet(",", "slight", "low", "mild", "grade", "a", "of", "degrees", "c", "f", "celsius", "only", "just")
+)
 
 var tempFiller = wordSet("is", "was", "has", "been", "of", "at", "around", "about", "over", "reading", "a", "up", "to", "hit", "its",
 	"says", "reads", "shows", "showed", "said")
@@ -1287,12 +1593,12 @@ func worsening(ts []token) bool {
 		return true
 	}
 	for i, t := range ts {
-		if t.masked || !mildWords[t.w] {
+		if t.masked || !mildWords[t.w] || painWords[t.w] && raisedSetting(ts, i) {
 			continue
 		}
 		for j := range ts {
 			near := j >= i-6 && j <= i+6
-			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) {
+			if j == i || ts[j].masked || hypotheticalCue(ts, j) || pigmentCue(ts, i, j) || expectedDegree(ts, j) {
 				continue
 			}
 			if near && cue(ts, i, j) || !near && j > i && (moving[ts[j].w] || spreadWords[ts[j].w]) && ontoElsewhere(ts, j) ||
@@ -1302,6 +1608,58 @@ func worsening(ts []token) bool {
 		}
 	}
 	return false
+}
+
+// raisedSetting reports a pain told beside a setting of the machine, with nothing
+// said of the days since: "it hurt more when they turned the setting up", "more
+// painful at the higher level" compares the settings of one treatment, no
+// after-effect getting worse.
+func raisedSetting(ts []token, i int) bool {
+	setting := false
+	for j := max(0, i-8); j < len(ts) && j <= i+8; j++ {
+		w := ts[j].w
+		setting = setting || settingWords[w] ||
+			turnWords[w] && (j+1 < len(ts) && ts[j+1].w == "up" || j+2 < len(ts) && ts[j+2].w == "up")
+	}
+	if !setting {
+		return false
+	}
+	for _, t := range ts {
+		if laterWords[t.w] {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	settingWords = wordSet("setting", "settings", "level", "levels", "power", "intensity", "energy", "fluence", "joules",
+		"strength", "wavelength")
+	turnWords  = wordSet("turned", "turn", "turning", "turns", "cranked", "crank", "upped", "bumped", "put", "pushed")
+	laterWords = wordSet("days", "weeks", "since", "now", "today", "yesterday", "hours", "still", "tonight", "morning")
+)
+
+// expectedDegree reports a word of degree in a question about what a treatment
+// feels like, about no one's skin now: "is the pain intense?", "how severe is the
+// pain with laser?". "is this severe pain normal?" and "my pain is unbearable, is
+// that ok?" report one.
+func expectedDegree(ts []token, j int) bool {
+	if !degreeWords[ts[j].w] || !asked(ts) {
+		return false
+	}
+	k := j
+	for k > 0 && ts[k-1].w != "," {
+		k--
+	}
+	if !questionStart[ts[k].w] || chatterOpener(ts, k) {
+		return false
+	}
+	for ; k < len(ts) && ts[k].w != ","; k++ {
+		if w := ts[k].w; firstPerson[w] || pointing[w] || nowWords[w] || otherPeople[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // keepsGrowing reports "they keep spreading", "it keeps growing" at j: the sign
@@ -1425,8 +1783,8 @@ func painRising(ts []token) bool {
 		}
 		pain = pain || t.w == "pain" || t.w == "painful" || t.w == "hurts"
 		now = now || t.w == "now" || t.w == "today"
-		n, err := strconv.Atoi(t.w)
-		if err != nil || n > 10 {
+		n, ok := reading(t.w)
+		if !ok || n > 10 {
 			continue
 		}
 		if first < 0 {

@@ -87,12 +87,20 @@ type urgentModelParams struct {
 	// is not urgent for a sign ordinary healing can show (not strong, no worsening).
 	generalVeto bool
 	worryVeto   bool // a message the rules do not flag asking whether to worry (worryAsked)
+	// causeVeto: likewise a rash, hives or welts with an everyday cause, the
+	// treatment not named or denied (otherCause)
+	causeVeto bool
+	// illnessVeto: likewise a message naming a common illness of its own, a cold or
+	// the flu (ownIllness): its sore throat and aches are the illness's.
+	illnessVeto bool
+	recurVeto   bool // likewise an after-effect back after each session that settles each time (recurringSettles)
 }
 
 var shippedUrgentParams = urgentModelParams{
 	epochs: 60, rate: 0.2, l2: 1e-4, threshold: 0.6, bigrams: true, cues: true, context: true, course: true,
 	units: 1, mixed: true, withRules: true, veto: 0.05, severeVeto: 0.05, strongVeto: 0, careVeto: true, riskVeto: true, betterVeto: true,
-	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true,
+	steadyVeto: true, bodyVeto: true, generalVeto: true, worryVeto: true, causeVeto: true,
+	illnessVeto: true, recurVeto: true,
 }
 
 // urgentLearner is a trained model. Its zero value (no weights) defers to the rules.
@@ -337,7 +345,7 @@ func doubted(ts []token, i int) bool {
 var (
 	betterWords = wordSet("calmer", "calmed", "calming", "settling", "easing", "eased", "fading", "faded", "flattening",
 		"flattened", "improving", "improved", "drying", "dried", "shrinking", "subsiding", "better")
-	downVerbs = wordSet("going", "gone", "went", "come", "coming", "calmed", "settled", "died", "dying")
+	downVerbs = wordSet("going", "gone", "went", "come", "coming", "calmed", "calm", "calms", "settled", "died", "dying")
 	careWords = wordSet("tips", "ointment", "cream", "moisturise", "moisturize", "moisturiser", "moisturizer",
 		"vaseline", "ice", "icing", "cover", "covered", "dressing", "bandage", "shower", "wash", "gym", "swim",
 		"pool", "sauna", "sea", "sun", "cap", "hat", "shave", "dye", "pop", "sleep", "sleeping", "work")
@@ -483,7 +491,7 @@ func unreversed(all [][]token, match func(ts []token, i int) bool) bool {
 			switch {
 			case match(ts, i):
 				found = true
-			case found && reversal[t.w]:
+			case found && reversal[t.w] && !trailingYet(ts, i):
 				return false
 			}
 		}
@@ -492,6 +500,12 @@ func unreversed(all [][]token, match func(ts []token, i int) bool) bool {
 }
 
 var reversal = wordSet("but", "until", "again", "suddenly", "yet", "however", "except")
+
+// trailingYet reports a "yet" that ends its clause: "it just hasn't settled yet" says
+// the after-effect is not over, no turn ("yet this morning it's hot" is one).
+func trailingYet(ts []token, i int) bool {
+	return ts[i].w == "yet" && (i+1 == len(ts) || ts[i+1].w == "," || ts[i+1].w == "?")
+}
 
 // courseAsked reports whether a message asks about the course of an after-effect:
 // how long it lasts, whether it will still show, fade or heal ("will my scalp still
@@ -570,14 +584,7 @@ var (
 // temperature was 36.8 this morning, all good"): a reading of no fever, whatever the
 // model makes of the word "temperature".
 func noFever(all [][]token) bool {
-	for _, ts := range all {
-		for i := range ts {
-			if normalTemperature(ts, i) {
-				return true
-			}
-		}
-	}
-	return false
+	return lowReadingOnly(all)
 }
 
 // vetoed reports whether a message is not urgent whatever the model reads: one the
@@ -596,8 +603,45 @@ func (p urgentModelParams) vetoed(all [][]token, rs ruleSignals) bool {
 	return asksIfNormal(all) || noFever(all) || p.careVeto && careAsked(all) || p.riskVeto && riskAsked(all) ||
 		p.betterVeto && settling(all) || p.courseVeto && courseAsked(all) ||
 		p.getVeto && getAsked(all) || p.steadyVeto && steady(all) || p.bodyVeto && !bodyContext(all) ||
-		p.worryVeto && worryAsked(all)
+		p.worryVeto && worryAsked(all) || p.causeVeto && otherCause(all) ||
+		p.illnessVeto && ownIllness(all) || p.recurVeto && recurringSettles(all)
 }
+
+// recurringSettles reports an after-effect that comes back after each session and
+// settles each time: "itchy and puffy for a few days after every session, then it
+// settles". One that did something new this time ("but this time...", "until")
+// does not.
+func recurringSettles(all [][]token) bool {
+	recurs, settles := false, false
+	for _, ts := range all {
+		for i, t := range ts {
+			w, next := t.w, ""
+			if i+1 < len(ts) {
+				next = ts[i+1].w
+			}
+			switch {
+			case (w == "each" || w == "every") && (sessionWords[next] || next == "time" ||
+				i+2 < len(ts) && sessionWords[ts[i+2].w]),
+				w == "always":
+				recurs = true
+			case w == "this" && next == "time", w == "until", w == "suddenly", w == "however",
+				w == "but" && (next == "now" || next == "this" || next == "today"):
+				return false
+			case (settleWords[w] || (downVerbs[w] || w == "goes") && next == "down" || awayVerbs[w] && next == "away" ||
+				w == "back" && next == "to" && i+2 < len(ts) && ts[i+2].w == "normal") && !doubted(ts, i):
+				settles = true
+			}
+		}
+	}
+	return recurs && settles
+}
+
+var (
+	sessionWords = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "laser")
+	settleWords  = wordSet("settles", "settle", "settled", "settling", "calms", "subsides", "subside", "clears",
+		"resolves", "disappears", "disappear", "fades", "fade", "flatten", "flattens")
+	awayVerbs = wordSet("go", "goes", "went", "gone", "fades", "fade", "wears", "wear")
+)
 
 // generalQuestion reports whether every sentence of a message asks a question, about
 // nobody's skin in particular and nothing happening now: "is swelling around the

@@ -524,3 +524,36 @@ func TestUrgentSeventhRound(t *testing.T) {
 		}
 	}
 }
+
+// TestUrgentEighthRound compares the eighth round's vetoes (a rash with an everyday
+// cause, a common illness of its own, an after-effect that comes back after each
+// session and settles) switched off and on, in CV and joined to another question
+// (URGENT.md, eighth round).
+//
+//	go test ./bot -run UrgentEighthRound -urgentcv -v
+func TestUrgentEighthRound(t *testing.T) {
+	if !*urgentCV {
+		t.Skip("a comparison for choosing the design, not a test: run with -urgentcv")
+	}
+	exs, err := urgentExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := make([][][]token, len(exs))
+	rss := make([]ruleSignals, len(exs))
+	for i, e := range exs {
+		toks[i] = sentenceTokens(e.text)
+		rss[i] = readRules(toks[i])
+	}
+	probs, parts, _ := cvFlags(exs, shippedUrgentParams, 5)
+	for _, on := range []bool{false, true} {
+		p := shippedUrgentParams
+		p.causeVeto, p.illnessVeto, p.recurVeto = on, on, on
+		flags := make([]bool, len(exs))
+		for i := range exs {
+			flags[i] = !p.vetoed(toks[i], rss[i]) && p.decide(probs[i], parts[i], rss[i])
+		}
+		t.Logf("eighth round's vetoes %v: %v", on, tally(exs, flags))
+		t.Logf("%-30s joined to another question: %v", "", tally(cvMixedFlags(exs, p, 5)))
+	}
+}
