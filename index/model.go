@@ -44,7 +44,15 @@ const (
 	maxEpochs   = 6
 	minEpochs   = 2
 	trainBudget = 20_000_000
-	learnRate   = 4
+	// learnRate is the first epoch's step. A FAQ small enough walks each epoch in up
+	// to maxPasses passes at 1/passes of the step, within walkBudget examples walked
+	// in all: small steps follow the loss's gradient rather than the order of the
+	// walk, so the walk's order (and with it a moderator's edit elsewhere) moves few
+	// answers. Small steps fit less than large ones over the same epochs, hence a
+	// step twice the one of single passes (MODEL.md, twelfth round).
+	learnRate  = 8
+	maxPasses  = 16
+	walkBudget = 150_000
 )
 
 // example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
@@ -342,24 +350,24 @@ func trainModel(texts [][]string) *model {
 	return m
 }
 
-// train runs stochastic gradient descent on the softmax loss. Each epoch walks the
-// examples in an order drawn from their texts, not their places in the FAQ: with
-// an order drawn from places, one alternate added or two swapped reshuffled the walk
-// of every other example, and so every weight, moving the question sets' totals by
-// up to 6 answers and an urgent flag with them (MODEL.md, eleventh round). Now an
-// edit moves its own examples in the walk, and the rest keep their order.
+// train runs stochastic gradient descent on the softmax loss, each epoch in passes
+// (see learnRate). Each pass walks the examples in an order drawn from their texts,
+// not their places in the FAQ: with an order drawn from places, one alternate added
+// reshuffled the walk of every other example (MODEL.md, eleventh round); now an edit
+// moves its own examples in the walk, and the rest keep their order.
 func (m *model) train(exs []example, epochs int) {
+	passes := max(1, min(maxPasses, walkBudget/max(1, len(exs)*epochs)))
 	sc := newScratch(m.classes)
 	order := make([]int, len(exs))
 	rank := make([]uint64, len(exs))
-	for ep := 0; ep < epochs; ep++ {
-		salt := uint64(ep+1) * 0x9e3779b97f4a7c15
+	for p := 0; p < epochs*passes; p++ {
+		salt := uint64(p+1) * 0x9e3779b97f4a7c15
 		for i := range exs {
 			order[i], rank[i] = i, mix64(exs[i].key^salt)
 		}
 		// Ties (the same text twice) keep the FAQ's order.
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
-		lr := float32(learnRate / (1 + float64(ep)*0.5))
+		lr := float32(learnRate / float64(passes) / (1 + float64(p)*(0.5/float64(passes))))
 		for _, i := range order {
 			ex := exs[i]
 			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
