@@ -44,13 +44,15 @@ const (
 	maxEpochs   = 6
 	minEpochs   = 2
 	trainBudget = 20_000_000
-	// learnRate is the first epoch's step. A FAQ small enough walks each epoch in up
-	// to maxPasses passes at 1/passes of the step, within walkBudget examples walked
-	// in all: small steps follow the loss's gradient rather than the order of the
-	// walk, so the walk's order (and with it a moderator's edit elsewhere) moves few
-	// answers. Small steps fit less than large ones over the same epochs, hence a
-	// step twice the one of single passes (MODEL.md, twelfth round).
-	learnRate  = 8
+	// learnRate is the first epoch's step when each epoch is one pass. A FAQ small
+	// enough walks each epoch in up to maxPasses passes at 1/passes of its step,
+	// within walkBudget examples walked in all: small steps follow the loss's gradient
+	// rather than the order of the walk, so the walk's order (and with it a
+	// moderator's edit elsewhere) moves few answers. Small steps fit less than large
+	// ones over the same epochs, so the epoch's step grows with the passes, to twice
+	// learnRate at maxPasses; measured at 1 and 16 passes, linear between (MODEL.md,
+	// twelfth round).
+	learnRate  = 4
 	maxPasses  = 16
 	walkBudget = 150_000
 )
@@ -357,6 +359,7 @@ func trainModel(texts [][]string) *model {
 // moves its own examples in the walk, and the rest keep their order.
 func (m *model) train(exs []example, epochs int) {
 	passes := max(1, min(maxPasses, walkBudget/max(1, len(exs)*epochs)))
+	rate := learnRate * (1 + float64(passes-1)/(maxPasses-1))
 	sc := newScratch(m.classes)
 	order := make([]int, len(exs))
 	rank := make([]uint64, len(exs))
@@ -367,7 +370,7 @@ func (m *model) train(exs []example, epochs int) {
 		}
 		// Ties (the same text twice) keep the FAQ's order.
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
-		lr := float32(learnRate / float64(passes) / (1 + float64(p)*(0.5/float64(passes))))
+		lr := float32(rate / float64(passes) / (1 + float64(p)*(0.5/float64(passes))))
 		for _, i := range order {
 			ex := exs[i]
 			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
