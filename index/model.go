@@ -1,10 +1,10 @@
 package index
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"unicode"
@@ -44,24 +44,13 @@ const (
 	maxEpochs   = 6
 	minEpochs   = 2
 	trainBudget = 20_000_000
-	// learnRate is the first epoch's step when each epoch is one pass. A FAQ small
-	// enough walks each epoch in up to maxPasses passes at 1/passes of its step,
-	// within walkBudget examples walked in all: small steps follow the loss's gradient
-	// rather than the order of the walk, so the walk's order (and with it a
-	// moderator's edit elsewhere) moves few answers. Small steps fit less than large
-	// ones over the same epochs, so the epoch's step grows with the passes, to twice
-	// learnRate at maxPasses; measured at 1 and 16 passes, linear between (MODEL.md,
-	// twelfth round).
-	learnRate  = 4
-	maxPasses  = 16
-	walkBudget = 150_000
+	learnRate   = 4
 )
 
 // example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
 type example struct {
 	feats []int32
 	label int32
-	key   uint64 // drawn from the text alone: where training walks it (train)
 }
 
 // ngrams returns the hashes of text's features: its words and word pairs, and the
@@ -271,7 +260,7 @@ func trainModel(texts [][]string) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c), key: textKey(hashes)})
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -341,7 +330,7 @@ func trainModel(texts [][]string) *model {
 			kept = append(kept, r)
 		}
 		if len(kept) > 0 {
-			exs = append(exs, example{feats: kept, label: c, key: ex.key})
+			exs = append(exs, example{feats: kept, label: c})
 		}
 	}
 	epochs := maxEpochs
@@ -352,27 +341,14 @@ func trainModel(texts [][]string) *model {
 	return m
 }
 
-// train runs stochastic gradient descent on the softmax loss, each epoch in passes
-// (see learnRate). Each pass walks the examples in an order drawn from their texts,
-// not their places in the FAQ: with an order drawn from places, one alternate added
-// reshuffled the walk of every other example (MODEL.md, eleventh round); now an edit
-// moves its own examples in the walk, and the rest keep their order.
+// train runs stochastic gradient descent on the softmax loss.
 func (m *model) train(exs []example, epochs int) {
-	passes := max(1, min(maxPasses, walkBudget/max(1, len(exs)*epochs)))
-	rate := learnRate * (1 + float64(passes-1)/(maxPasses-1))
+	rng := rand.New(rand.NewPCG(7, 11))
 	sc := newScratch(m.classes)
-	order := make([]int, len(exs))
-	rank := make([]uint64, len(exs))
-	for p := 0; p < epochs*passes; p++ {
-		salt := uint64(p+1) * 0x9e3779b97f4a7c15
-		for i := range exs {
-			order[i], rank[i] = i, mix64(exs[i].key^salt)
-		}
-		// Ties (the same text twice) keep the FAQ's order.
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
-		lr := float32(rate / float64(passes) / (1 + float64(p)*(0.5/float64(passes))))
-		for _, i := range order {
-			ex := exs[i]
+	for ep := 0; ep < epochs; ep++ {
+		rng.Shuffle(len(exs), func(i, j int) { exs[i], exs[j] = exs[j], exs[i] })
+		lr := float32(learnRate / (1 + float64(ep)*0.5))
+		for _, ex := range exs {
 			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
 			m.forward(ex.feats, v, sc)
 			// Gradient: p(c) - [c = label] on every class holding a feature of ex.
@@ -400,24 +376,6 @@ type scratch struct {
 	touched []int32
 	seen    []bool
 	z       float64 // softmax normaliser over every class
-}
-
-// textKey is a key of a text drawn from its n-gram hashes alone (FNV-1a over them).
-func textKey(hashes []uint32) uint64 {
-	k := uint64(14695981039346656037)
-	for _, h := range hashes {
-		k = (k ^ uint64(h)) * 1099511628211
-	}
-	return k
-}
-
-// mix64 is splitmix64's finaliser: keys that differ in a bit differ everywhere.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
 }
 
 func newScratch(classes int) *scratch {
