@@ -202,9 +202,11 @@ func BenchmarkIndex10000(b *testing.B) {
 // forgetModel makes the next build train: a moderator's edit always changes the
 // phrasings.
 func forgetModel() {
-	lastModel.Lock()
-	lastModel.m = nil
-	lastModel.Unlock()
+	for _, c := range []*modelCache{&lastModel, &lastAnswerModel} {
+		c.Lock()
+		c.m = nil
+		c.Unlock()
+	}
 }
 
 // BenchmarkRebuildShipped rebuilds the index over the curated FAQ, training its model:

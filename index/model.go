@@ -47,10 +47,15 @@ const (
 	learnRate   = 4
 )
 
-// example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
+// answerWeight is how much an answer's sentence counts against a phrasing.
+var answerWeight float32 = 0.3
+
+// example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised),
+// and how much its step counts (1 for a phrasing, less for an answer's sentence).
 type example struct {
-	feats []int32
-	label int32
+	feats  []int32
+	label  int32
+	weight float32
 }
 
 // ngrams returns the hashes of text's features: its words and word pairs, and the
@@ -169,7 +174,10 @@ func hashBytes(kind byte, s []byte) uint32 {
 // an edit to an answer only, many indexes over one FAQ in tests) reuses it. Training
 // runs outside the lock, so builds over different phrasings do not wait for each
 // other; a build over phrasings already being trained waits for that training.
-var lastModel struct {
+var lastModel, lastAnswerModel modelCache
+
+// modelCache is the last model trained and what it was trained on.
+type modelCache struct {
 	sync.Mutex
 	key      [sha256.Size]byte
 	m        *model
@@ -183,10 +191,13 @@ type training struct {
 }
 
 // trainModelOnce is trainModel, reusing the last model when texts are the same.
-func trainModelOnce(texts [][]string) *model {
+func trainModelOnce(texts, weak [][]string) *model { return lastModel.train(texts, weak) }
+
+// train is trainModel, reusing the cache's model when texts are the same.
+func (lastModel *modelCache) train(texts, weak [][]string) *model {
 	h := sha256.New()
 	var n [4]byte
-	for _, ps := range texts {
+	for _, ps := range append(append(slices.Clip(texts), nil), weak...) {
 		binary.LittleEndian.PutUint32(n[:], uint32(len(ps)))
 		h.Write(n[:])
 		for _, p := range ps {
@@ -214,7 +225,7 @@ func trainModelOnce(texts [][]string) *model {
 	lastModel.training[key] = t
 	lastModel.Unlock()
 
-	t.m = trainModel(texts)
+	t.m = trainModel(texts, weak)
 
 	lastModel.Lock()
 	delete(lastModel.training, key)
@@ -225,8 +236,9 @@ func trainModelOnce(texts [][]string) *model {
 }
 
 // trainModel learns a model from texts by class (class i has the phrasings texts[i];
-// the last class is "none of these").
-func trainModel(texts [][]string) *model {
+// the last class is "none of these") and weak by class: weaker evidence for the
+// class, each text's step weighted by answerWeight (an entry's answer sentences).
+func trainModel(texts, weak [][]string) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
 	// The examples' feature numbers, in blocks of idBlock: one array for all of them
 	// would be copied as it grows, and briefly held twice, at the build's busiest.
@@ -237,7 +249,17 @@ func trainModel(texts [][]string) *model {
 	var hashes []uint32
 	grams := gramMemo{}
 	for c, ps := range texts {
-		for _, p := range ps {
+		// A class's weak texts follow its own, so that its examples stay together
+		// (each feature's postings hold a class once).
+		strong := len(ps)
+		if c < len(weak) {
+			ps = append(slices.Clip(ps), weak[c]...)
+		}
+		for i, p := range ps {
+			w := float32(1)
+			if i >= strong {
+				w = answerWeight
+			}
 			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
@@ -260,7 +282,7 @@ func trainModel(texts [][]string) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c), weight: w})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -330,7 +352,7 @@ func trainModel(texts [][]string) *model {
 			kept = append(kept, r)
 		}
 		if len(kept) > 0 {
-			exs = append(exs, example{feats: kept, label: c})
+			exs = append(exs, example{feats: kept, label: c, weight: ex.weight})
 		}
 	}
 	epochs := maxEpochs
@@ -357,7 +379,7 @@ func (m *model) train(exs []example, epochs int) {
 				if c == ex.label {
 					g--
 				}
-				sc.grad[c] = lr * g * v
+				sc.grad[c] = lr * g * v * ex.weight
 			}
 			for _, id := range ex.feats {
 				for k := m.start[id]; k < m.start[id+1]; k++ {
