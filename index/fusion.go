@@ -16,8 +16,6 @@ type evidence struct {
 	// Relative to the best candidate: model probability and rank as shares of the
 	// best, coverage confidence as the difference.
 	modelRel, rankRel, confRel float64
-	// The answer model's probability of the entry, and as a share of the best's.
-	answer, answerRel float64
 }
 
 // vector is the evidence as the fusion's inputs.
@@ -36,8 +34,6 @@ func (e evidence) vector() []float64 {
 		e.modelRel,
 		e.rankRel,
 		e.confRel,
-		math.Log(math.Max(e.answer, 1e-4)),
-		e.answerRel,
 	}
 }
 
@@ -52,7 +48,7 @@ func b2f(b bool) float64 {
 // softmax over it is the probability that each is the one that answers the text (a
 // re-ranker with one set of weights for every entry). Fitted by cross-validation over
 // the FAQ's phrasings (TestFitFusion, MODEL.md), never on the evaluation sets.
-var fusionWeights = []float64{0, 0.68, -0.00878, 0.209, 0.872, 1.38, 0, 0, -0.0528, -0.151, 0.997, 1.74, 0.209, 0.131, 0.608}
+var fusionWeights = []float64{0, 0.705, -0.00154, 0.236, 0.904, 1.3, 0, 0, -0.0466, -0.145, 0.995, 1.79, 0.236}
 
 func (e evidence) fuse() float64 { return dot(fusionWeights, e.vector()) }
 
@@ -74,7 +70,7 @@ func scopeVector(best evidence, z float64) []float64 {
 // should answer, fitted like fusionWeights: held-out phrasings, the pools' held-out
 // stories and getting sentences against held-out out-of-scope questions and the
 // pools' stories to decline.
-var scopeWeights = []float64{-1.32, 0.319, -0.135, 0.847, -0.532, 0.111, -2.24}
+var scopeWeights = []float64{-1.51, 0.308, -0.161, 0.852, -0.543, 0.123, -2.24}
 
 // shareTemp sharpens the fused scores into each candidate's share, fitted by
 // cross-validation as the value that best predicts the right candidate.

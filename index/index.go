@@ -68,7 +68,6 @@ type snapshot struct {
 	syn      map[string][]string // analysed term -> analysed synonyms it also finds
 	spell    *speller
 	model    *model           // learned from the phrasings at build
-	answers  *model           // learned from the answers' sentences at build (same classes)
 	classOf  map[string]int32 // entry id -> its class in model
 	self     sync.Map         // entry id -> float64: the score the entry's own question gets
 	// narr is how much each analysed term of the narrative pool is narrative rather
@@ -268,19 +267,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		if answerMode == "sep" || answerMode == "seprel" || answerMode == "scope" || answerMode == "sepscope" {
-			trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)), nil)
-			return
-		}
-		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)), answerSentences(entries))
-	}()
-	answered := make(chan *model, 1)
-	go func() {
-		if answerMode != "sep" && answerMode != "seprel" && answerMode != "sepscope" {
-			answered <- nil
-			return
-		}
-		answered <- lastAnswerModel.train(append(answerSentencesAll(entries), prepareAll(outOfScope)), nil)
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}
@@ -352,13 +339,8 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	}
 	s.spell = newSpeller(words, func(w string) bool { return len(s.analyze(w)) == 0 })
 	s.narr = narrativeness(memo, phrasings, narrative)
-	var scopeAnswers [][]string
-	if answerMode == "scope" || answerMode == "sepscope" {
-		scopeAnswers = answerSentences(entries)
-	}
-	s.inout = trainScope(memo, phrasings, scopeAnswers, ps)
+	s.inout = trainScope(memo, phrasings, ps)
 	s.model = <-trained
-	s.answers = <-answered
 	return s, nil
 }
 
@@ -533,11 +515,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 	}
 	pred := s.model.predict(text)
 	defer pred.done()
-	var apred prediction
-	if s.answers != nil {
-		apred = s.answers.predict(text)
-		defer apred.done()
-	}
 	var only []string
 	if len(s.order) >= shortlistFAQ {
 		// In a large FAQ bleve scores only the model's shortlist: walking every
@@ -579,9 +556,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 			unknown:  f.unknown / math.Max(f.total, 1e-9),
 			offTopic: offTopic,
 		}}
-		if s.answers != nil {
-			c.ev.answer = apred.prob(s.classOf[id])
-		}
 		cands = append(cands, c)
 		return nil
 	}
@@ -599,9 +573,8 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		}
 	}
 	// Which candidate leads by each ranking is itself evidence.
-	bestRank, bestModel, bestConf, bestAnswer := -1, -1, 0.0, 0.0
+	bestRank, bestModel, bestConf := -1, -1, 0.0
 	for i, c := range cands {
-		bestAnswer = max(bestAnswer, c.ev.answer)
 		if bestRank < 0 || c.ev.rank > cands[bestRank].ev.rank {
 			bestRank = i
 		}
@@ -617,12 +590,6 @@ func (s *snapshot) candidates(ctx context.Context, text string, n int, exclude .
 		c.ev.modelRel = c.ev.model / cands[bestModel].ev.model
 		c.ev.rankRel = c.ev.rank / math.Max(cands[bestRank].ev.rank, 1e-9)
 		c.ev.confRel = c.ev.conf - bestConf
-		if bestAnswer > 0 {
-			c.ev.answerRel = c.ev.answer / bestAnswer
-			if answerMode == "seprel" {
-				c.ev.answer = 0
-			}
-		}
 		c.fused = c.ev.fuse()
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].fused > cands[j].fused })

@@ -47,15 +47,10 @@ const (
 	learnRate   = 4
 )
 
-// answerWeight is how much an answer's sentence counts against a phrasing.
-var answerWeight float32 = 0.3
-
-// example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised),
-// and how much its step counts (1 for a phrasing, less for an answer's sentence).
+// example is a text's features, sorted, each of value 1/sqrt(n) (L2-normalised).
 type example struct {
-	feats  []int32
-	label  int32
-	weight float32
+	feats []int32
+	label int32
 }
 
 // ngrams returns the hashes of text's features: its words and word pairs, and the
@@ -174,10 +169,7 @@ func hashBytes(kind byte, s []byte) uint32 {
 // an edit to an answer only, many indexes over one FAQ in tests) reuses it. Training
 // runs outside the lock, so builds over different phrasings do not wait for each
 // other; a build over phrasings already being trained waits for that training.
-var lastModel, lastAnswerModel modelCache
-
-// modelCache is the last model trained and what it was trained on.
-type modelCache struct {
+var lastModel struct {
 	sync.Mutex
 	key      [sha256.Size]byte
 	m        *model
@@ -191,13 +183,10 @@ type training struct {
 }
 
 // trainModelOnce is trainModel, reusing the last model when texts are the same.
-func trainModelOnce(texts, weak [][]string) *model { return lastModel.train(texts, weak) }
-
-// train is trainModel, reusing the cache's model when texts are the same.
-func (lastModel *modelCache) train(texts, weak [][]string) *model {
+func trainModelOnce(texts [][]string) *model {
 	h := sha256.New()
 	var n [4]byte
-	for _, ps := range append(append(slices.Clip(texts), nil), weak...) {
+	for _, ps := range texts {
 		binary.LittleEndian.PutUint32(n[:], uint32(len(ps)))
 		h.Write(n[:])
 		for _, p := range ps {
@@ -225,7 +214,7 @@ func (lastModel *modelCache) train(texts, weak [][]string) *model {
 	lastModel.training[key] = t
 	lastModel.Unlock()
 
-	t.m = trainModel(texts, weak)
+	t.m = trainModel(texts)
 
 	lastModel.Lock()
 	delete(lastModel.training, key)
@@ -236,9 +225,8 @@ func (lastModel *modelCache) train(texts, weak [][]string) *model {
 }
 
 // trainModel learns a model from texts by class (class i has the phrasings texts[i];
-// the last class is "none of these") and weak by class: weaker evidence for the
-// class, each text's step weighted by answerWeight (an entry's answer sentences).
-func trainModel(texts, weak [][]string) *model {
+// the last class is "none of these").
+func trainModel(texts [][]string) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
 	// The examples' feature numbers, in blocks of idBlock: one array for all of them
 	// would be copied as it grows, and briefly held twice, at the build's busiest.
@@ -249,17 +237,7 @@ func trainModel(texts, weak [][]string) *model {
 	var hashes []uint32
 	grams := gramMemo{}
 	for c, ps := range texts {
-		// A class's weak texts follow its own, so that its examples stay together
-		// (each feature's postings hold a class once).
-		strong := len(ps)
-		if c < len(weak) {
-			ps = append(slices.Clip(ps), weak[c]...)
-		}
-		for i, p := range ps {
-			w := float32(1)
-			if i >= strong {
-				w = answerWeight
-			}
+		for _, p := range ps {
 			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
@@ -282,7 +260,7 @@ func trainModel(texts, weak [][]string) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c), weight: w})
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -352,7 +330,7 @@ func trainModel(texts, weak [][]string) *model {
 			kept = append(kept, r)
 		}
 		if len(kept) > 0 {
-			exs = append(exs, example{feats: kept, label: c, weight: ex.weight})
+			exs = append(exs, example{feats: kept, label: c})
 		}
 	}
 	epochs := maxEpochs
@@ -379,7 +357,7 @@ func (m *model) train(exs []example, epochs int) {
 				if c == ex.label {
 					g--
 				}
-				sc.grad[c] = lr * g * v * ex.weight
+				sc.grad[c] = lr * g * v
 			}
 			for _, id := range ex.feats {
 				for k := m.start[id]; k < m.start[id+1]; k++ {

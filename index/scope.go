@@ -27,7 +27,7 @@ const scopeTrainPhrasings = 3000
 // and learning it twice cost right answers (MODEL.md, ninth round, v1-v10 against v11;
 // tenth round b: all of it, or only the lines this classifier takes for in scope, cost
 // 6-24 right answers on the sets for 3-7 more declines, refitted or not).
-func trainScope(memo *termMemo, phrasings, answers [][]string, ps pools) *scopeClassifier {
+func trainScope(memo *termMemo, phrasings [][]string, ps pools) *scopeClassifier {
 	type ex struct {
 		terms []string
 		y, w  float64
@@ -56,11 +56,6 @@ func trainScope(memo *termMemo, phrasings, answers [][]string, ps pools) *scopeC
 	stride := max(1, (len(all)+scopeTrainPhrasings-1)/scopeTrainPhrasings)
 	for i := 0; i < len(all); i += stride {
 		add(all[i], 0)
-	}
-	for _, ss := range answers {
-		for _, a := range ss {
-			add(a, 0)
-		}
 	}
 	for _, st := range ps.stories {
 		add(prepare(st.text), b2f(st.want == ""))
