@@ -246,6 +246,26 @@ func TestIsUrgent(t *testing.T) {
 		{"my head still feels tender a week after the session. it hasn't got any bigger but it's not gone", false, false},
 		{"my scalp went red and sore after the session. it won't stop spreading down my neck", true, false},
 		{"my scalp went red and sore after the session. it's getting worse every day", true, false},
+		// The ninth round (URGENT.md). A reaction of the face back after every
+		// session that settled each time, however bad, nothing happening now; a sign
+		// outside the story, something now or a turn this time is still one.
+		{"I'm prone to allergic reactions and after each of my last two laser sessions my forehead and eyelids got puffy and itchy for about 3 days, then it went down. I take antihistamines. should I keep going?", false, false},
+		{"I have bad allergies and eczema. my eyelids swell and itch for a few days after every removal session, then calm down. I'm booked for another next month, what can I do?", false, false},
+		{"lots of allergies here. after every session the itching is unbearable and the area puffs up for a couple of days before it settles. is that just me?", false, false},
+		{"my eyelids swell after every session and then it goes down within a couple of days. my lips are swollen and itchy", true, false},
+		{"I'm prone to allergies. after each session my face swells a little and settles, and now two days after this one my lips are swelling", true, false},
+		{"I'm allergy prone and my eyelids always get puffy after sessions and settle, but this time they're swollen shut and I'm wheezing", true, false},
+		{"after every session my scalp gets red and itchy and settles, but it's worse each time and spreading further", true, false},
+		{"after every session my lips swell up for a day or two and then go back to normal. should I keep going?", true, false},
+		{"I'm allergy prone, my throat feels tight and itchy after each session and it settles by the evening", true, false},
+		// The pain of a session compared with another session or at a raised
+		// setting, nothing of the days after; pain that grows after a session is one.
+		{"my laser hair removal clinic went up a level on the settings today and the pain was so much worse than last time, I nearly asked them to stop. does it get easier?", false, false},
+		{"my fourth laser hair removal session on my legs hurt much more than the first three, they put the power up. will each session keep getting more painful?", false, false},
+		{"it hurt way more than the first two sessions. does it keep getting worse every session?", false, false},
+		{"they turned the setting up and it hurt much more than last session, since then the area is red hot and oozing yellow", true, false},
+		{"the laser was on a higher setting and my scalp hurt more than last time, now it's throbbing and worse every day", true, false},
+		{"the pain is worse than last time I looked at it", true, false},
 	}
 	misses := 0
 	for _, tt := range tests {

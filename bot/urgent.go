@@ -1587,7 +1587,7 @@ func worsening(ts []token) bool {
 		return true
 	}
 	for i, t := range ts {
-		if t.masked || !mildWords[t.w] || painWords[t.w] && raisedSetting(ts, i) {
+		if t.masked || !mildWords[t.w] || painWords[t.w] && (raisedSetting(ts, i) || perSession(ts)) {
 			continue
 		}
 		for j := range ts {
@@ -1673,11 +1673,16 @@ func spreadOn(ts, prev []token) bool {
 			return false // the sentence has its own subject
 		}
 	}
-	described := false
+	described, painOnly := false, true
 	for _, t := range prev {
-		described = described || !t.masked && mildWords[t.w]
+		if !t.masked && mildWords[t.w] {
+			described = true
+			painOnly = painOnly && painWords[t.w]
+		}
 	}
-	if !described {
+	if !described || painOnly && perSession(ts) {
+		// "it hurt more than the first two. does it keep getting worse every
+		// session?" compares the sessions' pain.
 		return false
 	}
 	for j, t := range ts {
@@ -1759,6 +1764,11 @@ func thanBefore(ts []token, k int) bool {
 		// "more blisters than usual after this session" compares with the norm.
 		return false
 	}
+	if sessionObject(ts, k) {
+		// "it hurt more than last time", "than my first session": a session compared
+		// with another, not an after-effect growing.
+		return false
+	}
 	for i := k; i < len(ts) && i <= k+2; i++ {
 		if sinceWords[ts[i].w] {
 			return true
@@ -1766,6 +1776,69 @@ func thanBefore(ts []token, k int) bool {
 	}
 	return false
 }
+
+// sessionObject reports a comparison's object, from k, that is another session:
+// "last time", "the first session", "my previous treatment" (three words at most,
+// no day or week named: "than the first day after the session" is a time).
+func sessionObject(ts []token, k int) bool {
+	found := false
+	for i := k; i < len(ts) && i <= k+3; i++ {
+		w := ts[i].w
+		switch {
+		case w == ",":
+			return found
+		case dayWords[w]:
+			return false
+		case w == "time" && i+1 < len(ts) && firstPerson[ts[i+1].w]:
+			// "worse than last time I looked" compares the skin with itself.
+			return false
+		case sessionNouns[w] || w == "time" && i > k && ordinals[ts[i-1].w]:
+			found = true
+		case ordinals[w] && i+1 < len(ts) && (counts[ts[i+1].w] || isNumber(ts[i+1].w)):
+			// "than the first two", "than the last one": the sessions before.
+			found = true
+		}
+	}
+	return found
+}
+
+// againstSession reports the pain at i compared with another session in its
+// sentence: "the pain was much worse than last time".
+func againstSession(ts []token, i int) bool {
+	for j := max(0, i-8); j+1 < len(ts) && j <= i+8; j++ {
+		if ts[j+1].w == "than" && (worseWords[ts[j].w] || ts[j].w == "more" || ts[j].w == "stronger" || ts[j].w == "harder") && sessionObject(ts, j+2) {
+			return true
+		}
+		if j+2 < len(ts) && ts[j+2].w == "than" && ts[j].w == "more" && mildWords[ts[j+1].w] && sessionObject(ts, j+3) {
+			return true
+		}
+	}
+	return false
+}
+
+// perSession reports a sentence telling of each session, "every session", "each
+// treatment", with nothing of the days after one: "will each session keep getting
+// more painful?" compares the sessions.
+func perSession(ts []token) bool {
+	each := false
+	for i, t := range ts {
+		if laterWords[t.w] {
+			return false
+		}
+		if (t.w == "each" || t.w == "every") && i+1 < len(ts) && (sessionNouns[ts[i+1].w] ||
+			i+2 < len(ts) && sessionNouns[ts[i+2].w]) {
+			each = true
+		}
+	}
+	return each
+}
+
+var (
+	ordinals     = wordSet("first", "last", "previous", "earlier", "other", "second", "third", "fourth")
+	counts       = wordSet("one", "ones", "two", "three", "four", "five", "few", "couple")
+	sessionNouns = wordSet("session", "sessions", "treatment", "treatments", "appointment", "sitting", "round", "visit")
+	dayWords     = wordSet("day", "days", "week", "weeks", "morning", "night", "evening", "hour", "hours")
+)
 
 // painRising matches pain rated higher now than before: "the pain was a 3 after the
 // session, now two days later it's an 8".
