@@ -345,6 +345,25 @@ func TestQuestionSets(t *testing.T) {
 		// skin ten days after a session, not getting worse; laser hair removal hurting
 		// more at higher settings), MRR 0.854. Only measures.
 		{"testdata/real6.jsonl", 0.70, 0.64, 1, 0.83, 3},
+		// A seventh, on 80 further pages (none cited by any other set, by dev or in
+		// another helper's page claims), 29 of its 61 answerable questions about
+		// tattoo, micropigmentation, ink or pigment removal without naming SMP, no
+		// brow, lip or eyeliner removal at all; written and committed before the bot
+		// was run on it (b20b90c), and measured once, on main f6e3f10 over walk seeds
+		// 0-3: 0.818 (4-5 of 66 answered wrong), 12/14 declined, 4/5 urgent (a
+		// relative confused and slurring after a session: signs of sepsis, which the
+		// rules then learned as a class), none of the 75 others flagged, MRR 0.891.
+		// Only measures.
+		{"testdata/real7.jsonl", 0.78, 0.78, 1, 0.87, 1},
+		// urgent_heldout8.jsonl: 16 complications and 44 ordinary after-effects,
+		// aftercare, risk questions and look-alikes, on 60 pages no other set used,
+		// committed (3a23503, 7696352) before the bot was run on it, measured once on
+		// main f6e3f10 over walk seeds 0-3: 0.741 (4-5 of 54 answered wrong), 4/6
+		// declined, 16/16 urgent, 5 of 44 others flagged (2 by IsUrgent: welts that
+		// settled within hours, a big blister, which the FAQ itself sends to a doctor;
+		// 3 questions asking how to recognise a reaction, sepsis or an infected
+		// blister, with the signs notice by design), MRR 0.870. Only measures.
+		{"testdata/urgent_heldout8.jsonl", 0.70, 0.5, 1, 0.83, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

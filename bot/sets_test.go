@@ -163,8 +163,18 @@ var unfittedPairs = map[string]bool{}
 // After the eighth and ninth rounds, aimed at its classes (no longer clean for
 // them), none of the 54 is flagged by IsUrgent.
 //
-// Whoever learns from heldout7's misses should move it into urgent_pairs.jsonl too
-// and write a new held-out set.
+// urgent_heldout8.jsonl: 16 complications (worsening infections, fever and shivers,
+// red streaks, pus, hives with a swollen throat or lips, swelling round the eyes,
+// burns from a removal cream, a growing lymph node, confusion) and 44 ordinary
+// messages (what is normal, healing, aftercare, past complications now healed, risk
+// questions, look-alikes: a beach sunburn, dandruff, microneedling), on 60 public
+// pages no other set used, committed before the bot was run on it and measured once
+// on main f6e3f10: 16/16 flagged, 2 of 44 wrongly by IsUrgent (hive-like welts after
+// a session that settled within hours, a big blister, which the FAQ itself sends to
+// a doctor), the floors here; clean, written without the ninth round's knowledge.
+//
+// Whoever learns from heldout8's misses should move it (and heldout7) into
+// urgent_pairs.jsonl and write a new held-out set.
 func TestUrgentHeldOut(t *testing.T) {
 	for _, set := range []struct {
 		file                 string
@@ -172,6 +182,7 @@ func TestUrgentHeldOut(t *testing.T) {
 		minFlagged, maxWrong int
 	}{
 		{"testdata/urgent_heldout7.jsonl", 18, 54, 18, 1},
+		{"testdata/urgent_heldout8.jsonl", 16, 44, 16, 2},
 	} {
 		t.Run(filepath.Base(set.file), func(t *testing.T) {
 			cases, err := readSet(set.file)
