@@ -44,6 +44,7 @@ func ReadEvalCases(r io.Reader) ([]EvalCase, error) {
 // EvalReport sums up how a handler did on a question set.
 type EvalReport struct {
 	Answerable, Correct int     // questions with an accepted entry; answered with one at rank 1
+	Wrong               int     // answerable questions answered with an entry not accepted
 	MRR                 float64 // mean reciprocal rank of the first accepted entry among the answer and the candidates
 	Declinable, Decline int     // questions to decline; declined
 	Urgent, Flagged     int     // urgent questions; flagged urgent
@@ -113,6 +114,9 @@ func Evaluate(ctx context.Context, h Handler, cases []EvalCase) (EvalReport, err
 			if r.Kind == KindAnswer && slices.Contains(c.Accept, r.Entry.ID) {
 				rep.Correct++
 			} else {
+				if r.Kind == KindAnswer {
+					rep.Wrong++
+				}
 				why = append(why, "wrong or no answer")
 			}
 		}

@@ -82,8 +82,9 @@ func TestEvaluateMRR(t *testing.T) {
 	if want := (1 + 1.0/2 + 1.0/3) / 3; math.Abs(rep.MRR-want) > 1e-9 {
 		t.Errorf("MRR = %v, want %v", rep.MRR, want)
 	}
-	if rep.Answerable != 3 || rep.Correct != 1 || rep.Declinable != 2 || rep.Decline != 2 || rep.FalseUrgent != 1 {
-		t.Errorf("got %+v, want 3 answerable, 1 correct, 2 declinable declined, 1 false urgent", rep)
+	// second is answered wrong; third, not answered, is not.
+	if rep.Answerable != 3 || rep.Correct != 1 || rep.Wrong != 1 || rep.Declinable != 2 || rep.Decline != 2 || rep.FalseUrgent != 1 {
+		t.Errorf("got %+v, want 3 answerable, 1 correct, 1 wrong, 2 declinable declined, 1 false urgent", rep)
 	}
 	// second and third are misses; the others, declines included, are not.
 	if len(rep.Misses) != 2 || rep.Misses[0].Case.Q != "second" || rep.Misses[1].Case.Q != "third" {

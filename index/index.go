@@ -49,10 +49,20 @@ type Match struct {
 // Index is a searchable FAQ. It is safe for concurrent use; Rebuild swaps in a new
 // index atomically while searches go on against the old one.
 type Index struct {
-	mu     sync.Mutex // serialises Rebuild and Close
-	cur    atomic.Pointer[snapshot]
-	closed atomic.Bool
+	mu       sync.Mutex // serialises Rebuild and Close
+	cur      atomic.Pointer[snapshot]
+	closed   atomic.Bool
+	walkSeed uint64
 }
+
+// Option configures an Index.
+type Option func(*Index)
+
+// WithWalkSeed sets the order in which the model's training walks the FAQ's phrasings
+// (0, the default, is the shipped order). A single run of the question sets moves by
+// several answers with it, so changes are judged over a few seeds (smpbot eval
+// --walk-seeds).
+func WithWalkSeed(seed uint64) Option { return func(x *Index) { x.walkSeed = seed } }
 
 // snapshot is everything one search needs, swapped as a whole so that the calibration
 // data always belongs to the index it is used with.
@@ -105,8 +115,11 @@ const answerOnly = 0.5
 // New builds an index over entries.
 //
 // The out-of-scope questions of knowledge.OutOfScope teach it what to decline.
-func New(entries []knowledge.Entry) (*Index, error) {
+func New(entries []knowledge.Entry, opts ...Option) (*Index, error) {
 	x := &Index{}
+	for _, o := range opts {
+		o(x)
+	}
 	if err := x.Rebuild(entries); err != nil {
 		return nil, err
 	}
@@ -116,7 +129,7 @@ func New(entries []knowledge.Entry) (*Index, error) {
 // Rebuild indexes entries afresh and swaps the result in. Searches in flight finish on
 // the old index, which is closed afterwards.
 func (x *Index) Rebuild(entries []knowledge.Entry) error {
-	s, err := build(entries, knowledge.OutOfScope(), narrativeLines())
+	s, err := build(entries, knowledge.OutOfScope(), narrativeLines(), x.walkSeed)
 	if err != nil {
 		return err
 	}
@@ -221,17 +234,20 @@ func (x *Index) Entries() []knowledge.Entry {
 
 // build indexes entries and trains the model on their phrasings, with outOfScope as
 // the class of questions to decline and narrative as the context sentences that
-// the ranking discounts (narrativeness).
-func build(entries []knowledge.Entry, outOfScope, narrative []string) (*snapshot, error) {
-	return buildIn(entries, outOfScope, pools{narrative: narrative, getting: gettingLines(), stories: storyLines()}, newStore)
+// the ranking discounts (narrativeness), the model walking its examples in the
+// order walkSeed picks.
+func build(entries []knowledge.Entry, outOfScope, narrative []string, walkSeed uint64) (*snapshot, error) {
+	ps := pools{narrative: narrative, getting: gettingLines(), stories: storyLines(), walkSeed: walkSeed}
+	return buildIn(entries, outOfScope, ps, newStore)
 }
 
-// pools are the sentence pools a build learns from besides the FAQ: narrative
-// context (narrativeness), and sentences about getting a treatment and real-shaped
-// stories (the in/out classifier).
+// pools are what a build learns from besides the FAQ: the sentence pools, narrative
+// context (narrativeness) and sentences about getting a treatment and real-shaped
+// stories (the in/out classifier), and the seed of the model's walk (WithWalkSeed).
 type pools struct {
 	narrative, getting []string
 	stories            []story
+	walkSeed           uint64
 }
 
 // buildIn is build with the pools given and the store that newStore gives for the
@@ -267,7 +283,7 @@ func buildIn(entries []knowledge.Entry, outOfScope []string, ps pools, newStore 
 	// The model learns while bleve indexes: they only read the same phrasings.
 	trained := make(chan *model, 1)
 	go func() {
-		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)))
+		trained <- trainModelOnce(append(phrasings, prepareAll(outOfScope)), ps.walkSeed)
 	}()
 	for i, g := range synonyms {
 		def := &bleve.SynonymDefinition{Input: lowerAll(g.input), Synonyms: lowerAll(g.words)}

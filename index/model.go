@@ -182,10 +182,11 @@ type training struct {
 	m    *model
 }
 
-// trainModelOnce is trainModel, reusing the last model when texts are the same.
-func trainModelOnce(texts [][]string) *model {
+// trainModelOnce is trainModel, reusing the last model when texts and seed are the same.
+func trainModelOnce(texts [][]string, seed uint64) *model {
 	h := sha256.New()
 	var n [4]byte
+	h.Write(binary.LittleEndian.AppendUint64(nil, seed))
 	for _, ps := range texts {
 		binary.LittleEndian.PutUint32(n[:], uint32(len(ps)))
 		h.Write(n[:])
@@ -214,7 +215,7 @@ func trainModelOnce(texts [][]string) *model {
 	lastModel.training[key] = t
 	lastModel.Unlock()
 
-	t.m = trainModel(texts)
+	t.m = trainModel(texts, seed)
 
 	lastModel.Lock()
 	delete(lastModel.training, key)
@@ -225,8 +226,8 @@ func trainModelOnce(texts [][]string) *model {
 }
 
 // trainModel learns a model from texts by class (class i has the phrasings texts[i];
-// the last class is "none of these").
-func trainModel(texts [][]string) *model {
+// the last class is "none of these"), walking the examples in the order seed picks.
+func trainModel(texts [][]string, seed uint64) *model {
 	m := &model{feat: make(map[uint32]int32), classes: len(texts)}
 	// The examples' feature numbers, in blocks of idBlock: one array for all of them
 	// would be copied as it grows, and briefly held twice, at the build's busiest.
@@ -337,13 +338,14 @@ func trainModel(texts [][]string) *model {
 	if work > 0 {
 		epochs = max(minEpochs, min(maxEpochs, trainBudget/(2*work)))
 	}
-	m.train(exs, epochs)
+	m.train(exs, epochs, seed)
 	return m
 }
 
-// train runs stochastic gradient descent on the softmax loss.
-func (m *model) train(exs []example, epochs int) {
-	rng := rand.New(rand.NewPCG(7, 11))
+// train runs stochastic gradient descent on the softmax loss, shuffling the examples
+// every epoch; seed 0 is the shipped order.
+func (m *model) train(exs []example, epochs int, seed uint64) {
+	rng := rand.New(rand.NewPCG(7+seed, 11))
 	sc := newScratch(m.classes)
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(exs), func(i, j int) { exs[i], exs[j] = exs[j], exs[i] })

@@ -62,7 +62,7 @@ func TestTrainModelOnceShares(t *testing.T) {
 			if i%2 == 1 {
 				texts = b
 			}
-			got[i] = trainModelOnce(texts)
+			got[i] = trainModelOnce(texts, 0)
 		}()
 	}
 	wg.Wait()
@@ -76,7 +76,7 @@ func TestTrainModelOnceShares(t *testing.T) {
 	if got[0] == got[1] {
 		t.Error("builds over different phrasings got the same model")
 	}
-	if first := trainModelOnce(b); trainModelOnce(b) != first {
+	if first := trainModelOnce(b, 0); trainModelOnce(b, 0) != first {
 		t.Error("a build over the phrasings last trained retrained")
 	}
 }

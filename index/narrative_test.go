@@ -102,7 +102,7 @@ func setQuestions(t *testing.T, patterns ...string) []setQuestion {
 // stories weigh little, the FAQ's subject words not at all less, and a story's
 // narrative terms are not searched while its question's are left.
 func TestNarrativeTermsDoNotDecide(t *testing.T) {
-	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines())
+	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

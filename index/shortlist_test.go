@@ -51,8 +51,8 @@ func TestLargeFAQFindsItsPhrasings(t *testing.T) {
 // and any change to them trains a new one.
 func TestModelReusedOnlyForTheSamePhrasings(t *testing.T) {
 	texts := [][]string{{"how much does it cost"}, {"does it hurt"}, {"pizza"}}
-	a := trainModelOnce(texts)
-	if b := trainModelOnce([][]string{{"how much does it cost"}, {"does it hurt"}, {"pizza"}}); b != a {
+	a := trainModelOnce(texts, 0)
+	if b := trainModelOnce([][]string{{"how much does it cost"}, {"does it hurt"}, {"pizza"}}, 0); b != a {
 		t.Error("same phrasings: a new model")
 	}
 	for _, changed := range [][][]string{
@@ -60,7 +60,7 @@ func TestModelReusedOnlyForTheSamePhrasings(t *testing.T) {
 		{{"how much does it cost", "does it hurt"}, {"pizza"}},
 		{{"how much does it cos"}, {"tdoes it hurt"}, {"pizza"}},
 	} {
-		if b := trainModelOnce(changed); b == a {
+		if b := trainModelOnce(changed, 0); b == a {
 			t.Errorf("%q: the model of other phrasings", changed)
 		}
 	}

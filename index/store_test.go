@@ -109,7 +109,7 @@ func TestOneSegmentScoresAsBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer batches.close()
-	one, err := build(entries, knowledge.OutOfScope(), narrativeLines())
+	one, err := build(entries, knowledge.OutOfScope(), narrativeLines(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

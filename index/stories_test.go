@@ -88,7 +88,7 @@ func TestScopeSeparation(t *testing.T) {
 	if !*fit {
 		t.Skip("only with -fit")
 	}
-	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines())
+	s, err := build(shipped(t), knowledge.OutOfScope(), narrativeLines(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

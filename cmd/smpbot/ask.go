@@ -39,7 +39,7 @@ func (e *env) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(ctx, os.Getenv, *data, conf...)
+	fb, err := e.openFAQ(ctx, os.Getenv, *data, nil, conf...)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (e *env) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(ctx, os.Getenv, *data, conf...)
+	fb, err := e.openFAQ(ctx, os.Getenv, *data, nil, conf...)
 	if err != nil {
 		return err
 	}

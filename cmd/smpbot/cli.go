@@ -98,9 +98,6 @@ type faqBot struct {
 	reindexed func(entries int, err error)
 }
 
-// openFAQ loads the FAQ store (the database's when SMPBOT_DATABASE_URL is set, else
-// the data directory dir's, seeding either on first use) or, with neither, the
-// embedded FAQ; changes to the store are indexed as they are made.
 // envConfidence is the answer threshold SMPBOT_ANSWER_CONFIDENCE sets for the commands
 // without a config file (ask, chat, eval), so that they answer as `run` would with the
 // same setting; none when it is unset.
@@ -116,7 +113,10 @@ func envConfidence(getenv func(string) string) ([]bot.Option, error) {
 	return []bot.Option{bot.WithConfidence(f, bot.DefaultSuggestConfidence)}, nil
 }
 
-func (e *env) openFAQ(ctx context.Context, getenv func(string) string, dir string, opts ...bot.Option) (*faqBot, error) {
+// openFAQ loads the FAQ store (the database's when SMPBOT_DATABASE_URL is set, else
+// the data directory dir's, seeding either on first use) or, with neither, the
+// embedded FAQ; changes to the store are indexed as they are made, with idxOpts.
+func (e *env) openFAQ(ctx context.Context, getenv func(string) string, dir string, idxOpts []index.Option, opts ...bot.Option) (*faqBot, error) {
 	fb := &faqBot{dir: dir}
 	var entries []knowledge.Entry
 	if dir == "" && getenv("SMPBOT_DATABASE_URL") == "" {
@@ -145,7 +145,7 @@ func (e *env) openFAQ(ctx context.Context, getenv func(string) string, dir strin
 		fb.store = store
 		entries = store.Entries()
 	}
-	idx, err := index.New(entries)
+	idx, err := index.New(entries, idxOpts...)
 	if err != nil {
 		if fb.store != nil {
 			closeStore(fb.store)

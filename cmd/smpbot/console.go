@@ -50,7 +50,7 @@ func (e *env) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fb, err := e.openFAQ(ctx, cfg.Get, data, bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence))
+	fb, err := e.openFAQ(ctx, cfg.Get, data, nil, bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ var commands = []command{
 	{"chat", "[--data DIR]", "talk to the bot in the terminal"},
 	{"run", "[--config F] [--data DIR] [flags]", "serve Discord and/or Telegram (see docs/setup.md)"},
 	{"config check", "[--config F] [flags]", "validate the configuration and print it, secrets redacted"},
-	{"eval", "[--data DIR] FILE.jsonl", "measure retrieval on a question set"},
+	{"eval", "[--data DIR] [--walk-seeds LIST] FILE.jsonl...", "measure retrieval on question sets, over walk seeds with --walk-seeds"},
 	{"faq validate", "[DIR]", "check a FAQ directory (default: the embedded FAQ)"},
 	{"faq check", "[--folds N] [DIR]", "cross-validate a FAQ: held-out phrasings, and which land on another entry"},
 	{"faq list", "[--json] --data DIR", "list the entries of a data directory's FAQ"},

@@ -32,7 +32,8 @@ func TestUsageErrorIsOneLinePlusUsage(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`, `run "smpbot help" for usage`},
 		{[]string{"ask", "--nope"}, "flag provided but not defined: -nope", "usage: smpbot ask [--json] [--data DIR] [QUESTION...]"},
-		{[]string{"eval"}, "eval needs one question file", "usage: smpbot eval [--data DIR] FILE.jsonl"},
+		{[]string{"eval"}, "eval needs a question file", "usage: smpbot eval [--data DIR] [--walk-seeds LIST] FILE.jsonl..."},
+		{[]string{"eval", "--walk-seeds", "3-1", "q.jsonl"}, `--walk-seeds: "3-1" is not a range of seeds`, "usage: smpbot eval [--data DIR] [--walk-seeds LIST] FILE.jsonl..."},
 		{[]string{"faq"}, "faq needs a subcommand", "usage: smpbot faq validate|check|list|show|add|edit|remove|history|undo|export|import ..."},
 		{[]string{"faq", "explode"}, `unknown faq command "explode"`, "usage: smpbot faq validate|check|list|"},
 		{[]string{"faq", "list", "--base", "x"}, "flag provided but not defined: -base", "usage: smpbot faq list [--json] --data DIR"},

@@ -252,7 +252,7 @@ type suggestionJSON struct {
 func (e *env) reportSuggestions(ctx context.Context, l questionLog, data string, asJSON bool) error {
 	added := 0
 	if st, err := os.Stat(filepath.Join(data, knowledge.FAQDir)); err == nil && st.IsDir() || os.Getenv("SMPBOT_DATABASE_URL") != "" {
-		fb, err := e.openFAQ(ctx, os.Getenv, data)
+		fb, err := e.openFAQ(ctx, os.Getenv, data, nil)
 		if err != nil {
 			return err
 		}

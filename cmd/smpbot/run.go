@@ -112,7 +112,7 @@ func (e *env) run(ctx context.Context, args []string) error {
 	}
 
 	e.waitForDatabase = true
-	fb, err := e.openFAQ(ctx, cfg.Get, cfg.Get("SMPBOT_DATA"),
+	fb, err := e.openFAQ(ctx, cfg.Get, cfg.Get("SMPBOT_DATA"), nil,
 		bot.WithConfidence(cfg.Float("SMPBOT_ANSWER_CONFIDENCE"), bot.DefaultSuggestConfidence),
 		bot.WithObserver(m), bot.WithObserver(answerLog(log)))
 	if err != nil {
