@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 )
 
-// model is a multinomial logistic regression over hashed word 1-2-grams and character
-// 2-5-grams, learned at every build from the FAQ's own phrasings (each entry's question
+// model is a multinomial logistic regression over hashed word 1-2-grams, word pairs
+// one word apart (skip-grams) and character 2-5-grams, learned at every build from the FAQ's own phrasings (each entry's question
 // and alternates) plus the out-of-scope questions, which form one more class: "none of
 // these". It learns which words and word pieces tell entries apart, which BM25's IDF
 // only approximates (see MODEL.md for the choice and the numbers behind it).
@@ -53,8 +53,8 @@ type example struct {
 	label int32
 }
 
-// ngrams returns the hashes of text's features: its words and word pairs, and the
-// 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
+// ngrams returns the hashes of text's features: its words, word pairs and pairs of
+// words one word apart, and the 2- to 5-letter pieces of each word padded with spaces (so beginnings and endings
 // count, and a typo spoils only the pieces it touches).
 func ngrams(text string, out []uint32) []uint32 {
 	return ngramsOf(text, out, wordGrams)
@@ -63,7 +63,7 @@ func ngrams(text string, out []uint32) []uint32 {
 // ngramsOf is ngrams with the features of a single word (the word and its pieces)
 // given by word, so that training can remember them for words it has seen.
 func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uint32) []uint32 {
-	prev := ""
+	prev, prev2 := "", ""
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
@@ -82,8 +82,14 @@ func ngramsOf(text string, out []uint32, word func(w string, out []uint32) []uin
 		if prev != "" {
 			out = append(out, hashPair(2, prev, w))
 		}
+		if prev2 != "" {
+			// The pair across one word: a question's frame with its subject
+			// slotted in ("how long after laser", "how long after the laser")
+			// shares it, where word pairs differ.
+			out = append(out, hashPair(3, prev2, w))
+		}
 		out = word(w, out)
-		prev, i = w, j
+		prev2, prev, i = prev, w, j
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

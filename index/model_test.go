@@ -9,8 +9,8 @@ import (
 	"unicode"
 )
 
-// ngramsReference is the plain statement of the model's features: words, word pairs
-// and the pieces of each word.
+// ngramsReference is the plain statement of the model's features: words, word pairs,
+// pairs one word apart and the pieces of each word.
 func ngramsReference(text string) []uint32 {
 	ws := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	var out []uint32
@@ -18,7 +18,51 @@ func ngramsReference(text string) []uint32 {
 		if i > 0 {
 			out = append(out, hashString(2, ws[i-1]+" "+w))
 		}
+		if i > 1 {
+			out = append(out, hashString(3, ws[i-2]+" "+w))
+		}
 		out = wordGrams(w, out)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// A question's frame keeps a feature when a word is slotted into it: the pair of
+// words one word apart is shared where the word pairs are not.
+func TestSkipPairs(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want []string // the pairs one word apart that both texts' features hold
+	}{
+		{"how long after laser", "how long after the laser", []string{"how after"}},
+		{"how many weeks after laser", "how many more weeks after laser", []string{"weeks laser"}},
+		{"can i swim", "can i go swimming", nil},
+		{"laser", "laser", nil},
+	}
+	for _, tt := range tests {
+		a, b := ngrams(tt.a, nil), ngrams(tt.b, nil)
+		var got []string
+		for _, p := range candidatePairs(tt.a, tt.b) {
+			h := hashString(3, p)
+			_, inA := slices.BinarySearch(a, h)
+			_, inB := slices.BinarySearch(b, h)
+			if inA && inB {
+				got = append(got, p)
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q and %q share the pairs one word apart %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// candidatePairs are every ordered pair of two texts' words.
+func candidatePairs(a, b string) []string {
+	var out []string
+	for _, x := range strings.Fields(a + " " + b) {
+		for _, y := range strings.Fields(a + " " + b) {
+			out = append(out, x+" "+y)
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
