@@ -102,19 +102,6 @@ func (e *env) faqCheckSeeds(ctx context.Context, entries []knowledge.Entry, name
 	return writeOverlaps(w, ovs, len(reps))
 }
 
-// walkSeeds reads a --walk-seeds list (parseSeeds); "" is none (nil), and a bad list
-// is a usage error.
-func walkSeeds(list string) ([]uint64, error) {
-	if list == "" {
-		return nil, nil
-	}
-	seeds, err := parseSeeds(list)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --walk-seeds: %v", errUsage, err)
-	}
-	return seeds, nil
-}
-
 // checkFigure is one figure of a cross-validation that --walk-seeds gives per seed
 // and as a mean.
 type checkFigure struct {
