@@ -98,6 +98,8 @@ func (e *env) faqCheckSeeds(ctx context.Context, entries []knowledge.Entry, name
 	}
 	writeCheckMeans(w, reps)
 	ovs := overlaps(reps)
+	some, stable, wrong := overlapCounts(ovs, len(reps))
+	fmt.Fprintf(w, "phrasings taken for another entry: %d on some seed, %d by the same entry on every seed; answered wrongly on every seed: %d\n", some, stable, wrong)
 	writeEntryPairs(w, entryPairs(ovs, len(reps)))
 	return writeOverlaps(w, ovs, len(reps))
 }
@@ -203,6 +205,22 @@ func overlaps(reps []index.CheckReport) []overlap {
 			cmp.Compare(a.Entry, b.Entry), cmp.Compare(a.Phrasing, b.Phrasing))
 	})
 	return out
+}
+
+// overlapCounts counts the phrasings of ovs another entry took on some seed, those
+// the same entry took on every one of seeds, and those answered wrongly on every
+// seed: the stable ones, unlike the seeds' wrong counts, are not the walk's noise.
+func overlapCounts(ovs []overlap, seeds int) (some, stable, answered int) {
+	for _, o := range ovs {
+		some++
+		if len(o.TakenFor) > 0 && o.TakenFor[0].Seeds >= seeds {
+			stable++
+		}
+		if o.Answered >= seeds {
+			answered++
+		}
+	}
+	return some, stable, answered
 }
 
 func b2i(b bool) int {

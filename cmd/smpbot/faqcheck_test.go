@@ -111,6 +111,7 @@ func TestFAQCheckWalkSeeds(t *testing.T) {
 		fmt.Sprintf(", right %d, wrong ", right),
 		"seed 1: own entry first ",
 		"mean over 2 seeds: own entry first ",
+		"phrasings taken for another entry: ",
 		"cost <-> laser-pain: ",
 		`"does zapping my scalp hurt badly" (cost) is taken for laser-pain (2 of 2 seeds)`,
 	} {
@@ -206,6 +207,30 @@ func TestEntryPairs(t *testing.T) {
 	for _, tt := range tests {
 		if got := entryPairs(tt.ovs, tt.seeds); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: entryPairs\ngot  %+v\nwant %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestOverlapCounts(t *testing.T) {
+	ovs := []overlap{
+		{Phrasing: "stable, answered on every seed", Entry: "a", Seeds: 3, Answered: 3, TakenFor: []takenFor{{"b", 3}}},
+		{Phrasing: "stable, answered on two", Entry: "a", Seeds: 3, Answered: 2, TakenFor: []takenFor{{"b", 3}}},
+		{Phrasing: "every seed, split over two entries", Entry: "a", Seeds: 3, Answered: 3, TakenFor: []takenFor{{"b", 2}, {"c", 1}}},
+		{Phrasing: "one seed", Entry: "c", Seeds: 1, Answered: 1, TakenFor: []takenFor{{"a", 1}}},
+	}
+	tests := []struct {
+		ovs                        []overlap
+		seeds                      int
+		some, stable, answeredEach int
+	}{
+		{nil, 3, 0, 0, 0},
+		{ovs, 3, 4, 2, 2},
+		{ovs, 1, 4, 4, 4},
+	}
+	for _, tt := range tests {
+		some, stable, answered := overlapCounts(tt.ovs, tt.seeds)
+		if some != tt.some || stable != tt.stable || answered != tt.answeredEach {
+			t.Errorf("overlapCounts(%d overlaps, %d seeds) = %d, %d, %d; want %d, %d, %d", len(tt.ovs), tt.seeds, some, stable, answered, tt.some, tt.stable, tt.answeredEach)
 		}
 	}
 }
