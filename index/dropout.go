@@ -4,18 +4,20 @@ import (
 	"cmp"
 	"os"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
 // EXPERIMENT switches (not to ship).
 var (
-	dropRate        = envFloat("DROP_P", 0)
+	dropRate     = envFloat("DROP_P", 0)
 	dropMinWords = int32(envFloat("DROP_MINWORDS", 0))
 	dropFull     = envFloat("DROP_FULL", 0) != 0
 	dropEpochs   = int(envFloat("DROP_EPOCHS", 0))
 	dropNone     = envFloat("DROP_NONE", 1) != 0
+	dropUntil    = int(envFloat("DROP_UNTIL", 1000)) // epochs from this one on see whole texts
+	dropDF       = envFloat("DROP_DF", 0) // exponent of df/maxDF in a word's drop probability; 0 = uniform
 )
 
 func envFloat(name string, def float64) float64 {
@@ -97,10 +99,10 @@ func wordFeatures(text string, out []wordFeature, word func(w string, out []uint
 // feature is seen whole. out is the buffer the features are written to, returned
 // for reuse.
 func dropped(ex example, epoch int, seed uint64, out []int32) ([]int32, []int32) {
-	if dropRate <= 0 || ex.words < max(2, dropMinWords) {
+	if dropRate <= 0 || ex.words < max(2, dropMinWords) || epoch >= dropUntil {
 		return ex.feats, out
 	}
-	keep := keptWords(ex.key, int(ex.words), epoch, seed, dropRate)
+	keep := keptWords(ex.key, int(ex.words), epoch, seed, dropRate, ex.wordP)
 	all := uint32(1<<min(int(ex.words), wordBits)) - 1
 	if keep == all {
 		return ex.feats, out
@@ -124,12 +126,16 @@ func dropped(ex example, epoch int, seed uint64, out []int32) ([]int32, []int32)
 
 // keptWords returns the bits of the words of a text of key and n words kept in
 // epoch: each is left out with probability p.
-func keptWords(key uint64, n, epoch int, seed uint64, p float64) uint32 {
+func keptWords(key uint64, n, epoch int, seed uint64, p float64, wp []float32) uint32 {
 	var keep uint32
 	salt := mix64(key ^ (uint64(epoch+1) * 0x9e3779b97f4a7c15) ^ (seed * 0xbf58476d1ce4e5b9))
 	for i := 0; i < min(n, wordBits); i++ {
 		r := mix64(salt + uint64(i)*0x94d049bb133111eb)
-		if float64(r>>11)/(1<<53) >= p {
+		q := p
+		if wp != nil {
+			q = float64(wp[i])
+		}
+		if float64(r>>11)/(1<<53) >= q {
 			keep |= 1 << i
 		}
 	}

@@ -38,8 +38,8 @@ func TestDroppedWords(t *testing.T) {
 		}
 		ex := example{feats: feats, from: from, key: textKey(text), words: int32(n)}
 		for epoch := range 6 {
-			keep := keptWords(ex.key, n, epoch, 3, dropRate)
-			if again := keptWords(textKey(text), n, epoch, 3, dropRate); again != keep {
+			keep := keptWords(ex.key, n, epoch, 3, dropRate, nil)
+			if again := keptWords(textKey(text), n, epoch, 3, dropRate, nil); again != keep {
 				t.Fatalf("%q epoch %d: kept %b, then %b", text, epoch, keep, again)
 			}
 			if n > wordBits {
@@ -87,7 +87,7 @@ func TestDroppedWords(t *testing.T) {
 				t.Fatalf("%q epoch %d keeping %v: %d features, want %d", text, epoch, kept, len(got), len(want))
 			}
 		}
-		if i == 0 && keptWords(ex.key, n, 0, 3, dropRate) == keptWords(ex.key, n, 0, 4, dropRate) && keptWords(ex.key, n, 1, 3, dropRate) == keptWords(ex.key, n, 0, 3, dropRate) && n > 6 {
+		if i == 0 && keptWords(ex.key, n, 0, 3, dropRate, nil) == keptWords(ex.key, n, 0, 4, dropRate, nil) && keptWords(ex.key, n, 1, 3, dropRate, nil) == keptWords(ex.key, n, 0, 3, dropRate, nil) && n > 6 {
 			t.Errorf("%q: the same words left out in another epoch and under another seed", text)
 		}
 	}

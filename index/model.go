@@ -3,9 +3,12 @@ package index
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -56,6 +59,9 @@ type example struct {
 	from  []uint32
 	key   uint64
 	words int32
+	// EXPERIMENT: the words' unigram feature numbers (raw) and drop probabilities.
+	wordIDs []int32
+	wordP   []float32
 }
 
 // ngrams returns the hashes of text's features: its words and word pairs, and the
@@ -271,8 +277,32 @@ func trainModel(texts [][]string, seed uint64) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], from: froms[from:len(ids):len(ids)],
-				label: int32(c), key: textKey(p), words: int32(words)})
+			ex := example{feats: ids[from:len(ids):len(ids)], from: froms[from:len(ids):len(ids)],
+				label: int32(c), key: textKey(p), words: int32(words)}
+			if dropDF > 0 {
+				for _, w := range strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) }) {
+					ex.wordIDs = append(ex.wordIDs, m.feat[hashString(1, w)])
+				}
+			}
+			raw = append(raw, ex)
+		}
+	}
+	if dropDF > 0 {
+		maxDF := int32(1)
+		for _, ex := range raw {
+			for _, id := range ex.wordIDs {
+				maxDF = max(maxDF, df[id])
+			}
+		}
+		for i := range raw {
+			ex := &raw[i]
+			ex.wordP = make([]float32, min(len(ex.wordIDs), wordBits))
+			for j := range ex.wordP {
+				ex.wordP[j] = float32(dropRate * math.Pow(float64(df[ex.wordIDs[j]])/float64(maxDF), dropDF))
+			}
+			if os.Getenv("DROP_DEBUG") != "" && i%97 == 0 {
+				fmt.Fprintln(os.Stderr, "DEBUG maxDF", maxDF, ex.wordP, ex.words)
+			}
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -343,7 +373,7 @@ func trainModel(texts [][]string, seed uint64) *model {
 			keptFrom = append(keptFrom, ex.from[i])
 		}
 		if len(kept) > 0 {
-			exs = append(exs, example{feats: kept, from: keptFrom, label: c, key: ex.key, words: ex.words})
+			exs = append(exs, example{feats: kept, from: keptFrom, label: c, key: ex.key, words: ex.words, wordP: ex.wordP})
 		}
 	}
 	epochs := maxEpochs
