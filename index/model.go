@@ -3,12 +3,9 @@ package index
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -54,14 +51,6 @@ const (
 type example struct {
 	feats []int32
 	label int32
-	// For dropout in training: which of the text's words each feature comes from
-	// (wordBits), the text's key and its number of words.
-	from  []uint32
-	key   uint64
-	words int32
-	// EXPERIMENT: the words' unigram feature numbers (raw) and drop probabilities.
-	wordIDs []int32
-	wordP   []float32
 }
 
 // ngrams returns the hashes of text's features: its words and word pairs, and the
@@ -244,26 +233,21 @@ func trainModel(texts [][]string, seed uint64) *model {
 	// would be copied as it grows, and briefly held twice, at the build's busiest.
 	const idBlock = 1 << 18
 	var ids []int32
-	var froms []uint32
 	var raw []example
 	var df, occ, last []int32 // by feature: classes holding it, examples, last class seen
-	var hashes []wordFeature
+	var hashes []uint32
 	grams := gramMemo{}
 	for c, ps := range texts {
 		for _, p := range ps {
-			var words int
-			hashes, words = wordFeatures(p, hashes[:0], grams.word)
+			hashes = ngramsOf(p, hashes[:0], grams.word)
 			if len(hashes) == 0 {
 				continue
 			}
 			if len(ids)+len(hashes) > cap(ids) {
 				ids = make([]int32, 0, max(idBlock, len(hashes)))
-				froms = make([]uint32, 0, max(idBlock, len(hashes)))
 			}
 			from := len(ids)
-			for _, wf := range hashes {
-				h := wf.hash
-				froms = append(froms, wf.from)
+			for _, h := range hashes {
 				id, ok := m.feat[h]
 				if !ok {
 					id = int32(len(df))
@@ -277,32 +261,7 @@ func trainModel(texts [][]string, seed uint64) *model {
 				occ[id]++
 				ids = append(ids, id)
 			}
-			ex := example{feats: ids[from:len(ids):len(ids)], from: froms[from:len(ids):len(ids)],
-				label: int32(c), key: textKey(p), words: int32(words)}
-			if dropDF > 0 {
-				for _, w := range strings.FieldsFunc(p, func(r rune) bool { return !isWordRune(r) }) {
-					ex.wordIDs = append(ex.wordIDs, m.feat[hashString(1, w)])
-				}
-			}
-			raw = append(raw, ex)
-		}
-	}
-	if dropDF > 0 {
-		maxDF := int32(1)
-		for _, ex := range raw {
-			for _, id := range ex.wordIDs {
-				maxDF = max(maxDF, df[id])
-			}
-		}
-		for i := range raw {
-			ex := &raw[i]
-			ex.wordP = make([]float32, min(len(ex.wordIDs), wordBits))
-			for j := range ex.wordP {
-				ex.wordP[j] = float32(dropRate * math.Pow(float64(df[ex.wordIDs[j]])/float64(maxDF), dropDF))
-			}
-			if os.Getenv("DROP_DEBUG") != "" && i%97 == 0 {
-				fmt.Fprintln(os.Stderr, "DEBUG maxDF", maxDF, ex.wordP, ex.words)
-			}
+			raw = append(raw, example{feats: ids[from:len(ids):len(ids)], label: int32(c)})
 		}
 	}
 	// Drop the features held by the most classes until an epoch's work (the postings
@@ -358,8 +317,8 @@ func trainModel(texts [][]string, seed uint64) *model {
 	}
 	exs := raw[:0]
 	for _, ex := range raw {
-		c, kept, keptFrom := ex.label, ex.feats[:0], ex.from[:0]
-		for i, id := range ex.feats {
+		c, kept := ex.label, ex.feats[:0]
+		for _, id := range ex.feats {
 			r := renum[id]
 			if r < 0 {
 				continue
@@ -370,17 +329,15 @@ func trainModel(texts [][]string, seed uint64) *model {
 				fill[r]++
 			}
 			kept = append(kept, r)
-			keptFrom = append(keptFrom, ex.from[i])
 		}
 		if len(kept) > 0 {
-			exs = append(exs, example{feats: kept, from: keptFrom, label: c, key: ex.key, words: ex.words, wordP: ex.wordP})
+			exs = append(exs, example{feats: kept, label: c})
 		}
 	}
 	epochs := maxEpochs
 	if work > 0 {
 		epochs = max(minEpochs, min(maxEpochs, trainBudget/(2*work)))
 	}
-	epochs += dropEpochs
 	m.train(exs, epochs, seed)
 	return m
 }
@@ -394,36 +351,24 @@ func (m *model) train(exs []example, epochs int, seed uint64) {
 		rng.Shuffle(len(exs), func(i, j int) { exs[i], exs[j] = exs[j], exs[i] })
 		lr := float32(learnRate / (1 + float64(ep)*0.5))
 		for _, ex := range exs {
-			if dropFull {
-				m.step(ex, ex.feats, lr, sc)
+			v := float32(1 / math.Sqrt(float64(len(ex.feats))))
+			m.forward(ex.feats, v, sc)
+			// Gradient: p(c) - [c = label] on every class holding a feature of ex.
+			for _, c := range sc.touched {
+				g := sc.prob(c)
+				if c == ex.label {
+					g--
+				}
+				sc.grad[c] = lr * g * v
 			}
-			feats := ex.feats
-			if dropNone || ex.label != int32(m.classes-1) {
-				feats, sc.feats = dropped(ex, ep, seed, sc.feats[:0])
+			for _, id := range ex.feats {
+				for k := m.start[id]; k < m.start[id+1]; k++ {
+					m.weight[k] -= sc.grad[m.class[k]]
+				}
 			}
-			m.step(ex, feats, lr, sc)
+			sc.reset()
 		}
 	}
-}
-
-// step is one SGD step on ex, seen with the features feats.
-func (m *model) step(ex example, feats []int32, lr float32, sc *scratch) {
-	v := float32(1 / math.Sqrt(float64(len(feats))))
-	m.forward(feats, v, sc)
-	// Gradient: p(c) - [c = label] on every class holding a feature of ex.
-	for _, c := range sc.touched {
-		g := sc.prob(c)
-		if c == ex.label {
-			g--
-		}
-		sc.grad[c] = lr * g * v
-	}
-	for _, id := range feats {
-		for k := m.start[id]; k < m.start[id+1]; k++ {
-			m.weight[k] -= sc.grad[m.class[k]]
-		}
-	}
-	sc.reset()
 }
 
 // scratch holds one text's class scores; only the classes touched are reset.
@@ -432,7 +377,6 @@ type scratch struct {
 	grad    []float32 // training: the step for each touched class
 	touched []int32
 	seen    []bool
-	feats   []int32 // training: the features of the example after dropout
 	z       float64 // softmax normaliser over every class
 }
 

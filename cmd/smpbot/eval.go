@@ -62,18 +62,6 @@ func (e *env) eval(ctx context.Context, args []string) error {
 			if reps[i], err = bot.Evaluate(ctx, fb.h, s.cases); err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
 			}
-			if f := os.Getenv("EVAL_MISSES"); f != "" { // EXPERIMENT
-				out, _ := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-				for _, m := range reps[i].Misses {
-					fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%v\t%s\n", seed, s.name, m.Why, func() string {
-						if m.Got.Entry != nil {
-							return m.Got.Entry.ID
-						}
-						return "-"
-					}(), m.Case.Accept, m.Case.Q)
-				}
-				out.Close()
-			}
 		}
 		return reps, nil
 	}
