@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -45,5 +46,50 @@ func TestWalkSeed(t *testing.T) {
 	}
 	if a, b := model(WithWalkSeed(1)), model(WithWalkSeed(5)); reflect.DeepEqual(a, b) {
 		t.Error("seeds 1 and 5 trained the same weights")
+	}
+}
+
+// TestCheckWalkSeed: Check's folds are built with the walk's seed it is given, so
+// smpbot faq check --walk-seeds measures over orders: seed 0 (or none) is the shipped
+// order, and another seed gives the held-out phrasings other confidences.
+func TestCheckWalkSeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rebuilds the index ten times")
+	}
+	entries := shipped(t)[:6]
+	// confidences are the top confidence found for every held-out text, in order.
+	confidences := func(seed uint64) []float64 {
+		t.Helper()
+		var got []float64
+		err := crossValidateSeed(context.Background(), entries, knowledge.OutOfScope()[:40], 2, seed, nil, func(_ heldOut, cands []candidate) {
+			c := 0.0
+			if len(cands) > 0 {
+				c = cands[0].confidence
+			}
+			got = append(got, c)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	def := confidences(0)
+	if got := confidences(0); !reflect.DeepEqual(got, def) {
+		t.Error("seed 0 twice: different confidences")
+	}
+	if got := confidences(3); reflect.DeepEqual(got, def) {
+		t.Error("seed 3 gave seed 0's confidences: the seed does not reach the folds' builds")
+	}
+	// Check passes WithWalkSeed on: its report moves with the seed as its folds do.
+	a, err := Check(context.Background(), entries, 2, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Check(context.Background(), entries, 2, 0.5, WithWalkSeed(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("Check with seed 0 differs from Check without one:\n%+v\n%+v", a, b)
 	}
 }

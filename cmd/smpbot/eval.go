@@ -30,12 +30,9 @@ func (e *env) eval(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: eval needs a question file", errUsage)
 	}
-	var seeds []uint64
-	if *seedList != "" {
-		var err error
-		if seeds, err = parseSeeds(*seedList); err != nil {
-			return fmt.Errorf("%w: --walk-seeds: %v", errUsage, err)
-		}
+	seeds, err := walkSeeds(*seedList)
+	if err != nil {
+		return err
 	}
 	// Every set is read before the first build, which takes a while.
 	sets := make([]evalSet, fs.NArg())
@@ -141,6 +138,19 @@ func meanSD(xs []float64) (mean, sd float64) {
 		ss += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
+}
+
+// walkSeeds reads a --walk-seeds list (parseSeeds); "" is none (nil), and a bad list
+// is a usage error.
+func walkSeeds(list string) ([]uint64, error) {
+	if list == "" {
+		return nil, nil
+	}
+	seeds, err := parseSeeds(list)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --walk-seeds: %v", errUsage, err)
+	}
+	return seeds, nil
 }
 
 // maxSeeds bounds a --walk-seeds list: each seed is a full rebuild.

@@ -26,7 +26,7 @@ var commands = []command{
 	{"config check", "[--config F] [flags]", "validate the configuration and print it, secrets redacted"},
 	{"eval", "[--data DIR] [--walk-seeds LIST] FILE.jsonl...", "measure retrieval on question sets, over walk seeds with --walk-seeds"},
 	{"faq validate", "[DIR]", "check a FAQ directory (default: the embedded FAQ)"},
-	{"faq check", "[--folds N] [DIR]", "cross-validate a FAQ: held-out phrasings, and which land on another entry"},
+	{"faq check", "[--folds N] [--walk-seeds LIST] [DIR]", "cross-validate a FAQ: held-out phrasings, and which land on another entry (over walk seeds with --walk-seeds)"},
 	{"faq list", "[--json] --data DIR", "list the entries of a data directory's FAQ"},
 	{"faq show", "ID --data DIR", "print an entry in the file format, its version on stderr"},
 	{"faq add", "--file F --data DIR", "add an entry written in the file format (- for stdin)"},
